@@ -1,0 +1,21 @@
+package io.siplb.core.sip;
+
+import java.util.Objects;
+
+/**
+ * One {@code ;name[=value]} parameter of a URI or a header field value, as written (escapes and
+ * quotes kept).
+ *
+ * @param name the parameter name
+ * @param value the value, or {@code null} for a parameter without one (such as {@code lr})
+ */
+public record Parameter(String name, String value) {
+    public Parameter {
+        Objects.requireNonNull(name, "name");
+    }
+
+    @Override
+    public String toString() {
+        return value == null ? name : name + "=" + value;
+    }
+}

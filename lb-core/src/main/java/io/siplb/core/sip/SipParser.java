@@ -1,0 +1,352 @@
+package io.siplb.core.sip;
+
+import io.netty.buffer.ByteBuf;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Frames a datagram into a {@link SipMessage} (RFC 3261 §7, §18.3): start line, header field
+ * boundaries, Content-Length. Framing is one pass over the bytes; typed headers are left to the
+ * message to parse on demand, and {@link #parse} adds the checks a proxy relies on
+ * ({@link SipMessage#validate()}).
+ *
+ * <p>No input makes it throw: every defect is a {@link ParseResult.Malformed} with the offset
+ * where it was found.
+ *
+ * <p>Framing rules, beyond the ABNF:
+ * <ul>
+ *   <li>CRLFs before the start line are skipped (RFC 3261 §7.5); a datagram of nothing else is a
+ *       {@link ParseResult.KeepAlive}.</li>
+ *   <li>Lines end in CRLF; a bare CR or LF in the start line or header section is malformed.</li>
+ *   <li>A line starting with SP or HT continues the previous header field (folding, §7.3.1).</li>
+ *   <li>Over a datagram Content-Length is authoritative: a body shorter than declared is
+ *       malformed, octets beyond it are not part of the message; without Content-Length the
+ *       body is the rest of the datagram (§18.3). Two Content-Length values, or one that is not
+ *       a number, are malformed (RFC 4475 §3.1.2.3, §3.3.9).</li>
+ * </ul>
+ */
+public final class SipParser {
+
+    /** A parser with {@link SipParserLimits#DEFAULT}. */
+    public static final SipParser DEFAULT = new SipParser(SipParserLimits.DEFAULT);
+
+    private static final int INITIAL_HEADERS = 16;
+
+    private final SipParserLimits limits;
+
+    /** A parser enforcing {@code limits}. */
+    public SipParser(SipParserLimits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+    }
+
+    /** The limits this parser enforces. */
+    public SipParserLimits limits() {
+        return limits;
+    }
+
+    /**
+     * Frames and validates the readable bytes of {@code datagram}.
+     *
+     * @param datagram one UDP payload; read without moving its reader index. The caller keeps
+     *     ownership and releases it: the message holds a heap copy.
+     */
+    public ParseResult parse(ByteBuf datagram) {
+        return validated(frame(datagram));
+    }
+
+    /**
+     * Frames and validates {@code datagram[0, length)}.
+     *
+     * @param datagram one UDP payload; the message takes it over, so the caller must not change it
+     */
+    public ParseResult parse(byte[] datagram, int length) {
+        return validated(frame(datagram, length));
+    }
+
+    private static ParseResult validated(ParseResult framed) {
+        return framed instanceof ParseResult.Parsed parsed ? parsed.message().validate() : framed;
+    }
+
+    /**
+     * Frames the readable bytes of {@code datagram} without validating typed headers.
+     *
+     * @param datagram one UDP payload; read without moving its reader index, never released here
+     */
+    public ParseResult frame(ByteBuf datagram) {
+        Objects.requireNonNull(datagram, "datagram");
+        int readable = datagram.readableBytes();
+        if (readable > limits.maxMessageBytes()) {
+            return tooLarge(readable);
+        }
+        byte[] copy = new byte[readable];
+        datagram.getBytes(datagram.readerIndex(), copy);
+        return frame(copy, readable);
+    }
+
+    /**
+     * Frames {@code datagram[0, length)} without validating typed headers.
+     *
+     * @param datagram one UDP payload; the message takes it over, so the caller must not change it
+     */
+    public ParseResult frame(byte[] datagram, int length) {
+        Objects.requireNonNull(datagram, "datagram");
+        Objects.checkFromIndexSize(0, length, datagram.length);
+        int skip = 0;
+        while (skip < length && (datagram[skip] == '\r' || datagram[skip] == '\n')) {
+            skip++;
+        }
+        if (skip == length) {
+            return new ParseResult.KeepAlive();
+        }
+        byte[] bytes = datagram;
+        if (skip > 0) {
+            bytes = Arrays.copyOfRange(datagram, skip, length);
+            length -= skip;
+        }
+        if (length > limits.maxMessageBytes()) {
+            return tooLarge(length);
+        }
+        return new Framer(bytes, length, limits).frame();
+    }
+
+    private ParseResult tooLarge(int size) {
+        return new ParseResult.Malformed(0, "message of " + size + " octets exceeds "
+                + limits.maxMessageBytes() + " (siplb.parser.max-message-bytes)", 513, null);
+    }
+
+    /** One framing pass over one message. */
+    private static final class Framer {
+        private final byte[] bytes;
+        private final int length;
+        private final SipParserLimits limits;
+
+        private boolean request;
+        private SipMethod method = SipMethod.OTHER;
+        private int methodEnd;
+        private int uriStart;
+        private int uriEnd;
+        private int status;
+        private int reasonStart;
+        private int versionStart;
+        private int versionEnd;
+        private int startLineEnd;
+        private int[] index = new int[2 * INITIAL_HEADERS];
+        private int count;
+        private int headersEnd;
+        private int[] valueStarts = new int[INITIAL_HEADERS];
+
+        Framer(byte[] bytes, int length, SipParserLimits limits) {
+            this.bytes = bytes;
+            this.length = length;
+            this.limits = limits;
+        }
+
+        ParseResult frame() {
+            try {
+                startLineEnd = lineEnd(0);
+                startLine();
+                headers();
+            } catch (SyntaxError e) {
+                return new ParseResult.Malformed(e.offset(), e.getMessage(), 400, null);
+            }
+            SipMessage headersOnly = build(headersEnd + 2);
+            return body(headersOnly);
+        }
+
+        /** Offset of the CR ending the line that starts at {@code from}. */
+        private int lineEnd(int from) {
+            int max = Math.min(length, from + limits.maxLineBytes() + 1);
+            for (int i = from; i < max; i++) {
+                byte b = bytes[i];
+                if (b == '\r') {
+                    if (i + 1 < length && bytes[i + 1] == '\n') {
+                        return i;
+                    }
+                    throw new SyntaxError(i, "bare CR in the header section");
+                }
+                if (b == '\n') {
+                    throw new SyntaxError(i, "bare LF in the header section");
+                }
+            }
+            if (max < length) {
+                throw new SyntaxError(from, "line longer than " + limits.maxLineBytes()
+                        + " octets (siplb.parser.max-line-bytes)");
+            }
+            throw new SyntaxError(length, from == 0 ? "no CRLF after the start line"
+                    : "header section not terminated by an empty line");
+        }
+
+        private void startLine() {
+            if (startsWithSipVersion(0)) {
+                responseLine();
+            } else {
+                requestLine();
+            }
+        }
+
+        /** Request-Line = Method SP Request-URI SP SIP-Version CRLF, single SPs (§25.1). */
+        private void requestLine() {
+            request = true;
+            methodEnd = SipGrammar.skipToken(bytes, 0, startLineEnd);
+            if (methodEnd == 0 || methodEnd == startLineEnd || bytes[methodEnd] != ' ') {
+                throw new SyntaxError(methodEnd, "request line must start with a method token and SP");
+            }
+            method = SipMethod.lookup(bytes, 0, methodEnd);
+            uriStart = methodEnd + 1;
+            uriEnd = uriStart;
+            while (uriEnd < startLineEnd && bytes[uriEnd] != ' ') {
+                uriEnd++;
+            }
+            if (uriEnd == uriStart) {
+                throw new SyntaxError(uriStart, "extra white space or no Request-URI in the request line");
+            }
+            if (uriEnd == startLineEnd) {
+                throw new SyntaxError(uriEnd, "request line has no SIP-Version");
+            }
+            versionStart = uriEnd + 1;
+            versionEnd = startLineEnd;
+            if (!startsWithSipVersion(versionStart) || versionEnd(versionStart) != startLineEnd) {
+                throw new SyntaxError(versionStart, "request line must end with SIP/x.y");
+            }
+        }
+
+        /** Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF (§25.1). */
+        private void responseLine() {
+            versionStart = 0;
+            versionEnd = versionEnd(0);
+            if (versionEnd >= startLineEnd || bytes[versionEnd] != ' ') {
+                throw new SyntaxError(versionEnd, "status line must be SIP/x.y SP code SP reason");
+            }
+            int codeStart = versionEnd + 1;
+            int codeEnd = codeStart;
+            while (codeEnd < startLineEnd && bytes[codeEnd] >= '0' && bytes[codeEnd] <= '9') {
+                codeEnd++;
+            }
+            if (codeEnd - codeStart != 3) {
+                throw new SyntaxError(codeStart, "status code must be three digits");
+            }
+            status = (int) SipGrammar.parseDecimal(bytes, codeStart, codeEnd, 699);
+            if (status < 100) {
+                throw new SyntaxError(codeStart, "status code must be 100..699");
+            }
+            if (codeEnd == startLineEnd) {
+                // Liberal: "SIP/2.0 100" without the SP before an empty reason (RFC 4475 §3.1.1.13).
+                reasonStart = codeEnd;
+            } else if (bytes[codeEnd] == ' ') {
+                reasonStart = codeEnd + 1;
+            } else {
+                throw new SyntaxError(codeEnd, "status code must be followed by SP");
+            }
+        }
+
+        private boolean startsWithSipVersion(int from) {
+            return from + 4 <= startLineEnd && SipGrammar.equalsIgnoreCase(bytes, from, from + 4, "SIP/")
+                    && versionEnd(from) > 0;
+        }
+
+        /** End of {@code "SIP/" 1*DIGIT "." 1*DIGIT} at {@code from}, or {@code -1}. */
+        private int versionEnd(int from) {
+            int i = from + 4;
+            int majorStart = i;
+            while (i < startLineEnd && bytes[i] >= '0' && bytes[i] <= '9') {
+                i++;
+            }
+            if (i == majorStart || i >= startLineEnd || bytes[i] != '.') {
+                return -1;
+            }
+            int minorStart = ++i;
+            while (i < startLineEnd && bytes[i] >= '0' && bytes[i] <= '9') {
+                i++;
+            }
+            return i == minorStart ? -1 : i;
+        }
+
+        private void headers() {
+            int position = startLineEnd + 2;
+            while (true) {
+                if (position + 1 < length && bytes[position] == '\r' && bytes[position + 1] == '\n') {
+                    headersEnd = position;
+                    break;
+                }
+                if (position >= length) {
+                    throw new SyntaxError(length, "header section not terminated by an empty line");
+                }
+                int eol = lineEnd(position);
+                byte first = bytes[position];
+                if (first == ' ' || first == '\t') {
+                    if (count == 0) {
+                        throw new SyntaxError(position, "continuation line before any header field");
+                    }
+                    index[2 * count - 1] = eol; // the fold extends the previous value
+                } else {
+                    addHeader(position, eol);
+                }
+                position = eol + 2;
+            }
+            // During the pass [2k+1] held the raw end of the (possibly folded) value and
+            // valueStarts[k] its raw start; now both are trimmed of LWS and packed.
+            for (int k = 0; k < count; k++) {
+                int from = SipGrammar.skipLws(bytes, valueStarts[k], index[2 * k + 1]);
+                int to = SipGrammar.trimEnd(bytes, from, index[2 * k + 1]);
+                index[2 * k + 1] = from << 16 | to;
+            }
+        }
+
+        private void addHeader(int position, int eol) {
+            int nameEnd = SipGrammar.skipToken(bytes, position, eol);
+            if (nameEnd == position) {
+                throw new SyntaxError(position, "invalid character in header field name");
+            }
+            int colon = nameEnd;
+            while (colon < eol && (bytes[colon] == ' ' || bytes[colon] == '\t')) {
+                colon++;
+            }
+            if (colon == eol || bytes[colon] != ':') {
+                throw new SyntaxError(colon, "header field without ':'");
+            }
+            if (count == limits.maxHeaders()) {
+                throw new SyntaxError(position, "more than " + limits.maxHeaders()
+                        + " header fields (siplb.parser.max-headers)");
+            }
+            if (2 * count == index.length) {
+                index = Arrays.copyOf(index, index.length * 2);
+                valueStarts = Arrays.copyOf(valueStarts, valueStarts.length * 2);
+            }
+            HeaderName name = HeaderName.lookup(bytes, position, nameEnd);
+            index[2 * count] = name.ordinal() << 16 | position;
+            index[2 * count + 1] = eol;
+            valueStarts[count] = colon + 1;
+            count++;
+        }
+
+        private SipMessage build(int end) {
+            return new SipMessage(bytes, end, request, method, methodEnd, uriStart, uriEnd, status,
+                    reasonStart, versionStart, versionEnd, startLineEnd, index, count, headersEnd);
+        }
+
+        private ParseResult body(SipMessage headersOnly) {
+            int bodyStart = headersEnd + 2;
+            int available = length - bodyStart;
+            int k = headersOnly.headerIndex(HeaderName.CONTENT_LENGTH);
+            if (k < 0) {
+                return new ParseResult.Parsed(available == 0 ? headersOnly : build(length));
+            }
+            int again = headersOnly.nextHeaderIndex(HeaderName.CONTENT_LENGTH, k + 1);
+            if (again >= 0) {
+                return new ParseResult.Malformed(headersOnly.headerStart(again),
+                        "more than one Content-Length", 400, headersOnly);
+            }
+            long declared = SipGrammar.parseDecimal(bytes, headersOnly.valueStart(k),
+                    headersOnly.valueEnd(k), SipParserLimits.MAX_MESSAGE_BYTES);
+            if (declared < 0) {
+                return new ParseResult.Malformed(headersOnly.valueStart(k),
+                        "Content-Length is not a number of octets", 400, headersOnly);
+            }
+            if (declared > available) {
+                return new ParseResult.Malformed(length, "Content-Length " + declared
+                        + " exceeds the " + available + " body octets received", 400, headersOnly);
+            }
+            return new ParseResult.Parsed(declared == 0 ? headersOnly : build(bodyStart + (int) declared));
+        }
+    }
+}
