@@ -69,7 +69,7 @@ public final class NameAddress {
             }
             Uri uri = UriParser.parse(bytes, open + 1, close);
             List<Parameter> parameters = new ArrayList<>(2);
-            new ParameterScanner(bytes, close + 1, to).readAll(parameters);
+            HeaderParameters.readAll(bytes, close + 1, to, parameters);
             return new NameAddress(displayName, uri, true, parameters, from, to);
         }
         // addr-spec: the URI runs to the first ';' or white space, and can carry no ';' parameters
@@ -80,7 +80,7 @@ public final class NameAddress {
         }
         if (bytes[i] == '*' && uriEnd == i + 1) {
             List<Parameter> parameters = new ArrayList<>(1);
-            new ParameterScanner(bytes, uriEnd, to).readAll(parameters);
+            HeaderParameters.readAll(bytes, uriEnd, to, parameters);
             return new NameAddress(null, null, false, parameters, from, to);
         }
         Uri uri = UriParser.parse(bytes, i, uriEnd);
@@ -88,7 +88,7 @@ public final class NameAddress {
             throw new SyntaxError(i, "a URI with headers must be enclosed in <>");
         }
         List<Parameter> parameters = new ArrayList<>(2);
-        new ParameterScanner(bytes, uriEnd, to).readAll(parameters);
+        HeaderParameters.readAll(bytes, uriEnd, to, parameters);
         return new NameAddress(null, uri, false, parameters, from, to);
     }
 

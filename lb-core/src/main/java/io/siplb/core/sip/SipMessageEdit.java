@@ -1,8 +1,8 @@
 package io.siplb.core.sip;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -11,19 +11,49 @@ import java.util.Objects;
  * splices over the original bytes and applied in one pass when written. The original message is
  * untouched; nothing is re-serialised but the spliced parts.
  *
- * <p>An edit is single-use and not thread-safe. Edits that would cut across each other (removing
+ * <p>Values are read when the edit is written, not when they are given: a caller may pass a
+ * reusable {@link StringBuilder} as long as it leaves it alone until {@link #writeTo} returns.
+ * An edit is single-use and not thread-safe. Edits that would cut across each other (removing
  * the top Via and adding {@code received} to it, say) are a programming error and throw
  * {@link IllegalStateException}.
  */
 public final class SipMessageEdit {
+    private static final byte[] NOTHING = {};
     private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] VIA = ascii("Via: ");
+    private static final byte[] RECORD_ROUTE = ascii("Record-Route: ");
+    private static final byte[] MAX_FORWARDS = ascii("Max-Forwards: ");
+    private static final byte[] RECEIVED = ascii("received=");
+    private static final byte[] SEMI_RECEIVED = ascii(";received=");
+    private static final byte[] RPORT = ascii("rport=");
+    private static final String[] SMALL_NUMBERS = new String[256];
+
+    static {
+        for (int i = 0; i < SMALL_NUMBERS.length; i++) {
+            SMALL_NUMBERS[i] = Integer.toString(i);
+        }
+    }
 
     private final SipMessage message;
     private final byte[] bytes;
-    private int[] from = new int[8];
-    private int[] to = new int[8];
-    private byte[][] text = new byte[8][];
+    private Splice[] splices = new Splice[8];
     private int count;
+
+    /** Replace {@code [from, to)} of the original with {@code head + value + tail} (UTF-8). */
+    private record Splice(int from, int to, byte[] head, CharSequence value, byte[] tail) {
+        int length() {
+            return head.length + (value == null ? 0 : ByteBufUtil.utf8Bytes(value)) + tail.length;
+        }
+
+        void writeTo(ByteBuf out) {
+            out.writeBytes(head);
+            if (value != null) {
+                // reserve the exact size: plain writeUtf8 reserves 3 octets a char
+                ByteBufUtil.reserveAndWriteUtf8(out, value, ByteBufUtil.utf8Bytes(value));
+            }
+            out.writeBytes(tail);
+        }
+    }
 
     SipMessageEdit(SipMessage message) {
         this.message = message;
@@ -34,7 +64,7 @@ public final class SipMessageEdit {
     public SipMessageEdit requestUri(CharSequence uri) {
         Objects.requireNonNull(uri, "uri");
         requireRequest();
-        return splice(message.requestUriStart(), message.requestUriEnd(), ascii(uri));
+        return splice(message.requestUriStart(), message.requestUriEnd(), NOTHING, uri, NOTHING);
     }
 
     /**
@@ -46,7 +76,7 @@ public final class SipMessageEdit {
         Objects.requireNonNull(value, "value");
         int k = message.headerIndex(HeaderName.VIA);
         int at = k < 0 ? message.headersStart() : message.headerStart(k);
-        return splice(at, at, headerLine("Via", value));
+        return splice(at, at, VIA, value, CRLF);
     }
 
     /**
@@ -64,11 +94,10 @@ public final class SipMessageEdit {
     public SipMessageEdit viaReceived(CharSequence address) {
         Objects.requireNonNull(address, "address");
         Via via = requireTopVia();
-        byte[] param = ascii("received=" + address);
         if (via.receivedStart() >= 0) {
-            return splice(via.receivedStart(), via.receivedEnd(), param);
+            return splice(via.receivedStart(), via.receivedEnd(), RECEIVED, address, NOTHING);
         }
-        return splice(via.end(), via.end(), prefixed(';', param));
+        return splice(via.end(), via.end(), SEMI_RECEIVED, address, NOTHING);
     }
 
     /**
@@ -83,7 +112,7 @@ public final class SipMessageEdit {
         if (via.rport() != Via.RPORT_REQUESTED) {
             return this;
         }
-        return splice(via.rportStart(), via.rportEnd(), ascii("rport=" + port));
+        return splice(via.rportStart(), via.rportEnd(), RPORT, Integer.toString(port), NOTHING);
     }
 
     /** Sets Max-Forwards to {@code value}, adding the header when it is absent (§16.6 step 3). */
@@ -94,9 +123,9 @@ public final class SipMessageEdit {
         int k = message.headerIndex(HeaderName.MAX_FORWARDS);
         if (k < 0) {
             int at = message.headersStart();
-            return splice(at, at, headerLine("Max-Forwards", Integer.toString(value)));
+            return splice(at, at, MAX_FORWARDS, SMALL_NUMBERS[value], CRLF);
         }
-        return splice(message.valueStart(k), message.valueEnd(k), ascii(Integer.toString(value)));
+        return splice(message.valueStart(k), message.valueEnd(k), NOTHING, SMALL_NUMBERS[value], NOTHING);
     }
 
     /**
@@ -108,7 +137,7 @@ public final class SipMessageEdit {
         Objects.requireNonNull(value, "value");
         int k = message.headerIndex(HeaderName.RECORD_ROUTE);
         int at = k < 0 ? message.headersStart() : message.headerStart(k);
-        return splice(at, at, headerLine("Record-Route", value));
+        return splice(at, at, RECORD_ROUTE, value, CRLF);
     }
 
     /** Removes the first Route value, as a loose router does with its own entry (§16.4). */
@@ -121,7 +150,7 @@ public final class SipMessageEdit {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(value, "value");
         int at = message.headersEnd();
-        return splice(at, at, headerLine(name, value));
+        return splice(at, at, ascii(name + ": "), value, CRLF);
     }
 
     private SipMessageEdit removeFirst(HeaderName name) {
@@ -137,7 +166,7 @@ public final class SipMessageEdit {
             return this;
         }
         int[] range = cursor.removalRange();
-        return splice(range[0], range[1], null);
+        return splice(range[0], range[1], NOTHING, null, NOTHING);
     }
 
     private Via requireTopVia() {
@@ -154,35 +183,30 @@ public final class SipMessageEdit {
         }
     }
 
-    private SipMessageEdit splice(int start, int end, byte[] replacement) {
+    private SipMessageEdit splice(int start, int end, byte[] head, CharSequence value, byte[] tail) {
         for (int i = 0; i < count; i++) {
-            boolean overlaps = start < to[i] && from[i] < end
-                    || start == end && from[i] < start && start < to[i]
-                    || from[i] == to[i] && start < from[i] && from[i] < end;
+            Splice s = splices[i];
+            boolean overlaps = start < s.to && s.from < end
+                    || start == end && s.from < start && start < s.to
+                    || s.from == s.to && start < s.from && s.from < end;
             if (overlaps) {
                 throw new IllegalStateException("edit at " + start + ".." + end
-                        + " overlaps an earlier edit at " + from[i] + ".." + to[i]);
+                        + " overlaps an earlier edit at " + s.from + ".." + s.to);
             }
         }
-        if (count == from.length) {
-            from = Arrays.copyOf(from, count * 2);
-            to = Arrays.copyOf(to, count * 2);
-            text = Arrays.copyOf(text, count * 2);
+        if (count == splices.length) {
+            splices = Arrays.copyOf(splices, count * 2);
         }
         // Keep the splices ordered by position. At one position insertions come before a removal
         // starting there, and otherwise keep the order they were made in.
         boolean insertion = start == end;
         int i = count;
-        while (i > 0 && (from[i - 1] > start
-                || insertion && from[i - 1] == start && to[i - 1] > start)) {
-            from[i] = from[i - 1];
-            to[i] = to[i - 1];
-            text[i] = text[i - 1];
+        while (i > 0 && (splices[i - 1].from > start
+                || insertion && splices[i - 1].from == start && splices[i - 1].to > start)) {
+            splices[i] = splices[i - 1];
             i--;
         }
-        from[i] = start;
-        to[i] = end;
-        text[i] = replacement;
+        splices[i] = new Splice(start, end, head, value, tail);
         count++;
         return this;
     }
@@ -191,7 +215,7 @@ public final class SipMessageEdit {
     public int byteCount() {
         int size = message.byteCount();
         for (int i = 0; i < count; i++) {
-            size += (text[i] == null ? 0 : text[i].length) - (to[i] - from[i]);
+            size += splices[i].length() - (splices[i].to - splices[i].from);
         }
         return size;
     }
@@ -202,11 +226,10 @@ public final class SipMessageEdit {
         out.ensureWritable(byteCount());
         int position = 0;
         for (int i = 0; i < count; i++) {
-            out.writeBytes(bytes, position, from[i] - position);
-            if (text[i] != null) {
-                out.writeBytes(text[i]);
-            }
-            position = to[i];
+            Splice s = splices[i];
+            out.writeBytes(bytes, position, s.from - position);
+            s.writeTo(out);
+            position = s.to;
         }
         out.writeBytes(bytes, position, message.byteCount() - position);
     }
@@ -231,31 +254,7 @@ public final class SipMessageEdit {
         throw new IllegalStateException("edit produced an unframable message: " + result);
     }
 
-    private static byte[] headerLine(String name, CharSequence value) {
-        byte[] v = ascii(value);
-        byte[] line = new byte[name.length() + 2 + v.length + 2];
-        int i = 0;
-        for (; i < name.length(); i++) {
-            line[i] = (byte) name.charAt(i);
-        }
-        line[i++] = ':';
-        line[i++] = ' ';
-        System.arraycopy(v, 0, line, i, v.length);
-        i += v.length;
-        line[i++] = CRLF[0];
-        line[i] = CRLF[1];
-        return line;
-    }
-
-    private static byte[] prefixed(char prefix, byte[] text) {
-        byte[] out = new byte[text.length + 1];
-        out[0] = (byte) prefix;
-        System.arraycopy(text, 0, out, 1, text.length);
-        return out;
-    }
-
-    /** Inserted text is ours and ASCII; anything else is encoded as UTF-8, never dropped. */
-    private static byte[] ascii(CharSequence text) {
-        return text.toString().getBytes(StandardCharsets.UTF_8);
+    private static byte[] ascii(String text) {
+        return text.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 }

@@ -20,28 +20,35 @@ public final class Via {
     private final int start;
     private final int end;
     private final AsciiString protocol;
-    private final AsciiString transport;
-    private final AsciiString host;
+    private final int transportStart;
+    private final int transportEnd;
+    private final int hostStart;
+    private final int hostEnd;
     private final int port;
     private final int parametersStart;
-    private AsciiString branch;
-    private AsciiString received;
-    private AsciiString maddr;
+    // Parameters are kept as offsets and sliced when asked for: most messages only need the branch.
+    private int branchStart = -1;
+    private int branchEnd = -1;
+    private int maddrStart = -1;
+    private int maddrEnd = -1;
     private int ttl = -1;
     private int rport = RPORT_ABSENT;
     private int rportStart = -1;
     private int rportEnd = -1;
     private int receivedStart = -1;
+    private int receivedValueStart = -1;
     private int receivedEnd = -1;
 
-    private Via(byte[] bytes, int start, int end, AsciiString protocol, AsciiString transport,
-            AsciiString host, int port, int parametersStart) {
+    private Via(byte[] bytes, int start, int end, AsciiString protocol, int transportStart,
+            int transportEnd, int hostStart, int hostEnd, int port, int parametersStart) {
         this.bytes = bytes;
         this.start = start;
         this.end = end;
         this.protocol = protocol;
-        this.transport = transport;
-        this.host = host;
+        this.transportStart = transportStart;
+        this.transportEnd = transportEnd;
+        this.hostStart = hostStart;
+        this.hostEnd = hostEnd;
         this.port = port;
         this.parametersStart = parametersStart;
     }
@@ -81,9 +88,8 @@ public final class Via {
             i = portEnd;
         }
         AsciiString protocol = protocolOf(bytes, from, nameEnd, versionStart, versionEnd);
-        Via via = new Via(bytes, from, to, protocol,
-                SipGrammar.slice(bytes, transportStart, transportEnd),
-                SipGrammar.slice(bytes, hostStart, hostEnd), port, i);
+        Via via = new Via(bytes, from, to, protocol, transportStart, transportEnd, hostStart, hostEnd,
+                port, i);
         via.readParameters(i);
         return via;
     }
@@ -143,40 +149,43 @@ public final class Via {
     }
 
     private void readParameters(int from) {
-        ParameterScanner scanner = new ParameterScanner(bytes, from, end);
-        while (scanner.next()) {
-            int vs = scanner.valueStart;
-            int ve = scanner.valueEnd;
-            if (scanner.nameIs("branch")) {
-                requireValue(scanner, "branch");
-                branch = SipGrammar.slice(bytes, vs, ve);
-            } else if (scanner.nameIs("received")) {
-                requireValue(scanner, "received");
-                received = SipGrammar.slice(bytes, vs, ve);
-                receivedStart = scanner.nameStart;
+        for (long p = HeaderParameters.next(bytes, from, end); p != HeaderParameters.END;
+                p = HeaderParameters.next(bytes, HeaderParameters.end(p), end)) {
+            int vs = HeaderParameters.valueStart(p);
+            int ve = HeaderParameters.valueEnd(p);
+            boolean valued = HeaderParameters.hasValue(p);
+            if (HeaderParameters.nameIs(bytes, p, "branch")) {
+                requireValue(p, valued, "branch");
+                branchStart = vs;
+                branchEnd = ve;
+            } else if (HeaderParameters.nameIs(bytes, p, "received")) {
+                requireValue(p, valued, "received");
+                receivedStart = HeaderParameters.nameStart(p);
+                receivedValueStart = vs;
                 receivedEnd = ve;
-            } else if (scanner.nameIs("rport")) {
-                rportStart = scanner.nameStart;
-                rportEnd = vs < 0 ? scanner.nameEnd : ve;
-                rport = vs < 0 ? RPORT_REQUESTED : (int) SipGrammar.parseDecimal(bytes, vs, ve, 65535);
-                if (rport < 0 || vs >= 0 && rport == 0) {
+            } else if (HeaderParameters.nameIs(bytes, p, "rport")) {
+                rportStart = HeaderParameters.nameStart(p);
+                rportEnd = ve;
+                rport = valued ? (int) SipGrammar.parseDecimal(bytes, vs, ve, 65535) : RPORT_REQUESTED;
+                if (rport < 0 || valued && rport == 0) {
                     throw new SyntaxError(vs, "Via rport is not a port number");
                 }
-            } else if (scanner.nameIs("maddr")) {
-                requireValue(scanner, "maddr");
-                maddr = SipGrammar.slice(bytes, vs, ve);
-            } else if (scanner.nameIs("ttl")) {
-                ttl = vs < 0 ? -1 : (int) SipGrammar.parseDecimal(bytes, vs, ve, 255);
+            } else if (HeaderParameters.nameIs(bytes, p, "maddr")) {
+                requireValue(p, valued, "maddr");
+                maddrStart = vs;
+                maddrEnd = ve;
+            } else if (HeaderParameters.nameIs(bytes, p, "ttl")) {
+                ttl = valued ? (int) SipGrammar.parseDecimal(bytes, vs, ve, 255) : -1;
                 if (ttl < 0) {
-                    throw new SyntaxError(scanner.nameStart, "Via ttl must be 0..255");
+                    throw new SyntaxError(HeaderParameters.nameStart(p), "Via ttl must be 0..255");
                 }
             }
         }
     }
 
-    private static void requireValue(ParameterScanner scanner, String name) {
-        if (scanner.valueStart < 0) {
-            throw new SyntaxError(scanner.nameStart, "Via " + name + " needs a value");
+    private static void requireValue(long p, boolean valued, String name) {
+        if (!valued) {
+            throw new SyntaxError(HeaderParameters.nameStart(p), "Via " + name + " needs a value");
         }
     }
 
@@ -187,12 +196,12 @@ public final class Via {
 
     /** The transport token as written ({@code UDP}, {@code TCP}, {@code TLS}, or unknown ones). */
     public AsciiString transport() {
-        return transport;
+        return SipGrammar.slice(bytes, transportStart, transportEnd);
     }
 
     /** The sent-by host; an IPv6 reference keeps its brackets. */
     public AsciiString host() {
-        return host;
+        return SipGrammar.slice(bytes, hostStart, hostEnd);
     }
 
     /** The sent-by port, or {@code -1} when absent (RFC 3261 §18.2.2: 5060 for UDP/TCP). */
@@ -202,7 +211,7 @@ public final class Via {
 
     /** The branch parameter, or {@code null} (RFC 2543 clients, RFC 4475 §3.4.1). */
     public AsciiString branch() {
-        return branch;
+        return branchStart < 0 ? null : SipGrammar.slice(bytes, branchStart, branchEnd);
     }
 
     /**
@@ -210,13 +219,21 @@ public final class Via {
      * cookie (RFC 4475 §3.2.1) does not count.
      */
     public boolean hasRfc3261Branch() {
-        return branch != null && branch.length() > MAGIC_COOKIE.length()
-                && branch.startsWith(MAGIC_COOKIE);
+        if (branchEnd - branchStart <= MAGIC_COOKIE.length()) {
+            return false;
+        }
+        for (int i = 0; i < MAGIC_COOKIE.length(); i++) {
+            if (bytes[branchStart + i] != MAGIC_COOKIE.charAt(i)) { // the cookie is case-sensitive
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The received parameter, or {@code null}. */
     public AsciiString received() {
-        return received;
+        // receivedStart is the parameter name; the value follows "received="
+        return receivedStart < 0 ? null : SipGrammar.slice(bytes, receivedValueStart, receivedEnd);
     }
 
     /** The rport value, {@link #RPORT_REQUESTED} when valueless, {@link #RPORT_ABSENT} when absent. */
@@ -226,7 +243,7 @@ public final class Via {
 
     /** The maddr parameter, or {@code null}. */
     public AsciiString maddr() {
-        return maddr;
+        return maddrStart < 0 ? null : SipGrammar.slice(bytes, maddrStart, maddrEnd);
     }
 
     /** The ttl parameter, or {@code -1}. */
@@ -239,10 +256,10 @@ public final class Via {
      * value, {@code null} when absent.
      */
     public String parameter(String name) {
-        ParameterScanner scanner = new ParameterScanner(bytes, parametersStart, end);
-        while (scanner.next()) {
-            if (scanner.nameIs(name)) {
-                return scanner.valueStart < 0 ? "" : scanner.toParameter().value();
+        for (long p = HeaderParameters.next(bytes, parametersStart, end); p != HeaderParameters.END;
+                p = HeaderParameters.next(bytes, HeaderParameters.end(p), end)) {
+            if (HeaderParameters.nameIs(bytes, p, name)) {
+                return HeaderParameters.hasValue(p) ? HeaderParameters.toParameter(bytes, p).value() : "";
             }
         }
         return null;
