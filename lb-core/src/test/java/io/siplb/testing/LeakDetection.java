@@ -70,6 +70,8 @@ public final class LeakDetection {
     }
 
     private static final class RecordingFactory extends ResourceLeakDetectorFactory {
+        // The only abstract factory method is the deprecated one; maxActive is ignored by Netty.
+        @SuppressWarnings("deprecation")
         @Override
         public <T> ResourceLeakDetector<T> newResourceLeakDetector(Class<T> resource, int samplingInterval,
                 long maxActive) {

@@ -150,12 +150,7 @@ public final class NameAddress {
 
     /** The value of header parameter {@code name}: {@code ""} when valueless, {@code null} when absent. */
     public String parameter(String name) {
-        for (Parameter p : parameters) {
-            if (p.name().equalsIgnoreCase(name)) {
-                return p.value() == null ? "" : p.value();
-            }
-        }
-        return null;
+        return Parameter.find(parameters, name);
     }
 
     /** The {@code tag} parameter of From or To, or {@code null} (RFC 3261 §19.3). */

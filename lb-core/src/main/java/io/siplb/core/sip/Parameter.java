@@ -1,5 +1,6 @@
 package io.siplb.core.sip;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -12,6 +13,19 @@ import java.util.Objects;
 public record Parameter(String name, String value) {
     public Parameter {
         Objects.requireNonNull(name, "name");
+    }
+
+    /**
+     * The value of the parameter named {@code name} (case-insensitive) in {@code parameters}:
+     * {@code ""} when it has no value, {@code null} when absent.
+     */
+    static String find(List<Parameter> parameters, String name) {
+        for (Parameter p : parameters) {
+            if (p.name().equalsIgnoreCase(name)) {
+                return p.value() == null ? "" : p.value();
+            }
+        }
+        return null;
     }
 
     @Override

@@ -73,10 +73,7 @@ public final class SipMessageEdit {
      * @param value a whole via-parm, such as {@code SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK…}
      */
     public SipMessageEdit pushVia(CharSequence value) {
-        Objects.requireNonNull(value, "value");
-        int k = message.headerIndex(HeaderName.VIA);
-        int at = k < 0 ? message.headersStart() : message.headerStart(k);
-        return splice(at, at, VIA, value, CRLF);
+        return insertAbove(HeaderName.VIA, VIA, value);
     }
 
     /**
@@ -134,10 +131,7 @@ public final class SipMessageEdit {
      * @param value a name-addr, such as {@code <sip:192.0.2.1:5060;lr>}
      */
     public SipMessageEdit prependRecordRoute(CharSequence value) {
-        Objects.requireNonNull(value, "value");
-        int k = message.headerIndex(HeaderName.RECORD_ROUTE);
-        int at = k < 0 ? message.headersStart() : message.headerStart(k);
-        return splice(at, at, RECORD_ROUTE, value, CRLF);
+        return insertAbove(HeaderName.RECORD_ROUTE, RECORD_ROUTE, value);
     }
 
     /** Removes the first Route value, as a loose router does with its own entry (§16.4). */
@@ -151,6 +145,14 @@ public final class SipMessageEdit {
         Objects.requireNonNull(value, "value");
         int at = message.headersEnd();
         return splice(at, at, ascii(name + ": "), value, CRLF);
+    }
+
+    /** Inserts a header line above the first one named {@code name}, or first of all when none. */
+    private SipMessageEdit insertAbove(HeaderName name, byte[] head, CharSequence value) {
+        Objects.requireNonNull(value, "value");
+        int k = message.headerIndex(name);
+        int at = k < 0 ? message.headersStart() : message.headerStart(k);
+        return splice(at, at, head, value, CRLF);
     }
 
     private SipMessageEdit removeFirst(HeaderName name) {

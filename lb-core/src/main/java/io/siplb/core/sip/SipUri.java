@@ -38,12 +38,7 @@ public record SipUri(boolean secure, String user, String password, String host, 
 
     /** The value of the uri-parameter {@code name} (case-insensitive); {@code ""} when valueless. */
     public String parameter(String name) {
-        for (Parameter p : parameters) {
-            if (p.name().equalsIgnoreCase(name)) {
-                return p.value() == null ? "" : p.value();
-            }
-        }
-        return null;
+        return Parameter.find(parameters, name);
     }
 
     /** Whether the {@code lr} parameter is present: a loose router (RFC 3261 §19.1.1). */
