@@ -61,11 +61,22 @@ final class HeaderParameters {
             valueEnd++;
         } else {
             valueEnd = SipGrammar.skipToken(bytes, valueStart, to);
+            if (valueEnd < to && bytes[valueEnd] == ':') {
+                // an IPv6 address without brackets, as via-received allows (RFC 3261 §25.1,
+                // RFC 5118 §4.5): the colons are part of the value
+                while (valueEnd < to && isIpv6Char(bytes[valueEnd])) {
+                    valueEnd++;
+                }
+            }
             if (valueEnd == valueStart) {
                 throw new SyntaxError(valueStart, "empty parameter value");
             }
         }
         return pack(nameStart, nameEnd, valueStart, valueEnd);
+    }
+
+    private static boolean isIpv6Char(byte b) {
+        return b >= '0' && b <= '9' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F' || b == ':' || b == '.';
     }
 
     private static long pack(int nameStart, int nameEnd, int valueStart, int valueEnd) {

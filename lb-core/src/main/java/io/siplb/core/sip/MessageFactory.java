@@ -162,7 +162,7 @@ public final class MessageFactory {
 
         SipMessage toMessage() {
             byte[] bytes = out.toByteArray();
-            ParseResult result = SipParser.DEFAULT.frame(bytes, bytes.length);
+            ParseResult result = SipParser.OWN_OUTPUT.frame(bytes, bytes.length);
             if (result instanceof ParseResult.Parsed parsed) {
                 return parsed.message();
             }

@@ -38,8 +38,10 @@ public sealed interface ParseResult permits ParseResult.Parsed, ParseResult.Malf
 
         /**
          * The framed request when it can be answered with {@link #status()} (RFC 3261 §8.2): it is a
-         * request, not an ACK, and it has a Via to answer along. Empty for responses and for input
-         * that never framed: those are dropped and counted.
+         * request, not an ACK, and it has a Via header field. That Via may itself be the defect, so
+         * the answer goes to the source address and port of the datagram (RFC 3581 §4 behaviour),
+         * never to the Via's sent-by. Empty for responses and for input that never framed: those
+         * are dropped and counted.
          */
         public Optional<SipMessage> answerable() {
             if (framed == null || !framed.isRequest() || framed.method() == SipMethod.ACK

@@ -500,7 +500,8 @@ public final class SipMessage {
     // ---------------------------------------------------------------- validation
 
     /**
-     * Checks what a proxy relies on, beyond framing: SIP/2.0, a well-formed Request-URI, top Via,
+     * Checks what a proxy relies on, beyond framing: SIP/2.0, a well-formed Request-URI, every
+     * Via,
      * exactly one Call-ID, CSeq (whose method matches a request's), From and To, at most one
      * Max-Forwards in 0..255, well-formed Route and Contact values, and no headers in a SIP
      * Request-URI. Other headers are forwarded as they are and checked only when used.
@@ -522,6 +523,13 @@ public final class SipMessage {
             }
             part = "Via";
             parseTopVia();
+            // Every Via, not only the top: a relayed response is routed by the next one, and
+            // whatever a request carries comes back in its responses.
+            ValueCursor cursor = new ValueCursor(this, HeaderName.VIA);
+            cursor.next();
+            while (cursor.next()) {
+                Via.parse(bytes, cursor.start, cursor.end);
+            }
             part = "Call-ID";
             parseCallId();
             part = "CSeq";

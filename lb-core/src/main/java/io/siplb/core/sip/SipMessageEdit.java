@@ -245,11 +245,15 @@ public final class SipMessageEdit {
 
     /**
      * The edited message, framed anew: what a transaction keeps to build the CANCEL or ACK for the
-     * request it forwarded.
+     * request it forwarded. The edit may make a message larger than the parser limits allowed on
+     * input; only the index bound of {@link SipParserLimits#MAX_MESSAGE_BYTES} applies, so check
+     * {@link #byteCount()} against what the transport can send before calling this.
+     *
+     * @throws IllegalStateException when the result exceeds {@link SipParserLimits#MAX_MESSAGE_BYTES}
      */
     public SipMessage toMessage() {
         byte[] out = toByteArray();
-        ParseResult result = SipParser.DEFAULT.frame(out, out.length);
+        ParseResult result = SipParser.OWN_OUTPUT.frame(out, out.length);
         if (result instanceof ParseResult.Parsed parsed) {
             return parsed.message();
         }

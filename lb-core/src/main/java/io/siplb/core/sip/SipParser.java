@@ -31,6 +31,13 @@ public final class SipParser {
     /** A parser with {@link SipParserLimits#DEFAULT}. */
     public static final SipParser DEFAULT = new SipParser(SipParserLimits.DEFAULT);
 
+    /**
+     * Frames what the balancer itself built from a message that already passed a parser: an
+     * edit or a response may add header fields and octets, so only the index's own bounds apply.
+     */
+    static final SipParser OWN_OUTPUT = new SipParser(new SipParserLimits(
+            SipParserLimits.MAX_MESSAGE_BYTES, 4096, SipParserLimits.MAX_MESSAGE_BYTES));
+
     /** Room in a new header index; SIPp's INVITE has 10 headers, RFC 3261's examples up to 11. */
     private static final int INITIAL_HEADERS = 12;
 

@@ -62,7 +62,8 @@ final class ValueCursor {
     /** The range that removing the current value must cut, as {@code {from, to}}. */
     int[] removalRange() {
         boolean first = previousComma < 0;
-        boolean last = comma < 0;
+        // "v1," with nothing after the comma: the value is alone on its line all the same
+        boolean last = comma < 0 || SipGrammar.skipLws(bytes, comma + 1, lineEnd) == lineEnd;
         if (first && last) {
             return new int[] {message.headerStart(headerIndex), message.lineEnd(headerIndex)};
         }

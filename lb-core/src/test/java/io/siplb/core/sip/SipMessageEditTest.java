@@ -154,4 +154,32 @@ class SipMessageEditTest {
         assertThat(m.toString()).isEqualTo(before);
         assertThat(new String(Fixtures.sippInvite(), StandardCharsets.US_ASCII)).isEqualTo(before);
     }
+
+    @Test
+    void editsMayGrowAMessagePastTheInputLimits() {
+        java.util.List<String> lines = new java.util.ArrayList<>(java.util.List.of(
+                "OPTIONS sip:a@example.com SIP/2.0", "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1",
+                "To: <sip:a@example.com>", "From: <sip:b@example.com>;tag=1", "Call-ID: many",
+                "CSeq: 1 OPTIONS", "l: 0"));
+        while (lines.size() < 257) {
+            lines.add("X-P: 1");
+        }
+        SipMessage full = parse(message("", lines.toArray(String[]::new)));
+        assertThat(full.headerCount()).isEqualTo(SipParserLimits.DEFAULT.maxHeaders());
+        SipMessage forwarded = full.edit().pushVia(OUR_VIA).maxForwards(70).toMessage();
+        assertThat(forwarded.headerCount()).isEqualTo(258);
+        assertThat(MessageFactory.response(forwarded, 200, "OK", "t").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void popViaRemovesAWholeLineEndingInAComma() {
+        byte[] bytes = message("", "SIP/2.0 200 OK", "Via: " + OUR_VIA + ",",
+                "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1", "To: <sip:a@example.com>;tag=2",
+                "From: <sip:b@example.com>;tag=1", "Call-ID: p", "CSeq: 1 OPTIONS", "l: 0");
+        assertThat(SipParser.DEFAULT.parse(bytes, bytes.length)).isInstanceOf(ParseResult.Malformed.class);
+        SipMessage framed = ((ParseResult.Parsed) SipParser.DEFAULT.frame(bytes, bytes.length)).message();
+        SipMessage popped = framed.edit().popVia().toMessage();
+        assertThat(popped.toString()).doesNotContain("Via: \r\n").doesNotContain("10.0.0.1");
+        assertThat(popped.vias()).hasSize(1);
+    }
 }

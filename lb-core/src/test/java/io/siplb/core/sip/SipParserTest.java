@@ -322,4 +322,16 @@ class SipParserTest {
         assertThat(m.contacts()).isNull();
         assertThat(m.validate()).isInstanceOf(ParseResult.Malformed.class);
     }
+
+    @Test
+    void viaReceivedMayHoldAnIpv6AddressWithoutBrackets() {
+        SipMessage m = parsed(message("", "SIP/2.0 200 OK",
+                "Via: SIP/2.0/UDP [2001:db8::9:1];branch=z9hG4bKas3;received=2001:db8::9:255;rport=5070",
+                "Via: SIP/2.0/UDP [2001:db8::1];received=[2001:db8::2];branch=z9hG4bK2",
+                "To: <sip:a@example.com>;tag=2", "From: <sip:b@example.com>;tag=1", "Call-ID: v6",
+                "CSeq: 1 OPTIONS", "l: 0"));
+        assertThat(text(m.topVia().received())).isEqualTo("2001:db8::9:255");
+        assertThat(m.topVia().rport()).isEqualTo(5070);
+        assertThat(text(m.vias().get(1).received())).isEqualTo("[2001:db8::2]");
+    }
 }
