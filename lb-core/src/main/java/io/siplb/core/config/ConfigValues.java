@@ -1,0 +1,117 @@
+package io.siplb.core.config;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Typed reads of {@code siplb.*} keys from merged configuration text (properties file, then
+ * {@code SIPLB_…} variables, then {@code --set}), each failing with a {@link ConfigException}
+ * that names the key, the value and the rule.
+ */
+public final class ConfigValues {
+    private final Map<String, String> values;
+
+    public ConfigValues(Map<String, String> values) {
+        this.values = Map.copyOf(Objects.requireNonNull(values, "values"));
+    }
+
+    /** The trimmed value of {@code key}, or {@code fallback} when absent. */
+    public String string(String key, String fallback) {
+        String value = values.get(key);
+        return value == null ? fallback : value.trim();
+    }
+
+    /** An integer in {@code [min, max]}. */
+    public int integer(String key, int fallback, int min, int max) {
+        String text = values.get(key);
+        if (text == null) {
+            return fallback;
+        }
+        try {
+            long value = Long.parseLong(text.trim());
+            if (value >= min && value <= max) {
+                return (int) value;
+            }
+        } catch (NumberFormatException e) {
+            // reported with the rule below
+        }
+        throw new ConfigException(key, text, "must be an integer from " + min + " to " + max);
+    }
+
+    /**
+     * A duration written as a number and a unit: {@code 500ms}, {@code 2s}, {@code 5m},
+     * {@code 1h}; a bare {@code 0} is zero. It must lie in {@code [min, max]}.
+     */
+    public Duration duration(String key, Duration fallback, Duration min, Duration max) {
+        String text = values.get(key);
+        if (text == null) {
+            return fallback;
+        }
+        Duration value = parseDuration(text.trim());
+        if (value == null) {
+            throw new ConfigException(key, text, "must be a duration such as 500ms, 2s, 5m or 1h");
+        }
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw new ConfigException(key, text, "must be from " + format(min) + " to " + format(max));
+        }
+        return value;
+    }
+
+    /** One of {@code choices} (case-insensitive), returned in lower case. */
+    public String choice(String key, String fallback, String... choices) {
+        String text = values.get(key);
+        if (text == null) {
+            return fallback;
+        }
+        String value = text.trim().toLowerCase(Locale.ROOT);
+        for (String choice : choices) {
+            if (choice.equals(value)) {
+                return value;
+            }
+        }
+        throw new ConfigException(key, text, "must be one of " + String.join(", ", choices));
+    }
+
+    static Duration parseDuration(String text) {
+        if (text.equals("0")) {
+            return Duration.ZERO;
+        }
+        int unit = 0;
+        while (unit < text.length() && Character.isDigit(text.charAt(unit))) {
+            unit++;
+        }
+        if (unit == 0 || unit > 12) {
+            return null;
+        }
+        long amount = Long.parseLong(text.substring(0, unit));
+        switch (text.substring(unit)) {
+            case "ms":
+                return Duration.ofMillis(amount);
+            case "s":
+                return Duration.ofSeconds(amount);
+            case "m":
+                return Duration.ofMinutes(amount);
+            case "h":
+                return Duration.ofHours(amount);
+            default:
+                return null;
+        }
+    }
+
+    /** A duration as an operator writes it. */
+    public static String format(Duration duration) {
+        long ms = duration.toMillis();
+        if (ms % 3_600_000 == 0 && ms > 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0 && ms > 0) {
+            return ms / 60_000 + "m";
+        }
+        if (ms % 1000 == 0) {
+            return ms / 1000 + "s";
+        }
+        return ms + "ms";
+    }
+}

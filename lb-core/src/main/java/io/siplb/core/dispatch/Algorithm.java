@@ -1,0 +1,75 @@
+package io.siplb.core.dispatch;
+
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * The selection algorithms by Kamailio number and by name ({@code siplb.dispatch.algorithm}),
+ * each registered with the constructor of its selector. The Javadoc of each selector states its
+ * exact rule and where it differs from Kamailio.
+ */
+public enum Algorithm {
+    HASH_CALL_ID(0, "hash-callid", CallIdHashSelector::new),
+    HASH_FROM(1, "hash-from", FromUriHashSelector::new),
+    HASH_TO(2, "hash-to", ToUriHashSelector::new),
+    HASH_REQUEST_URI(3, "hash-ruri", RequestUriHashSelector::new),
+    ROUND_ROBIN(4, "round-robin", RoundRobinSelector::new),
+    HASH_AUTH_USERNAME(5, "hash-auth-username", AuthUsernameHashSelector::new),
+    RANDOM(6, "random", RandomSelector::new),
+    HASH_HEADER(7, "hash-header", HeaderHashSelector::new),
+    PRIORITY(8, "priority", PrioritySelector::new),
+    WEIGHT(9, "weight", WeightSelector::new),
+    CALL_LOAD(10, "call-load", CallLoadSelector::new),
+    RELATIVE_WEIGHT(11, "relative-weight", RelativeWeightSelector::new),
+    PARALLEL(12, "parallel", ParallelSelector::new),
+    LATENCY(13, "latency", LatencySelector::new);
+
+    private final int number;
+    private final String label;
+    private final Function<SelectorOptions, Selector> factory;
+
+    Algorithm(int number, String label, Function<SelectorOptions, Selector> factory) {
+        this.number = number;
+        this.label = label;
+        this.factory = factory;
+    }
+
+    /** Kamailio's number for it. */
+    public int number() {
+        return number;
+    }
+
+    /** The name used in configuration. */
+    public String label() {
+        return label;
+    }
+
+    /** A selector of this algorithm. */
+    public Selector newSelector(SelectorOptions options) {
+        return factory.apply(options);
+    }
+
+    /**
+     * The algorithm named by Kamailio number ({@code 4}) or name ({@code round-robin}).
+     *
+     * @throws IllegalArgumentException listing the valid numbers and names
+     */
+    public static Algorithm parse(String text) {
+        String wanted = text.trim().toLowerCase(Locale.ROOT);
+        for (Algorithm algorithm : values()) {
+            if (algorithm.label.equals(wanted) || Integer.toString(algorithm.number).equals(wanted)) {
+                return algorithm;
+            }
+        }
+        StringBuilder valid = new StringBuilder();
+        for (Algorithm algorithm : values()) {
+            valid.append(valid.length() == 0 ? "" : ", ").append(algorithm.number).append(' ').append(algorithm.label);
+        }
+        throw new IllegalArgumentException("'" + text + "' is not an algorithm: use one of " + valid);
+    }
+
+    @Override
+    public String toString() {
+        return number + " (" + label + ")";
+    }
+}

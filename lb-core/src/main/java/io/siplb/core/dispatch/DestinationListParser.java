@@ -1,0 +1,152 @@
+package io.siplb.core.dispatch;
+
+import io.siplb.core.sip.SipUri;
+import io.siplb.core.sip.Uri;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Reads Kamailio's {@code dispatcher.list} format, one destination a line:
+ *
+ * <pre>
+ * # setid  destination                    flags  priority  attrs
+ * 1        sip:10.0.0.11:5060             0      10        duid=pbx1;weight=50;maxload=200
+ * 1        sip:10.0.0.12:5060;transport=tcp 8    5         duid=pbx2;weight=50
+ * </pre>
+ *
+ * <p>Fields are separated by white space; {@code #} starts a comment (except inside the attrs
+ * field, where it may be part of a value); blank lines are skipped. Flags and priority are
+ * non-negative integers and may be left out; a field after the URI that holds {@code =} is the
+ * attrs field. Any fault refuses the whole file with {@code file:line: what is wrong}.
+ */
+public final class DestinationListParser {
+
+    private DestinationListParser() {
+    }
+
+    /** Reads and parses {@code file} (UTF-8). */
+    public static List<DestinationDefinition> read(Path file) throws DestinationListException {
+        Objects.requireNonNull(file, "file");
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new DestinationListException(file.toString(), 0, "cannot read: " + e.getMessage());
+        }
+        return parse(file.toString(), lines);
+    }
+
+    /** Parses the lines of {@code source} (a name for messages). */
+    public static List<DestinationDefinition> parse(String source, List<String> lines)
+            throws DestinationListException {
+        Objects.requireNonNull(source, "source");
+        List<DestinationDefinition> definitions = new ArrayList<>();
+        Map<DestinationDefinition.DestinationKey, Integer> seen = new HashMap<>();
+        for (int i = 0; i < lines.size(); i++) {
+            int lineNumber = i + 1;
+            DestinationDefinition definition;
+            try {
+                definition = parseLine(lines.get(i), lineNumber);
+            } catch (IllegalArgumentException e) {
+                throw new DestinationListException(source, lineNumber, e.getMessage());
+            }
+            if (definition == null) {
+                continue;
+            }
+            Integer first = seen.putIfAbsent(definition.key(), lineNumber);
+            if (first != null) {
+                throw new DestinationListException(source, lineNumber, "destination "
+                        + definition.uri().text() + " is already in set " + definition.setId()
+                        + " (line " + first + ")");
+            }
+            definitions.add(definition);
+        }
+        return definitions;
+    }
+
+    /** One line, or {@code null} when it is blank or a comment. */
+    static DestinationDefinition parseLine(String line, int lineNumber) {
+        String[] fields = line.trim().split("\\s+");
+        List<String> tokens = new ArrayList<>(5);
+        for (String field : fields) {
+            if (field.isEmpty()) {
+                continue;
+            }
+            boolean attrs = tokens.size() >= 2 && field.indexOf('=') > 0;
+            int hash = attrs ? -1 : field.indexOf('#');
+            if (hash == 0) {
+                break;
+            }
+            if (hash > 0) {
+                tokens.add(field.substring(0, hash));
+                break;
+            }
+            tokens.add(field);
+        }
+        if (tokens.isEmpty()) {
+            return null;
+        }
+        if (tokens.size() < 2) {
+            throw new IllegalArgumentException("expected 'setid uri [flags [priority [attrs]]]'");
+        }
+        int setId = number(tokens.get(0), "set id");
+        SipUri uri = sipUri(tokens.get(1));
+        int flags = 0;
+        int priority = 0;
+        DestinationAttributes attributes = DestinationAttributes.NONE;
+        int next = 2;
+        if (next < tokens.size() && !isAttributes(tokens.get(next))) {
+            flags = number(tokens.get(next++), "flags");
+            if ((flags & ~DestinationDefinition.ALL_FLAGS) != 0) {
+                throw new IllegalArgumentException("flags " + flags + " has bits outside "
+                        + DestinationDefinition.ALL_FLAGS
+                        + " (1 inactive, 2 trying, 4 disabled, 8 probing, 16 no DNS, 32 no ping)");
+            }
+        }
+        if (next < tokens.size() && !isAttributes(tokens.get(next))) {
+            priority = number(tokens.get(next++), "priority");
+        }
+        if (next < tokens.size()) {
+            attributes = DestinationAttributes.parse(tokens.get(next++));
+        }
+        if (next < tokens.size()) {
+            throw new IllegalArgumentException("unexpected field '" + tokens.get(next)
+                    + "' after the attrs (attrs hold no spaces)");
+        }
+        return new DestinationDefinition(setId, uri, flags, priority, attributes, lineNumber);
+    }
+
+    private static boolean isAttributes(String token) {
+        return token.indexOf('=') > 0;
+    }
+
+    private static int number(String token, String what) {
+        if (token.isEmpty() || token.length() > 9 || !token.chars().allMatch(Character::isDigit)) {
+            throw new IllegalArgumentException(what + " '" + token + "' is not a number 0..999999999");
+        }
+        return Integer.parseInt(token);
+    }
+
+    private static SipUri sipUri(String token) {
+        Uri uri;
+        try {
+            uri = Uri.parse(token);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        if (!(uri instanceof SipUri sip)) {
+            throw new IllegalArgumentException("destination '" + token + "' must be a sip: or sips: URI");
+        }
+        if (sip.headers() != null) {
+            throw new IllegalArgumentException("destination '" + token + "' must not carry ?headers");
+        }
+        return sip;
+    }
+}

@@ -1,0 +1,10 @@
+package io.siplb.core.dispatch;
+
+/**
+ * Hears a destination go down (usable to inactive or disabled) or come back up. Called once per
+ * crossing, never per probe, on the thread that caused it; it must not block.
+ */
+@FunctionalInterface
+public interface DestinationListener {
+    void usabilityChanged(Destination destination, DestinationState before, DestinationState after);
+}

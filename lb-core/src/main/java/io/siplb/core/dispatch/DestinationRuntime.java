@@ -1,0 +1,87 @@
+package io.siplb.core.dispatch;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What a destination learns while the balancer runs: its state and the counter behind the
+ * thresholds, its call load and its latency. Kept by the {@link Dispatcher} per set and URI, so a
+ * reload that keeps the destination keeps all of it.
+ *
+ * <p>Selectors read the state without a lock (a volatile int); changes are rare (a failure, a
+ * probe result, an operator) and serialised here.
+ */
+final class DestinationRuntime {
+    private volatile int flags;
+    private int counter;
+    private final AtomicInteger load;
+    private final LatencyStats latency;
+
+    DestinationRuntime(int initialFlags, AtomicInteger load, double latencyAlpha) {
+        this.flags = initialFlags & DestinationState.MASK;
+        this.load = load;
+        this.latency = new LatencyStats(latencyAlpha);
+    }
+
+    DestinationState state() {
+        return new DestinationState(flags);
+    }
+
+    boolean usable() {
+        return (flags & (DestinationState.INACTIVE | DestinationState.DISABLED)) == 0;
+    }
+
+    AtomicInteger load() {
+        return load;
+    }
+
+    LatencyStats latency() {
+        return latency;
+    }
+
+    /**
+     * Applies a requested state the way Kamailio's {@code ds_update_state} does: a trying request
+     * counts towards {@code failures} and becomes inactive when it is reached; an inactive
+     * destination stays inactive until {@code successes} non-trying requests in a row; a disabled
+     * request leaves nothing else set. One counter serves both directions, reset on every crossing.
+     *
+     * @return the state before, so the caller can tell whether usability changed
+     */
+    synchronized DestinationState request(int requested, StateThresholds thresholds) {
+        int old = flags;
+        int next = requested & DestinationState.MASK;
+        if ((next & DestinationState.TRYING) != 0 && (old & DestinationState.INACTIVE) != 0) {
+            // already down: a further failure keeps it down rather than reviving it as trying
+            next = DestinationState.INACTIVE | (next & DestinationState.PROBING);
+        }
+        if ((next & DestinationState.DISABLED) != 0) {
+            next = DestinationState.DISABLED;
+        }
+        if ((next & DestinationState.TRYING) != 0) {
+            counter++;
+            if (counter >= thresholds.failures()) {
+                next = next & ~DestinationState.TRYING | DestinationState.INACTIVE;
+                counter = 0;
+            }
+        } else if ((old & DestinationState.INACTIVE) != 0 && (requested & DestinationState.TRYING) == 0
+                && (next & DestinationState.INACTIVE) == 0 && (next & DestinationState.DISABLED) == 0) {
+            counter++;
+            if (counter < thresholds.successes()) {
+                next = DestinationState.INACTIVE | old & DestinationState.PROBING;
+            } else {
+                counter = 0;
+            }
+        } else {
+            counter = 0;
+        }
+        flags = next;
+        return new DestinationState(old);
+    }
+
+    /** Sets the state as an operator does: no thresholds, the counter reset. */
+    synchronized DestinationState set(DestinationState state) {
+        int old = flags;
+        flags = state.flags();
+        counter = 0;
+        return new DestinationState(old);
+    }
+}

@@ -1,0 +1,94 @@
+package io.siplb.core.dispatch;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The destinations of one set, ordered as Kamailio orders them: by priority, highest first;
+ * among equal priorities the line read last comes first (Kamailio inserts each line at the head
+ * of its priority group). Round-robin and weight cursors belong to the set.
+ */
+public final class DestinationSet {
+    private final int id;
+    private final Destination[] destinations;
+    private final AtomicLong turns = new AtomicLong();
+    private final AtomicInteger roundRobin = new AtomicInteger();
+
+    DestinationSet(int id, Destination[] ordered) {
+        this.id = id;
+        this.destinations = ordered;
+    }
+
+    public int id() {
+        return id;
+    }
+
+    /** How many destinations the set has, usable or not. */
+    public int size() {
+        return destinations.length;
+    }
+
+    /** The destination at {@code index} in set order. */
+    public Destination get(int index) {
+        return destinations[index];
+    }
+
+    /** The destinations in set order. */
+    public List<Destination> destinations() {
+        return List.of(destinations);
+    }
+
+    /** How many destinations are usable now. */
+    public int usableCount() {
+        int usable = 0;
+        for (Destination d : destinations) {
+            if (d.usable()) {
+                usable++;
+            }
+        }
+        return usable;
+    }
+
+    /** The next value of the set's turn counter (weights, latency ties). */
+    long nextTurn() {
+        return turns.getAndIncrement();
+    }
+
+    /**
+     * Kamailio's round-robin step: start where the last selection left off, take the first usable
+     * destination from there, and leave the cursor just after it. A down destination's turn thus
+     * passes to the next usable one once, not twice.
+     *
+     * @return the index chosen, or -1 when nothing is usable
+     */
+    int nextRoundRobin() {
+        int n = destinations.length;
+        while (true) {
+            int last = roundRobin.get();
+            int chosen = nextUsable(last % n);
+            if (chosen < 0) {
+                return -1;
+            }
+            if (roundRobin.compareAndSet(last, (chosen + 1) % n)) {
+                return chosen;
+            }
+        }
+    }
+
+    /** Index of the first usable destination at or after {@code from}, wrapping; -1 when none. */
+    int nextUsable(int from) {
+        int n = destinations.length;
+        for (int step = 0; step < n; step++) {
+            int i = (from + step) % n;
+            if (destinations[i].usable()) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    Destination[] array() {
+        return destinations;
+    }
+}

@@ -1,0 +1,192 @@
+package io.siplb.core.dispatch;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Every destination set, as an immutable snapshot replaced atomically on reload, and beside it
+ * the runtime state of each destination keyed by set and URI. A reload keeps the state, load and
+ * latency of every destination whose set, URI and flags column did not change (Kamailio forgets
+ * them all).
+ *
+ * <p>Selectors read the snapshot and states without locks; reloads, marks and probe results are
+ * rare and serialised.
+ */
+public final class Dispatcher {
+    private final StateThresholds thresholds;
+    private final double latencyAlpha;
+    private final List<DestinationListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile Map<Integer, DestinationSet> sets = Map.of();
+    private volatile List<DestinationSet> ordered = List.of();
+    private Map<DestinationDefinition.DestinationKey, Destination> byKey = Map.of();
+    private final Map<String, AtomicInteger> loads = new HashMap<>();
+
+    /**
+     * @param thresholds how many failures make a destination inactive and successes bring it back
+     * @param latencyAlpha weight of the old value in the latency estimate, in (0, 1)
+     */
+    public Dispatcher(StateThresholds thresholds, double latencyAlpha) {
+        this.thresholds = Objects.requireNonNull(thresholds, "thresholds");
+        if (!(latencyAlpha > 0 && latencyAlpha < 1)) {
+            throw new IllegalArgumentException("latency alpha " + latencyAlpha + " must be in (0, 1)");
+        }
+        this.latencyAlpha = latencyAlpha;
+    }
+
+    /** A dispatcher with Kamailio's default thresholds (1, 1) and estimator alpha (0.9). */
+    public Dispatcher() {
+        this(StateThresholds.DEFAULT, 0.9);
+    }
+
+    public void addListener(DestinationListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** The set {@code id}, or {@code null} when there is none. */
+    public DestinationSet set(int id) {
+        return sets.get(id);
+    }
+
+    /** Every set, in ascending id order. */
+    public List<DestinationSet> sets() {
+        return ordered;
+    }
+
+    /** The destination of set {@code setId} whose URI is written {@code uri}. */
+    public synchronized Optional<Destination> find(int setId, String uri) {
+        return Optional.ofNullable(byKey.get(new DestinationDefinition.DestinationKey(setId, uri)));
+    }
+
+    /**
+     * Reads {@code file} and, when every line is good, makes it the list in force.
+     *
+     * @throws DestinationListException naming {@code file:line} of the first bad line; the list in
+     *     force is then unchanged
+     */
+    public void reload(Path file) throws DestinationListException {
+        load(DestinationListParser.read(file));
+    }
+
+    /** Makes {@code definitions} the list in force, keeping the runtime of unchanged destinations. */
+    public synchronized void load(List<DestinationDefinition> definitions) {
+        Map<DestinationDefinition.DestinationKey, Destination> next = new HashMap<>();
+        Map<Integer, List<Destination>> grouped = new TreeMap<>();
+        for (DestinationDefinition definition : definitions) {
+            Destination previous = byKey.get(definition.key());
+            DestinationRuntime runtime = previous != null && previous.definition().flags() == definition.flags()
+                    ? previous.runtime()
+                    : new DestinationRuntime(definition.initialState().flags(), load(definition), latencyAlpha);
+            Destination destination = new Destination(definition, runtime);
+            if (next.putIfAbsent(definition.key(), destination) != null) {
+                throw new IllegalArgumentException("destination " + definition.uri().text()
+                        + " appears twice in set " + definition.setId());
+            }
+            grouped.computeIfAbsent(definition.setId(), id -> new ArrayList<>()).add(destination);
+        }
+        Map<Integer, DestinationSet> built = new TreeMap<>();
+        grouped.forEach((id, members) -> built.put(id, new DestinationSet(id, kamailioOrder(members))));
+        byKey = next;
+        sets = Map.copyOf(built);
+        ordered = List.copyOf(built.values());
+    }
+
+    /** Adds one destination at run time (admin API); it joins its set in priority order. */
+    public synchronized void add(DestinationDefinition definition) {
+        List<DestinationDefinition> all = definitions();
+        all.add(definition);
+        load(all);
+    }
+
+    /** Removes a destination at run time; false when there was none. */
+    public synchronized boolean remove(int setId, String uri) {
+        List<DestinationDefinition> all = definitions();
+        boolean removed = all.removeIf(d -> d.setId() == setId && d.uri().text().equals(uri));
+        if (removed) {
+            load(all);
+        }
+        return removed;
+    }
+
+    /** The definitions in force, in set order. */
+    public synchronized List<DestinationDefinition> definitions() {
+        List<DestinationDefinition> all = new ArrayList<>();
+        for (DestinationSet set : ordered) {
+            for (Destination d : set.array()) {
+                all.add(d.definition());
+            }
+        }
+        return all;
+    }
+
+    /**
+     * Kamailio's order: priority descending; among equals the later line first, because each line
+     * is put at the head of its priority group.
+     */
+    private static Destination[] kamailioOrder(List<Destination> members) {
+        List<Destination> ordered = new ArrayList<>(members);
+        java.util.Collections.reverse(ordered);
+        ordered.sort(Comparator.comparingInt(Destination::priority).reversed()); // stable
+        return ordered.toArray(Destination[]::new);
+    }
+
+    private AtomicInteger load(DestinationDefinition definition) {
+        String duid = definition.attributes().duid();
+        String key = definition.setId() + " " + (duid != null ? "duid " + duid : definition.uri().text());
+        return loads.computeIfAbsent(key, k -> new AtomicInteger());
+    }
+
+    /** What a failed attempt does, per {@code siplb.failover.mark}. */
+    public void markFailure(Destination destination, FailureMark mark) {
+        switch (mark) {
+            case NONE -> { }
+            case TRYING -> request(destination, DestinationState.TRYING);
+            case INACTIVE -> request(destination, DestinationState.INACTIVE);
+        }
+    }
+
+    /** A probe was answered with an alive code: back towards active, after the threshold. */
+    public void probeSucceeded(Destination destination) {
+        if (!destination.state().disabled()) {
+            request(destination, 0);
+        }
+    }
+
+    /** A probe failed or timed out: trying, then inactive after the threshold. */
+    public void probeFailed(Destination destination) {
+        if (!destination.state().disabled()) {
+            request(destination, DestinationState.TRYING);
+        }
+    }
+
+    /** Sets a state as the operator asks (no thresholds); listeners still hear a crossing. */
+    public void setState(Destination destination, DestinationState state) {
+        DestinationState before = destination.runtime().set(state);
+        notifyIfCrossed(destination, before);
+    }
+
+    /** Asks for a state, keeping the probing flag as it is; thresholds apply. */
+    private void request(Destination destination, int stateFlags) {
+        DestinationRuntime runtime = destination.runtime();
+        int probing = runtime.state().flags() & DestinationState.PROBING;
+        DestinationState before = runtime.request(stateFlags | probing, thresholds);
+        notifyIfCrossed(destination, before);
+    }
+
+    private void notifyIfCrossed(Destination destination, DestinationState before) {
+        DestinationState after = destination.state();
+        if (before.usable() != after.usable()) {
+            for (DestinationListener listener : listeners) {
+                listener.usabilityChanged(destination, before, after);
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.siplb.core.dispatch;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The destinations to try for one request, in order: the selected one first, then the
+ * algorithm's own fallback order, usable destinations only, at most {@code limit} of them. The
+ * failover flow walks it with {@link #next()}; a parallel plan (algorithm 12) is forked at once.
+ *
+ * <p>One plan serves one request on one thread; walking it allocates nothing.
+ */
+public final class FailoverPlan {
+    private static final Destination[] NONE = {};
+
+    private final Destination[] destinations;
+    private final boolean parallel;
+    private int size;
+    private int cursor;
+
+    FailoverPlan(int capacity, boolean parallel) {
+        this.destinations = capacity == 0 ? NONE : new Destination[capacity];
+        this.parallel = parallel;
+    }
+
+    /** A plan with nothing to try: the set is empty, unknown or entirely down. */
+    public static FailoverPlan empty() {
+        return new FailoverPlan(0, false);
+    }
+
+    /** The room a plan needs: {@code limit} (0 = all) but never more than the set has. */
+    static int capacity(int setSize, int limit) {
+        return limit <= 0 ? setSize : Math.min(limit, setSize);
+    }
+
+    /**
+     * Kamailio's walk: from {@code first} onwards around the set, usable destinations only, until
+     * the plan is full.
+     */
+    static FailoverPlan ring(DestinationSet set, int first, int limit) {
+        Destination[] all = set.array();
+        FailoverPlan plan = new FailoverPlan(capacity(all.length, limit), false);
+        for (int step = 0; step < all.length && !plan.full(); step++) {
+            Destination d = all[(first + step) % all.length];
+            if (d.usable()) {
+                plan.add(d);
+            }
+        }
+        return plan;
+    }
+
+    void add(Destination destination) {
+        destinations[size++] = destination;
+    }
+
+    boolean full() {
+        return size == destinations.length;
+    }
+
+    boolean contains(Destination destination) {
+        for (int i = 0; i < size; i++) {
+            if (destinations[i] == destination) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** How many destinations the plan holds. */
+    public int size() {
+        return size;
+    }
+
+    public boolean isEmpty() {
+        return size == 0;
+    }
+
+    /** The destination at {@code index} in trying order. */
+    public Destination get(int index) {
+        if (index < 0 || index >= size) {
+            throw new IndexOutOfBoundsException("index " + index + " of a plan of " + size);
+        }
+        return destinations[index];
+    }
+
+    /** The next destination to try, or {@code null} when the plan is exhausted. */
+    public Destination next() {
+        return cursor < size ? destinations[cursor++] : null;
+    }
+
+    /** How many destinations {@link #next()} has handed out. */
+    public int tried() {
+        return cursor;
+    }
+
+    /** Whether every destination is to be tried at once (parallel forking, algorithm 12). */
+    public boolean parallel() {
+        return parallel;
+    }
+
+    /** The destinations in trying order. */
+    public List<Destination> destinations() {
+        return List.of(Arrays.copyOf(destinations, size));
+    }
+
+    @Override
+    public String toString() {
+        return (parallel ? "parallel " : "") + destinations();
+    }
+}

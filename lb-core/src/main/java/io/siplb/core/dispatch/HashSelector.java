@@ -1,0 +1,147 @@
+package io.siplb.core.dispatch;
+
+import io.netty.util.concurrent.FastThreadLocal;
+import io.siplb.core.sip.AbsoluteUri;
+import io.siplb.core.sip.SipUri;
+import io.siplb.core.sip.TelUri;
+import io.siplb.core.sip.Uri;
+
+/**
+ * The rule every hash algorithm shares once it has its key.
+ *
+ * <ul>
+ *   <li>{@link HashMode#KAMAILIO}: the destination at {@code hash mod n}, or the next usable one
+ *       after it; the plan goes on around the set from there.</li>
+ *   <li>{@link HashMode#RENDEZVOUS}: every usable destination scores the key; the plan is the
+ *       usable destinations by score, highest first.</li>
+ * </ul>
+ *
+ * <p>When the key is absent (no Call-ID, no credentials, no such header) the request is sent
+ * round-robin instead: Kamailio fails the selection for some of these, which costs the call.
+ */
+abstract class HashSelector implements Selector {
+    /** Room to order one set by score, per thread, so building a plan allocates only the plan. */
+    private static final class Scratch {
+        long[] scores = new long[64];
+        Destination[] order = new Destination[64];
+    }
+
+    private static final FastThreadLocal<Scratch> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected Scratch initialValue() {
+            return new Scratch();
+        }
+    };
+
+    private final HashMode mode;
+    private final RoundRobinSelector fallback = new RoundRobinSelector();
+
+    HashSelector(HashMode mode) {
+        this.mode = mode;
+    }
+
+    /**
+     * The hash of the request's key (before {@link Hashing#finish}), or {@link #NO_KEY} when the
+     * request has none.
+     */
+    abstract long keyHash(RoutingRequest request);
+
+    static final long NO_KEY = 0;
+
+    @Override
+    public final FailoverPlan select(DestinationSet set, RoutingRequest request, int limit) {
+        long raw = keyHash(request);
+        if (raw == NO_KEY) {
+            return fallback.select(set, request, limit);
+        }
+        long hash = Hashing.finish(raw);
+        return mode == HashMode.KAMAILIO
+                ? FailoverPlan.ring(set, Hashing.index(hash, set.size()), limit)
+                : rendezvous(set, hash, limit);
+    }
+
+    private static FailoverPlan rendezvous(DestinationSet set, long hash, int limit) {
+        Destination[] all = set.array();
+        Scratch scratch = SCRATCH.get();
+        if (scratch.scores.length < all.length) {
+            scratch.scores = new long[all.length];
+            scratch.order = new Destination[all.length];
+        }
+        long[] scores = scratch.scores;
+        Destination[] order = scratch.order;
+        int usable = 0;
+        // insertion sort by score, highest first: sets are small and this keeps to one array
+        for (Destination d : all) {
+            if (!d.usable()) {
+                continue;
+            }
+            long score = Hashing.score(hash, d.uriHash());
+            int i = usable++;
+            while (i > 0 && Long.compareUnsigned(scores[i - 1], score) < 0) {
+                scores[i] = scores[i - 1];
+                order[i] = order[i - 1];
+                i--;
+            }
+            scores[i] = score;
+            order[i] = d;
+        }
+        FailoverPlan plan = new FailoverPlan(FailoverPlan.capacity(usable, limit), false);
+        for (int i = 0; i < usable; i++) {
+            if (!plan.full()) {
+                plan.add(order[i]);
+            }
+            order[i] = null; // the scratch must not keep destinations of an old snapshot alive
+        }
+        return plan;
+    }
+
+    /**
+     * Hashes a URI as Kamailio keys it: user and host, plus the port when it is written and is
+     * not the scheme's default; a tel URI by its number; any other by its text.
+     */
+    static long uriHash(Uri uri) {
+        if (uri instanceof SipUri sip) {
+            long h = Hashing.SEED;
+            if (sip.user() != null) {
+                h = Hashing.add(h, sip.user());
+            }
+            h = Hashing.add(h, '@');
+            h = Hashing.add(h, sip.host().toLowerCase(java.util.Locale.ROOT));
+            int defaultPort = sip.secure() ? 5061 : 5060;
+            if (sip.port() >= 0 && sip.port() != defaultPort) {
+                h = Hashing.add(Hashing.add(h, ':'), sip.port());
+            }
+            return nonZero(h);
+        }
+        if (uri instanceof TelUri tel) {
+            return nonZero(Hashing.add(Hashing.SEED, tel.number()));
+        }
+        if (uri instanceof AbsoluteUri other) {
+            return nonZero(Hashing.add(Hashing.SEED, other.text()));
+        }
+        return NO_KEY;
+    }
+
+    /** Hashes a text key, trimmed; {@link #NO_KEY} for a missing or blank one. */
+    static long textHash(CharSequence key) {
+        if (key == null) {
+            return NO_KEY;
+        }
+        int from = 0;
+        int to = key.length();
+        while (from < to && Character.isWhitespace(key.charAt(from))) {
+            from++;
+        }
+        while (to > from && Character.isWhitespace(key.charAt(to - 1))) {
+            to--;
+        }
+        if (from == to) {
+            return NO_KEY;
+        }
+        return nonZero(Hashing.add(Hashing.SEED, key.subSequence(from, to)));
+    }
+
+    private static long nonZero(long h) {
+        return h == NO_KEY ? 1 : h;
+    }
+}

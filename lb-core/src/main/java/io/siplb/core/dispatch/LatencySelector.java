@@ -1,0 +1,60 @@
+package io.siplb.core.dispatch;
+
+/**
+ * Algorithm 13: priority lowered by measured latency, as Kamailio computes it. For each usable
+ * destination {@code lat} is the latency estimate in ms ({@link LatencyStats#estimate()}), or the
+ * congestion {@code estimate - average} when the {@code cc} attribute is set; when
+ * {@code lat > priority > 0} the priority becomes {@code priority - lat / priority} (integer
+ * division, at least 1). The plan orders the usable destinations by that adjusted priority,
+ * highest first, and rotates the destinations that share the top value request by request, so
+ * equally good destinations share the load.
+ */
+final class LatencySelector implements Selector {
+    LatencySelector(SelectorOptions options) {
+    }
+
+    @Override
+    public FailoverPlan select(DestinationSet set, RoutingRequest request, int limit) {
+        Destination[] all = set.array();
+        int usable = 0;
+        Destination[] order = new Destination[all.length];
+        int[] adjusted = new int[all.length];
+        for (Destination d : all) {
+            if (!d.usable()) {
+                continue;
+            }
+            int priority = adjustedPriority(d);
+            int i = usable++;
+            while (i > 0 && adjusted[i - 1] < priority) { // stable: equal ones keep set order
+                adjusted[i] = adjusted[i - 1];
+                order[i] = order[i - 1];
+                i--;
+            }
+            adjusted[i] = priority;
+            order[i] = d;
+        }
+        int top = 0;
+        while (top < usable && adjusted[top] == adjusted[0]) {
+            top++;
+        }
+        int rotation = top == 0 ? 0 : (int) Math.floorMod(set.nextTurn(), (long) top);
+        FailoverPlan plan = new FailoverPlan(FailoverPlan.capacity(usable, limit), false);
+        for (int i = 0; i < usable && !plan.full(); i++) {
+            plan.add(i < top ? order[(i + rotation) % top] : order[i]);
+        }
+        return plan;
+    }
+
+    static int adjustedPriority(Destination d) {
+        LatencyStats stats = d.latency();
+        double latency = d.attributes().congestionControl()
+                ? Math.max(0, stats.estimate() - stats.average())
+                : stats.estimate();
+        int lat = (int) latency;
+        int priority = d.priority();
+        if (lat > priority && priority > 0) {
+            priority = Math.max(1, priority - lat / priority);
+        }
+        return priority;
+    }
+}
