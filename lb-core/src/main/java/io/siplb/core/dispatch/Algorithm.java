@@ -44,9 +44,10 @@ public enum Algorithm {
         return label;
     }
 
-    /** A selector of this algorithm. */
+    /** A selector of this algorithm; an empty set always gives an empty plan. */
     public Selector newSelector(SelectorOptions options) {
-        return factory.apply(options);
+        Selector selector = factory.apply(options);
+        return (set, request, limit) -> set.size() == 0 ? FailoverPlan.empty() : selector.select(set, request, limit);
     }
 
     /**

@@ -26,7 +26,7 @@ final class CallLoadSelector implements Selector {
         CharSequence callId = request.callId();
         if (request.method() != SipMethod.INVITE || callId == null) {
             Destination counted = callId == null ? null : callLoad.destinationOf(callId);
-            if (counted == null || !counted.usable() || !set.destinations().contains(counted)) {
+            if (counted == null || !counted.usable() || !set.holds(counted)) {
                 return byCallId.select(set, request, limit);
             }
             FailoverPlan plan = new FailoverPlan(FailoverPlan.capacity(set.size(), limit), false);
@@ -40,21 +40,13 @@ final class CallLoadSelector implements Selector {
             return plan;
         }
         Destination[] all = set.array();
-        FailoverPlan plan = new FailoverPlan(FailoverPlan.capacity(all.length, limit), false);
-        // repeated minimum search: sets are small, and it keeps ties in set order
-        while (!plan.full()) {
-            Destination best = null;
-            for (Destination d : all) {
-                if (d.usable() && belowLimit(d) && !plan.contains(d) && (best == null || d.load() < best.load())) {
-                    best = d;
-                }
+        Ranking ranking = Ranking.start(all.length);
+        for (Destination d : all) {
+            if (d.usable() && belowLimit(d)) {
+                ranking.offer(d, -d.load()); // fewest calls first, ties in set order
             }
-            if (best == null) {
-                break;
-            }
-            plan.add(best);
         }
-        return plan;
+        return ranking.toPlan(limit, 0, 0);
     }
 
     private static boolean belowLimit(Destination d) {

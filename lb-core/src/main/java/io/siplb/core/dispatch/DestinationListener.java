@@ -2,7 +2,8 @@ package io.siplb.core.dispatch;
 
 /**
  * Hears a destination go down (usable to inactive or disabled) or come back up. Called once per
- * crossing, never per probe, on the thread that caused it; it must not block.
+ * crossing, never per probe, on the thread that caused it; it must not block or throw (a
+ * throwing listener is skipped and counted by {@link Dispatcher#listenerFailures()}).
  */
 @FunctionalInterface
 public interface DestinationListener {

@@ -39,6 +39,16 @@ public final class DestinationSet {
         return List.of(destinations);
     }
 
+    /** Whether {@code destination} is one of this set's (the same object, this snapshot). */
+    boolean holds(Destination destination) {
+        for (Destination d : destinations) {
+            if (d == destination) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** How many destinations are usable now. */
     public int usableCount() {
         int usable = 0;

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Every destination set, as an immutable snapshot replaced atomically on reload, and beside it
@@ -29,6 +30,7 @@ public final class Dispatcher {
     private volatile List<DestinationSet> ordered = List.of();
     private Map<DestinationDefinition.DestinationKey, Destination> byKey = Map.of();
     private final Map<String, AtomicInteger> loads = new HashMap<>();
+    private final AtomicLong listenerFailures = new AtomicLong();
 
     /**
      * @param thresholds how many failures make a destination inactive and successes bring it back
@@ -185,8 +187,18 @@ public final class Dispatcher {
         DestinationState after = destination.state();
         if (before.usable() != after.usable()) {
             for (DestinationListener listener : listeners) {
-                listener.usabilityChanged(destination, before, after);
+                try {
+                    listener.usabilityChanged(destination, before, after);
+                } catch (RuntimeException e) {
+                    // the state has changed whatever one listener does; the others must hear it
+                    listenerFailures.incrementAndGet();
+                }
             }
         }
+    }
+
+    /** How many times a listener threw (and was skipped); a listener must not throw. */
+    public long listenerFailures() {
+        return listenerFailures.get();
     }
 }

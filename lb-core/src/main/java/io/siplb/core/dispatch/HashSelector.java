@@ -1,6 +1,5 @@
 package io.siplb.core.dispatch;
 
-import io.netty.util.concurrent.FastThreadLocal;
 import io.siplb.core.sip.AbsoluteUri;
 import io.siplb.core.sip.SipUri;
 import io.siplb.core.sip.TelUri;
@@ -20,19 +19,6 @@ import io.siplb.core.sip.Uri;
  * round-robin instead: Kamailio fails the selection for some of these, which costs the call.
  */
 abstract class HashSelector implements Selector {
-    /** Room to order one set by score, per thread, so building a plan allocates only the plan. */
-    private static final class Scratch {
-        long[] scores = new long[64];
-        Destination[] order = new Destination[64];
-    }
-
-    private static final FastThreadLocal<Scratch> SCRATCH = new FastThreadLocal<>() {
-        @Override
-        protected Scratch initialValue() {
-            return new Scratch();
-        }
-    };
-
     private final HashMode mode;
     private final RoundRobinSelector fallback = new RoundRobinSelector();
 
@@ -62,37 +48,14 @@ abstract class HashSelector implements Selector {
 
     private static FailoverPlan rendezvous(DestinationSet set, long hash, int limit) {
         Destination[] all = set.array();
-        Scratch scratch = SCRATCH.get();
-        if (scratch.scores.length < all.length) {
-            scratch.scores = new long[all.length];
-            scratch.order = new Destination[all.length];
-        }
-        long[] scores = scratch.scores;
-        Destination[] order = scratch.order;
-        int usable = 0;
-        // insertion sort by score, highest first: sets are small and this keeps to one array
+        Ranking ranking = Ranking.start(all.length);
         for (Destination d : all) {
-            if (!d.usable()) {
-                continue;
+            if (d.usable()) {
+                // one bit dropped so that signed order is score order
+                ranking.offer(d, Hashing.score(hash, d.uriHash()) >>> 1);
             }
-            long score = Hashing.score(hash, d.uriHash());
-            int i = usable++;
-            while (i > 0 && Long.compareUnsigned(scores[i - 1], score) < 0) {
-                scores[i] = scores[i - 1];
-                order[i] = order[i - 1];
-                i--;
-            }
-            scores[i] = score;
-            order[i] = d;
         }
-        FailoverPlan plan = new FailoverPlan(FailoverPlan.capacity(usable, limit), false);
-        for (int i = 0; i < usable; i++) {
-            if (!plan.full()) {
-                plan.add(order[i]);
-            }
-            order[i] = null; // the scratch must not keep destinations of an old snapshot alive
-        }
-        return plan;
+        return ranking.toPlan(limit, 0, 0);
     }
 
     /**

@@ -16,33 +16,17 @@ final class LatencySelector implements Selector {
     @Override
     public FailoverPlan select(DestinationSet set, RoutingRequest request, int limit) {
         Destination[] all = set.array();
-        int usable = 0;
-        Destination[] order = new Destination[all.length];
-        int[] adjusted = new int[all.length];
+        Ranking ranking = Ranking.start(all.length);
         for (Destination d : all) {
-            if (!d.usable()) {
-                continue;
+            if (d.usable()) {
+                ranking.offer(d, adjustedPriority(d));
             }
-            int priority = adjustedPriority(d);
-            int i = usable++;
-            while (i > 0 && adjusted[i - 1] < priority) { // stable: equal ones keep set order
-                adjusted[i] = adjusted[i - 1];
-                order[i] = order[i - 1];
-                i--;
-            }
-            adjusted[i] = priority;
-            order[i] = d;
         }
         int top = 0;
-        while (top < usable && adjusted[top] == adjusted[0]) {
+        while (top < ranking.size() && ranking.key(top) == ranking.key(0)) {
             top++;
         }
-        int rotation = top == 0 ? 0 : (int) Math.floorMod(set.nextTurn(), (long) top);
-        FailoverPlan plan = new FailoverPlan(FailoverPlan.capacity(usable, limit), false);
-        for (int i = 0; i < usable && !plan.full(); i++) {
-            plan.add(i < top ? order[(i + rotation) % top] : order[i]);
-        }
-        return plan;
+        return ranking.toPlan(limit, top, top > 1 ? set.nextTurn() : 0);
     }
 
     static int adjustedPriority(Destination d) {

@@ -170,4 +170,17 @@ class DispatcherTest {
         assertThat(stats.timeouts()).isEqualTo(1);
         assertThat(stats.samples()).isEqualTo(11);
     }
+
+    @Test
+    void aThrowingListenerIsSkippedAndCountedWhileTheOthersStillHear() throws Exception {
+        Dispatcher dispatcher = new Dispatcher();
+        dispatcher.load(DestinationListParser.parse("t.list", List.of("1 sip:a")));
+        dispatcher.addListener((d, before, after) -> {
+            throw new IllegalStateException("broken listener");
+        });
+        dispatcher.addListener((d, before, after) -> events.add(after.letters()));
+        dispatcher.markFailure(dispatcher.set(1).get(0), FailureMark.INACTIVE);
+        assertThat(events).containsExactly("IX");
+        assertThat(dispatcher.listenerFailures()).isEqualTo(1);
+    }
 }
