@@ -14,28 +14,7 @@ final class RelativeWeightSelector implements Selector {
 
     @Override
     public FailoverPlan select(DestinationSet set, RoutingRequest request, int limit) {
-        Destination[] all = set.array();
-        long total = 0;
-        for (Destination d : all) {
-            if (d.usable()) {
-                total += d.attributes().rweight();
-            }
-        }
-        if (total == 0) {
-            return fallback.select(set, request, limit);
-        }
-        long slot = WeightedSlots.slot(set.nextTurn(), total);
-        int index = 0;
-        long upTo = 0;
-        for (int i = 0; i < all.length; i++) {
-            if (all[i].usable()) {
-                upTo += all[i].attributes().rweight();
-                if (slot < upTo) {
-                    index = i;
-                    break;
-                }
-            }
-        }
-        return FailoverPlan.ring(set, index, limit);
+        int index = WeightedSlots.choose(set, d -> d.attributes().rweight(), true);
+        return index < 0 ? fallback.select(set, request, limit) : FailoverPlan.ring(set, index, limit);
     }
 }

@@ -19,19 +19,7 @@ final class WeightSelector implements Selector {
 
     @Override
     public FailoverPlan select(DestinationSet set, RoutingRequest request, int limit) {
-        Destination[] all = set.array();
-        long total = 0;
-        for (Destination d : all) {
-            total += d.attributes().weight();
-        }
-        if (total == 0) {
-            return fallback.select(set, request, limit);
-        }
-        long slot = WeightedSlots.slot(set.nextTurn(), total);
-        int index = 0;
-        for (long upTo = all[0].attributes().weight(); slot >= upTo; upTo += all[++index].attributes().weight()) {
-            // walk to the destination owning the slot
-        }
-        return FailoverPlan.ring(set, index, limit);
+        int index = WeightedSlots.choose(set, d -> d.attributes().weight(), false);
+        return index < 0 ? fallback.select(set, request, limit) : FailoverPlan.ring(set, index, limit);
     }
 }
