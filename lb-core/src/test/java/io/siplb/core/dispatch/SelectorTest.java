@@ -378,4 +378,33 @@ class SelectorTest {
         assertThat(plan.tried()).isEqualTo(2);
         assertThatThrownBy(() -> plan.get(2)).isInstanceOf(IndexOutOfBoundsException.class);
     }
+
+    @ParameterizedTest
+    @EnumSource(value = Algorithm.class, names = {"HASH_CALL_ID", "HASH_FROM", "HASH_TO", "HASH_REQUEST_URI",
+        "ROUND_ROBIN", "HASH_AUTH_USERNAME", "RANDOM", "HASH_HEADER", "PRIORITY", "WEIGHT", "RELATIVE_WEIGHT"})
+    void ringAlgorithmsFallBackAroundTheSetFromTheChosenOne(Algorithm algorithm) {
+        Dispatcher dispatcher = Sets.uniform(6, "weight=1;rweight=1");
+        down(dispatcher, "10.0.0.2");
+        DestinationSet set = dispatcher.set(1);
+        List<String> ring = new ArrayList<>();
+        for (Destination d : set.destinations()) {
+            ring.add(d.uri().host());
+        }
+        Selector selector = Sets.selector(algorithm);
+        for (int i = 0; i < 40; i++) {
+            TestRequest request = TestRequest.callId("c" + i).from("sip:f" + i + "@x").to("sip:t" + i + "@y")
+                    .requestUri("sip:r" + i + "@z").header("X-Tenant", "t" + i);
+            request.authUsername = "u" + i;
+            List<String> plan = Sets.hosts(selector.select(set, request, 0));
+            int start = ring.indexOf(plan.get(0));
+            List<String> expected = new ArrayList<>();
+            for (int step = 0; step < ring.size(); step++) {
+                String host = ring.get((start + step) % ring.size());
+                if (!host.equals("10.0.0.2")) {
+                    expected.add(host);
+                }
+            }
+            assertThat(plan).as(algorithm + " request " + i).isEqualTo(expected);
+        }
+    }
 }
