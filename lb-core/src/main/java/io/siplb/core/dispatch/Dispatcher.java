@@ -28,7 +28,7 @@ public final class Dispatcher {
     private final List<DestinationListener> listeners = new CopyOnWriteArrayList<>();
     private volatile Map<Integer, DestinationSet> sets = Map.of();
     private volatile List<DestinationSet> ordered = List.of();
-    private Map<DestinationDefinition.DestinationKey, Destination> byKey = Map.of();
+    private volatile Map<DestinationDefinition.DestinationKey, Destination> byKey = Map.of();
     private final Map<String, AtomicInteger> loads = new HashMap<>();
     private final AtomicLong listenerFailures = new AtomicLong();
 
@@ -64,7 +64,7 @@ public final class Dispatcher {
     }
 
     /** The destination of set {@code setId} whose URI is written {@code uri}. */
-    public synchronized Optional<Destination> find(int setId, String uri) {
+    public Optional<Destination> find(int setId, String uri) {
         return Optional.ofNullable(byKey.get(new DestinationDefinition.DestinationKey(setId, uri)));
     }
 

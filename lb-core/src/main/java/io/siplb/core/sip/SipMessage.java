@@ -19,7 +19,7 @@ import java.util.Objects;
  * <p>To forward or answer a message, edit it with {@link #edit()} (new bytes spliced over the old
  * ones, RFC 3261 §16.6) or derive one with {@link MessageFactory}.
  */
-public final class SipMessage {
+public final class SipMessage implements SipWritable {
 
     /*
      * The header index packs two ints per header field, which the 16-bit offset limit
@@ -587,11 +587,13 @@ public final class SipMessage {
     }
 
     /** Octets of the whole message; trailing datagram octets beyond Content-Length excluded. */
+    @Override
     public int byteCount() {
         return length;
     }
 
     /** Writes the message to {@code out}; the caller keeps ownership of {@code out}. */
+    @Override
     public void writeTo(ByteBuf out) {
         out.writeBytes(bytes, 0, length);
     }

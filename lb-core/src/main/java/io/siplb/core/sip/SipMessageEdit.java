@@ -17,7 +17,7 @@ import java.util.Objects;
  * the top Via and adding {@code received} to it, say) are a programming error and throw
  * {@link IllegalStateException}.
  */
-public final class SipMessageEdit {
+public final class SipMessageEdit implements SipWritable {
     private static final byte[] NOTHING = {};
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] VIA = ascii("Via: ");
@@ -214,6 +214,7 @@ public final class SipMessageEdit {
     }
 
     /** Octets the edited message will have. */
+    @Override
     public int byteCount() {
         int size = message.byteCount();
         for (int i = 0; i < count; i++) {
@@ -223,6 +224,7 @@ public final class SipMessageEdit {
     }
 
     /** Writes the edited message to {@code out}; the caller keeps ownership of {@code out}. */
+    @Override
     public void writeTo(ByteBuf out) {
         Objects.requireNonNull(out, "out");
         out.ensureWritable(byteCount());

@@ -1,0 +1,58 @@
+package io.siplb.core.proxy;
+
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The branch parameters this balancer puts in its Via (RFC 3261 §8.1.1.7): the magic cookie,
+ * {@code sl}, two hex digits naming the event loop that owns the transaction, eight hex digits
+ * unique to this process, then a counter. A response's branch thus says, without a shared map,
+ * that it is ours and which loop it belongs to.
+ */
+public final class Branches {
+    /** Every branch of ours starts with this. */
+    public static final String PREFIX = "z9hG4bKsl";
+    private static final int LOOP_DIGITS = 2;
+
+    private final String head;
+    private final AtomicLong counter = new AtomicLong();
+
+    /** Branches for loop {@code loop} (0..255). */
+    public Branches(int loop) {
+        if (loop < 0 || loop > 255) {
+            throw new IllegalArgumentException("loop " + loop + " is not 0..255");
+        }
+        String process = String.format("%08x", PROCESS);
+        this.head = PREFIX + String.format("%02x", loop) + process;
+    }
+
+    private static final int PROCESS = ThreadLocalRandom.current().nextInt();
+
+    /** A new branch, unique in this process and, with high probability, across restarts. */
+    public String next() {
+        return head + Long.toHexString(counter.incrementAndGet());
+    }
+
+    /** Whether {@code branch} is one of ours. */
+    public static boolean isOurs(CharSequence branch) {
+        if (branch == null || branch.length() < PREFIX.length() + LOOP_DIGITS) {
+            return false;
+        }
+        for (int i = 0; i < PREFIX.length(); i++) {
+            if (branch.charAt(i) != PREFIX.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The loop that owns {@code branch}, or -1 when it is not ours. */
+    public static int loopOf(CharSequence branch) {
+        if (!isOurs(branch)) {
+            return -1;
+        }
+        int hi = Character.digit(branch.charAt(PREFIX.length()), 16);
+        int lo = Character.digit(branch.charAt(PREFIX.length() + 1), 16);
+        return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+    }
+}

@@ -1,0 +1,172 @@
+package io.siplb.core.proxy;
+
+import io.siplb.core.sip.MessageFactory;
+import io.siplb.core.sip.SipMessage;
+import io.siplb.core.sip.SipMethod;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * One request sent to one destination over UDP (RFC 3261 §17.1): retransmitted on Timer A
+ * (T1 doubling; for non-INVITE capped at T2) until a response comes, the ACK for a non-2xx final
+ * response to an INVITE sent here (§17.1.1.3), every response handed to the subscriber. How long
+ * to wait is the subscriber's business ({@code fr_timer}, {@code fr_inv_timer}): it cancels.
+ *
+ * <p>After the subscriber is gone the transaction lingers in the {@link Forwarder}'s table, so
+ * that a retransmitted or late non-2xx final is absorbed (and ACKed) rather than relayed.
+ * Everything here runs on the owning loop's scheduler.
+ */
+final class ClientTransaction {
+    enum State { CALLING, PROCEEDING, COMPLETED, TERMINATED }
+
+    private final Forwarder forwarder;
+    private final String branch;
+    private final SipMessage request;
+    private final InetSocketAddress destination;
+    private final boolean invite;
+    private final Scheduler scheduler;
+    private FluxSink<SipMessage> sink;
+    private Disposable retransmission;
+    private long intervalMillis;
+    private State state = State.CALLING;
+    private boolean provisional;
+    private SipMessage ack;
+
+    ClientTransaction(Forwarder forwarder, String branch, SipMessage request, InetSocketAddress destination,
+            Scheduler scheduler) {
+        this.forwarder = forwarder;
+        this.branch = branch;
+        this.request = request;
+        this.destination = destination;
+        this.invite = request.method() == SipMethod.INVITE;
+        this.scheduler = scheduler;
+    }
+
+    String branch() {
+        return branch;
+    }
+
+    SipMessage request() {
+        return request;
+    }
+
+    InetSocketAddress destination() {
+        return destination;
+    }
+
+    State state() {
+        return state;
+    }
+
+    /** Every response to the request; subscribing sends it, cancelling stops retransmissions. */
+    Flux<SipMessage> responses() {
+        return Flux.create(emitter -> {
+            sink = emitter;
+            emitter.onDispose(this::abandon);
+            forwarder.register(this);
+            forwarder.sender().send(request, destination);
+            intervalMillis = forwarder.settings().t1().toMillis();
+            scheduleRetransmission();
+        });
+    }
+
+    private void scheduleRetransmission() {
+        retransmission = scheduler.schedule(this::retransmit, intervalMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void retransmit() {
+        if (state != State.CALLING && !(state == State.PROCEEDING && !invite)) {
+            return;
+        }
+        forwarder.sender().send(request, destination);
+        forwarder.countRetransmission();
+        long t2 = forwarder.settings().t2().toMillis();
+        intervalMillis = invite ? intervalMillis * 2
+                : state == State.PROCEEDING ? t2 : Math.min(intervalMillis * 2, t2);
+        scheduleRetransmission();
+    }
+
+    /** A response whose top Via carries our branch. Runs on the owning loop. */
+    void onResponse(SipMessage response) {
+        int status = response.statusCode();
+        if (state == State.COMPLETED || state == State.TERMINATED) {
+            if (invite && status >= 300) {
+                sendAck(response); // a retransmitted or late final: ACK it again, relay nothing
+            } else if (invite && status >= 200 && state == State.TERMINATED) {
+                forwarder.relayLate(response); // a 2xx is always forwarded (RFC 3261 §16.7 step 5)
+            }
+            return;
+        }
+        if (status < 200) {
+            if (invite && retransmission != null) {
+                retransmission.dispose(); // Timer A stops on a provisional (§17.1.1.2)
+            }
+            state = State.PROCEEDING;
+            provisional = true;
+            emit(response);
+            return;
+        }
+        stopRetransmitting();
+        if (invite && status >= 300) {
+            sendAck(response);
+        }
+        state = State.COMPLETED;
+        if (invite && status < 300) {
+            forwarder.forget(this); // later 2xx retransmissions are relayed statelessly
+        } else {
+            forwarder.linger(this);
+        }
+        FluxSink<SipMessage> subscriber = sink; // next() may end the subscription and clear sink
+        if (subscriber != null) {
+            subscriber.next(response);
+            subscriber.complete();
+        }
+    }
+
+    private void emit(SipMessage response) {
+        if (sink != null) {
+            sink.next(response);
+        }
+    }
+
+    private void sendAck(SipMessage response) {
+        if (ack == null) {
+            ack = MessageFactory.ackFor(request, response);
+        }
+        forwarder.sender().send(ack, destination);
+    }
+
+    /** The subscriber gave up (timeout, CANCEL, the flow ended): stop, but linger for late replies. */
+    private void abandon() {
+        stopRetransmitting();
+        if (state == State.CALLING || state == State.PROCEEDING) {
+            state = State.TERMINATED;
+            forwarder.linger(this);
+        }
+        sink = null;
+    }
+
+    private void stopRetransmitting() {
+        if (retransmission != null) {
+            retransmission.dispose();
+            retransmission = null;
+        }
+    }
+
+    /**
+     * Whether a provisional came in and no final yet: only then may the request be CANCELled
+     * (RFC 3261 §9.1). Stays true after the subscriber gives up, so a timed-out branch can be.
+     */
+    boolean proceeding() {
+        return provisional && state != State.COMPLETED;
+    }
+
+    Duration t1() {
+        return forwarder.settings().t1();
+    }
+}

@@ -1,0 +1,109 @@
+package io.siplb.core.proxy;
+
+import io.siplb.core.sip.SipMessage;
+import io.siplb.core.sip.Via;
+import java.net.InetSocketAddress;
+import java.util.function.Consumer;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The client side of one event loop: starts client transactions toward destinations, matches
+ * responses to them by our Via branch, retransmits on the loop's scheduler.
+ */
+public final class Forwarder {
+    private final ProxySettings settings;
+    private final ProxyTables tables;
+    private final DatagramSender sender;
+    private final Scheduler scheduler;
+    private final Branches branches;
+    private final Consumer<SipMessage> lateRelay;
+
+    Forwarder(ProxySettings settings, ProxyTables tables, DatagramSender sender, Scheduler scheduler,
+            Branches branches, Consumer<SipMessage> lateRelay) {
+        this.settings = settings;
+        this.tables = tables;
+        this.sender = sender;
+        this.scheduler = scheduler;
+        this.branches = branches;
+        this.lateRelay = lateRelay;
+    }
+
+    /** A fresh branch owned by this loop. */
+    String newBranch() {
+        return branches.next();
+    }
+
+    /**
+     * The responses to {@code request} (which carries our Via with {@code branch}) from
+     * {@code destination}; subscribing sends it.
+     */
+    Flux<SipMessage> transact(String branch, SipMessage request, InetSocketAddress destination) {
+        return new ClientTransaction(this, branch, request, destination, scheduler).responses();
+    }
+
+    /** Same, keeping the transaction at hand (for a CANCEL). */
+    ClientTransaction create(String branch, SipMessage request, InetSocketAddress destination) {
+        return new ClientTransaction(this, branch, request, destination, scheduler);
+    }
+
+    /**
+     * Hands a response to its client transaction.
+     *
+     * @return false when no transaction of ours matches (the caller relays it statelessly)
+     */
+    boolean onResponse(SipMessage response) {
+        Via via = response.topVia();
+        if (via == null || via.branch() == null || response.cseq() == null) {
+            return false;
+        }
+        ClientTransaction transaction = tables.clientTransactions.getIfPresent(
+                key(via.branch(), response.cseq().methodName()));
+        if (transaction == null) {
+            return false;
+        }
+        transaction.onResponse(response);
+        return true;
+    }
+
+    void register(ClientTransaction transaction) {
+        tables.clientTransactions.put(key(transaction), transaction);
+    }
+
+    /** A finished transaction stays only for the linger (the table's expiry is re-evaluated). */
+    void linger(ClientTransaction transaction) {
+        tables.clientTransactions.put(key(transaction), transaction);
+    }
+
+    void forget(ClientTransaction transaction) {
+        tables.clientTransactions.invalidate(key(transaction));
+    }
+
+    /**
+     * Client transactions are matched by branch and CSeq method (RFC 3261 §17.1.3): a CANCEL
+     * carries the branch of the INVITE it cancels.
+     */
+    private static String key(CharSequence branch, String method) {
+        return branch + " " + method;
+    }
+
+    private static String key(ClientTransaction transaction) {
+        return key(transaction.branch(), transaction.request().cseq().methodName());
+    }
+
+    void relayLate(SipMessage response) {
+        lateRelay.accept(response);
+    }
+
+    void countRetransmission() {
+        tables.counters.retransmissionsSent.increment();
+    }
+
+    DatagramSender sender() {
+        return sender;
+    }
+
+    ProxySettings settings() {
+        return settings;
+    }
+}

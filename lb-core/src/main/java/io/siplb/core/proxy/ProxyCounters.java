@@ -1,0 +1,31 @@
+package io.siplb.core.proxy;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What the proxy core counts, for logs, tests and the transport's metrics. Counters are shared by
+ * every event loop and cheap to bump from all of them.
+ */
+public final class ProxyCounters {
+    /** Requests received, by kind of handling. */
+    public final LongAdder requests = new LongAdder();
+    public final LongAdder responses = new LongAdder();
+    /** Datagrams that could not be parsed far enough to answer: dropped. */
+    public final LongAdder malformedDropped = new LongAdder();
+    /** Requests answered 4xx/5xx by the proxy itself because they were malformed. */
+    public final LongAdder malformedAnswered = new LongAdder();
+    public final LongAdder keepAlives = new LongAdder();
+    /** Attempts that failed and moved on to the next destination. */
+    public final LongAdder failovers = new LongAdder();
+    /** Requests refused because the plan was empty or ran out with nothing to relay. */
+    public final LongAdder exhausted = new LongAdder();
+    /** New requests refused with 503 because the transaction table was full. */
+    public final LongAdder shed = new LongAdder();
+    public final LongAdder retransmissionsAbsorbed = new LongAdder();
+    public final LongAdder retransmissionsSent = new LongAdder();
+    /** Responses whose top Via is not ours, or that would go to a broadcast address. */
+    public final LongAdder strayResponses = new LongAdder();
+    public final LongAdder cancels = new LongAdder();
+    /** Destinations that could not be resolved to an address. */
+    public final LongAdder unresolvable = new LongAdder();
+}

@@ -1,0 +1,76 @@
+package io.siplb.core.proxy;
+
+import io.siplb.core.config.ConfigException;
+import io.siplb.core.config.ConfigValues;
+import io.siplb.core.dispatch.DispatchSettings;
+import io.siplb.core.dispatch.FailoverSettings;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What the proxy core needs to know beyond the dispatcher.
+ *
+ * @param advertisedHost host written in our Via and Record-Route ({@code siplb.advertised-address})
+ * @param advertisedPort port written beside it
+ * @param recordRoute whether dialog-creating requests get our Record-Route ({@code siplb.record-route})
+ * @param dispatch the {@code siplb.dispatch.*} keys
+ * @param failover the {@code siplb.failover.*} keys
+ * @param t1 RFC 3261 T1, the first retransmission interval ({@code siplb.sip.t1}, 500ms)
+ * @param maxTransactions live server transactions above which new requests get 503
+ *     ({@code siplb.transactions.max}, 100000)
+ * @param linger how long a finished transaction is kept to absorb retransmissions
+ *     ({@code siplb.transactions.linger}, 32s: RFC 3261 Timer D/J for UDP)
+ * @param affinityExpiry how long a dialog's Call-ID is remembered without traffic
+ *     ({@code siplb.dialogs.affinity-expiry}, 2h)
+ * @param retryAfter the Retry-After of a 503 ({@code siplb.overload.retry-after}, 5s)
+ */
+public record ProxySettings(String advertisedHost, int advertisedPort, boolean recordRoute,
+        DispatchSettings dispatch, FailoverSettings failover, Duration t1, int maxTransactions,
+        Duration linger, Duration affinityExpiry, Duration retryAfter) {
+
+    public ProxySettings {
+        Objects.requireNonNull(advertisedHost, "advertisedHost");
+        Objects.requireNonNull(dispatch, "dispatch");
+        Objects.requireNonNull(failover, "failover");
+        if (advertisedPort < 1 || advertisedPort > 65535) {
+            throw new ConfigException("siplb.advertised-address", advertisedHost + ":" + advertisedPort,
+                    "port must be 1..65535");
+        }
+        if (maxTransactions < 1) {
+            throw new ConfigException("siplb.transactions.max", Integer.toString(maxTransactions), "must be 1 or more");
+        }
+    }
+
+    /** Settings for a proxy advertising {@code host:port}, every other key at its default. */
+    public static ProxySettings defaults(String host, int port) {
+        return new ProxySettings(host, port, true, DispatchSettings.DEFAULT, FailoverSettings.DEFAULT,
+                Duration.ofMillis(500), 100_000, Duration.ofSeconds(32), Duration.ofHours(2), Duration.ofSeconds(5));
+    }
+
+    /** Reads every key the proxy core uses; {@code host:port} is the advertised address. */
+    public static ProxySettings from(ConfigValues config, String host, int port) {
+        return new ProxySettings(host, port,
+                Boolean.parseBoolean(config.choice("siplb.record-route", "true", "true", "false")),
+                DispatchSettings.from(config), FailoverSettings.from(config),
+                config.duration("siplb.sip.t1", Duration.ofMillis(500), Duration.ofMillis(50), Duration.ofSeconds(5)),
+                config.integer("siplb.transactions.max", 100_000, 1, 10_000_000),
+                config.duration("siplb.transactions.linger", Duration.ofSeconds(32), Duration.ofSeconds(1),
+                        Duration.ofMinutes(5)),
+                config.duration("siplb.dialogs.affinity-expiry", Duration.ofHours(2), Duration.ofSeconds(10),
+                        Duration.ofDays(2)),
+                config.duration("siplb.overload.retry-after", Duration.ofSeconds(5), Duration.ofSeconds(1),
+                        Duration.ofHours(1)));
+    }
+
+    /** RFC 3261 T2: the cap of non-INVITE retransmission intervals. */
+    public Duration t2() {
+        return Duration.ofSeconds(4);
+    }
+
+    /** {@code host:port} as written in Via and Record-Route (IPv6 in brackets). */
+    public String advertised() {
+        String host = advertisedHost.indexOf(':') >= 0 && !advertisedHost.startsWith("[")
+                ? "[" + advertisedHost + "]" : advertisedHost;
+        return host + ":" + advertisedPort;
+    }
+}

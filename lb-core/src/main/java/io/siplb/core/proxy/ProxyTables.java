@@ -1,0 +1,119 @@
+package io.siplb.core.proxy;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.siplb.core.dispatch.CallLoad;
+import io.siplb.core.dispatch.Destination;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The state every event loop shares: transactions (server and client, Caffeine, expiring),
+ * dialog affinity (Call-ID to destination), call load and counters. A transaction's own fields
+ * are touched only by the loop that owns it; the tables are how the others find it.
+ */
+public final class ProxyTables {
+    final Cache<String, ServerTransaction> serverTransactions;
+    final Cache<String, ClientTransaction> clientTransactions;
+    final Cache<String, Destination> dialogs;
+    final CallLoad callLoad;
+    final ProxyCounters counters = new ProxyCounters();
+    final AtomicInteger liveServerTransactions = new AtomicInteger();
+
+    public ProxyTables(ProxySettings settings, Ticker ticker) {
+        long linger = settings.linger().toNanos();
+        // a live INVITE may ring for fr_inv_timer; only a finished one needs just the linger
+        long live = settings.failover().inviteTimeout().toNanos() + settings.failover().timeout().toNanos() + linger;
+        int bound = Math.max(1024, settings.maxTransactions() * 2);
+        this.serverTransactions = Caffeine.newBuilder()
+                .ticker(ticker)
+                .maximumSize(bound)
+                .expireAfter(new Lifetime<ServerTransaction>(live, linger) {
+                    @Override
+                    boolean finished(ServerTransaction t) {
+                        return t.finished();
+                    }
+                })
+                .build();
+        this.clientTransactions = Caffeine.newBuilder()
+                .ticker(ticker)
+                .maximumSize(bound)
+                .expireAfter(new Lifetime<ClientTransaction>(live, linger) {
+                    @Override
+                    boolean finished(ClientTransaction t) {
+                        return t.state() == ClientTransaction.State.COMPLETED
+                                || t.state() == ClientTransaction.State.TERMINATED;
+                    }
+                })
+                .build();
+        this.dialogs = Caffeine.newBuilder()
+                .ticker(ticker)
+                .maximumSize(Math.max(10_000, settings.maxTransactions() * 10L))
+                .expireAfterAccess(settings.affinityExpiry())
+                .build();
+        this.callLoad = new CallLoad(Duration.ofMinutes(5), Duration.ofHours(2), ticker);
+    }
+
+    public ProxyCounters counters() {
+        return counters;
+    }
+
+    public CallLoad callLoad() {
+        return callLoad;
+    }
+
+    /** Server transactions in the table now (live and lingering). */
+    public long serverTransactionCount() {
+        serverTransactions.cleanUp();
+        return serverTransactions.estimatedSize();
+    }
+
+    /** Server transactions still waiting for a final response. */
+    public int liveServerTransactions() {
+        return liveServerTransactions.get();
+    }
+
+    /** Dialogs remembered for affinity. */
+    public long dialogCount() {
+        dialogs.cleanUp();
+        return dialogs.estimatedSize();
+    }
+
+    /** Expires what is due; the transport calls it periodically. */
+    public void cleanUp() {
+        serverTransactions.cleanUp();
+        clientTransactions.cleanUp();
+        dialogs.cleanUp();
+        callLoad.cleanUp();
+    }
+
+    /** Live entries last long enough for any answer; finished ones only the linger (re-put to apply). */
+    private abstract static class Lifetime<T> implements Expiry<String, T> {
+        private final long live;
+        private final long linger;
+
+        Lifetime(long live, long linger) {
+            this.live = live;
+            this.linger = linger;
+        }
+
+        abstract boolean finished(T value);
+
+        @Override
+        public long expireAfterCreate(String key, T value, long now) {
+            return finished(value) ? linger : live;
+        }
+
+        @Override
+        public long expireAfterUpdate(String key, T value, long now, long left) {
+            return finished(value) ? linger : live;
+        }
+
+        @Override
+        public long expireAfterRead(String key, T value, long now, long left) {
+            return left;
+        }
+    }
+}

@@ -1,0 +1,348 @@
+package io.siplb.core.proxy;
+
+import io.netty.util.AsciiString;
+import io.siplb.core.dispatch.Destination;
+import io.siplb.core.dispatch.DestinationSet;
+import io.siplb.core.dispatch.Dispatcher;
+import io.siplb.core.dispatch.FailoverPlan;
+import io.siplb.core.dispatch.Selector;
+import io.siplb.core.dispatch.SelectorOptions;
+import io.siplb.core.dispatch.SipRoutingRequest;
+import io.siplb.core.sip.AbsoluteUri;
+import io.siplb.core.sip.HeaderName;
+import io.siplb.core.sip.MessageFactory;
+import io.siplb.core.sip.NameAddress;
+import io.siplb.core.sip.ParseResult;
+import io.siplb.core.sip.SipMessage;
+import io.siplb.core.sip.SipMethod;
+import io.siplb.core.sip.SipUri;
+import io.siplb.core.sip.Via;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The stateful proxy of one event loop (RFC 3261 §16, §17): it takes parsed datagrams, answers
+ * what it must answer itself, runs a {@link FailoverFlow} for every new request and relays
+ * responses upstream by the Via rules. It holds no socket: it sends through a
+ * {@link DatagramSender} and times on a {@link Scheduler}, both of its loop.
+ *
+ * <p>Threading: every call for one transaction must come on the loop that owns it — requests on
+ * the loop that received them, responses on the loop named in their branch ({@link Branches}).
+ * The transport guarantees it; this class then needs no locks.
+ */
+public final class SipProxy {
+    private final ProxySettings settings;
+    private final Dispatcher dispatcher;
+    private final ProxyTables tables;
+    private final DatagramSender sender;
+    private final Scheduler scheduler;
+    private final AddressResolver resolver;
+    private final Predicate<SipUri> local;
+    private final Selector selector;
+    private final Forwarder forwarder;
+
+    /**
+     * @param loop this loop's number, written in its branches
+     * @param local whether a URI names this balancer (its advertised or listen address)
+     */
+    public SipProxy(ProxySettings settings, Dispatcher dispatcher, ProxyTables tables, DatagramSender sender,
+            Scheduler scheduler, AddressResolver resolver, Predicate<SipUri> local, int loop) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
+        this.tables = Objects.requireNonNull(tables, "tables");
+        this.sender = Objects.requireNonNull(sender, "sender");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.resolver = Objects.requireNonNull(resolver, "resolver");
+        this.local = Objects.requireNonNull(local, "local");
+        this.selector = settings.dispatch().algorithm().newSelector(new SelectorOptions(
+                settings.dispatch().hashMode(), settings.dispatch().hashHeader(), tables.callLoad));
+        this.forwarder = new Forwarder(settings, tables, sender, scheduler, new Branches(loop), this::relayStateless);
+    }
+
+    /** Handles one datagram's parse result from {@code source}. */
+    public void receive(ParseResult result, InetSocketAddress source) {
+        if (result instanceof ParseResult.Parsed parsed) {
+            SipMessage message = parsed.message();
+            if (message.isRequest()) {
+                onRequest(message, source);
+            } else {
+                onResponse(message);
+            }
+        } else if (result instanceof ParseResult.Malformed malformed) {
+            onMalformed(malformed, source);
+        } else {
+            tables.counters.keepAlives.increment();
+        }
+    }
+
+    private void onMalformed(ParseResult.Malformed malformed, InetSocketAddress source) {
+        SipMessage request = malformed.answerable().orElse(null);
+        if (request == null) {
+            tables.counters.malformedDropped.increment();
+            return;
+        }
+        tables.counters.malformedAnswered.increment();
+        // the Via itself may be the defect: answer the datagram's source (ParseResult.answerable)
+        sender.send(MessageFactory.response(request, malformed.status(), malformed.reason(), newTag()), source);
+    }
+
+    // ------------------------------------------------------------------ requests
+
+    private void onRequest(SipMessage request, InetSocketAddress source) {
+        tables.counters.requests.increment();
+        InetSocketAddress upstream = ResponseAddress.forRequest(request.topVia(), source);
+        switch (request.method()) {
+            case ACK -> onAck(request, source);
+            case CANCEL -> onCancel(request, upstream);
+            default -> onOtherRequest(request, source, upstream);
+        }
+    }
+
+    private void onAck(SipMessage ack, InetSocketAddress source) {
+        ServerTransaction invite = tables.serverTransactions.getIfPresent(key(ack, SipMethod.INVITE));
+        if (invite != null && invite.finalSent && invite.finalStatus >= 300) {
+            tables.counters.retransmissionsAbsorbed.increment(); // the ACK of our non-2xx: hop-by-hop
+            return;
+        }
+        // the ACK of a 2xx is a request of the dialog, end to end (RFC 3261 §13.2.2.4)
+        InDialogRoute route = inDialogRoute(ack);
+        if (route == null || route.target().address() == null) {
+            return; // an ACK is never answered
+        }
+        String branch = forwarder.newBranch();
+        var edit = ack.edit()
+                .pushVia("SIP/2.0/UDP " + settings.advertised() + ";branch=" + branch)
+                .viaReceived(source.getAddress().getHostAddress())
+                .maxForwards(ack.maxForwards() < 0 ? 69 : Math.max(0, ack.maxForwards() - 1));
+        if (route.removeRoute()) {
+            edit.removeFirstRoute();
+        }
+        sender.send(edit, route.target().address());
+    }
+
+    private void onCancel(SipMessage cancel, InetSocketAddress upstream) {
+        ServerTransaction invite = tables.serverTransactions.getIfPresent(key(cancel, SipMethod.INVITE));
+        if (invite == null) {
+            sender.send(MessageFactory.response(cancel, 481, "Call/Transaction Does Not Exist", newTag()), upstream);
+            return;
+        }
+        // RFC 3261 §16.10: answer the CANCEL at once, then cancel the pending branch
+        sender.send(MessageFactory.response(cancel, 200, "OK", invite.toTag), upstream);
+        if (!invite.finalSent && invite.flow != null) {
+            tables.counters.cancels.increment();
+            invite.flow.cancel();
+        }
+        tables.callLoad.release(cancel.callId());
+    }
+
+    private void onOtherRequest(SipMessage request, InetSocketAddress source, InetSocketAddress upstream) {
+        String key = key(request, request.method());
+        ServerTransaction known = tables.serverTransactions.getIfPresent(key);
+        if (known != null) {
+            tables.counters.retransmissionsAbsorbed.increment();
+            if (known.lastResponse != null) {
+                sender.send(known.lastResponse, known.upstream); // §17.2.1: resend the last response
+            }
+            return;
+        }
+        String toTag = newTag();
+        if (request.maxForwards() == 0) {
+            sender.send(MessageFactory.response(request, 483, "Too Many Hops", toTag), upstream);
+            return;
+        }
+        if (request.requestUri() instanceof AbsoluteUri) {
+            sender.send(MessageFactory.response(request, 416, "Unsupported URI Scheme", toTag), upstream);
+            return;
+        }
+        AsciiString proxyRequire = request.headerValue(HeaderName.PROXY_REQUIRE);
+        if (proxyRequire != null) {
+            // RFC 3261 §16.3 step 5: this proxy supports no extension a Proxy-Require can name
+            sender.send(MessageFactory.response(request, 420, "Bad Extension", toTag,
+                    "Unsupported: " + proxyRequire), upstream);
+            return;
+        }
+        if (tables.liveServerTransactions.get() >= settings.maxTransactions()) {
+            tables.counters.shed.increment();
+            sender.send(MessageFactory.serviceUnavailable(request, toTag, (int) settings.retryAfter().toSeconds()),
+                    upstream);
+            return;
+        }
+        ServerTransaction transaction = new ServerTransaction(key, request, source, upstream, toTag);
+        FailoverFlow flow;
+        if (request.to().tag() != null) {
+            InDialogRoute route = inDialogRoute(request);
+            if (route == null || route.target().address() == null) {
+                sender.send(MessageFactory.response(request, 404, "No Route To Dialog", toTag), upstream);
+                return;
+            }
+            if (request.method() == SipMethod.BYE) {
+                tables.callLoad.release(request.callId());
+            }
+            flow = new FailoverFlow(this, transaction, route.target(), route.removeRoute());
+        } else {
+            FailoverPlan plan = plan(request);
+            flow = new FailoverFlow(this, transaction, plan, topRouteIsOurs(request));
+        }
+        start(transaction, flow);
+    }
+
+    private FailoverPlan plan(SipMessage request) {
+        DestinationSet set = dispatcher.set(settings.dispatch().set());
+        return set == null ? FailoverPlan.empty()
+                : selector.select(set, new SipRoutingRequest(request), settings.dispatch().limit());
+    }
+
+    private void start(ServerTransaction transaction, FailoverFlow flow) {
+        transaction.flow = flow;
+        tables.serverTransactions.put(transaction.key, transaction);
+        tables.liveServerTransactions.incrementAndGet();
+        if (transaction.request.method() == SipMethod.INVITE) {
+            SipMessage trying = MessageFactory.trying(transaction.request); // §16.2: at once
+            transaction.lastResponse = trying;
+            sender.send(trying, transaction.upstream);
+        }
+        transaction.subscription = flow.run().subscribe(outcome -> finish(transaction, outcome),
+                error -> finish(transaction, new FailoverFlow.Outcome(MessageFactory.response(transaction.request,
+                        500, "Server Internal Error", transaction.toTag), false)));
+    }
+
+    private void finish(ServerTransaction transaction, FailoverFlow.Outcome outcome) {
+        if (transaction.finalSent) {
+            return;
+        }
+        transaction.finalSent = true;
+        transaction.finalStatus = outcome.response().statusCode();
+        tables.liveServerTransactions.decrementAndGet();
+        transaction.lastResponse = outcome.relayed() ? outcome.response().edit().popVia() : outcome.response();
+        sender.send(transaction.lastResponse, transaction.upstream);
+        tables.serverTransactions.put(transaction.key, transaction); // from now on only the linger
+    }
+
+    /** Relays a provisional response of the live branch upstream, remembered for retransmissions. */
+    void relayProvisional(ServerTransaction transaction, SipMessage response) {
+        if (transaction.finalSent) {
+            return;
+        }
+        transaction.lastResponse = response.edit().popVia();
+        sender.send(transaction.lastResponse, transaction.upstream);
+    }
+
+    /** Where an in-dialog request goes, and whether our own Route entry is to be removed. */
+    private record InDialogRoute(FailoverFlow.Target target, boolean removeRoute) {
+    }
+
+    /**
+     * Loose routing (RFC 3261 §16.4, §16.12): our own Route entry is removed and names the dialog's
+     * destination in its {@code ds} parameter; a further Route is the next hop. Without either,
+     * the Call-ID affinity table, else the Request-URI (the remote target).
+     */
+    private InDialogRoute inDialogRoute(SipMessage request) {
+        List<NameAddress> routes = request.routes();
+        boolean ours = topRouteIsOurs(request);
+        Destination destination = null;
+        if (ours && routes.get(0).uri() instanceof SipUri route) {
+            destination = DialogRoute.destination(route, dispatcher).orElse(null);
+        }
+        int next = ours ? 1 : 0;
+        if (routes.size() > next && routes.get(next).uri() instanceof SipUri hop) {
+            return new InDialogRoute(new FailoverFlow.Target(null, resolver.resolve(hop)), ours);
+        }
+        if (destination == null) {
+            destination = tables.dialogs.getIfPresent(request.callId().toString());
+        }
+        if (destination != null) {
+            return new InDialogRoute(new FailoverFlow.Target(destination, resolve(destination)), ours);
+        }
+        if (request.requestUri() instanceof SipUri target && !local.test(target)) {
+            return new InDialogRoute(new FailoverFlow.Target(null, resolver.resolve(target)), ours);
+        }
+        return null;
+    }
+
+    private boolean topRouteIsOurs(SipMessage request) {
+        List<NameAddress> routes = request.routes();
+        return !routes.isEmpty() && routes.get(0).uri() instanceof SipUri route && local.test(route);
+    }
+
+    // ------------------------------------------------------------------ responses
+
+    private void onResponse(SipMessage response) {
+        tables.counters.responses.increment();
+        Via via = response.topVia();
+        if (!Branches.isOurs(via.branch())) {
+            tables.counters.strayResponses.increment(); // not our Via: RFC 3261 §18.1.2 says discard
+            return;
+        }
+        if (!forwarder.onResponse(response)) {
+            relayStateless(response);
+        }
+    }
+
+    /** A response of ours with no transaction (2xx retransmissions): by the next Via (§16.7). */
+    void relayStateless(SipMessage response) {
+        List<Via> vias = response.vias();
+        if (vias == null || vias.size() < 2) {
+            tables.counters.strayResponses.increment();
+            return;
+        }
+        InetSocketAddress next = ResponseAddress.fromVia(vias.get(1));
+        if (next == null) {
+            tables.counters.strayResponses.increment(); // a name without received, or broadcast
+            return;
+        }
+        sender.send(response.edit().popVia(), next);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /**
+     * The server transaction key (RFC 3261 §17.2.3): branch, sent-by and method; for RFC 2543
+     * requests without a magic-cookie branch, the Call-ID, CSeq number, From tag and sent-by.
+     */
+    static String key(SipMessage request, SipMethod method) {
+        Via via = request.topVia();
+        String sentBy = via.host() + ":" + via.port();
+        if (via.hasRfc3261Branch()) {
+            return via.branch() + "|" + sentBy + "|" + method.name();
+        }
+        NameAddress from = request.from();
+        return request.callId() + "|" + request.cseq().number() + "|" + (from == null ? "" : from.tag())
+                + "|" + sentBy + "|" + method.name();
+    }
+
+    private static String newTag() {
+        return Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+    }
+
+    InetSocketAddress resolve(Destination destination) {
+        return resolver.resolve(destination.uri());
+    }
+
+    ProxySettings settings() {
+        return settings;
+    }
+
+    Dispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    ProxyTables tables() {
+        return tables;
+    }
+
+    ProxyCounters counters() {
+        return tables.counters;
+    }
+
+    Forwarder forwarder() {
+        return forwarder;
+    }
+
+    Scheduler scheduler() {
+        return scheduler;
+    }
+}

@@ -1,0 +1,12 @@
+package io.siplb.core.sip;
+
+import io.netty.buffer.ByteBuf;
+
+/** Something that writes one SIP message into a buffer: a parsed message or an edit of one. */
+public interface SipWritable {
+    /** Octets {@link #writeTo} will write. */
+    int byteCount();
+
+    /** Writes the message to {@code out}; the caller keeps ownership of {@code out}. */
+    void writeTo(ByteBuf out);
+}

@@ -1,0 +1,310 @@
+package io.siplb.core.proxy;
+
+import static io.siplb.core.proxy.Network.method;
+import static io.siplb.core.proxy.Network.status;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.siplb.core.dispatch.DispatchSettings;
+import io.siplb.core.sip.SipMessage;
+import io.siplb.core.sip.SipUri;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The stateful proxy against scripted peers, in virtual time. */
+class SipProxyTest {
+    private static final int UAC = 5061;
+    private static final int D1 = 6001;
+    private static final int D2 = 6002;
+    private static final int D3 = 6003;
+
+    @Test
+    void aCallIsTriedAndRelayedWithOurViaAndRecordRoute() {
+        ProxyHarness h = new ProxyHarness(2);
+        h.send(h.invite("call-1"), ProxyHarness.UAC);
+        assertThat(h.network.take(UAC, status(100)).to().tag()).isNull();
+        SipMessage forwarded = h.forwardedTo(D1, "INVITE");
+        assertThat(forwarded.vias()).hasSize(2);
+        assertThat(forwarded.topVia().branch().toString()).startsWith(Branches.PREFIX);
+        assertThat(forwarded.vias().get(1).received().toString()).isEqualTo("127.0.0.1");
+        assertThat(forwarded.maxForwards()).isEqualTo(69);
+        SipUri recordRoute = (SipUri) forwarded.recordRoutes().get(0).uri();
+        assertThat(recordRoute.host()).isEqualTo("127.0.0.1");
+        assertThat(recordRoute.looseRouting()).isTrue();
+        assertThat(recordRoute.parameter("ds")).startsWith("1.");
+
+        h.answer(forwarded, 180, "uas", D1);
+        SipMessage ringing = h.network.take(UAC, status(180));
+        assertThat(ringing.vias()).hasSize(1);
+        h.answer(forwarded, 200, "uas", D1);
+        SipMessage ok = h.network.take(UAC, status(200));
+        assertThat(ok.vias()).hasSize(1);
+        assertThat(ok.topVia().branch().toString()).isEqualTo("z9hG4bK-call-1-1");
+        assertThat(h.network.sent).isEmpty();
+        assertThat(h.tables.dialogCount()).isEqualTo(1);
+        assertThat(h.tables.liveServerTransactions()).isZero();
+    }
+
+    @Test
+    void a503FailsOverAcksTheFailureAndMarksTheDestination() {
+        ProxyHarness h = new ProxyHarness(2);
+        h.send(h.invite("call-2"), ProxyHarness.UAC);
+        h.network.take(UAC, status(100));
+        SipMessage first = h.forwardedTo(D1, "INVITE");
+        h.answer(first, 503, "busy", D1);
+        SipMessage ack = h.network.take(D1, method("ACK"));
+        assertThat(ack.topVia().branch().toString()).isEqualTo(first.topVia().branch().toString());
+        assertThat(ack.to().tag()).isEqualTo("busy");
+        SipMessage second = h.forwardedTo(D2, "INVITE");
+        assertThat(second.topVia().branch().toString()).isNotEqualTo(first.topVia().branch().toString());
+        assertThat(h.dispatcher.set(1).get(0).state().letters()).isEqualTo("IX");
+        h.answer(second, 200, "ok", D2);
+        assertThat(h.network.take(UAC, status(200)).to().tag()).isEqualTo("ok");
+        assertThat(h.tables.counters().failovers.sum()).isEqualTo(1);
+        assertThat(h.network.sent).isEmpty();
+    }
+
+    @Test
+    void silenceIsRetransmittedOnTimerAThenFailsOverAfterFrTimer() {
+        ProxyHarness h = new ProxyHarness(2);
+        h.send(h.invite("call-3"), ProxyHarness.UAC);
+        h.network.take(UAC, status(100));
+        h.forwardedTo(D1, "INVITE");
+        h.advance(Duration.ofMillis(499));
+        assertThat(h.network.count(D1, method("INVITE"))).isZero();
+        h.advance(Duration.ofMillis(1)); // T1
+        assertThat(h.network.count(D1, method("INVITE"))).isEqualTo(1);
+        h.advance(Duration.ofMillis(1000)); // 2·T1 later
+        assertThat(h.network.count(D1, method("INVITE"))).isEqualTo(2);
+        assertThat(h.network.count(D2, method("INVITE"))).isZero();
+        h.advance(Duration.ofMillis(500)); // fr_timer = 2 s
+        assertThat(h.network.count(D2, method("INVITE"))).isEqualTo(1);
+        h.network.drain();
+        h.advance(Duration.ofSeconds(10));
+        assertThat(h.network.count(D1, method("INVITE"))).isZero(); // the abandoned branch is quiet
+    }
+
+    @Test
+    void aProvisionalStopsRetransmissionsAndSwitchesToTheInviteTimer() {
+        ProxyHarness h = new ProxyHarness(2, s -> new ProxySettings(s.advertisedHost(), s.advertisedPort(), true,
+                s.dispatch(), new io.siplb.core.dispatch.FailoverSettings(s.failover().codes(), Duration.ofSeconds(2),
+                        Duration.ofSeconds(30), s.failover().mark(), 503),
+                s.t1(), s.maxTransactions(), s.linger(), s.affinityExpiry(), s.retryAfter()));
+        h.send(h.invite("call-4"), ProxyHarness.UAC);
+        h.network.take(UAC, status(100));
+        SipMessage first = h.forwardedTo(D1, "INVITE");
+        h.answer(first, 180, "r", D1);
+        h.network.take(UAC, status(180));
+        h.advance(Duration.ofSeconds(29));
+        assertThat(h.network.sent).isEmpty();
+        h.advance(Duration.ofSeconds(1)); // fr_inv_timer: CANCEL the ringing branch, try the next
+        h.network.take(D1, method("CANCEL"));
+        h.forwardedTo(D2, "INVITE");
+    }
+
+    @Test
+    void whenEveryDestinationFailsTheBestResponseGoesUpstream() {
+        ProxyHarness h = new ProxyHarness(3);
+        h.send(h.invite("call-5"), ProxyHarness.UAC);
+        h.network.take(UAC, status(100));
+        h.answer(h.forwardedTo(D1, "INVITE"), 503, "a", D1);
+        h.answer(h.forwardedTo(D2, "INVITE"), 500, "b", D2);
+        h.answer(h.forwardedTo(D3, "INVITE"), 503, "c", D3);
+        SipMessage answer = h.network.take(UAC, status(503));
+        assertThat(answer.to().tag()).isEqualTo("a"); // first of the lowest class
+        assertThat(h.tables.counters().exhausted.sum()).isEqualTo(1);
+    }
+
+    @Test
+    void whenNothingAnswersAtAllTheExhaustedReplyIs503WithRetryAfter() {
+        ProxyHarness h = new ProxyHarness(2);
+        h.send(h.invite("call-6"), ProxyHarness.UAC);
+        h.advance(Duration.ofSeconds(5));
+        SipMessage answer = h.network.take(UAC, status(503));
+        assertThat(answer.headerValue("Retry-After").toString()).isEqualTo("5");
+        assertThat(answer.to().tag()).isNotNull();
+        // and the UAC's ACK for it is absorbed
+        h.network.drain();
+        h.send(h.request("ACK", "call-6", answer.to().tag(), "z9hG4bK-call-6-1", 1), ProxyHarness.UAC);
+        assertThat(h.network.sent).isEmpty();
+    }
+
+    @Test
+    void anEmptyOrDeadSetIsAnswered503AtOnce() {
+        ProxyHarness h = new ProxyHarness(1);
+        h.dispatcher.markFailure(h.dispatcher.set(1).get(0), io.siplb.core.dispatch.FailureMark.INACTIVE);
+        h.send(h.request("OPTIONS", "opt-1", null, "z9hG4bK-o1", 1), ProxyHarness.UAC);
+        assertThat(h.network.take(UAC, status(503)).headerValue("Retry-After").toString()).isEqualTo("5");
+    }
+
+    @Test
+    void cancelWhileRingingIsAnsweredForwardedAndTheDestinations487Relayed() {
+        ProxyHarness h = new ProxyHarness(2);
+        h.send(h.invite("call-7"), ProxyHarness.UAC);
+        h.network.take(UAC, status(100));
+        SipMessage invite = h.forwardedTo(D1, "INVITE");
+        h.answer(invite, 180, "r", D1);
+        h.network.take(UAC, status(180));
+        h.send(h.request("CANCEL", "call-7", null, "z9hG4bK-call-7-1", 1), ProxyHarness.UAC);
+        h.network.take(UAC, status(200));
+        SipMessage cancel = h.forwardedTo(D1, "CANCEL");
+        assertThat(cancel.topVia().branch().toString()).isEqualTo(invite.topVia().branch().toString());
+        h.answer(cancel, 200, "r", D1);
+        h.answer(invite, 487, "r", D1);
+        h.network.take(D1, method("ACK"));
+        assertThat(h.network.take(UAC, status(487)).to().tag()).isEqualTo("r");
+        assertThat(h.network.count(D2, m -> true)).isZero(); // no failover after a CANCEL
+        assertThat(h.network.sent).isEmpty();
+    }
+
+    @Test
+    void cancelBeforeAnyProvisionalWaitsForOneThenStopsFailover() {
+        ProxyHarness h = new ProxyHarness(2);
+        h.send(h.invite("call-8"), ProxyHarness.UAC);
+        h.network.take(UAC, status(100));
+        SipMessage invite = h.forwardedTo(D1, "INVITE");
+        h.send(h.request("CANCEL", "call-8", null, "z9hG4bK-call-8-1", 1), ProxyHarness.UAC);
+        h.network.take(UAC, status(200));
+        assertThat(h.network.count(D1, method("CANCEL"))).isZero(); // RFC 3261 §9.1
+        h.answer(invite, 183, "r", D1);
+        h.network.take(UAC, status(183));
+        h.forwardedTo(D1, "CANCEL");
+        h.answer(invite, 487, "r", D1);
+        h.network.take(UAC, status(487));
+    }
+
+    @Test
+    void cancelDuringSilenceEndsWith487InsteadOfFailingOver() {
+        ProxyHarness h = new ProxyHarness(2);
+        h.send(h.invite("call-9"), ProxyHarness.UAC);
+        h.send(h.request("CANCEL", "call-9", null, "z9hG4bK-call-9-1", 1), ProxyHarness.UAC);
+        h.advance(Duration.ofSeconds(3));
+        assertThat(h.network.count(D2, method("INVITE"))).isZero();
+        h.network.take(UAC, status(487));
+        assertThat(h.dispatcher.set(1).get(0).usable()).isTrue(); // cancelled, not failed
+    }
+
+    @Test
+    void anUnknownCancelGets481() {
+        ProxyHarness h = new ProxyHarness(1);
+        h.send(h.request("CANCEL", "nothing", null, "z9hG4bK-none", 1), ProxyHarness.UAC);
+        h.network.take(UAC, status(481));
+    }
+
+    @Test
+    void aRetransmittedInviteIsAnsweredWithTheLastResponseNotForwardedAgain() {
+        ProxyHarness h = new ProxyHarness(1);
+        String invite = h.invite("call-10");
+        h.send(invite, ProxyHarness.UAC);
+        h.network.take(UAC, status(100));
+        SipMessage forwarded = h.forwardedTo(D1, "INVITE");
+        h.send(invite, ProxyHarness.UAC);
+        h.network.take(UAC, status(100));
+        h.answer(forwarded, 180, "r", D1);
+        h.network.take(UAC, status(180));
+        h.send(invite, ProxyHarness.UAC);
+        h.network.take(UAC, status(180));
+        assertThat(h.network.count(D1, m -> true)).isZero();
+        assertThat(h.tables.counters().retransmissionsAbsorbed.sum()).isEqualTo(2);
+    }
+
+    @Test
+    void requestsTheProxyMustRefuseItself() {
+        ProxyHarness h = new ProxyHarness(1);
+        h.send(h.request("OPTIONS", "mf", null, "z9hG4bK-mf", 1).replace("Max-Forwards: 70", "Max-Forwards: 0"),
+                ProxyHarness.UAC);
+        h.network.take(UAC, status(483));
+        h.send(h.request("OPTIONS", "pr", null, "z9hG4bK-pr", 1, "Proxy-Require: foo, bar"), ProxyHarness.UAC);
+        assertThat(h.network.take(UAC, status(420)).headerValue("Unsupported").toString()).isEqualTo("foo, bar");
+        h.send(h.request("OPTIONS", "sc", null, "z9hG4bK-sc", 1).replace("OPTIONS sip:service@127.0.0.1:5060",
+                "OPTIONS nobodyKnowsThisScheme:x"), ProxyHarness.UAC);
+        h.network.take(UAC, status(416));
+        h.send("INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bKbad\r\nCSeq: 1 INVITE\r\n\r\n",
+                ProxyHarness.UAC);
+        assertThat(h.network.take(UAC, status(400)).reasonPhrase()).contains("Call-ID");
+        h.send("garbage\r\n\r\n", ProxyHarness.UAC);
+        h.send("\r\n\r\n", ProxyHarness.UAC);
+        assertThat(h.network.sent).isEmpty();
+        assertThat(h.tables.counters().malformedDropped.sum()).isEqualTo(1);
+        assertThat(h.tables.counters().keepAlives.sum()).isEqualTo(1);
+        assertThat(h.network.count(6001, m -> true)).isZero();
+    }
+
+    @Test
+    void aFullTransactionTableShedsNewRequestsWith503() {
+        ProxyHarness h = new ProxyHarness(1, s -> new ProxySettings(s.advertisedHost(), s.advertisedPort(), true,
+                s.dispatch(), s.failover(), s.t1(), 2, s.linger(), s.affinityExpiry(), s.retryAfter()));
+        h.send(h.invite("a"), ProxyHarness.UAC);
+        h.send(h.invite("b"), ProxyHarness.UAC);
+        h.network.drain();
+        h.send(h.invite("c"), ProxyHarness.UAC);
+        assertThat(h.network.take(UAC, status(503)).headerValue("Retry-After").toString()).isEqualTo("5");
+        assertThat(h.tables.counters().shed.sum()).isEqualTo(1);
+    }
+
+    @Test
+    void inDialogRequestsFollowOurRecordRouteOrTheCallIdWhenTheClientIgnoresIt() {
+        ProxyHarness h = new ProxyHarness(3, s -> new ProxySettings(s.advertisedHost(), s.advertisedPort(), true,
+                new DispatchSettings(1, io.siplb.core.dispatch.Algorithm.ROUND_ROBIN, 0,
+                        io.siplb.core.dispatch.HashMode.KAMAILIO, null),
+                s.failover(), s.t1(), s.maxTransactions(), s.linger(), s.affinityExpiry(), s.retryAfter()));
+        h.send(h.invite("dlg"), ProxyHarness.UAC);
+        SipMessage invite = h.forwardedTo(D1, "INVITE");
+        String recordRoute = invite.headerValue("Record-Route").toString();
+        h.answer(invite, 200, "uas", D1);
+        h.network.drain();
+        // a well-behaved UAC sends the BYE through our Route
+        h.send(h.request("BYE", "dlg", "uas", "z9hG4bK-bye1", 2, "Route: " + recordRoute), ProxyHarness.UAC);
+        SipMessage bye = h.forwardedTo(D1, "BYE");
+        assertThat(bye.routes()).isEmpty();
+        h.answer(bye, 200, "uas", D1);
+        h.network.take(UAC, status(200));
+        // one that ignores Record-Route still reaches D1 (round-robin would now pick D2)
+        h.send(h.request("INFO", "dlg", "uas", "z9hG4bK-info1", 3), ProxyHarness.UAC);
+        h.forwardedTo(D1, "INFO");
+        // a second balancer with its own tables routes by the Record-Route parameter alone
+        ProxyHarness other = new ProxyHarness(3);
+        other.send(other.request("BYE", "dlg", "uas", "z9hG4bK-bye2", 4, "Route: " + recordRoute),
+                ProxyHarness.UAC);
+        other.forwardedTo(D1, "BYE");
+    }
+
+    @Test
+    void theAckOfA2xxIsForwardedEndToEndAndRetransmitted2xxRelayedStatelessly() {
+        ProxyHarness h = new ProxyHarness(1);
+        h.send(h.invite("ack2xx"), ProxyHarness.UAC);
+        SipMessage invite = h.forwardedTo(D1, "INVITE");
+        SipMessage ok = h.answer(invite, 200, "uas", D1);
+        h.network.take(UAC, status(200));
+        h.network.take(UAC, status(100));
+        h.deliver(ok, new InetSocketAddress("127.0.0.1", D1)); // the UAS retransmits its 200
+        assertThat(h.network.take(UAC, status(200)).vias()).hasSize(1);
+        String route = invite.headerValue("Record-Route").toString();
+        h.send(h.request("ACK", "ackx", "uas", "z9hG4bK-ack", 1, "Route: " + route).replace("ackx", "ack2xx"),
+                ProxyHarness.UAC);
+        SipMessage ack = h.forwardedTo(D1, "ACK");
+        assertThat(ack.routes()).isEmpty();
+        assertThat(h.network.sent).isEmpty();
+    }
+
+    @Test
+    void nonInviteRequestsFailOverToo() {
+        ProxyHarness h = new ProxyHarness(2);
+        h.send(h.request("MESSAGE", "msg", null, "z9hG4bK-m1", 1), ProxyHarness.UAC);
+        assertThat(h.network.count(UAC, status(100))).isZero();
+        h.answer(h.forwardedTo(D1, "MESSAGE"), 408, "x", D1);
+        assertThat(h.network.count(D1, method("ACK"))).isZero();
+        h.answer(h.forwardedTo(D2, "MESSAGE"), 202, "y", D2);
+        h.network.take(UAC, status(202));
+    }
+
+    @Test
+    void responsesNotOursAreDropped() {
+        ProxyHarness h = new ProxyHarness(1);
+        h.send("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKforeign\r\nFrom: <sip:a@b>;tag=1\r\n"
+                + "To: <sip:c@d>;tag=2\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+                new InetSocketAddress("127.0.0.1", 7000));
+        assertThat(h.network.sent).isEmpty();
+        assertThat(h.tables.counters().strayResponses.sum()).isEqualTo(1);
+    }
+}
