@@ -17,6 +17,13 @@ public final class ConfigValues {
         this.values = Map.copyOf(Objects.requireNonNull(values, "values"));
     }
 
+    /** These values with {@code overrides} put over them. */
+    public ConfigValues with(Map<String, String> overrides) {
+        Map<String, String> merged = new java.util.HashMap<>(values);
+        merged.putAll(overrides);
+        return new ConfigValues(merged);
+    }
+
     /** The trimmed value of {@code key}, or {@code fallback} when absent. */
     public String string(String key, String fallback) {
         String value = values.get(key);

@@ -21,6 +21,7 @@ public final class ProxyTables {
     final CallLoad callLoad;
     final ProxyCounters counters = new ProxyCounters();
     final AtomicInteger liveServerTransactions = new AtomicInteger();
+    private volatile boolean draining;
 
     public ProxyTables(ProxySettings settings, Ticker ticker) {
         long linger = settings.linger().toNanos();
@@ -79,6 +80,19 @@ public final class ProxyTables {
     public long dialogCount() {
         dialogs.cleanUp();
         return dialogs.estimatedSize();
+    }
+
+    /**
+     * Stops taking new dialogs and transactions: from now on a request that would start one is
+     * answered 503 with Retry-After, while requests of existing dialogs and every response still
+     * go through (graceful shutdown).
+     */
+    public void drain() {
+        draining = true;
+    }
+
+    public boolean draining() {
+        return draining;
     }
 
     /** Expires what is due; the transport calls it periodically. */

@@ -165,7 +165,9 @@ public final class SipProxy {
                     "Unsupported: " + proxyRequire), upstream);
             return;
         }
-        if (tables.liveServerTransactions.get() >= settings.maxTransactions()) {
+        boolean newDialogOrTransaction = request.to().tag() == null;
+        if (tables.liveServerTransactions.get() >= settings.maxTransactions()
+                || tables.draining() && newDialogOrTransaction) {
             tables.counters.shed.increment();
             sender.send(MessageFactory.serviceUnavailable(request, toTag, (int) settings.retryAfter().toSeconds()),
                     upstream);

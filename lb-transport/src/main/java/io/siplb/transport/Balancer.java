@@ -1,0 +1,260 @@
+package io.siplb.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.unix.UnixChannelOption;
+import io.siplb.core.dispatch.DestinationListException;
+import io.siplb.core.dispatch.Dispatcher;
+import io.siplb.core.proxy.Branches;
+import io.siplb.core.proxy.DatagramSender;
+import io.siplb.core.proxy.ProxySettings;
+import io.siplb.core.proxy.ProxyTables;
+import io.siplb.core.proxy.SipProxy;
+import io.siplb.core.sip.ParseResult;
+import io.siplb.core.sip.SipParser;
+import io.siplb.core.sip.SipUri;
+import io.siplb.core.sip.SipWritable;
+import io.siplb.core.sip.Via;
+import com.github.benmanes.caffeine.cache.Ticker;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
+import reactor.netty.Connection;
+import reactor.netty.resources.LoopResources;
+import reactor.netty.udp.UdpServer;
+
+/**
+ * The running balancer: UDP channels on every listen address (on Linux with epoll, one channel
+ * per event loop sharing the port through {@code SO_REUSEPORT}), a {@link SipProxy} per channel
+ * and the tables they share. A request is handled by the channel that received it; a response
+ * is handed to the channel whose number its branch carries, in one {@code execute}.
+ */
+public final class Balancer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Balancer.class);
+
+    private final BalancerSettings settings;
+    private final Dispatcher dispatcher;
+    private final ProxyTables tables;
+    private final SipParser parser;
+    private final LoopResources loops;
+    private final List<Binding> bindings = new CopyOnWriteArrayList<>();
+    private final CachingResolver resolver = new CachingResolver();
+    private final LongAdder sendFailures = new LongAdder();
+    private Disposable housekeeping;
+
+    /** One UDP channel and the proxy that owns the transactions it starts. */
+    private final class Binding implements DatagramSender {
+        final int number;
+        final Connection connection;
+        final Channel channel;
+        final SipProxy proxy;
+
+        Binding(int number, Connection connection) {
+            this.number = number;
+            this.connection = connection;
+            this.channel = connection.channel();
+            this.proxy = new SipProxy(settings.proxy(), dispatcher, tables, this,
+                    Schedulers.fromExecutorService(channel.eventLoop()), resolver, Balancer.this::isLocal, number);
+        }
+
+        @Override
+        public void send(SipWritable message, InetSocketAddress to) {
+            ByteBuf buffer = channel.alloc().directBuffer(message.byteCount());
+            try {
+                message.writeTo(buffer);
+            } catch (RuntimeException e) {
+                buffer.release();
+                throw e;
+            }
+            channel.writeAndFlush(new DatagramPacket(buffer, to)).addListener(future -> {
+                if (!future.isSuccess()) {
+                    sendFailures.increment();
+                }
+            });
+        }
+
+        /** Runs on this channel's loop; the datagram's buffer is released by Reactor Netty after. */
+        void onDatagram(DatagramPacket packet) {
+            ParseResult result = parser.parse(packet.content());
+            InetSocketAddress source = packet.sender();
+            if (result instanceof ParseResult.Parsed parsed && !parsed.message().isRequest()) {
+                Via via = parsed.message().topVia();
+                int owner = Branches.loopOf(via == null ? null : via.branch());
+                if (owner >= 0 && owner < bindings.size() && owner != number) {
+                    Binding target = bindings.get(owner);
+                    target.channel.eventLoop().execute(() -> target.proxy.receive(result, source));
+                    return;
+                }
+            }
+            proxy.receive(result, source);
+        }
+    }
+
+    private Balancer(BalancerSettings settings, Dispatcher dispatcher) {
+        this.settings = settings;
+        this.dispatcher = dispatcher;
+        this.tables = new ProxyTables(settings.proxy(), Ticker.systemTicker());
+        this.parser = new SipParser(settings.parserLimits());
+        this.loops = LoopResources.create("siplb-udp", settings.loopCount(), true);
+    }
+
+    /**
+     * Loads the destination list, binds every listen address and starts serving.
+     *
+     * @throws DestinationListException when the list cannot be loaded (start-up stops)
+     */
+    public static Balancer start(BalancerSettings settings) throws DestinationListException {
+        Objects.requireNonNull(settings, "settings");
+        Dispatcher dispatcher = new Dispatcher(settings.thresholds(), 0.9);
+        dispatcher.reload(settings.destinations());
+        Balancer balancer = new Balancer(settings, dispatcher);
+        try {
+            balancer.bind();
+        } catch (RuntimeException e) {
+            balancer.close();
+            throw e;
+        }
+        return balancer;
+    }
+
+    private void bind() {
+        boolean reusePort = Epoll.isAvailable();
+        int channelsPerAddress = reusePort ? settings.loopCount() : 1;
+        for (ListenAddress address : settings.listen()) {
+            for (int i = 0; i < channelsPerAddress; i++) {
+                int number = bindings.size();
+                UdpServer server = UdpServer.create()
+                        .host(address.host())
+                        .port(address.port())
+                        .runOn(loops)
+                        .handle((in, out) -> in.receiveObject()
+                                .doOnNext(message -> onDatagram(number, (DatagramPacket) message))
+                                .then());
+                if (reusePort) {
+                    server = server.option(UnixChannelOption.SO_REUSEPORT, true);
+                }
+                Connection connection;
+                try {
+                    connection = server.bindNow(Duration.ofSeconds(10));
+                } catch (RuntimeException e) {
+                    throw new IllegalStateException("cannot bind udp " + address.hostPort() + ": " + e.getMessage(), e);
+                }
+                bindings.add(new Binding(number, connection));
+            }
+            LOG.info("listening on udp {} ({} channel{}, {})", address.hostPort(), channelsPerAddress,
+                    channelsPerAddress == 1 ? "" : "s", reusePort ? "epoll, SO_REUSEPORT" : "nio");
+        }
+        housekeeping = Flux.interval(Duration.ofSeconds(1), Schedulers.parallel())
+                .subscribe(tick -> tables.cleanUp());
+        LOG.info("advertising {}; {} destination set(s), algorithm {}", settings.proxy().advertised(),
+                dispatcher.sets().size(), settings.proxy().dispatch().algorithm());
+    }
+
+    /** A datagram for channel {@code number}; one that arrives while it is still binding is dropped. */
+    private void onDatagram(int number, DatagramPacket packet) {
+        if (number < bindings.size()) {
+            bindings.get(number).onDatagram(packet);
+        }
+    }
+
+    private boolean isLocal(SipUri uri) {
+        ProxySettings proxy = settings.proxy();
+        int port = uri.port() > 0 ? uri.port() : 5060;
+        String host = uri.host().startsWith("[") ? uri.host().substring(1, uri.host().length() - 1) : uri.host();
+        if (host.equalsIgnoreCase(proxy.advertisedHost()) && port == proxy.advertisedPort()) {
+            return true;
+        }
+        for (ListenAddress address : settings.listen()) {
+            if (port == address.port() && sameHost(host, address.host())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean sameHost(String a, String b) {
+        if (a.equalsIgnoreCase(b)) {
+            return true;
+        }
+        InetAddress x = literal(a);
+        InetAddress y = literal(b);
+        return x != null && x.equals(y);
+    }
+
+    private static InetAddress literal(String host) {
+        byte[] bytes = io.netty.util.NetUtil.createByteArrayFromIpAddressString(host);
+        try {
+            return bytes == null ? null : InetAddress.getByAddress(bytes);
+        } catch (java.net.UnknownHostException e) {
+            return null;
+        }
+    }
+
+    /** The addresses actually bound (the port is known here when 0 was asked for). */
+    public List<InetSocketAddress> boundAddresses() {
+        List<InetSocketAddress> addresses = new ArrayList<>();
+        for (Binding binding : bindings) {
+            InetSocketAddress address = (InetSocketAddress) binding.channel.localAddress();
+            if (!addresses.contains(address)) {
+                addresses.add(address);
+            }
+        }
+        return addresses;
+    }
+
+    public Dispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    public ProxyTables tables() {
+        return tables;
+    }
+
+    /** Datagrams the kernel refused to send. */
+    public long sendFailures() {
+        return sendFailures.sum();
+    }
+
+    /**
+     * Graceful stop: new dialogs and transactions are refused with 503 while live ones finish,
+     * for at most {@code siplb.shutdown.drain}; then the channels close.
+     */
+    public void drainAndClose() {
+        tables.drain();
+        long deadline = System.nanoTime() + settings.drain().toNanos();
+        while (tables.liveServerTransactions() > 0 && System.nanoTime() < deadline) {
+            try {
+                TimeUnit.MILLISECONDS.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        LOG.info("drained: {} transaction(s) still live", tables.liveServerTransactions());
+        close();
+    }
+
+    @Override
+    public void close() {
+        if (housekeeping != null) {
+            housekeeping.dispose();
+        }
+        for (Binding binding : bindings) {
+            binding.connection.disposeNow(Duration.ofSeconds(5));
+        }
+        loops.disposeLater(Duration.ZERO, Duration.ofSeconds(2)).block(Duration.ofSeconds(5));
+    }
+}

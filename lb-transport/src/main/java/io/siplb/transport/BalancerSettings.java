@@ -1,0 +1,55 @@
+package io.siplb.transport;
+
+import io.siplb.core.config.ConfigValues;
+import io.siplb.core.dispatch.StateThresholds;
+import io.siplb.core.proxy.ProxySettings;
+import io.siplb.core.sip.SipParserLimits;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything the balancer process is configured with, validated: a bad value has already stopped
+ * start-up with its key, value and rule by the time one of these exists.
+ *
+ * @param listen the UDP addresses to serve
+ * @param destinations the {@code dispatcher.list} file
+ * @param proxy the proxy core's settings (advertised address included)
+ * @param thresholds failure and success thresholds of destination states
+ * @param eventLoops event loops (and UDP channels per address); 0 = one per core
+ * @param drain how long a SIGTERM waits for live transactions
+ * @param parserLimits the parser's bounds
+ */
+record BalancerSettings(List<ListenAddress> listen, Path destinations, ProxySettings proxy,
+        StateThresholds thresholds, int eventLoops, Duration drain, SipParserLimits parserLimits) {
+
+    static BalancerSettings from(ConfigValues config) {
+        List<ListenAddress> listen = ListenAddress.parseAll(config.string("siplb.listen", "udp:127.0.0.1:5060"));
+        String advertisedText = config.string("siplb.advertised-address", "");
+        String host = listen.get(0).host();
+        int port = listen.get(0).port();
+        if (!advertisedText.isEmpty()) {
+            ListenAddress.HostPort advertised = ListenAddress.HostPort.parse(advertisedText,
+                    "siplb.advertised-address", advertisedText);
+            host = advertised.host();
+            port = advertised.port() > 0 ? advertised.port() : port;
+        }
+        ProxySettings proxy = ProxySettings.from(config, host, port);
+        StateThresholds thresholds = new StateThresholds(
+                config.integer("siplb.probe.failure-threshold", 1, 1, 1000),
+                config.integer("siplb.probe.success-threshold", 1, 1, 1000));
+        int loops = config.integer("siplb.event-loops", 0, 0, 256);
+        Duration drain = config.duration("siplb.shutdown.drain", Duration.ofSeconds(10), Duration.ZERO,
+                Duration.ofMinutes(10));
+        SipParserLimits limits = new SipParserLimits(
+                config.integer("siplb.parser.max-message-bytes", 65535, 64, 65535),
+                config.integer("siplb.parser.max-headers", 256, 8, 4096),
+                config.integer("siplb.parser.max-line-bytes", 8192, 64, 65535));
+        return new BalancerSettings(listen, Path.of(config.string("siplb.destinations.file",
+                "config/dispatcher.list")), proxy, thresholds, loops, drain, limits);
+    }
+
+    int loopCount() {
+        return eventLoops > 0 ? eventLoops : Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
+}

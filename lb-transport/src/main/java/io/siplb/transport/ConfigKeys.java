@@ -1,0 +1,51 @@
+package io.siplb.transport;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Every key siplb reads, with its default. {@code config/siplb.properties} documents each one;
+ * a test keeps the two in step. A key that is not here stops start-up (a typo must not be
+ * silently ignored).
+ */
+final class ConfigKeys {
+    static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+
+    static {
+        DEFAULTS.put("siplb.listen", "udp:127.0.0.1:5060");
+        DEFAULTS.put("siplb.advertised-address", "");
+        DEFAULTS.put("siplb.destinations.file", "config/dispatcher.list");
+        DEFAULTS.put("siplb.dispatch.set", "1");
+        DEFAULTS.put("siplb.dispatch.algorithm", "round-robin");
+        DEFAULTS.put("siplb.dispatch.limit", "0");
+        DEFAULTS.put("siplb.dispatch.hash-mode", "kamailio");
+        DEFAULTS.put("siplb.dispatch.hash-header", "");
+        DEFAULTS.put("siplb.failover.codes", "5xx,408");
+        DEFAULTS.put("siplb.failover.timeout", "2s");
+        DEFAULTS.put("siplb.failover.invite-timeout", "120s");
+        DEFAULTS.put("siplb.failover.mark", "inactive");
+        DEFAULTS.put("siplb.failover.exhausted-reply", "503");
+        DEFAULTS.put("siplb.record-route", "true");
+        DEFAULTS.put("siplb.probe.failure-threshold", "1");
+        DEFAULTS.put("siplb.probe.success-threshold", "1");
+        DEFAULTS.put("siplb.sip.t1", "500ms");
+        DEFAULTS.put("siplb.transactions.max", "100000");
+        DEFAULTS.put("siplb.transactions.linger", "32s");
+        DEFAULTS.put("siplb.dialogs.affinity-expiry", "2h");
+        DEFAULTS.put("siplb.overload.retry-after", "5s");
+        DEFAULTS.put("siplb.event-loops", "0");
+        DEFAULTS.put("siplb.shutdown.drain", "10s");
+        DEFAULTS.put("siplb.parser.max-message-bytes", "65535");
+        DEFAULTS.put("siplb.parser.max-headers", "256");
+        DEFAULTS.put("siplb.parser.max-line-bytes", "8192");
+    }
+
+    private ConfigKeys() {
+    }
+
+    /** The environment variable that overrides {@code key}: {@code siplb.failover.timeout} → {@code SIPLB_FAILOVER_TIMEOUT}. */
+    static String environmentName(String key) {
+        return "SIPLB_" + key.substring("siplb.".length()).toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+}

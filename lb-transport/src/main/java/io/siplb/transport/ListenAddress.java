@@ -1,0 +1,91 @@
+package io.siplb.transport;
+
+import io.siplb.core.config.ConfigException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One entry of {@code siplb.listen}: {@code transport:host:port}, IPv6 hosts in brackets
+ * ({@code udp:[::1]:5060}). Only {@code udp} is served today.
+ *
+ * @param transport {@code udp}
+ * @param host the address to bind, as written (no brackets)
+ * @param port the port
+ */
+record ListenAddress(String transport, String host, int port) {
+
+    InetSocketAddress socketAddress() {
+        return new InetSocketAddress(host, port);
+    }
+
+    /** {@code host:port} as a SIP URI writes it. */
+    String hostPort() {
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    static List<ListenAddress> parseAll(String text) {
+        List<ListenAddress> addresses = new ArrayList<>();
+        for (String item : text.split(",")) {
+            if (!item.isBlank()) {
+                addresses.add(parse(item.trim(), text));
+            }
+        }
+        if (addresses.isEmpty()) {
+            throw new ConfigException("siplb.listen", text, "must name at least one transport:host:port");
+        }
+        return addresses;
+    }
+
+    private static ListenAddress parse(String item, String whole) {
+        int colon = item.indexOf(':');
+        if (colon <= 0) {
+            throw new ConfigException("siplb.listen", whole, "'" + item + "' must be transport:host:port");
+        }
+        String transport = item.substring(0, colon).toLowerCase(Locale.ROOT);
+        if (!transport.equals("udp")) {
+            throw new ConfigException("siplb.listen", whole, "transport '" + transport + "' is not supported (udp)");
+        }
+        HostPort hostPort = HostPort.parse(item.substring(colon + 1), "siplb.listen", whole);
+        if (hostPort.port() < 1) {
+            throw new ConfigException("siplb.listen", whole, "'" + item + "' needs a port");
+        }
+        return new ListenAddress(transport, hostPort.host(), hostPort.port());
+    }
+
+    /** {@code host[:port]} with IPv6 in brackets; port -1 when absent. */
+    record HostPort(String host, int port) {
+        static HostPort parse(String text, String key, String whole) {
+            String host;
+            String rest;
+            if (text.startsWith("[")) {
+                int close = text.indexOf(']');
+                if (close < 0) {
+                    throw new ConfigException(key, whole, "'" + text + "' has '[' without ']'");
+                }
+                host = text.substring(1, close);
+                rest = text.substring(close + 1);
+            } else {
+                int colon = text.lastIndexOf(':');
+                host = colon < 0 ? text : text.substring(0, colon);
+                rest = colon < 0 ? "" : text.substring(colon);
+            }
+            if (host.isEmpty()) {
+                throw new ConfigException(key, whole, "'" + text + "' has no host");
+            }
+            int port = -1;
+            if (!rest.isEmpty()) {
+                try {
+                    port = Integer.parseInt(rest.substring(1));
+                } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+                    port = 0;
+                }
+                if (!rest.startsWith(":") || port < 1 || port > 65535) {
+                    throw new ConfigException(key, whole, "'" + text + "' has no port 1..65535 after the host");
+                }
+            }
+            return new HostPort(host, port);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.siplb.transport;
+
+import io.siplb.core.config.ConfigValues;
+import io.siplb.core.dispatch.DestinationListException;
+import io.siplb.transport.demo.Demo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The command line:
+ *
+ * <pre>
+ * java -jar siplb.jar [--config FILE] [--set key=value]… [--demo]
+ * </pre>
+ *
+ * Without {@code --config}, {@code config/siplb.properties} is read when it exists, else the
+ * built-in defaults apply. {@code --demo} also starts SIP backends and a call generator on
+ * loopback, with their own destination list, so that calls are seen flowing and failing over.
+ * SIGTERM (or Ctrl-C) drains: new calls are refused while live transactions finish.
+ */
+public final class Siplb {
+    private Siplb() {
+    }
+
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (DestinationListException | IllegalArgumentException e) {
+            System.err.println("siplb: " + e.getMessage());
+            System.exit(2);
+        } catch (IllegalStateException e) {
+            System.err.println("siplb: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    private static void run(String[] args) throws DestinationListException {
+        Path config = null;
+        List<String> sets = new ArrayList<>();
+        boolean demo = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--config" -> config = Path.of(value(args, ++i, "--config"));
+                case "--set" -> sets.add(value(args, ++i, "--set"));
+                case "--demo" -> demo = true;
+                case "--help", "-h" -> {
+                    System.out.println("usage: java -jar siplb.jar [--config FILE] [--set key=value]... [--demo]");
+                    return;
+                }
+                default -> throw new IllegalArgumentException("unknown argument '" + args[i]
+                        + "' (usage: [--config FILE] [--set key=value]... [--demo])");
+            }
+        }
+        if (config == null && Files.isRegularFile(Path.of("config/siplb.properties"))) {
+            config = Path.of("config/siplb.properties");
+        }
+        if (demo) {
+            sets.addAll(0, Demo.settings());
+        }
+        ConfigValues values = ConfigLoader.load(config, System.getenv(), sets);
+        Demo running = demo ? Demo.prepare() : null;
+        BalancerSettings settings = BalancerSettings.from(demo ? running.override(values) : values);
+        Balancer balancer = Balancer.start(settings);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (running != null) {
+                running.close();
+            }
+            balancer.drainAndClose();
+            stopped.countDown();
+        }, "siplb-shutdown"));
+        if (running != null) {
+            running.reportStatusWith(() -> " | failed over " + balancer.tables().counters().failovers.sum()
+                    + " | " + destinations(balancer));
+            running.start(balancer.boundAddresses().get(0));
+        }
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String destinations(Balancer balancer) {
+        StringBuilder text = new StringBuilder();
+        balancer.dispatcher().sets().forEach(set -> set.destinations().forEach(d -> text.append(
+                d.attributes().duid() != null ? d.attributes().duid() : d.uri().host()).append(' ')
+                .append(d.state().letters()).append("  ")));
+        return text.toString().trim();
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+}

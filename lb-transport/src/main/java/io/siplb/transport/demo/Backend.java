@@ -1,0 +1,186 @@
+package io.siplb.transport.demo;
+
+import io.siplb.core.sip.HeaderName;
+import io.siplb.core.sip.MessageFactory;
+import io.siplb.core.sip.SipMessage;
+import io.siplb.core.sip.SipParser;
+import io.siplb.core.sip.ParseResult;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A SIP server behind the balancer, as small as a real one can be: it answers INVITE with 180
+ * then 200 (Record-Route copied, Contact set), BYE and OPTIONS with 200, CANCEL with 200 and
+ * 487, and absorbs ACKs. How it misbehaves is set per backend: a share of INVITEs refused with
+ * 503, silence, the first INVITE of each call dropped (to exercise retransmission), or a ringing
+ * time before the 200.
+ */
+public final class Backend extends SipPeer {
+    /** How the backend misbehaves. */
+    public record Behaviour(double refuseShare, boolean silent, boolean dropFirstInvite, Duration ringing) {
+        public static final Behaviour HEALTHY = new Behaviour(0, false, false, Duration.ZERO);
+
+        public static Behaviour refusing(double share) {
+            return new Behaviour(share, false, false, Duration.ZERO);
+        }
+
+        public static Behaviour silentOne() {
+            return new Behaviour(0, true, false, Duration.ZERO);
+        }
+    }
+
+    private final String name;
+    private volatile Behaviour behaviour;
+    private final Map<String, SipMessage> finals = new HashMap<>();
+    private final Map<String, SipMessage> pendingInvites = new HashMap<>();
+    private final Map<String, Boolean> seen = new HashMap<>();
+    private final AtomicLong invites = new AtomicLong();
+    private final AtomicLong answered = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong byes = new AtomicLong();
+    private final AtomicLong requests = new AtomicLong();
+
+    public Backend(String name, int port, Behaviour behaviour) {
+        super(name, "127.0.0.1", port);
+        this.name = name;
+        this.behaviour = behaviour;
+    }
+
+    public void behave(Behaviour next) {
+        behaviour = next;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** INVITEs received (retransmissions included). */
+    public long invites() {
+        return invites.get();
+    }
+
+    public long answered() {
+        return answered.get();
+    }
+
+    public long refused() {
+        return refused.get();
+    }
+
+    public long byes() {
+        return byes.get();
+    }
+
+    /** Every request received, retransmissions included. */
+    public long requests() {
+        return requests.get();
+    }
+
+    @Override
+    protected void onRequest(SipMessage request, InetSocketAddress source) {
+        requests.incrementAndGet();
+        Behaviour now = behaviour;
+        if (now.silent()) {
+            return;
+        }
+        String key = request.topVia().branch() + " " + request.cseq().methodName();
+        switch (request.method()) {
+            case INVITE -> onInvite(request, source, key, now);
+            case ACK -> { }
+            case CANCEL -> onCancel(request, source);
+            case BYE -> {
+                byes.incrementAndGet();
+                send(MessageFactory.response(request, 200, "OK", tag(request)), source);
+            }
+            default -> send(MessageFactory.response(request, 200, "OK", tag(request)), source);
+        }
+    }
+
+    private void onInvite(SipMessage invite, InetSocketAddress source, String key, Behaviour now) {
+        invites.incrementAndGet();
+        if (now.dropFirstInvite() && seen.putIfAbsent(key, Boolean.TRUE) == null) {
+            return; // lost on the way: the balancer's Timer A must send it again
+        }
+        SipMessage done = finals.get(key);
+        if (done != null) {
+            send(done, source); // a retransmission: the same final again
+            return;
+        }
+        if (pendingInvites.containsKey(key)) {
+            return;
+        }
+        String tag = tag(invite);
+        if (now.refuseShare() > 0 && ThreadLocalRandom.current().nextDouble() < now.refuseShare()) {
+            refused.incrementAndGet();
+            SipMessage busy = MessageFactory.serviceUnavailable(invite, tag, 5);
+            finals.put(key, busy);
+            send(busy, source);
+            return;
+        }
+        send(MessageFactory.response(invite, 180, "Ringing", tag), source);
+        pendingInvites.put(key, invite);
+        if (now.ringing().isZero()) {
+            answer(key, source);
+        } else {
+            later(now.ringing(), () -> answer(key, source));
+        }
+    }
+
+    private void answer(String key, InetSocketAddress source) {
+        SipMessage invite = pendingInvites.remove(key);
+        if (invite == null) {
+            return; // cancelled meanwhile
+        }
+        answered.incrementAndGet();
+        SipMessage ok = ok(invite);
+        finals.put(key, ok);
+        send(ok, source);
+        later(Duration.ofSeconds(40), () -> finals.remove(key));
+    }
+
+    private void onCancel(SipMessage cancel, InetSocketAddress source) {
+        send(MessageFactory.response(cancel, 200, "OK", tag(cancel)), source);
+        String key = cancel.topVia().branch() + " INVITE";
+        SipMessage invite = pendingInvites.remove(key);
+        if (invite != null) {
+            SipMessage terminated = MessageFactory.response(invite, 487, "Request Terminated", tag(invite));
+            finals.put(key, terminated);
+            send(terminated, source);
+        }
+    }
+
+    /** The 200 for an INVITE: Record-Route copied (RFC 3261 §12.1.1), our Contact added. */
+    private SipMessage ok(SipMessage invite) {
+        String base = MessageFactory.response(invite, 200, "OK", tag(invite)).toString();
+        StringBuilder extra = new StringBuilder();
+        for (int k = invite.nextHeaderIndex(HeaderName.RECORD_ROUTE, 0); k >= 0;
+                k = invite.nextHeaderIndex(HeaderName.RECORD_ROUTE, k + 1)) {
+            extra.append("Record-Route: ").append(invite.headerValue(k)).append("\r\n");
+        }
+        extra.append("Contact: <sip:").append(name).append("@127.0.0.1:").append(address().getPort()).append(">\r\n");
+        String text = base.replace("Content-Length: 0\r\n", extra + "Content-Length: 0\r\n");
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        return ((ParseResult.Parsed) SipParser.DEFAULT.frame(bytes, bytes.length)).message();
+    }
+
+    /** A To tag that is the same for every response of a call. */
+    private String tag(SipMessage request) {
+        String existing = request.to() == null ? null : request.to().tag();
+        return existing != null ? existing : name + Integer.toHexString(request.callId().hashCode());
+    }
+
+    @Override
+    protected void onResponse(SipMessage response, InetSocketAddress source) {
+        // a backend sends no requests
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + address() + " " + behaviour;
+    }
+}

@@ -1,0 +1,152 @@
+package io.siplb.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.siplb.transport.demo.Backend;
+import io.siplb.transport.demo.CallGenerator;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The balancer on real loopback UDP sockets, between an in-JVM caller and in-JVM backends. */
+class BalancerTest {
+    private final java.util.List<AutoCloseable> open = new java.util.ArrayList<>();
+
+    private <T extends AutoCloseable> T open(T resource) {
+        open.add(0, resource);
+        return resource;
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable resource : open) {
+            resource.close();
+        }
+    }
+
+    private Backend backend(String name, Backend.Behaviour behaviour) {
+        return open(new Backend(name, 0, behaviour));
+    }
+
+    private static void awaitCalls(CallGenerator caller, int calls) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> caller.completed() + caller.failed() >= calls);
+    }
+
+    private static void placeCalls(CallGenerator caller, int calls) {
+        for (int i = 0; i < calls; i++) {
+            caller.call(Duration.ZERO);
+        }
+    }
+
+    @Test
+    void callsFlowRoundRobinOverEveryBackendWithByesFollowingTheDialog() {
+        Backend a = backend("a", Backend.Behaviour.HEALTHY);
+        Backend b = backend("b", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(a, b)));
+        CallGenerator caller = open(new CallGenerator(lb.address, false));
+        placeCalls(caller, 40);
+        awaitCalls(caller, 40);
+        assertThat(caller.completed()).isEqualTo(40);
+        assertThat(a.answered()).isEqualTo(20);
+        assertThat(b.answered()).isEqualTo(20);
+        assertThat(a.byes()).isEqualTo(20);
+        assertThat(b.byes()).isEqualTo(20);
+        assertThat(lb.balancer.tables().counters().failovers.sum()).isZero();
+    }
+
+    @Test
+    void hashAlgorithmsKeepEveryRequestOfACallOnOneBackend() {
+        Backend a = backend("a", Backend.Behaviour.HEALTHY);
+        Backend b = backend("b", Backend.Behaviour.HEALTHY);
+        Backend c = backend("c", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(a, b, c), "siplb.dispatch.algorithm=hash-callid",
+                "siplb.dispatch.hash-mode=rendezvous"));
+        CallGenerator caller = open(new CallGenerator(lb.address, true)); // BYE without Route: by Call-ID
+        placeCalls(caller, 30);
+        awaitCalls(caller, 30);
+        assertThat(caller.completed()).isEqualTo(30);
+        for (Backend backend : List.of(a, b, c)) {
+            assertThat(backend.byes()).as(backend.name()).isEqualTo(backend.answered());
+        }
+        assertThat(a.answered() + b.answered() + c.answered()).isEqualTo(30);
+    }
+
+    @Test
+    void a503FailsOverAndTheCallerNeverSeesIt() {
+        Backend refusing = backend("refusing", Backend.Behaviour.refusing(1.0));
+        Backend healthy = backend("healthy", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(refusing, healthy), "siplb.failover.mark=none"));
+        CallGenerator caller = open(new CallGenerator(lb.address, false));
+        placeCalls(caller, 20);
+        awaitCalls(caller, 20);
+        assertThat(caller.completed()).isEqualTo(20);
+        assertThat(refusing.refused()).isEqualTo(10);
+        assertThat(healthy.answered()).isEqualTo(20);
+        assertThat(lb.balancer.tables().counters().failovers.sum()).isEqualTo(10);
+    }
+
+    @Test
+    void silenceAndAClosedPortFailOverAfterTheTimeoutAndAreMarkedInactive() {
+        Backend silent = backend("silent", Backend.Behaviour.silentOne());
+        Backend healthy = backend("healthy", Backend.Behaviour.HEALTHY);
+        int closedPort = LoopbackBalancer.freePort();
+        List<String> lines = List.of("1 sip:127.0.0.1:" + silent.address().getPort() + " 0 3",
+                "1 sip:127.0.0.1:" + closedPort + " 0 2",
+                "1 sip:127.0.0.1:" + healthy.address().getPort() + " 0 1");
+        LoopbackBalancer lb = open(new LoopbackBalancer(lines, "siplb.dispatch.algorithm=priority"));
+        CallGenerator caller = open(new CallGenerator(lb.address, false));
+        placeCalls(caller, 5);
+        awaitCalls(caller, 5);
+        assertThat(caller.completed()).isEqualTo(5);
+        assertThat(healthy.answered()).isEqualTo(5);
+        assertThat(lb.balancer.dispatcher().set(1).destinations())
+                .extracting(d -> d.state().letters()).containsExactly("IX", "IX", "AX");
+        assertThat(silent.requests()).isGreaterThanOrEqualTo(1); // it was tried, and stayed silent
+    }
+
+    @Test
+    void aLostInviteIsRecoveredByTimerA() {
+        Backend lossy = backend("lossy", new Backend.Behaviour(0, false, true, Duration.ZERO));
+        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(lossy), "siplb.failover.timeout=2s",
+                "siplb.sip.t1=100ms"));
+        CallGenerator caller = open(new CallGenerator(lb.address, false));
+        placeCalls(caller, 5);
+        awaitCalls(caller, 5);
+        assertThat(caller.completed()).isEqualTo(5);
+        assertThat(lossy.invites()).isEqualTo(10); // each call's first INVITE lost, the retransmission taken
+        assertThat(lb.balancer.tables().counters().retransmissionsSent.sum()).isGreaterThanOrEqualTo(5);
+    }
+
+    @Test
+    void anEmptyOrDeadSetAnswers503AndMalformedInputNeverStopsTheNextCall() throws Exception {
+        Backend healthy = backend("healthy", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(healthy)));
+        RawPeer raw = open(new RawPeer());
+        raw.send(lb.address, "garbage that is no SIP at all\r\n\r\n");
+        raw.send(lb.address, new String(io.siplb.testing.Fixtures.bytes("rfc4475/badinv01.sip"),
+                java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThat(raw.receive()).startsWith("SIP/2.0 400 ");
+        raw.send(lb.address, "OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:"
+                + raw.port() + ";branch=z9hG4bKmf0\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: mf0\r\n"
+                + "CSeq: 1 OPTIONS\r\nMax-Forwards: 0\r\nContent-Length: 0\r\n\r\n");
+        assertThat(raw.receive()).startsWith("SIP/2.0 483 ");
+        for (String tag : List.of("ncl", "clerr", "scalar02", "mismatch01", "ltgtruri", "bigcode", "baddn")) {
+            raw.send(lb.address, new String(io.siplb.testing.Fixtures.bytes("rfc4475/" + tag + ".sip"),
+                    java.nio.charset.StandardCharsets.ISO_8859_1));
+        }
+        lb.balancer.dispatcher().markFailure(lb.balancer.dispatcher().set(1).get(0),
+                io.siplb.core.dispatch.FailureMark.INACTIVE);
+        CallGenerator caller = open(new CallGenerator(lb.address, false));
+        placeCalls(caller, 1);
+        awaitCalls(caller, 1);
+        assertThat(caller.finalStatuses()).containsEntry(503, 1L);
+        lb.balancer.dispatcher().setState(lb.balancer.dispatcher().set(1).get(0),
+                io.siplb.core.dispatch.DestinationState.ACTIVE);
+        placeCalls(caller, 3);
+        awaitCalls(caller, 4);
+        assertThat(caller.completed()).isEqualTo(3);
+        assertThat(lb.balancer.tables().counters().malformedDropped.sum()).isGreaterThanOrEqualTo(3);
+    }
+}

@@ -1,0 +1,121 @@
+package io.siplb.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.siplb.core.config.ConfigException;
+import io.siplb.core.config.ConfigValues;
+import io.siplb.core.dispatch.Algorithm;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigTest {
+
+    @Test
+    void theShippedPropertiesFileDocumentsEveryKeyWithItsDefault() throws Exception {
+        Path file = Path.of("../config/siplb.properties");
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        }
+        assertThat(properties.stringPropertyNames()).containsExactlyInAnyOrderElementsOf(ConfigKeys.DEFAULTS.keySet());
+        ConfigKeys.DEFAULTS.forEach((key, value) -> assertThat(properties.getProperty(key)).as(key).isEqualTo(value));
+        String text = Files.readString(file);
+        for (String key : ConfigKeys.DEFAULTS.keySet()) {
+            int at = text.indexOf("\n" + key + "=");
+            String before = text.substring(0, at);
+            assertThat(before.substring(before.lastIndexOf('\n') + 1)).as(key + " has a comment above it").startsWith("#");
+        }
+        // and the shipped list loads
+        assertThat(io.siplb.core.dispatch.DestinationListParser.read(Path.of("../config/dispatcher.list"))).hasSize(2);
+    }
+
+    @Test
+    void fileThenEnvironmentThenSetEachOverrideTheOneBefore(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("siplb.properties");
+        Files.writeString(file, "siplb.dispatch.algorithm=weight\nsiplb.failover.timeout=3s\nsiplb.dispatch.limit=4\n");
+        ConfigValues config = ConfigLoader.load(file,
+                Map.of("SIPLB_FAILOVER_TIMEOUT", "5s", "SIPLB_DISPATCH_LIMIT", "6", "PATH", "/bin"),
+                List.of("siplb.dispatch.limit=8"));
+        BalancerSettings settings = BalancerSettings.from(config);
+        assertThat(settings.proxy().dispatch().algorithm()).isEqualTo(Algorithm.WEIGHT);
+        assertThat(settings.proxy().failover().timeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(settings.proxy().dispatch().limit()).isEqualTo(8);
+        assertThat(ConfigKeys.environmentName("siplb.dialogs.affinity-expiry")).isEqualTo("SIPLB_DIALOGS_AFFINITY_EXPIRY");
+    }
+
+    @Test
+    void listenAndAdvertisedAddresses() {
+        BalancerSettings settings = BalancerSettings.from(ConfigLoader.load(null, Map.of(), List.of(
+                "siplb.listen=udp:127.0.0.1:5062, udp:[::1]:5062", "siplb.advertised-address=lb.example.com")));
+        assertThat(settings.listen()).containsExactly(new ListenAddress("udp", "127.0.0.1", 5062),
+                new ListenAddress("udp", "::1", 5062));
+        assertThat(settings.listen().get(1).hostPort()).isEqualTo("[::1]:5062");
+        assertThat(settings.proxy().advertised()).isEqualTo("lb.example.com:5062");
+        assertThat(BalancerSettings.from(ConfigLoader.load(null, Map.of(), List.of())).proxy().advertised())
+                .isEqualTo("127.0.0.1:5060");
+    }
+
+    @Test
+    void badInputStopsStartUpNamingKeyValueAndRule() {
+        assertBad(List.of("siplb.dispatch.algoritm=4"),
+                "siplb.dispatch.algoritm=siplb.dispatch.algoritm=4: is not a siplb key (in --set)");
+        assertBad(List.of("no-equals-sign"), "--set=no-equals-sign: must be key=value");
+        assertBad(List.of("siplb.listen=tcp:127.0.0.1:5060"),
+                "siplb.listen=tcp:127.0.0.1:5060: transport 'tcp' is not supported (udp)");
+        assertBad(List.of("siplb.listen=udp:127.0.0.1"), "siplb.listen=udp:127.0.0.1: 'udp:127.0.0.1' needs a port");
+        assertBad(List.of("siplb.listen=udp:127.0.0.1:99999"), "siplb.listen=udp:127.0.0.1:99999: '127.0.0.1:99999' has no port 1..65535 after the host");
+        assertBad(List.of("siplb.failover.timeout=fast"), "siplb.failover.timeout=fast: must be a duration");
+        assertBad(List.of("siplb.record-route=yes"), "siplb.record-route=yes: must be one of true, false");
+        assertBad(List.of("siplb.event-loops=-1"), "siplb.event-loops=-1: must be an integer from 0 to 256");
+        assertBad(List.of("siplb.parser.max-headers=2"), "siplb.parser.max-headers=2: must be an integer from 8 to 4096");
+    }
+
+    private static void assertBad(List<String> sets, String message) {
+        assertThatThrownBy(() -> BalancerSettings.from(ConfigLoader.load(null, Map.of(), sets)))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith(message);
+    }
+
+    @Test
+    void anUnreadableFileIsNamed(@TempDir Path dir) {
+        assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("absent.properties"), Map.of(), List.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("absent.properties: cannot be read");
+    }
+
+    @Test
+    void aBrokenDestinationListStopsStartUpWithFileAndLine(@TempDir Path dir) throws IOException {
+        Path list = dir.resolve("bad.list");
+        Files.writeString(list, "1 sip:127.0.0.1:5070\n1 sip:127.0.0.1:5080 0 0 weight=lots\n");
+        BalancerSettings settings = BalancerSettings.from(ConfigLoader.load(null, Map.of(),
+                List.of("siplb.destinations.file=" + list, "siplb.listen=udp:127.0.0.1:" + LoopbackBalancer.freePort())));
+        assertThatThrownBy(() -> Balancer.start(settings))
+                .isInstanceOf(io.siplb.core.dispatch.DestinationListException.class)
+                .hasMessage(list + ":2: attribute weight=lots must be an integer 0..1000000");
+    }
+
+    @Test
+    void aPortInUseStopsStartUpWithTheAddress() throws Exception {
+        try (java.net.DatagramSocket taken = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            BalancerSettings settings = BalancerSettings.from(ConfigLoader.load(null, Map.of(), List.of(
+                    "siplb.destinations.file=../config/dispatcher.list",
+                    "siplb.listen=udp:127.0.0.1:" + taken.getLocalPort(), "siplb.event-loops=1")));
+            if (io.netty.channel.epoll.Epoll.isAvailable()) {
+                // SO_REUSEPORT lets a second socket share a port only with the same user and option
+                // set; a plain socket holding it still refuses the bind
+                assertThatThrownBy(() -> Balancer.start(settings)).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("cannot bind udp 127.0.0.1:" + taken.getLocalPort());
+            } else {
+                assertThatThrownBy(() -> Balancer.start(settings)).isInstanceOf(IllegalStateException.class);
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.siplb.transport;
+
+import io.siplb.core.config.ConfigValues;
+import io.siplb.core.dispatch.DestinationListException;
+import io.siplb.transport.demo.Backend;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** A balancer on a free loopback port in front of the given backends (set 1, in this order). */
+final class LoopbackBalancer implements AutoCloseable {
+    final Balancer balancer;
+    final InetSocketAddress address;
+
+    /** In front of {@code backends}. */
+    static LoopbackBalancer of(List<Backend> backends, String... settings) {
+        return new LoopbackBalancer(lines(backends), settings);
+    }
+
+    LoopbackBalancer(List<String> destinationLines, String... settings) {
+        try {
+            Path list = Files.createTempFile("siplb-test-", ".list");
+            list.toFile().deleteOnExit();
+            Files.write(list, destinationLines);
+            List<String> sets = new ArrayList<>(List.of("siplb.listen=udp:127.0.0.1:" + freePort(),
+                    "siplb.destinations.file=" + list, "siplb.event-loops=2", "siplb.failover.timeout=300ms",
+                    "siplb.shutdown.drain=0"));
+            sets.addAll(List.of(settings));
+            ConfigValues config = ConfigLoader.load(null, Map.of(), sets);
+            balancer = Balancer.start(BalancerSettings.from(config));
+            address = balancer.boundAddresses().get(0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (DestinationListException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Destination lines for {@code backends}, with descending priority so set order is list order. */
+    static List<String> lines(List<Backend> backends) {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < backends.size(); i++) {
+            lines.add("1 sip:127.0.0.1:" + backends.get(i).address().getPort() + " 0 " + (backends.size() - i)
+                    + " duid=" + backends.get(i).name());
+        }
+        return lines;
+    }
+
+    static int freePort() {
+        try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0,
+                java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        balancer.close();
+    }
+}

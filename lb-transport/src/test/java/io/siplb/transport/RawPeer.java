@@ -1,0 +1,45 @@
+package io.siplb.transport;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+
+/** A bare UDP socket on loopback for datagrams no SIP stack would send. */
+final class RawPeer implements AutoCloseable {
+    private final DatagramSocket socket;
+
+    RawPeer() throws IOException {
+        socket = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+        socket.setSoTimeout(5000);
+    }
+
+    int port() {
+        return socket.getLocalPort();
+    }
+
+    void send(InetSocketAddress to, String text) throws IOException {
+        byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
+        socket.send(new DatagramPacket(bytes, bytes.length, to));
+    }
+
+    /** The next datagram as text; fails after 5 s of silence. */
+    String receive() throws IOException {
+        byte[] buffer = new byte[65535];
+        DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
+        try {
+            socket.receive(packet);
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("no datagram within 5 s", e);
+        }
+        return new String(packet.getData(), 0, packet.getLength(), StandardCharsets.ISO_8859_1);
+    }
+
+    @Override
+    public void close() {
+        socket.close();
+    }
+}
