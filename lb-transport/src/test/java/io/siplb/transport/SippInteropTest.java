@@ -1,0 +1,133 @@
+package io.siplb.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.siplb.core.dispatch.DestinationState;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * SIPp against the balancer, on loopback: a SIPp UAC whose scenario follows the Record-Route set
+ * ({@code src/test/resources/sipp/uac-rr.xml}) calling through siplb to two SIPp UAS. Runs with
+ * {@code mvn -B verify -Pinterop}; needs {@code sipp} on the PATH (Debian package
+ * {@code sip-tester}, which {@code .ci/run} installs).
+ */
+@Tag("interop")
+class SippInteropTest {
+    private static final Path SCENARIOS = Path.of("src/test/resources/sipp").toAbsolutePath();
+    private static final Path OUT = Path.of("target/interop").toAbsolutePath();
+
+    private final List<Process> processes = new ArrayList<>();
+    private LoopbackBalancer lb;
+
+    @BeforeAll
+    static void sippIsInstalled() throws IOException, InterruptedException {
+        Process probe;
+        try {
+            probe = new ProcessBuilder("sipp", "-v").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        } catch (IOException e) {
+            throw new AssertionError("the interop profile needs sipp on the PATH (apt-get install sip-tester)", e);
+        }
+        probe.waitFor(10, TimeUnit.SECONDS);
+        Files.createDirectories(OUT);
+    }
+
+    @AfterEach
+    void stop() {
+        processes.forEach(Process::destroyForcibly);
+        if (lb != null) {
+            lb.close();
+        }
+    }
+
+    private Process sipp(String log, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add("sipp");
+        command.addAll(List.of(args));
+        command.addAll(List.of("-i", "127.0.0.1", "-nostdin"));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(OUT.resolve(log).toFile()).start();
+        processes.add(process);
+        return process;
+    }
+
+    private Process uas(int port) throws IOException {
+        return sipp("uas-" + port + ".log", "-sn", "uas", "-p", Integer.toString(port));
+    }
+
+    /** Runs the UAC to the end and returns its exit code (0: every call succeeded). */
+    private int uac(String scenario, int rate, int calls) throws Exception {
+        int port = LoopbackBalancer.freePort();
+        Process uac = sipp("uac-" + port + ".log", "127.0.0.1:" + lb.address.getPort(),
+                "-sf", SCENARIOS.resolve(scenario).toString(), "-p", Integer.toString(port),
+                "-r", Integer.toString(rate), "-m", Integer.toString(calls), "-l", Integer.toString(calls),
+                "-d", "0", "-timeout", "60", "-timeout_error",
+                "-trace_stat", "-stf", OUT.resolve("uac-" + port + ".csv").toString());
+        assertThat(uac.waitFor(90, TimeUnit.SECONDS)).as("SIPp UAC finished").isTrue();
+        return uac.exitValue();
+    }
+
+    private void balancer(int uas1, int uas2, String... settings) throws Exception {
+        lb = new LoopbackBalancer(List.of("1 sip:127.0.0.1:" + uas1 + " 0 0 duid=uas1",
+                "1 sip:127.0.0.1:" + uas2 + " 0 0 duid=uas2"), settings);
+        Thread.sleep(300); // SIPp binds its sockets at start
+    }
+
+    @Test
+    void twoHundredCallsPerSecondWithNoFailure() throws Exception {
+        int a = LoopbackBalancer.freePort();
+        int b = LoopbackBalancer.freePort();
+        uas(a);
+        uas(b);
+        balancer(a, b);
+        assertThat(uac("uac-rr.xml", 200, 1000)).as("SIPp exit code, see " + OUT).isZero();
+        assertThat(lb.balancer.tables().counters().failovers.sum()).isZero();
+    }
+
+    @Test
+    void aUasAnsweringEveryInviteWith503CostsNoCall() throws Exception {
+        int refusing = LoopbackBalancer.freePort();
+        int healthy = LoopbackBalancer.freePort();
+        sipp("uas-503-" + refusing + ".log", "-sf", SCENARIOS.resolve("uas-503.xml").toString(),
+                "-p", Integer.toString(refusing));
+        uas(healthy);
+        balancer(refusing, healthy, "siplb.failover.mark=none");
+        assertThat(uac("uac-rr.xml", 200, 1000)).as("SIPp exit code, see " + OUT).isZero();
+        assertThat(lb.balancer.tables().counters().failovers.sum()).isGreaterThanOrEqualTo(400);
+    }
+
+    @Test
+    void aUasStoppedMidRunIsFailedOverAfterTheTimeout() throws Exception {
+        int a = LoopbackBalancer.freePort();
+        int b = LoopbackBalancer.freePort();
+        uas(a);
+        Process doomed = uas(b);
+        balancer(a, b, "siplb.failover.timeout=1s");
+        Thread killer = new Thread(() -> {
+            try {
+                Thread.sleep(2000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            doomed.destroyForcibly();
+        });
+        killer.start();
+        // teardown of calls set up on the dead UAS may end in 408/503: uac-rr-tolerant.xml
+        assertThat(uac("uac-rr-tolerant.xml", 200, 1000)).as("SIPp exit code, see " + OUT).isZero();
+        killer.join();
+        assertThat(lb.balancer.dispatcher().set(1).destinations())
+                .filteredOn(d -> d.uri().port() == b).singleElement()
+                .satisfies(d -> assertThat(d.state().flags() & DestinationState.INACTIVE).isNotZero());
+        assertThat(new File(OUT.toFile(), "uas-" + a + ".log")).exists();
+    }
+}
