@@ -149,4 +149,25 @@ class BalancerTest {
         assertThat(caller.completed()).isEqualTo(3);
         assertThat(lb.balancer.tables().counters().malformedDropped.sum()).isGreaterThanOrEqualTo(3);
     }
+
+    @Test
+    void twoInstancesSharingNothingRouteTheSameDialogToTheSameBackend() {
+        Backend a = backend("a", Backend.Behaviour.HEALTHY);
+        Backend b = backend("b", Backend.Behaviour.HEALTHY);
+        Backend c = backend("c", Backend.Behaviour.HEALTHY);
+        // both advertise one name, as instances behind DNS SRV or a virtual address do
+        String[] common = {"siplb.advertised-address=lb.example.com:5060", "siplb.dispatch.algorithm=random"};
+        LoopbackBalancer first = open(LoopbackBalancer.of(List.of(a, b, c), common));
+        LoopbackBalancer second = open(LoopbackBalancer.of(List.of(a, b, c), common));
+        CallGenerator caller = open(new CallGenerator(first.address, false));
+        caller.sendInDialogRequestsTo(second.address);
+        placeCalls(caller, 30);
+        awaitCalls(caller, 30);
+        assertThat(caller.completed()).isEqualTo(30);
+        for (Backend backend : List.of(a, b, c)) {
+            assertThat(backend.byes()).as(backend.name()).isEqualTo(backend.answered());
+        }
+        assertThat(second.balancer.tables().dialogCount()).isZero(); // it remembered nothing
+        assertThat(second.balancer.tables().counters().requests.sum()).isEqualTo(60); // ACK and BYE of each call
+    }
 }

@@ -29,6 +29,7 @@ public final class CallGenerator extends SipPeer {
 
     private final InetSocketAddress balancer;
     private final boolean ignoreRecordRoute;
+    private volatile InetSocketAddress inDialogTarget;
     private final Map<String, Call> calls = new HashMap<>();
     private final Map<String, Outcome> outcomes = new ConcurrentHashMap<>();
     private final Map<Integer, LongAdder> finalStatuses = new ConcurrentHashMap<>();
@@ -63,6 +64,14 @@ public final class CallGenerator extends SipPeer {
         super("caller", "127.0.0.1", 0);
         this.balancer = balancer;
         this.ignoreRecordRoute = ignoreRecordRoute;
+    }
+
+    /**
+     * Sends the ACKs and BYEs of dialogs to {@code target} instead of the balancer the INVITE went
+     * to: another instance behind the same advertised name.
+     */
+    public void sendInDialogRequestsTo(InetSocketAddress target) {
+        this.inDialogTarget = target;
     }
 
     /** Places calls at {@code perSecond}, each held for {@code hold}, until {@link #stop()}. */
@@ -161,8 +170,8 @@ public final class CallGenerator extends SipPeer {
             call.routes = ignoreRecordRoute ? List.of() : routes;
             NameAddress contact = response.contacts().isEmpty() ? null : response.contacts().get(0);
             call.remoteTarget = contact == null ? "sip:service@" + hostPort(balancer) : contact.uri().text();
-            sendText(ack(call, response, false));
-            later(call.hold, () -> sendText(bye(call)));
+            sendText(ack(call, response, false), inDialog());
+            later(call.hold, () -> sendText(bye(call), inDialog()));
         } else if (method.equals("BYE") && status >= 200) {
             end(call, status < 300 ? Outcome.COMPLETED : Outcome.FAILED);
         }
@@ -213,10 +222,19 @@ public final class CallGenerator extends SipPeer {
         (result == Outcome.COMPLETED ? completed : failed).increment();
     }
 
+    private InetSocketAddress inDialog() {
+        InetSocketAddress target = inDialogTarget;
+        return target != null ? target : balancer;
+    }
+
     private void sendText(String text) {
+        sendText(text, balancer);
+    }
+
+    private void sendText(String text, InetSocketAddress to) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         ParseResult parsed = SipParser.DEFAULT.frame(bytes, bytes.length);
-        send(((ParseResult.Parsed) parsed).message(), balancer);
+        send(((ParseResult.Parsed) parsed).message(), to);
     }
 
     private static String hostPort(InetSocketAddress address) {
