@@ -26,17 +26,28 @@ public final class CallLoad {
 
     private final Cache<String, Call> calls;
 
-    /** With the default expiries and the system clock. */
+    /** Calls counted at most; beyond, the oldest give their unit back early. */
+    public static final long DEFAULT_MAXIMUM_CALLS = 1_000_000;
+
+    /** With the default expiries and bound, and the system clock. */
     public CallLoad() {
         this(DEFAULT_UNCONFIRMED_EXPIRY, DEFAULT_CONFIRMED_EXPIRY, Ticker.systemTicker());
     }
 
     public CallLoad(Duration unconfirmedExpiry, Duration confirmedExpiry, Ticker ticker) {
+        this(unconfirmedExpiry, confirmedExpiry, DEFAULT_MAXIMUM_CALLS, ticker);
+    }
+
+    /**
+     * @param maximumCalls calls counted at most: a lost BYE can never grow the table without bound
+     */
+    public CallLoad(Duration unconfirmedExpiry, Duration confirmedExpiry, long maximumCalls, Ticker ticker) {
         long unconfirmed = unconfirmedExpiry.toNanos();
         long confirmed = confirmedExpiry.toNanos();
         this.calls = Caffeine.newBuilder()
                 .ticker(Objects.requireNonNull(ticker, "ticker"))
                 .executor(Runnable::run)
+                .maximumSize(maximumCalls)
                 .expireAfter(new Expiry<String, Call>() {
                     @Override
                     public long expireAfterCreate(String key, Call call, long now) {

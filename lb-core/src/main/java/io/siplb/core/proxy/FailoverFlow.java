@@ -129,7 +129,7 @@ final class FailoverFlow {
         SipMessage forwarded = forwardedRequest(branch, target);
         ClientTransaction transaction = proxy.forwarder().create(branch, forwarded, target.address());
         current = transaction;
-        if (invite && target.destination() != null) {
+        if (countsLoad() && target.destination() != null) {
             proxy.tables().callLoad.acquire(request.callId(), target.destination());
         }
         Flux<SipMessage> responses = transaction.responses().doOnNext(this::onResponse);
@@ -194,7 +194,9 @@ final class FailoverFlow {
         if (status < 300) {
             if (invite && target.destination() != null) {
                 proxy.tables().dialogs.put(request.callId().toString(), target.destination());
-                proxy.tables().callLoad.confirm(request.callId());
+                if (countsLoad()) {
+                    proxy.tables().callLoad.confirm(request.callId());
+                }
             }
             return Mono.just(new Outcome(response, true));
         }
@@ -247,9 +249,14 @@ final class FailoverFlow {
     }
 
     private void releaseLoad() {
-        if (invite && plan != null) {
+        if (countsLoad() && plan != null) {
             proxy.tables().callLoad.release(request.callId());
         }
+    }
+
+    /** Calls are counted only where algorithm 10 reads the counts: elsewhere it is work for nothing. */
+    private boolean countsLoad() {
+        return invite && proxy.settings().dispatch().algorithm() == io.siplb.core.dispatch.Algorithm.CALL_LOAD;
     }
 
     private void markFailure(Target target) {

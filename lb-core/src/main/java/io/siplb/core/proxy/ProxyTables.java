@@ -54,7 +54,8 @@ public final class ProxyTables {
                 .maximumSize(Math.max(10_000, settings.maxTransactions() * 10L))
                 .expireAfterAccess(settings.affinityExpiry())
                 .build();
-        this.callLoad = new CallLoad(Duration.ofMinutes(5), Duration.ofHours(2), ticker);
+        this.callLoad = new CallLoad(Duration.ofMinutes(5), Duration.ofHours(2),
+                Math.max(10_000, settings.maxTransactions() * 10L), ticker);
     }
 
     public ProxyCounters counters() {

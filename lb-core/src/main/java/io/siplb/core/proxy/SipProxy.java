@@ -182,7 +182,7 @@ public final class SipProxy {
                 return;
             }
             if (request.method() == SipMethod.BYE) {
-                tables.callLoad.release(request.callId());
+                tables.callLoad.release(request.callId()); // a no-op unless algorithm 10 counted the call
             }
             flow = new FailoverFlow(this, transaction, route.target(), route.removeRoute());
         } else {

@@ -307,4 +307,24 @@ class SipProxyTest {
         assertThat(h.network.sent).isEmpty();
         assertThat(h.tables.counters().strayResponses.sum()).isEqualTo(1);
     }
+
+    @Test
+    void callLoadCountsAnsweredCallsUntilTheirBye() {
+        ProxyHarness h = new ProxyHarness(2, s -> new ProxySettings(s.advertisedHost(), s.advertisedPort(), true,
+                new DispatchSettings(1, io.siplb.core.dispatch.Algorithm.CALL_LOAD, 0,
+                        io.siplb.core.dispatch.HashMode.KAMAILIO, null),
+                s.failover(), s.t1(), s.maxTransactions(), s.linger(), s.affinityExpiry(), s.retryAfter()));
+        h.send(h.invite("load-1"), ProxyHarness.UAC);
+        SipMessage first = h.forwardedTo(D1, "INVITE");
+        h.answer(first, 200, "x", D1);
+        h.send(h.invite("load-2"), ProxyHarness.UAC);
+        SipMessage second = h.forwardedTo(D2, "INVITE"); // D1 carries a call now
+        h.answer(second, 486, "y", D2); // refused: its unit goes back
+        assertThat(h.dispatcher.set(1).get(0).load()).isEqualTo(1);
+        assertThat(h.dispatcher.set(1).get(1).load()).isZero();
+        h.send(h.request("BYE", "load-1", "x", "z9hG4bK-bye-load", 2,
+                "Route: " + first.headerValue("Record-Route")), ProxyHarness.UAC);
+        h.forwardedTo(D1, "BYE");
+        assertThat(h.dispatcher.set(1).get(0).load()).isZero();
+    }
 }
