@@ -170,4 +170,22 @@ class BalancerTest {
         assertThat(second.balancer.tables().dialogCount()).isZero(); // it remembered nothing
         assertThat(second.balancer.tables().counters().requests.sum()).isEqualTo(60); // ACK and BYE of each call
     }
+
+    @Test
+    void drainingRefusesNewCallsWhileLiveOnesFinish() throws Exception {
+        Backend slow = backend("slow", new Backend.Behaviour(0, false, false, Duration.ofMillis(700)));
+        LoopbackBalancer lb = LoopbackBalancer.of(List.of(slow), "siplb.shutdown.drain=5s");
+        CallGenerator caller = open(new CallGenerator(lb.address, false));
+        String live = caller.call(Duration.ZERO);
+        await().atMost(Duration.ofSeconds(5)).until(() -> lb.balancer.tables().liveServerTransactions() == 1);
+        Thread drain = new Thread(lb.balancer::drainAndClose);
+        drain.start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> lb.balancer.tables().draining());
+        caller.call(Duration.ZERO);
+        drain.join(10_000);
+        await().atMost(Duration.ofSeconds(5)).until(() -> caller.outcome(live) != null);
+        assertThat(caller.outcome(live)).isIn(CallGenerator.Outcome.COMPLETED, CallGenerator.Outcome.FAILED);
+        assertThat(slow.answered()).isEqualTo(1); // the live call was answered through the drain
+        assertThat(caller.finalStatuses()).containsEntry(200, 1L).containsEntry(503, 1L);
+    }
 }

@@ -327,4 +327,16 @@ class SipProxyTest {
         h.forwardedTo(D1, "BYE");
         assertThat(h.dispatcher.set(1).get(0).load()).isZero();
     }
+
+    @Test
+    void aDestinationWhoseHostDoesNotResolveFailsAndThePlanMovesOn() throws Exception {
+        ProxyHarness h = new ProxyHarness(1);
+        h.dispatcher.load(io.siplb.core.dispatch.DestinationListParser.parse("t.list",
+                java.util.List.of("1 sip:pbx.invalid:5060 0 9", "1 sip:127.0.0.1:6001 0 1")));
+        h.send(h.invite("dns"), ProxyHarness.UAC);
+        h.answer(h.forwardedTo(D1, "INVITE"), 200, "ok", D1);
+        h.network.take(UAC, status(200));
+        assertThat(h.tables.counters().unresolvable.sum()).isEqualTo(1);
+        assertThat(h.dispatcher.set(1).get(0).state().inactive()).isTrue();
+    }
 }

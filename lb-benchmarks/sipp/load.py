@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""SIPp load against siplb on loopback: the highest call rate with zero failed calls.
+
+Starts siplb (lb-transport/target/siplb.jar) in front of two SIPp UAS, then steps a SIPp UAC
+(uac-rr.xml: INVITE, 200, ACK and BYE along the Record-Route set) through the offered rates.
+For each step it reports calls, failed calls, response-time percentiles (from SIPp's per-call
+RTD trace) and siplb's CPU seconds per 1000 calls (utime+stime of the siplb process, from
+/proc). Needs: a built jar (mvn -B -q -DskipTests package), sipp (apt-get install sip-tester).
+
+  python3 lb-benchmarks/sipp/load.py --rates 200,400,800,1200,1600 --seconds 20
+
+Everything binds to 127.0.0.1 and every process is stopped at the end.
+"""
+import argparse
+import csv
+import glob
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+
+
+def percentile(values, p):
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = min(len(values) - 1, max(0, int(round(p / 100.0 * (len(values) - 1)))))
+    return values[k]
+
+
+def rtd_values(work):
+    """Response times (ms) of every call, from SIPp's -trace_rtt files."""
+    values = []
+    for path in glob.glob(os.path.join(work, "*_rtt.csv")):
+        with open(path) as f:
+            for row in csv.reader(f, delimiter=";"):
+                if len(row) >= 2 and row[0] and row[0][0].isdigit():
+                    try:
+                        values.append(float(row[1]))
+                    except ValueError:
+                        pass
+    return values
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rates", default="200,400,800,1200,1600")
+    parser.add_argument("--seconds", type=int, default=20, help="duration of each step")
+    parser.add_argument("--jar", default=os.path.join(ROOT, "lb-transport", "target", "siplb.jar"))
+    parser.add_argument("--set", action="append", default=[], help="extra siplb --set key=value")
+    args = parser.parse_args()
+    if shutil.which("sipp") is None:
+        sys.exit("sipp is not installed: apt-get install sip-tester")
+    if not os.path.exists(args.jar):
+        sys.exit(f"{args.jar} is missing: mvn -B -q -DskipTests package")
+
+    work = tempfile.mkdtemp(prefix="siplb-load-")
+    uas_ports = [free_port(), free_port()]
+    lb_port = free_port()
+    with open(os.path.join(work, "dispatcher.list"), "w") as f:
+        for i, port in enumerate(uas_ports):
+            f.write(f"1 sip:127.0.0.1:{port} 0 0 duid=uas{i + 1}\n")
+    processes = []
+    try:
+        for port in uas_ports:
+            processes.append(subprocess.Popen(["sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(port), "-nostdin"],
+                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work))
+        command = ["java", "-jar", args.jar, "--set", f"siplb.listen=udp:127.0.0.1:{lb_port}",
+                   "--set", f"siplb.destinations.file={work}/dispatcher.list"]
+        for extra in args.set:
+            command += ["--set", extra]
+        lb = subprocess.Popen(command, stdout=open(os.path.join(work, "siplb.log"), "w"), stderr=subprocess.STDOUT)
+        processes.append(lb)
+        time.sleep(3)
+        print(f"{'rate':>6} {'calls':>7} {'failed':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'cpu s/1000 calls':>17}")
+        best = 0
+        for rate in [int(r) for r in args.rates.split(",")]:
+            for old in glob.glob(os.path.join(work, "*_rtt.csv")):
+                os.remove(old)
+            calls = rate * args.seconds
+            before = cpu_seconds(lb.pid)
+            uac = subprocess.run(["sipp", f"127.0.0.1:{lb_port}", "-sf", os.path.join(HERE, "uac-rr.xml"),
+                                  "-i", "127.0.0.1", "-p", str(free_port()), "-r", str(rate), "-m", str(calls),
+                                  "-l", str(max(rate * 4, 100)), "-d", "0", "-nostdin", "-timeout", str(args.seconds * 3),
+                                  "-timeout_error", "-trace_rtt", "-rtt_freq", "1", "-trace_stat", "-stf",
+                                  os.path.join(work, f"stat-{rate}.csv")],
+                                 cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cpu = cpu_seconds(lb.pid) - before
+            failed = read_failed(os.path.join(work, f"stat-{rate}.csv"))
+            rtd = rtd_values(work)
+            print(f"{rate:>6} {calls:>7} {failed:>7} {percentile(rtd, 50):>7.1f} {percentile(rtd, 95):>7.1f} "
+                  f"{percentile(rtd, 99):>7.1f} {cpu / calls * 1000:>17.3f}", flush=True)
+            if failed == 0 and uac.returncode == 0:
+                best = max(best, rate)
+        print(f"highest rate with zero failed calls: {best} calls/s (work files in {work})")
+    finally:
+        for p in processes:
+            p.send_signal(signal.SIGTERM)
+        for p in processes:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def read_failed(path):
+    """FailedCall(C) of SIPp's last statistics line."""
+    try:
+        with open(path) as f:
+            rows = list(csv.reader(f, delimiter=";"))
+    except OSError:
+        return -1
+    header, last = rows[0], rows[-1]
+    return int(last[header.index("FailedCall(C)")])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+package io.siplb.benchmarks;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.siplb.core.dispatch.DestinationListException;
+import io.siplb.core.sip.SipParser;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The balancer's per-transaction work without sockets: an INVITE datagram in (a pooled direct
+ * buffer, as epoll delivers it) is parsed, validated, routed and written out twice (100 Trying
+ * upstream, the forwarded INVITE); then the destination's 200 comes in and is relayed upstream.
+ * The 200 is pre-built from the forwarded INVITE's branch with a byte splice, so the benchmark's
+ * own work is one buffer copy per datagram.
+ *
+ * <p>Run: {@code java -jar lb-benchmarks/target/benchmarks.jar PipelineBenchmark -prof gc}
+ *
+ * <p>Last measured: see the closing note of the balancer issue.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-Dio.netty.leakDetection.level=disabled"})
+public class PipelineBenchmark {
+    @Param({"round-robin", "hash-callid"})
+    public String algorithm;
+
+    private ProxyBench bench;
+    private SipParser parser;
+    private long calls;
+
+    @Setup(Level.Trial)
+    public void setUp() throws DestinationListException {
+        bench = new ProxyBench(algorithm);
+        parser = SipParser.DEFAULT;
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        bench.drain();
+    }
+
+    @Benchmark
+    public int inviteAnd200() {
+        long n = ++calls;
+        ByteBuf datagram = PooledByteBufAllocator.DEFAULT.directBuffer(600);
+        try {
+            datagram.writeBytes(ProxyBench.invite(n));
+            bench.proxy.receive(parser.parse(datagram), ProxyBench.UAC);
+        } finally {
+            datagram.release();
+        }
+        // 100 Trying to the caller, then the INVITE to a destination
+        ProxyBench.Sent trying = bench.sent.poll();
+        ProxyBench.Sent forwarded = bench.sent.poll();
+        trying.bytes().release();
+        String branch = branchOf(forwarded.bytes());
+        forwarded.bytes().release();
+        ByteBuf ok = PooledByteBufAllocator.DEFAULT.directBuffer(600);
+        try {
+            ok.writeBytes(ok(n, branch));
+            bench.proxy.receive(parser.parse(ok), forwarded.to());
+        } finally {
+            ok.release();
+        }
+        ProxyBench.Sent relayed = bench.sent.poll();
+        int size = relayed.bytes().readableBytes();
+        relayed.bytes().release();
+        return size;
+    }
+
+    /** The branch of the top Via: the first "branch=" up to ';' or CR. */
+    private static String branchOf(ByteBuf bytes) {
+        String text = bytes.toString(0, Math.min(bytes.readableBytes(), 200), StandardCharsets.US_ASCII);
+        int from = text.indexOf("branch=") + 7;
+        int to = from;
+        while (text.charAt(to) != ';' && text.charAt(to) != '\r') {
+            to++;
+        }
+        return text.substring(from, to);
+    }
+
+    private static byte[] ok(long n, String branch) {
+        return ("SIP/2.0 200 OK\r\n"
+                + "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=" + branch + "\r\n"
+                + "Via: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bK-bench-" + n + ";received=127.0.0.1\r\n"
+                + "Record-Route: <sip:127.0.0.1:5060;lr>\r\n"
+                + "From: sipp <sip:sipp@127.0.0.1:5061>;tag=4242SIPpTag00" + n + "\r\n"
+                + "To: service <sip:service@127.0.0.1:5060>;tag=uas" + n + "\r\n"
+                + "Call-ID: " + n + "-4242@127.0.0.1\r\n"
+                + "CSeq: 1 INVITE\r\n"
+                + "Contact: <sip:service@127.0.0.1:6001>\r\n"
+                + "Content-Length: 0\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+}

@@ -1,0 +1,99 @@
+package io.siplb.benchmarks;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.siplb.core.dispatch.DestinationListException;
+import io.siplb.core.dispatch.DestinationListParser;
+import io.siplb.core.dispatch.Dispatcher;
+import io.siplb.core.proxy.AddressResolver;
+import io.siplb.core.proxy.DatagramSender;
+import io.siplb.core.proxy.ProxySettings;
+import io.siplb.core.proxy.ProxyTables;
+import io.siplb.core.proxy.SipProxy;
+import io.siplb.core.sip.SipWritable;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.List;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+/**
+ * A proxy with no sockets for the benchmarks: datagrams it sends are written into pooled buffers
+ * (as the transport would) and queued for the benchmark to answer; time is virtual.
+ */
+final class ProxyBench {
+    static final InetSocketAddress UAC = new InetSocketAddress("127.0.0.1", 5061);
+    static final InetSocketAddress D1 = new InetSocketAddress("127.0.0.1", 6001);
+    static final InetSocketAddress D2 = new InetSocketAddress("127.0.0.1", 6002);
+
+    /** One datagram the proxy sent: its bytes (owned by the queue) and where it went. */
+    record Sent(ByteBuf bytes, InetSocketAddress to) {
+    }
+
+    final VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+    final ArrayDeque<Sent> sent = new ArrayDeque<>();
+    final Dispatcher dispatcher = new Dispatcher();
+    final SipProxy proxy;
+    final ProxyTables tables;
+    private final io.netty.channel.EventLoop loop;
+
+    /** A proxy whose timers run on a Netty event loop, as in production (time is real). */
+    ProxyBench(String algorithm) throws DestinationListException {
+        this(algorithm, false);
+    }
+
+    /**
+     * @param virtualTime timers on a virtual clock the benchmark advances (for silence); else on a
+     *     Netty event loop, whose timer queue removes cancelled timers as production's does
+     */
+    ProxyBench(String algorithm, boolean virtualTime) throws DestinationListException {
+        dispatcher.load(DestinationListParser.parse("bench.list",
+                List.of("1 sip:127.0.0.1:6001 0 2", "1 sip:127.0.0.1:6002 0 1")));
+        ProxySettings defaults = ProxySettings.defaults("127.0.0.1", 5060);
+        ProxySettings settings = new ProxySettings("127.0.0.1", 5060, true,
+                new io.siplb.core.dispatch.DispatchSettings(1, io.siplb.core.dispatch.Algorithm.parse(algorithm), 0,
+                        io.siplb.core.dispatch.HashMode.KAMAILIO, null),
+                new io.siplb.core.dispatch.FailoverSettings(defaults.failover().codes(), defaults.failover().timeout(),
+                        defaults.failover().inviteTimeout(), io.siplb.core.dispatch.FailureMark.NONE, 503),
+                defaults.t1(), 5000, defaults.linger(), defaults.affinityExpiry(), defaults.retryAfter());
+        tables = new ProxyTables(settings, () -> clock.now(java.util.concurrent.TimeUnit.NANOSECONDS));
+        DatagramSender sender = this::send;
+        loop = virtualTime ? null : new io.netty.channel.DefaultEventLoop();
+        reactor.core.scheduler.Scheduler timers = virtualTime ? clock : reactor.core.scheduler.Schedulers.fromExecutorService(loop);
+        proxy = new SipProxy(settings, dispatcher, tables, sender, timers, AddressResolver.LITERALS,
+                uri -> uri.port() == 5060, 0);
+    }
+
+    private void send(SipWritable message, InetSocketAddress to) {
+        ByteBuf buffer = PooledByteBufAllocator.DEFAULT.directBuffer(message.byteCount());
+        message.writeTo(buffer);
+        sent.add(new Sent(buffer, to));
+    }
+
+    /** Releases everything still queued and stops the loop. */
+    void drain() {
+        if (loop != null) {
+            loop.shutdownGracefully();
+        }
+        for (Sent s; (s = sent.poll()) != null; ) {
+            s.bytes().release();
+        }
+    }
+
+    /** SIPp's INVITE with a fresh Call-ID and branch. */
+    static byte[] invite(long n) {
+        String sdp = "v=0\r\no=user1 53655765 2353687637 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+                + "t=0 0\r\nm=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+        return ("INVITE sip:service@127.0.0.1:5060 SIP/2.0\r\n"
+                + "Via: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bK-bench-" + n + "\r\n"
+                + "From: sipp <sip:sipp@127.0.0.1:5061>;tag=4242SIPpTag00" + n + "\r\n"
+                + "To: service <sip:service@127.0.0.1:5060>\r\n"
+                + "Call-ID: " + n + "-4242@127.0.0.1\r\n"
+                + "CSeq: 1 INVITE\r\n"
+                + "Contact: sip:sipp@127.0.0.1:5061\r\n"
+                + "Max-Forwards: 70\r\n"
+                + "Subject: Performance Test\r\n"
+                + "Content-Type: application/sdp\r\n"
+                + "Content-Length: " + sdp.length() + "\r\n\r\n" + sdp).getBytes(StandardCharsets.US_ASCII);
+    }
+}
