@@ -50,12 +50,13 @@ final class ProxyBench {
         dispatcher.load(DestinationListParser.parse("bench.list",
                 List.of("1 sip:127.0.0.1:6001 0 2", "1 sip:127.0.0.1:6002 0 1")));
         ProxySettings defaults = ProxySettings.defaults("127.0.0.1", 5060);
-        ProxySettings settings = new ProxySettings("127.0.0.1", 5060, true,
-                new io.siplb.core.dispatch.DispatchSettings(1, io.siplb.core.dispatch.Algorithm.parse(algorithm), 0,
-                        io.siplb.core.dispatch.HashMode.KAMAILIO, null),
-                new io.siplb.core.dispatch.FailoverSettings(defaults.failover().codes(), defaults.failover().timeout(),
-                        defaults.failover().inviteTimeout(), io.siplb.core.dispatch.FailureMark.NONE, 503),
-                defaults.t1(), 5000, defaults.linger(), defaults.affinityExpiry(), defaults.retryAfter());
+        ProxySettings settings = defaults
+                .withDispatch(new io.siplb.core.dispatch.DispatchSettings(1,
+                        io.siplb.core.dispatch.Algorithm.parse(algorithm), 0, io.siplb.core.dispatch.HashMode.KAMAILIO, null))
+                .withFailover(new io.siplb.core.dispatch.FailoverSettings(defaults.failover().codes(),
+                        defaults.failover().timeout(), defaults.failover().inviteTimeout(),
+                        io.siplb.core.dispatch.FailureMark.NONE, 503))
+                .withMaxTransactions(5000);
         tables = new ProxyTables(settings, () -> clock.now(java.util.concurrent.TimeUnit.NANOSECONDS));
         DatagramSender sender = this::send;
         loop = virtualTime ? null : new io.netty.channel.DefaultEventLoop();

@@ -7,6 +7,7 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.unix.UnixChannelOption;
 import io.siplb.core.dispatch.DestinationListException;
 import io.siplb.core.dispatch.Dispatcher;
+import io.siplb.core.proxy.AddressResolver;
 import io.siplb.core.proxy.Branches;
 import io.siplb.core.proxy.DatagramSender;
 import io.siplb.core.proxy.ProxySettings;
@@ -189,18 +190,9 @@ public final class Balancer implements AutoCloseable {
         if (a.equalsIgnoreCase(b)) {
             return true;
         }
-        InetAddress x = literal(a);
-        InetAddress y = literal(b);
+        InetAddress x = AddressResolver.literal(a);
+        InetAddress y = AddressResolver.literal(b);
         return x != null && x.equals(y);
-    }
-
-    private static InetAddress literal(String host) {
-        byte[] bytes = io.netty.util.NetUtil.createByteArrayFromIpAddressString(host);
-        try {
-            return bytes == null ? null : InetAddress.getByAddress(bytes);
-        } catch (java.net.UnknownHostException e) {
-            return null;
-        }
     }
 
     /** The addresses actually bound (the port is known here when 0 was asked for). */

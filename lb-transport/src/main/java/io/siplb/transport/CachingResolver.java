@@ -1,6 +1,5 @@
 package io.siplb.transport;
 
-import io.netty.util.NetUtil;
 import io.siplb.core.proxy.AddressResolver;
 import io.siplb.core.sip.SipUri;
 import java.net.InetAddress;
@@ -25,12 +24,12 @@ final class CachingResolver implements AddressResolver {
     }
 
     private InetAddress address(String host) {
+        InetAddress literal = AddressResolver.literal(host);
+        if (literal != null) {
+            return literal;
+        }
         String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        byte[] literal = NetUtil.createByteArrayFromIpAddressString(bare);
         try {
-            if (literal != null) {
-                return InetAddress.getByAddress(literal);
-            }
             InetAddress cached = names.get(bare);
             if (cached == null) {
                 cached = InetAddress.getByName(bare);

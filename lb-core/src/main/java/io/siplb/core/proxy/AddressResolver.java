@@ -17,12 +17,20 @@ public interface AddressResolver {
     AddressResolver LITERALS = uri -> {
         String host = uri.parameter("maddr") != null && !uri.parameter("maddr").isEmpty()
                 ? uri.parameter("maddr") : uri.host();
-        java.net.InetAddress address = ResponseAddress.literal(host);
+        java.net.InetAddress address = literal(host);
         if (address == null) {
             return null;
         }
         return new InetSocketAddress(address, port(uri));
     };
+
+    /**
+     * An IP literal (IPv6 with or without brackets) as an address, without any lookup; {@code null}
+     * when {@code host} is a name.
+     */
+    static java.net.InetAddress literal(CharSequence host) {
+        return ResponseAddress.literal(host);
+    }
 
     /** The port requests to {@code uri} go to. */
     static int port(SipUri uri) {

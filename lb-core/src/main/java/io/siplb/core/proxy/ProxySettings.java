@@ -62,6 +62,24 @@ public record ProxySettings(String advertisedHost, int advertisedPort, boolean r
                         Duration.ofHours(1)));
     }
 
+    /** These settings with other {@code siplb.dispatch.*} values. */
+    public ProxySettings withDispatch(DispatchSettings value) {
+        return new ProxySettings(advertisedHost, advertisedPort, recordRoute, value, failover, t1, maxTransactions,
+                linger, affinityExpiry, retryAfter);
+    }
+
+    /** These settings with other {@code siplb.failover.*} values. */
+    public ProxySettings withFailover(FailoverSettings value) {
+        return new ProxySettings(advertisedHost, advertisedPort, recordRoute, dispatch, value, t1, maxTransactions,
+                linger, affinityExpiry, retryAfter);
+    }
+
+    /** These settings with another {@code siplb.transactions.max}. */
+    public ProxySettings withMaxTransactions(int value) {
+        return new ProxySettings(advertisedHost, advertisedPort, recordRoute, dispatch, failover, t1, value,
+                linger, affinityExpiry, retryAfter);
+    }
+
     /** RFC 3261 T2: the cap of non-INVITE retransmission intervals. */
     public Duration t2() {
         return Duration.ofSeconds(4);

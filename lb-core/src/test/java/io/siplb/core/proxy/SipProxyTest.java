@@ -86,10 +86,8 @@ class SipProxyTest {
 
     @Test
     void aProvisionalStopsRetransmissionsAndSwitchesToTheInviteTimer() {
-        ProxyHarness h = new ProxyHarness(2, s -> new ProxySettings(s.advertisedHost(), s.advertisedPort(), true,
-                s.dispatch(), new io.siplb.core.dispatch.FailoverSettings(s.failover().codes(), Duration.ofSeconds(2),
-                        Duration.ofSeconds(30), s.failover().mark(), 503),
-                s.t1(), s.maxTransactions(), s.linger(), s.affinityExpiry(), s.retryAfter()));
+        ProxyHarness h = new ProxyHarness(2, s -> s.withFailover(new io.siplb.core.dispatch.FailoverSettings(
+                s.failover().codes(), Duration.ofSeconds(2), Duration.ofSeconds(30), s.failover().mark(), 503)));
         h.send(h.invite("call-4"), ProxyHarness.UAC);
         h.network.take(UAC, status(100));
         SipMessage first = h.forwardedTo(D1, "INVITE");
@@ -232,8 +230,7 @@ class SipProxyTest {
 
     @Test
     void aFullTransactionTableShedsNewRequestsWith503() {
-        ProxyHarness h = new ProxyHarness(1, s -> new ProxySettings(s.advertisedHost(), s.advertisedPort(), true,
-                s.dispatch(), s.failover(), s.t1(), 2, s.linger(), s.affinityExpiry(), s.retryAfter()));
+        ProxyHarness h = new ProxyHarness(1, s -> s.withMaxTransactions(2));
         h.send(h.invite("a"), ProxyHarness.UAC);
         h.send(h.invite("b"), ProxyHarness.UAC);
         h.network.drain();
@@ -244,10 +241,8 @@ class SipProxyTest {
 
     @Test
     void inDialogRequestsFollowOurRecordRouteOrTheCallIdWhenTheClientIgnoresIt() {
-        ProxyHarness h = new ProxyHarness(3, s -> new ProxySettings(s.advertisedHost(), s.advertisedPort(), true,
-                new DispatchSettings(1, io.siplb.core.dispatch.Algorithm.ROUND_ROBIN, 0,
-                        io.siplb.core.dispatch.HashMode.KAMAILIO, null),
-                s.failover(), s.t1(), s.maxTransactions(), s.linger(), s.affinityExpiry(), s.retryAfter()));
+        ProxyHarness h = new ProxyHarness(3, s -> s.withDispatch(new DispatchSettings(1,
+                io.siplb.core.dispatch.Algorithm.ROUND_ROBIN, 0, io.siplb.core.dispatch.HashMode.KAMAILIO, null)));
         h.send(h.invite("dlg"), ProxyHarness.UAC);
         SipMessage invite = h.forwardedTo(D1, "INVITE");
         String recordRoute = invite.headerValue("Record-Route").toString();
@@ -310,10 +305,8 @@ class SipProxyTest {
 
     @Test
     void callLoadCountsAnsweredCallsUntilTheirBye() {
-        ProxyHarness h = new ProxyHarness(2, s -> new ProxySettings(s.advertisedHost(), s.advertisedPort(), true,
-                new DispatchSettings(1, io.siplb.core.dispatch.Algorithm.CALL_LOAD, 0,
-                        io.siplb.core.dispatch.HashMode.KAMAILIO, null),
-                s.failover(), s.t1(), s.maxTransactions(), s.linger(), s.affinityExpiry(), s.retryAfter()));
+        ProxyHarness h = new ProxyHarness(2, s -> s.withDispatch(new DispatchSettings(1,
+                io.siplb.core.dispatch.Algorithm.CALL_LOAD, 0, io.siplb.core.dispatch.HashMode.KAMAILIO, null)));
         h.send(h.invite("load-1"), ProxyHarness.UAC);
         SipMessage first = h.forwardedTo(D1, "INVITE");
         h.answer(first, 200, "x", D1);
