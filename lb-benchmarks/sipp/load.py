@@ -83,7 +83,7 @@ def main():
     processes = []
     try:
         for port in uas_ports:
-            processes.append(subprocess.Popen(["sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(port), "-nostdin"],
+            processes.append(subprocess.Popen(["sipp", "-sn", "uas", "-aa", "-i", "127.0.0.1", "-p", str(port), "-nostdin"],
                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work))
         command = ["java", "-jar", args.jar, "--set", f"siplb.listen=udp:127.0.0.1:{lb_port}",
                    "--set", f"siplb.destinations.file={work}/dispatcher.list"]

@@ -54,6 +54,10 @@ public final class Balancer implements AutoCloseable {
     private final List<Binding> bindings = new CopyOnWriteArrayList<>();
     private final CachingResolver resolver = new CachingResolver();
     private final LongAdder sendFailures = new LongAdder();
+    private final LongAdder destinationsDown = new LongAdder();
+    private final LongAdder destinationsUp = new LongAdder();
+    private final reactor.core.scheduler.Scheduler probeScheduler = Schedulers.newSingle("siplb-probe", true);
+    private Prober prober;
     private Disposable housekeeping;
 
     /** One UDP channel and the proxy that owns the transactions it starts. */
@@ -122,6 +126,7 @@ public final class Balancer implements AutoCloseable {
         Dispatcher dispatcher = new Dispatcher(settings.thresholds(), 0.9);
         dispatcher.reload(settings.destinations());
         Balancer balancer = new Balancer(settings, dispatcher);
+        dispatcher.addListener(balancer::usabilityChanged);
         try {
             balancer.bind();
         } catch (RuntimeException e) {
@@ -160,8 +165,54 @@ public final class Balancer implements AutoCloseable {
         }
         housekeeping = Flux.interval(Duration.ofSeconds(1), Schedulers.parallel())
                 .subscribe(tick -> tables.cleanUp());
+        prober = new Prober(settings.probe(), dispatcher, bindings.size(), number -> {
+            Binding binding = bindings.get(number);
+            return new Prober.ProbeChannel() {
+                @Override
+                public void execute(Runnable task) {
+                    binding.channel.eventLoop().execute(task);
+                }
+
+                @Override
+                public reactor.core.publisher.Mono<io.siplb.core.sip.SipMessage> probe(
+                        io.siplb.core.dispatch.Destination destination, String method, String from, Duration timeout) {
+                    return binding.proxy.probe(destination, method, from, timeout);
+                }
+            };
+        }, probeScheduler);
+        prober.start();
+        if (settings.probe().enabled()) {
+            LOG.info("probing with {} every {} (mode {}, timeout {})", settings.probe().method(),
+                    io.siplb.core.config.ConfigValues.format(settings.probe().interval()), settings.probe().mode(),
+                    io.siplb.core.config.ConfigValues.format(settings.probe().timeout()));
+        }
         LOG.info("advertising {}; {} destination set(s), algorithm {}", settings.proxy().advertised(),
                 dispatcher.sets().size(), settings.proxy().dispatch().algorithm());
+    }
+
+    /** Logged once per crossing: the dispatcher calls this only when usability changes. */
+    private void usabilityChanged(io.siplb.core.dispatch.Destination destination,
+            io.siplb.core.dispatch.DestinationState before, io.siplb.core.dispatch.DestinationState after) {
+        if (after.usable()) {
+            destinationsUp.increment();
+            LOG.info("destination {} of set {} is up ({} -> {})", destination.uri(), destination.setId(), before, after);
+        } else {
+            destinationsDown.increment();
+            LOG.warn("destination {} of set {} is down ({} -> {})", destination.uri(), destination.setId(), before, after);
+        }
+    }
+
+    /** Destinations that went down, and came up, since start. */
+    public long destinationsDown() {
+        return destinationsDown.sum();
+    }
+
+    public long destinationsUp() {
+        return destinationsUp.sum();
+    }
+
+    Prober prober() {
+        return prober;
     }
 
     /** A datagram for channel {@code number}; one that arrives while it is still binding is dropped. */
@@ -244,6 +295,10 @@ public final class Balancer implements AutoCloseable {
         if (housekeeping != null) {
             housekeeping.dispose();
         }
+        if (prober != null) {
+            prober.close();
+        }
+        probeScheduler.dispose();
         for (Binding binding : bindings) {
             binding.connection.disposeNow(Duration.ofSeconds(5));
         }

@@ -19,9 +19,11 @@ import java.util.List;
  * @param eventLoops event loops (and UDP channels per address); 0 = one per core
  * @param drain how long a SIGTERM waits for live transactions
  * @param parserLimits the parser's bounds
+ * @param probe how destinations are probed
  */
 record BalancerSettings(List<ListenAddress> listen, Path destinations, ProxySettings proxy,
-        StateThresholds thresholds, int eventLoops, Duration drain, SipParserLimits parserLimits) {
+        StateThresholds thresholds, int eventLoops, Duration drain, SipParserLimits parserLimits,
+        ProbeSettings probe) {
 
     static BalancerSettings from(ConfigValues config) {
         List<ListenAddress> listen = ListenAddress.parseAll(config.string("siplb.listen", "udp:127.0.0.1:5060"));
@@ -46,7 +48,7 @@ record BalancerSettings(List<ListenAddress> listen, Path destinations, ProxySett
                 config.integer("siplb.parser.max-headers", 256, 8, 4096),
                 config.integer("siplb.parser.max-line-bytes", 8192, 64, 65535));
         return new BalancerSettings(listen, Path.of(config.string("siplb.destinations.file",
-                "config/dispatcher.list")), proxy, thresholds, loops, drain, limits);
+                "config/dispatcher.list")), proxy, thresholds, loops, drain, limits, ProbeSettings.from(config));
     }
 
     int loopCount() {

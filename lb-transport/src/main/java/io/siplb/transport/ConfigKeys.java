@@ -27,8 +27,14 @@ final class ConfigKeys {
         DEFAULTS.put("siplb.failover.mark", "inactive");
         DEFAULTS.put("siplb.failover.exhausted-reply", "503");
         DEFAULTS.put("siplb.record-route", "true");
+        DEFAULTS.put("siplb.probe.interval", "10s");
+        DEFAULTS.put("siplb.probe.timeout", "2s");
+        DEFAULTS.put("siplb.probe.method", "OPTIONS");
+        DEFAULTS.put("siplb.probe.from", "sip:siplb@localhost");
+        DEFAULTS.put("siplb.probe.mode", "1");
         DEFAULTS.put("siplb.probe.failure-threshold", "1");
         DEFAULTS.put("siplb.probe.success-threshold", "1");
+        DEFAULTS.put("siplb.probe.reply-codes", "");
         DEFAULTS.put("siplb.sip.t1", "500ms");
         DEFAULTS.put("siplb.transactions.max", "100000");
         DEFAULTS.put("siplb.transactions.linger", "32s");

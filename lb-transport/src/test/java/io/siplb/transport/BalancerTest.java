@@ -188,4 +188,34 @@ class BalancerTest {
         assertThat(slow.answered()).isEqualTo(1); // the live call was answered through the drain
         assertThat(caller.finalStatuses()).containsEntry(200, 1L).containsEntry(503, 1L);
     }
+
+    @Test
+    void aStoppedDestinationIsProbedDownThenBackUpAndTakesNoCallsMeanwhile() {
+        Backend steady = backend("steady", Backend.Behaviour.HEALTHY);
+        Backend flaky = backend("flaky", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(steady, flaky), "siplb.probe.interval=300ms",
+                "siplb.probe.timeout=200ms", "siplb.probe.failure-threshold=2", "siplb.probe.success-threshold=2",
+                "siplb.failover.mark=none"));
+        io.siplb.core.dispatch.Destination destination = lb.balancer.dispatcher().set(1).get(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> destination.latency().samples() >= 2);
+        assertThat(destination.state().letters()).isEqualTo("AX");
+        flaky.behave(Backend.Behaviour.silentOne()); // stopped
+        long stoppedAt = System.nanoTime();
+        await().atMost(Duration.ofSeconds(5)).until(() -> destination.state().inactive());
+        // two failed probes: within interval × threshold plus one probe timeout (and scheduling slack)
+        assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt)).isLessThan(Duration.ofMillis(2 * 300 + 200 + 700));
+        long requestsWhenDown = flaky.requests();
+        CallGenerator caller = open(new CallGenerator(lb.address, false));
+        placeCalls(caller, 10);
+        awaitCalls(caller, 10);
+        assertThat(caller.completed()).isEqualTo(10);
+        assertThat(steady.answered()).isEqualTo(10);
+        assertThat(flaky.invites()).isZero();
+        assertThat(flaky.requests() - requestsWhenDown).isLessThanOrEqualTo(10); // only probes, a few
+        flaky.behave(Backend.Behaviour.HEALTHY); // restarted
+        await().atMost(Duration.ofSeconds(5)).until(() -> destination.usable());
+        assertThat(lb.balancer.destinationsDown()).isEqualTo(1);
+        assertThat(lb.balancer.destinationsUp()).isEqualTo(1);
+        assertThat(destination.latency().timeouts()).isGreaterThanOrEqualTo(2);
+    }
 }

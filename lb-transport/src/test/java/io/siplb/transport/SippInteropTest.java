@@ -62,7 +62,8 @@ class SippInteropTest {
     }
 
     private Process uas(int port) throws IOException {
-        return sipp("uas-" + port + ".log", "-sn", "uas", "-p", Integer.toString(port));
+        // -aa: answer the balancer's OPTIONS probes (and other out-of-call requests) with 200
+        return sipp("uas-" + port + ".log", "-sn", "uas", "-aa", "-p", Integer.toString(port));
     }
 
     /** Runs the UAC to the end and returns its exit code (0: every call succeeded). */
@@ -78,8 +79,10 @@ class SippInteropTest {
     }
 
     private void balancer(int uas1, int uas2, String... settings) throws Exception {
+        List<String> all = new ArrayList<>(List.of("siplb.probe.interval=1s", "siplb.probe.timeout=500ms"));
+        all.addAll(List.of(settings));
         lb = new LoopbackBalancer(List.of("1 sip:127.0.0.1:" + uas1 + " 0 0 duid=uas1",
-                "1 sip:127.0.0.1:" + uas2 + " 0 0 duid=uas2"), settings);
+                "1 sip:127.0.0.1:" + uas2 + " 0 0 duid=uas2"), all.toArray(String[]::new));
         Thread.sleep(300); // SIPp binds its sockets at start
     }
 
@@ -98,7 +101,7 @@ class SippInteropTest {
     void aUasAnsweringEveryInviteWith503CostsNoCall() throws Exception {
         int refusing = LoopbackBalancer.freePort();
         int healthy = LoopbackBalancer.freePort();
-        sipp("uas-503-" + refusing + ".log", "-sf", SCENARIOS.resolve("uas-503.xml").toString(),
+        sipp("uas-503-" + refusing + ".log", "-sf", SCENARIOS.resolve("uas-503.xml").toString(), "-aa",
                 "-p", Integer.toString(refusing));
         uas(healthy);
         balancer(refusing, healthy, "siplb.failover.mark=none");

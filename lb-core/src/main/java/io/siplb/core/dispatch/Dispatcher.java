@@ -169,6 +169,21 @@ public final class Dispatcher {
         }
     }
 
+    /**
+     * A probe result with Kamailio's probing-mode rules for the probing flag: {@code probing}
+     * says whether the destination keeps (or gains) the flag after it. Disabled destinations are
+     * untouched.
+     */
+    public void probed(Destination destination, boolean alive, boolean probing) {
+        if (destination.state().disabled()) {
+            return;
+        }
+        DestinationRuntime runtime = destination.runtime();
+        int flag = probing ? DestinationState.PROBING : 0;
+        DestinationState before = runtime.request((alive ? 0 : DestinationState.TRYING) | flag, thresholds);
+        notifyIfCrossed(destination, before);
+    }
+
     /** Sets a state as the operator asks (no thresholds); listeners still hear a crossing. */
     public void setState(Destination destination, DestinationState state) {
         DestinationState before = destination.runtime().set(state);

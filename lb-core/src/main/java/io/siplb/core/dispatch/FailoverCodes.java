@@ -21,6 +21,11 @@ public final class FailoverCodes {
 
     /** Whether a final response with {@code status} fails over. */
     public boolean failsOver(int status) {
+        return contains(status);
+    }
+
+    /** Whether {@code status} is in the list (for lists of another purpose, such as alive codes). */
+    public boolean contains(int status) {
         return status >= 0 && status < 700 && codes.get(status);
     }
 
@@ -30,6 +35,14 @@ public final class FailoverCodes {
      * @throws IllegalArgumentException naming the bad item and the rule
      */
     public static FailoverCodes parse(String text) {
+        return parse(text, 300);
+    }
+
+    /**
+     * Parses a list whose codes may go down to {@code lowest} (probe reply codes may name a 1xx
+     * or 2xx class; failover codes start at 300).
+     */
+    public static FailoverCodes parse(String text, int lowest) {
         Objects.requireNonNull(text, "text");
         BitSet codes = new BitSet(700);
         for (String raw : text.split(",")) {
@@ -51,8 +64,8 @@ public final class FailoverCodes {
             } else {
                 throw new IllegalArgumentException("'" + raw.trim() + "' is not a code (408), class (5xx) or range (500-599)");
             }
-            if (from < 300 || to > 699 || from > to) {
-                throw new IllegalArgumentException("'" + raw.trim() + "' must lie within 300..699");
+            if (from < lowest || to > 699 || from > to) {
+                throw new IllegalArgumentException("'" + raw.trim() + "' must lie within " + lowest + "..699");
             }
             codes.set(from, to + 1);
         }

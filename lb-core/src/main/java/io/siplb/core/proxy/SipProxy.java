@@ -15,13 +15,16 @@ import io.siplb.core.sip.NameAddress;
 import io.siplb.core.sip.ParseResult;
 import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipMethod;
+import io.siplb.core.sip.SipParser;
 import io.siplb.core.sip.SipUri;
 import io.siplb.core.sip.Via;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -297,6 +300,41 @@ public final class SipProxy {
             return;
         }
         sender.send(response.edit().popVia(), next);
+    }
+
+    // ------------------------------------------------------------------ probes
+
+    /**
+     * Sends one probe ({@code method}, OPTIONS by default) to {@code destination} from this loop's
+     * socket, as a client transaction of its own (retransmitted on Timer A), and completes with its
+     * final response, or empty when none came within {@code timeout} or the host does not resolve.
+     * Must be called on this proxy's loop.
+     */
+    public Mono<SipMessage> probe(Destination destination, String method, String from, Duration timeout) {
+        InetSocketAddress address = resolve(destination);
+        if (address == null) {
+            return Mono.empty();
+        }
+        String branch = forwarder.newBranch();
+        String uri = destination.uri().text();
+        String text = method + " " + uri + " SIP/2.0\r\n"
+                + "Via: SIP/2.0/UDP " + settings.advertised() + ";branch=" + branch + "\r\n"
+                + "From: <" + from + ">;tag=" + newTag() + "\r\n"
+                + "To: <" + uri + ">\r\n"
+                + "Call-ID: " + branch + "@" + settings.advertisedHost() + "\r\n"
+                + "CSeq: 1 " + method + "\r\n"
+                + "Max-Forwards: 70\r\n"
+                + "Content-Length: 0\r\n\r\n";
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ParseResult framed = SipParser.DEFAULT.frame(bytes, bytes.length);
+        if (!(framed instanceof ParseResult.Parsed parsed)) {
+            return Mono.empty(); // a probe From the operator wrote that does not frame: no probe
+        }
+        return forwarder.transact(branch, parsed.message(), address)
+                .filter(response -> response.statusCode() >= 200)
+                .next()
+                .timeout(timeout, scheduler)
+                .onErrorResume(java.util.concurrent.TimeoutException.class, e -> Mono.empty());
     }
 
     // ------------------------------------------------------------------ helpers

@@ -36,9 +36,9 @@ public final class Demo implements AutoCloseable {
 
     /** The settings the demo starts from; the command line may still override them. */
     public static List<String> settings() {
-        // mark=none keeps failing over visibly: without OPTIONS probing (not built yet) nothing would
-        // bring a destination marked inactive back
-        return List.of("siplb.failover.timeout=1s", "siplb.failover.mark=none");
+        // a failure marks its destination inactive; OPTIONS every 2 s bring pbx2 back, never pbx3
+        return List.of("siplb.failover.timeout=1s", "siplb.failover.mark=inactive", "siplb.probe.interval=2s",
+                "siplb.probe.timeout=1s");
     }
 
     /** Starts the backends and writes their destination list. */

@@ -1,0 +1,168 @@
+package io.siplb.transport;
+
+import io.siplb.core.dispatch.Destination;
+import io.siplb.core.dispatch.DestinationDefinition;
+import io.siplb.core.dispatch.DestinationSet;
+import io.siplb.core.dispatch.DestinationState;
+import io.siplb.core.dispatch.Dispatcher;
+import io.siplb.core.sip.SipMessage;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntFunction;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Probes destinations with {@code siplb.probe.method} (OPTIONS) every {@code siplb.probe.interval},
+ * each destination at its own offset in the interval (not all in one burst), at most one probe
+ * in flight per destination, each waiting {@code siplb.probe.timeout} for its answer. Results move
+ * the destination through the dispatcher's thresholds with Kamailio's probing modes; round trips
+ * feed its latency statistics (algorithm 13).
+ *
+ * <p>Kamailio's modes, as applied here: which destinations are probed — mode 0 and 3 those
+ * flagged probing, 1 all (not disabled, not flagged 32 "never probe"), 2 those flagged probing
+ * and inactive. On success the probing flag is kept in modes 1 and 3 and cleared in 0 and 2; on
+ * failure it is set in modes 1–3. In mode 0 Kamailio also clears it on failure, which stops
+ * probing the one destination that needs it; siplb keeps it there.
+ */
+final class Prober implements AutoCloseable {
+    /** How often due destinations are looked for; probes then go out spread over the interval. */
+    private static final Duration TICK = Duration.ofMillis(100);
+
+    private final ProbeSettings settings;
+    private final Dispatcher dispatcher;
+    private final IntFunction<ProbeChannel> channels;
+    private final int channelCount;
+    private final Scheduler scheduler;
+    private final Map<String, Schedule> schedules = new ConcurrentHashMap<>();
+    final LongAdder sent = new LongAdder();
+    final LongAdder alive = new LongAdder();
+    final LongAdder failed = new LongAdder();
+    private volatile boolean active = true;
+    private Disposable ticker;
+
+    /** A socket's proxy and the loop to run its probe on. */
+    interface ProbeChannel {
+        void execute(Runnable task);
+
+        Mono<SipMessage> probe(Destination destination, String method, String from, Duration timeout);
+    }
+
+    private static final class Schedule {
+        volatile long dueNanos;
+        volatile boolean inFlight;
+    }
+
+    Prober(ProbeSettings settings, Dispatcher dispatcher, int channelCount, IntFunction<ProbeChannel> channels,
+            Scheduler scheduler) {
+        this.settings = settings;
+        this.dispatcher = dispatcher;
+        this.channelCount = channelCount;
+        this.channels = channels;
+        this.scheduler = scheduler;
+    }
+
+    void start() {
+        if (settings.enabled()) {
+            ticker = Flux.interval(TICK, TICK, scheduler).subscribe(tick -> probeDue());
+        }
+    }
+
+    /** Probing on or off at run time ({@code POST /dispatcher/ping?active=0|1}). */
+    void active(boolean on) {
+        active = on;
+    }
+
+    boolean active() {
+        return active && settings.enabled();
+    }
+
+    private void probeDue() {
+        if (!active) {
+            return;
+        }
+        long now = System.nanoTime();
+        long interval = settings.interval().toNanos();
+        int index = 0;
+        for (DestinationSet set : dispatcher.sets()) {
+            for (Destination destination : set.destinations()) {
+                index++;
+                if (!chosen(destination)) {
+                    continue;
+                }
+                String key = destination.setId() + " " + destination.uri().text();
+                Schedule schedule = schedules.computeIfAbsent(key, k -> {
+                    Schedule fresh = new Schedule();
+                    // spread the first probes over the interval rather than sending them in one burst
+                    fresh.dueNanos = now + ThreadLocalRandom.current().nextLong(interval);
+                    return fresh;
+                });
+                if (schedule.inFlight || now < schedule.dueNanos) {
+                    continue;
+                }
+                schedule.inFlight = true;
+                schedule.dueNanos = now + interval;
+                send(destination, schedule, channels.apply(index % channelCount));
+            }
+        }
+    }
+
+    private boolean chosen(Destination destination) {
+        DestinationState state = destination.state();
+        if (state.disabled() || (destination.definition().flags() & DestinationDefinition.NO_PING) != 0) {
+            return false;
+        }
+        return switch (settings.mode()) {
+            case 1 -> true;
+            case 2 -> state.probing() && state.inactive();
+            default -> state.probing();
+        };
+    }
+
+    private void send(Destination destination, Schedule schedule, ProbeChannel channel) {
+        String from = destination.attributes().pingFrom() != null ? destination.attributes().pingFrom() : settings.from();
+        channel.execute(() -> {
+            long started = System.nanoTime();
+            sent.increment();
+            channel.probe(destination, settings.method(), from, settings.timeout())
+                    .map(java.util.Optional::of)
+                    .defaultIfEmpty(java.util.Optional.empty())
+                    .doOnNext(answer -> result(destination, answer.orElse(null), started))
+                    .doFinally(signal -> schedule.inFlight = false)
+                    .subscribe();
+        });
+    }
+
+    /** A final response, or {@code null} when none came in time. */
+    private void result(Destination destination, SipMessage response, long startedNanos) {
+        if (response == null) {
+            destination.latency().recordTimeout();
+            failed.increment();
+            record(destination, false);
+            return;
+        }
+        destination.latency().record((System.nanoTime() - startedNanos) / 1_000_000.0);
+        int status = response.statusCode();
+        boolean ok = status >= 200 && status < 300 || settings.aliveCodes().contains(status);
+        (ok ? alive : failed).increment();
+        record(destination, ok);
+    }
+
+    private void record(Destination destination, boolean ok) {
+        boolean probing = destination.state().probing();
+        boolean keep = ok ? settings.mode() == 1 && probing || settings.mode() == 3 : settings.mode() != 0 || probing;
+        dispatcher.probed(destination, ok, keep);
+    }
+
+    @Override
+    public void close() {
+        if (ticker != null) {
+            ticker.dispose();
+        }
+    }
+}
