@@ -58,6 +58,8 @@ public final class Balancer implements AutoCloseable {
     private final LongAdder destinationsUp = new LongAdder();
     private final reactor.core.scheduler.Scheduler probeScheduler = Schedulers.newSingle("siplb-probe", true);
     private Prober prober;
+    private Metrics metrics;
+    private AdminServer admin;
     private Disposable housekeeping;
 
     /** One UDP channel and the proxy that owns the transactions it starts. */
@@ -181,6 +183,13 @@ public final class Balancer implements AutoCloseable {
             };
         }, probeScheduler);
         prober.start();
+        metrics = new Metrics(this);
+        metrics.bindDestinations(this);
+        if (settings.admin() != null) {
+            admin = AdminServer.start(this, metrics, settings.adminToken(), settings.destinations(), settings.admin());
+            LOG.info("admin API on http://{}:{}/ ({})", settings.admin().host(), admin.port(),
+                    settings.adminToken().isEmpty() ? "no token" : "bearer token required");
+        }
         if (settings.probe().enabled()) {
             LOG.info("probing with {} every {} (mode {}, timeout {})", settings.probe().method(),
                     io.siplb.core.config.ConfigValues.format(settings.probe().interval()), settings.probe().mode(),
@@ -213,6 +222,15 @@ public final class Balancer implements AutoCloseable {
 
     Prober prober() {
         return prober;
+    }
+
+    /** The admin API's port, or -1 when it is off. */
+    public int adminPort() {
+        return admin == null ? -1 : admin.port();
+    }
+
+    Metrics metrics() {
+        return metrics;
     }
 
     /** A datagram for channel {@code number}; one that arrives while it is still binding is dropped. */
@@ -297,6 +315,9 @@ public final class Balancer implements AutoCloseable {
         }
         if (prober != null) {
             prober.close();
+        }
+        if (admin != null) {
+            admin.close();
         }
         probeScheduler.dispose();
         for (Binding binding : bindings) {

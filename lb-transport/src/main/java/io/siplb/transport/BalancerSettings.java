@@ -20,10 +20,12 @@ import java.util.List;
  * @param drain how long a SIGTERM waits for live transactions
  * @param parserLimits the parser's bounds
  * @param probe how destinations are probed
+ * @param admin where the admin API listens, or {@code null} when it is off
+ * @param adminToken the bearer token the admin API requires; empty for none
  */
 record BalancerSettings(List<ListenAddress> listen, Path destinations, ProxySettings proxy,
         StateThresholds thresholds, int eventLoops, Duration drain, SipParserLimits parserLimits,
-        ProbeSettings probe) {
+        ProbeSettings probe, ListenAddress.HostPort admin, String adminToken) {
 
     static BalancerSettings from(ConfigValues config) {
         List<ListenAddress> listen = ListenAddress.parseAll(config.string("siplb.listen", "udp:127.0.0.1:5060"));
@@ -48,7 +50,20 @@ record BalancerSettings(List<ListenAddress> listen, Path destinations, ProxySett
                 config.integer("siplb.parser.max-headers", 256, 8, 4096),
                 config.integer("siplb.parser.max-line-bytes", 8192, 64, 65535));
         return new BalancerSettings(listen, Path.of(config.string("siplb.destinations.file",
-                "config/dispatcher.list")), proxy, thresholds, loops, drain, limits, ProbeSettings.from(config));
+                "config/dispatcher.list")), proxy, thresholds, loops, drain, limits, ProbeSettings.from(config),
+                admin(config), config.string("siplb.admin.token", ""));
+    }
+
+    private static ListenAddress.HostPort admin(ConfigValues config) {
+        String text = config.string("siplb.admin.listen", "127.0.0.1:8080");
+        if (text.isEmpty()) {
+            return null;
+        }
+        ListenAddress.HostPort admin = ListenAddress.HostPort.parse(text, "siplb.admin.listen", text);
+        if (admin.port() < 0) {
+            throw new io.siplb.core.config.ConfigException("siplb.admin.listen", text, "must be host:port, or empty for off");
+        }
+        return admin;
     }
 
     int loopCount() {

@@ -35,6 +35,8 @@ final class ConfigKeys {
         DEFAULTS.put("siplb.probe.failure-threshold", "1");
         DEFAULTS.put("siplb.probe.success-threshold", "1");
         DEFAULTS.put("siplb.probe.reply-codes", "");
+        DEFAULTS.put("siplb.admin.listen", "127.0.0.1:8080");
+        DEFAULTS.put("siplb.admin.token", "");
         DEFAULTS.put("siplb.sip.t1", "500ms");
         DEFAULTS.put("siplb.transactions.max", "100000");
         DEFAULTS.put("siplb.transactions.linger", "32s");

@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>
  * java -jar siplb.jar [--config FILE] [--set key=value]… [--demo]
+ * java -jar siplb.jar ctl [--admin HOST:PORT] [--token TOKEN] list|health|reload|state|add|remove|ping …
  * </pre>
  *
  * Without {@code --config}, {@code config/siplb.properties} is read when it exists, else the
@@ -26,6 +27,9 @@ public final class Siplb {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("ctl")) {
+            System.exit(Ctl.run(java.util.List.of(args).subList(1, args.length), System.out, System.err));
+        }
         try {
             run(args);
         } catch (DestinationListException | IllegalArgumentException e) {

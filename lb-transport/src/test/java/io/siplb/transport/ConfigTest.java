@@ -96,7 +96,8 @@ class ConfigTest {
         Path list = dir.resolve("bad.list");
         Files.writeString(list, "1 sip:127.0.0.1:5070\n1 sip:127.0.0.1:5080 0 0 weight=lots\n");
         BalancerSettings settings = BalancerSettings.from(ConfigLoader.load(null, Map.of(),
-                List.of("siplb.destinations.file=" + list, "siplb.listen=udp:127.0.0.1:" + LoopbackBalancer.freePort())));
+                List.of("siplb.destinations.file=" + list, "siplb.listen=udp:127.0.0.1:" + LoopbackBalancer.freePort(),
+                        "siplb.admin.listen=")));
         assertThatThrownBy(() -> Balancer.start(settings))
                 .isInstanceOf(io.siplb.core.dispatch.DestinationListException.class)
                 .hasMessage(list + ":2: attribute weight=lots must be an integer 0..1000000");
@@ -107,7 +108,7 @@ class ConfigTest {
         try (java.net.DatagramSocket taken = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
             BalancerSettings settings = BalancerSettings.from(ConfigLoader.load(null, Map.of(), List.of(
                     "siplb.destinations.file=../config/dispatcher.list",
-                    "siplb.listen=udp:127.0.0.1:" + taken.getLocalPort(), "siplb.event-loops=1")));
+                    "siplb.listen=udp:127.0.0.1:" + taken.getLocalPort(), "siplb.event-loops=1", "siplb.admin.listen=")));
             if (io.netty.channel.epoll.Epoll.isAvailable()) {
                 // SO_REUSEPORT lets a second socket share a port only with the same user and option
                 // set; a plain socket holding it still refuses the bind

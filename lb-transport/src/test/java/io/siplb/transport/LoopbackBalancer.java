@@ -29,7 +29,7 @@ final class LoopbackBalancer implements AutoCloseable {
             Files.write(list, destinationLines);
             List<String> sets = new ArrayList<>(List.of("siplb.listen=udp:127.0.0.1:" + freePort(),
                     "siplb.destinations.file=" + list, "siplb.event-loops=2", "siplb.failover.timeout=300ms",
-                    "siplb.shutdown.drain=0"));
+                    "siplb.shutdown.drain=0", "siplb.admin.listen="));
             sets.addAll(List.of(settings));
             ConfigValues config = ConfigLoader.load(null, Map.of(), sets);
             balancer = Balancer.start(BalancerSettings.from(config));

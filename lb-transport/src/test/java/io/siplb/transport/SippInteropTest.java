@@ -134,5 +134,11 @@ class SippInteropTest {
                 .filteredOn(d -> d.uri().port() == b).singleElement()
                 .satisfies(d -> assertThat(d.state().flags() & DestinationState.INACTIVE).isNotZero());
         assertThat(new File(OUT.toFile(), "uas-" + a + ".log")).exists();
+        // restarted, the UAS is probed back up
+        uas(b);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+                lb.balancer.dispatcher().set(1).destinations().stream()
+                        .filter(d -> d.uri().port() == b).allMatch(d -> d.usable()));
+        assertThat(lb.balancer.destinationsUp()).isGreaterThanOrEqualTo(1);
     }
 }

@@ -71,6 +71,20 @@ public final class DestinationListParser {
         return definitions;
     }
 
+    /**
+     * One destination written as a list line ({@code setid uri [flags [priority [attrs]]]}), as
+     * the admin API adds it.
+     *
+     * @throws IllegalArgumentException saying what is wrong, also for a blank line
+     */
+    public static DestinationDefinition parseDefinition(String line) {
+        DestinationDefinition definition = parseLine(line, 0);
+        if (definition == null) {
+            throw new IllegalArgumentException("expected 'setid uri [flags [priority [attrs]]]'");
+        }
+        return definition;
+    }
+
     /** One line, or {@code null} when it is blank or a comment. */
     static DestinationDefinition parseLine(String line, int lineNumber) {
         String[] fields = line.trim().split("\\s+");

@@ -1,5 +1,8 @@
 package io.siplb.core.proxy;
 
+import io.siplb.core.sip.SipMethod;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -7,8 +10,12 @@ import java.util.concurrent.atomic.LongAdder;
  * every event loop and cheap to bump from all of them.
  */
 public final class ProxyCounters {
-    /** Requests received, by kind of handling. */
+    /** Requests received. */
     public final LongAdder requests = new LongAdder();
+    /** Requests received, by method ({@link SipMethod#OTHER} for extension methods). */
+    public final Map<SipMethod, LongAdder> requestsByMethod = new EnumMap<>(SipMethod.class);
+    /** Responses sent upstream (relayed or our own), by class: index 1 for 1xx … 6 for 6xx. */
+    public final LongAdder[] responsesSentByClass = new LongAdder[7];
     public final LongAdder responses = new LongAdder();
     /** Datagrams that could not be parsed far enough to answer: dropped. */
     public final LongAdder malformedDropped = new LongAdder();
@@ -28,4 +35,20 @@ public final class ProxyCounters {
     public final LongAdder cancels = new LongAdder();
     /** Destinations that could not be resolved to an address. */
     public final LongAdder unresolvable = new LongAdder();
+
+    public ProxyCounters() {
+        for (SipMethod method : SipMethod.values()) {
+            requestsByMethod.put(method, new LongAdder());
+        }
+        for (int i = 0; i < responsesSentByClass.length; i++) {
+            responsesSentByClass[i] = new LongAdder();
+        }
+    }
+
+    void responseSent(int status) {
+        int statusClass = status / 100;
+        if (statusClass >= 1 && statusClass <= 6) {
+            responsesSentByClass[statusClass].increment();
+        }
+    }
 }

@@ -90,13 +90,24 @@ public final class SipProxy {
         }
         tables.counters.malformedAnswered.increment();
         // the Via itself may be the defect: answer the datagram's source (ParseResult.answerable)
-        sender.send(MessageFactory.response(request, malformed.status(), malformed.reason(), newTag()), source);
+        respond(MessageFactory.response(request, malformed.status(), malformed.reason(), newTag()), source);
+    }
+
+    /** Sends a response upstream and counts it by class. */
+    private void respond(io.siplb.core.sip.SipWritable response, int status, InetSocketAddress to) {
+        tables.counters.responseSent(status);
+        sender.send(response, to);
+    }
+
+    private void respond(SipMessage response, InetSocketAddress to) {
+        respond(response, response.statusCode(), to);
     }
 
     // ------------------------------------------------------------------ requests
 
     private void onRequest(SipMessage request, InetSocketAddress source) {
         tables.counters.requests.increment();
+        tables.counters.requestsByMethod.get(request.method()).increment();
         InetSocketAddress upstream = ResponseAddress.forRequest(request.topVia(), source);
         switch (request.method()) {
             case ACK -> onAck(request, source);
@@ -130,11 +141,11 @@ public final class SipProxy {
     private void onCancel(SipMessage cancel, InetSocketAddress upstream) {
         ServerTransaction invite = tables.serverTransactions.getIfPresent(key(cancel, SipMethod.INVITE));
         if (invite == null) {
-            sender.send(MessageFactory.response(cancel, 481, "Call/Transaction Does Not Exist", newTag()), upstream);
+            respond(MessageFactory.response(cancel, 481, "Call/Transaction Does Not Exist", newTag()), upstream);
             return;
         }
         // RFC 3261 §16.10: answer the CANCEL at once, then cancel the pending branch
-        sender.send(MessageFactory.response(cancel, 200, "OK", invite.toTag), upstream);
+        respond(MessageFactory.response(cancel, 200, "OK", invite.toTag), upstream);
         if (!invite.finalSent && invite.flow != null) {
             tables.counters.cancels.increment();
             invite.flow.cancel();
@@ -154,17 +165,17 @@ public final class SipProxy {
         }
         String toTag = newTag();
         if (request.maxForwards() == 0) {
-            sender.send(MessageFactory.response(request, 483, "Too Many Hops", toTag), upstream);
+            respond(MessageFactory.response(request, 483, "Too Many Hops", toTag), upstream);
             return;
         }
         if (request.requestUri() instanceof AbsoluteUri) {
-            sender.send(MessageFactory.response(request, 416, "Unsupported URI Scheme", toTag), upstream);
+            respond(MessageFactory.response(request, 416, "Unsupported URI Scheme", toTag), upstream);
             return;
         }
         AsciiString proxyRequire = request.headerValue(HeaderName.PROXY_REQUIRE);
         if (proxyRequire != null) {
             // RFC 3261 §16.3 step 5: this proxy supports no extension a Proxy-Require can name
-            sender.send(MessageFactory.response(request, 420, "Bad Extension", toTag,
+            respond(MessageFactory.response(request, 420, "Bad Extension", toTag,
                     "Unsupported: " + proxyRequire), upstream);
             return;
         }
@@ -172,7 +183,7 @@ public final class SipProxy {
         if (tables.liveServerTransactions.get() >= settings.maxTransactions()
                 || tables.draining() && newDialogOrTransaction) {
             tables.counters.shed.increment();
-            sender.send(MessageFactory.serviceUnavailable(request, toTag, (int) settings.retryAfter().toSeconds()),
+            respond(MessageFactory.serviceUnavailable(request, toTag, (int) settings.retryAfter().toSeconds()),
                     upstream);
             return;
         }
@@ -181,7 +192,7 @@ public final class SipProxy {
         if (request.to().tag() != null) {
             InDialogRoute route = inDialogRoute(request);
             if (route == null || route.target().address() == null) {
-                sender.send(MessageFactory.response(request, 404, "No Route To Dialog", toTag), upstream);
+                respond(MessageFactory.response(request, 404, "No Route To Dialog", toTag), upstream);
                 return;
             }
             if (request.method() == SipMethod.BYE) {
@@ -208,7 +219,7 @@ public final class SipProxy {
         if (transaction.request.method() == SipMethod.INVITE) {
             SipMessage trying = MessageFactory.trying(transaction.request); // §16.2: at once
             transaction.lastResponse = trying;
-            sender.send(trying, transaction.upstream);
+            respond(trying, transaction.upstream);
         }
         transaction.subscription = flow.run().subscribe(outcome -> finish(transaction, outcome),
                 error -> finish(transaction, new FailoverFlow.Outcome(MessageFactory.response(transaction.request,
@@ -223,7 +234,7 @@ public final class SipProxy {
         transaction.finalStatus = outcome.response().statusCode();
         tables.liveServerTransactions.decrementAndGet();
         transaction.lastResponse = outcome.relayed() ? outcome.response().edit().popVia() : outcome.response();
-        sender.send(transaction.lastResponse, transaction.upstream);
+        respond(transaction.lastResponse, transaction.finalStatus, transaction.upstream);
         tables.serverTransactions.put(transaction.key, transaction); // from now on only the linger
     }
 
@@ -233,7 +244,7 @@ public final class SipProxy {
             return;
         }
         transaction.lastResponse = response.edit().popVia();
-        sender.send(transaction.lastResponse, transaction.upstream);
+        respond(transaction.lastResponse, response.statusCode(), transaction.upstream);
     }
 
     /** Where an in-dialog request goes, and whether our own Route entry is to be removed. */
@@ -299,7 +310,7 @@ public final class SipProxy {
             tables.counters.strayResponses.increment(); // a name without received, or broadcast
             return;
         }
-        sender.send(response.edit().popVia(), next);
+        respond(response.edit().popVia(), response.statusCode(), next);
     }
 
     // ------------------------------------------------------------------ probes

@@ -1,0 +1,346 @@
+package io.siplb.transport;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.siplb.core.dispatch.Destination;
+import io.siplb.core.dispatch.DestinationDefinition;
+import io.siplb.core.dispatch.DestinationListException;
+import io.siplb.core.dispatch.DestinationListParser;
+import io.siplb.core.dispatch.DestinationSet;
+import io.siplb.core.dispatch.DestinationState;
+import io.siplb.core.dispatch.Dispatcher;
+import io.siplb.core.dispatch.LatencyStats;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+
+/**
+ * The admin HTTP API on {@code siplb.admin.listen} (JSON; Prometheus text at {@code /metrics}):
+ *
+ * <pre>
+ * GET  /health                                   up, or draining; usable destinations; live transactions
+ * GET  /dispatcher/list                          sets, destinations, state letters, attrs, latency, load
+ * POST /dispatcher/reload                        the list file again; 400 with file:line, nothing changed
+ * POST /dispatcher/state?set=1&amp;uri=…&amp;state=ip  set a state (a/i/d/t or 1/0/2/3, then optional p)
+ * POST /dispatcher/add?set=1&amp;uri=…[&amp;flags=&amp;priority=&amp;attrs=]
+ * POST /dispatcher/remove?set=1&amp;uri=…
+ * POST /dispatcher/ping?active=0|1               probing off or on
+ * GET  /metrics
+ * </pre>
+ *
+ * With {@code siplb.admin.token} set, every request needs {@code Authorization: Bearer TOKEN}
+ * (else 401). Bad parameters get 400 with a JSON error, unknown sets and URIs 404.
+ */
+final class AdminServer implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Balancer balancer;
+    private final Metrics metrics;
+    private final String token;
+    private final java.nio.file.Path listFile;
+    private final DisposableServer server;
+
+    private AdminServer(Balancer balancer, Metrics metrics, String token, java.nio.file.Path listFile,
+            ListenAddress.HostPort listen) {
+        this.balancer = balancer;
+        this.metrics = metrics;
+        this.token = token;
+        this.listFile = listFile;
+        try {
+            this.server = HttpServer.create()
+                    .host(listen.host())
+                    .port(listen.port())
+                    .route(routes -> routes
+                            .get("/health", this::health)
+                            .get("/dispatcher/list", this::list)
+                            .post("/dispatcher/reload", this::reload)
+                            .post("/dispatcher/state", this::state)
+                            .post("/dispatcher/add", this::add)
+                            .post("/dispatcher/remove", this::remove)
+                            .post("/dispatcher/ping", this::ping)
+                            .get("/metrics", this::metrics)
+                            .route(request -> true, (request, response) -> json(response,
+                                    HttpResponseStatus.NOT_FOUND, error("no such resource: " + request.method()
+                                            + " " + new QueryStringDecoder(request.uri()).path()))))
+                    .bindNow(Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot start the admin API on siplb.admin.listen="
+                    + listen.host() + ":" + listen.port() + ": " + rootMessage(e), e);
+        }
+    }
+
+    static AdminServer start(Balancer balancer, Metrics metrics, String token, java.nio.file.Path listFile,
+            ListenAddress.HostPort listen) {
+        return new AdminServer(balancer, metrics, token, listFile, listen);
+    }
+
+    int port() {
+        return server.port();
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    }
+
+    // ------------------------------------------------------------------ handlers
+
+    private Publisher<Void> health(HttpServerRequest request, HttpServerResponse response) {
+        return guarded(request, response, () -> {
+            int total = 0;
+            int usable = 0;
+            for (DestinationSet set : balancer.dispatcher().sets()) {
+                total += set.size();
+                usable += set.usableCount();
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            boolean draining = balancer.tables().draining();
+            body.put("status", draining ? "draining" : "up");
+            body.put("destinations", Map.of("total", total, "usable", usable));
+            body.put("transactions", balancer.tables().liveServerTransactions());
+            body.put("probing", balancer.prober().active());
+            return json(response, draining ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.OK, body);
+        });
+    }
+
+    private Publisher<Void> list(HttpServerRequest request, HttpServerResponse response) {
+        return guarded(request, response, () -> json(response, HttpResponseStatus.OK, listing()));
+    }
+
+    private Map<String, Object> listing() {
+        List<Map<String, Object>> sets = new java.util.ArrayList<>();
+        for (DestinationSet set : balancer.dispatcher().sets()) {
+            List<Map<String, Object>> destinations = new java.util.ArrayList<>();
+            for (Destination d : set.destinations()) {
+                destinations.add(describe(d));
+            }
+            sets.add(Map.of("id", set.id(), "destinations", destinations));
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("sets", sets);
+        body.put("probing", balancer.prober().active());
+        return body;
+    }
+
+    private static Map<String, Object> describe(Destination d) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("uri", d.uri().text());
+        out.put("flags", d.state().letters());
+        out.put("priority", d.priority());
+        Map<String, Object> attrs = new LinkedHashMap<>();
+        var a = d.attributes();
+        if (a.duid() != null) {
+            attrs.put("duid", a.duid());
+        }
+        attrs.put("weight", a.weight());
+        attrs.put("rweight", a.rweight());
+        attrs.put("maxload", a.maxload());
+        if (a.socket() != null) {
+            attrs.put("socket", a.socket());
+        }
+        if (a.pingFrom() != null) {
+            attrs.put("ping_from", a.pingFrom());
+        }
+        if (a.congestionControl()) {
+            attrs.put("cc", 1);
+        }
+        attrs.putAll(a.others());
+        out.put("attrs", attrs);
+        out.put("load", d.load());
+        LatencyStats l = d.latency();
+        Map<String, Object> latency = new LinkedHashMap<>();
+        latency.put("avg", round(l.average()));
+        latency.put("std", round(l.standardDeviation()));
+        latency.put("est", round(l.estimate()));
+        latency.put("max", round(l.maximum()));
+        latency.put("timeouts", l.timeouts());
+        latency.put("samples", l.samples());
+        out.put("latency", latency);
+        return out;
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 1000) / 1000.0;
+    }
+
+    private Publisher<Void> reload(HttpServerRequest request, HttpServerResponse response) {
+        return guarded(request, response, () -> {
+            try {
+                balancer.dispatcher().reload(listFile);
+            } catch (DestinationListException e) {
+                return json(response, HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
+            }
+            metrics.bindDestinations(balancer);
+            return json(response, HttpResponseStatus.OK, Map.of("reloaded", listFile.toString(),
+                    "destinations", balancer.dispatcher().definitions().size()));
+        });
+    }
+
+    private Publisher<Void> state(HttpServerRequest request, HttpServerResponse response) {
+        return guarded(request, response, () -> {
+            Map<String, List<String>> query = query(request);
+            DestinationState state;
+            try {
+                state = DestinationState.parse(single(query, "state"));
+            } catch (IllegalArgumentException e) {
+                return json(response, HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
+            }
+            Optional<Destination> destination = destination(query, response);
+            if (destination.isEmpty()) {
+                return notFound(query, response);
+            }
+            balancer.dispatcher().setState(destination.get(), state);
+            return json(response, HttpResponseStatus.OK, describe(destination.get()));
+        });
+    }
+
+    private Publisher<Void> add(HttpServerRequest request, HttpServerResponse response) {
+        return guarded(request, response, () -> {
+            Map<String, List<String>> query = query(request);
+            String line = single(query, "set") + " " + single(query, "uri") + " "
+                    + optional(query, "flags", "0") + " " + optional(query, "priority", "0") + " "
+                    + optional(query, "attrs", "");
+            DestinationDefinition definition;
+            try {
+                definition = DestinationListParser.parseDefinition(line.trim());
+                balancer.dispatcher().add(definition);
+            } catch (IllegalArgumentException e) {
+                return json(response, HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
+            }
+            metrics.bindDestinations(balancer);
+            return json(response, HttpResponseStatus.OK,
+                    describe(balancer.dispatcher().find(definition.setId(), definition.uri().text()).orElseThrow()));
+        });
+    }
+
+    private Publisher<Void> remove(HttpServerRequest request, HttpServerResponse response) {
+        return guarded(request, response, () -> {
+            Map<String, List<String>> query = query(request);
+            int set = setId(query);
+            String uri = single(query, "uri");
+            if (!balancer.dispatcher().remove(set, uri)) {
+                return notFound(query, response);
+            }
+            return json(response, HttpResponseStatus.OK, Map.of("removed", uri, "set", set));
+        });
+    }
+
+    private Publisher<Void> ping(HttpServerRequest request, HttpServerResponse response) {
+        return guarded(request, response, () -> {
+            String active = single(query(request), "active");
+            if (!active.equals("0") && !active.equals("1")) {
+                return json(response, HttpResponseStatus.BAD_REQUEST, error("active must be 0 or 1, not '" + active + "'"));
+            }
+            balancer.prober().active(active.equals("1"));
+            return json(response, HttpResponseStatus.OK, Map.of("probing", balancer.prober().active()));
+        });
+    }
+
+    private Publisher<Void> metrics(HttpServerRequest request, HttpServerResponse response) {
+        return guarded(request, response, () -> response.status(HttpResponseStatus.OK)
+                .header(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+                .sendString(Mono.just(metrics.scrape())));
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    /** A parameter that is missing or malformed: answered 400. */
+    private static final class BadRequest extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        BadRequest(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private interface Handler {
+        Publisher<Void> handle();
+    }
+
+    private Publisher<Void> guarded(HttpServerRequest request, HttpServerResponse response, Handler handler) {
+        if (!token.isEmpty()) {
+            String authorization = request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
+            if (authorization == null || !authorization.equals("Bearer " + token)) {
+                return json(response.header(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer"), HttpResponseStatus.UNAUTHORIZED,
+                        error(authorization == null ? "missing bearer token" : "wrong bearer token"));
+            }
+        }
+        try {
+            return handler.handle();
+        } catch (BadRequest e) {
+            return json(response, HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
+        }
+    }
+
+    private static Map<String, List<String>> query(HttpServerRequest request) {
+        return new QueryStringDecoder(request.uri()).parameters();
+    }
+
+    private static String single(Map<String, List<String>> query, String name) {
+        List<String> values = query.get(name);
+        if (values == null || values.isEmpty() || values.get(0).isBlank()) {
+            throw new BadRequest("missing parameter " + name);
+        }
+        return values.get(0).trim();
+    }
+
+    private static String optional(Map<String, List<String>> query, String name, String fallback) {
+        List<String> values = query.get(name);
+        return values == null || values.isEmpty() ? fallback : values.get(0).trim();
+    }
+
+    private static int setId(Map<String, List<String>> query) {
+        String text = single(query, "set");
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new BadRequest("set must be a number, not '" + text + "'");
+        }
+    }
+
+    private Optional<Destination> destination(Map<String, List<String>> query, HttpServerResponse response) {
+        Dispatcher dispatcher = balancer.dispatcher();
+        return dispatcher.find(setId(query), single(query, "uri"));
+    }
+
+    private Publisher<Void> notFound(Map<String, List<String>> query, HttpServerResponse response) {
+        int set = setId(query);
+        String what = balancer.dispatcher().set(set) == null ? "no set " + set
+                : "no destination " + single(query, "uri") + " in set " + set;
+        return json(response, HttpResponseStatus.NOT_FOUND, error(what));
+    }
+
+    private static Map<String, Object> error(String message) {
+        return Map.of("error", message);
+    }
+
+    private static Publisher<Void> json(HttpServerResponse response, HttpResponseStatus status, Object body) {
+        String text;
+        try {
+            text = JSON.writeValueAsString(body);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            text = "{\"error\":\"cannot render the response\"}";
+            status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
+        }
+        return response.status(status).header(HttpHeaderNames.CONTENT_TYPE, "application/json")
+                .sendString(Mono.just(text));
+    }
+
+    @Override
+    public void close() {
+        server.disposeNow(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,187 @@
+package io.siplb.transport;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code siplb ctl}: the admin API from a shell, siplb's {@code kamcmd dispatcher.list}.
+ *
+ * <pre>
+ * java -jar siplb.jar ctl [--admin HOST:PORT] [--token TOKEN] COMMAND
+ *   list                                   the sets as a table
+ *   health
+ *   reload
+ *   state STATE SET URI                    STATE: a, i, d, t (or 1, 0, 2, 3), optionally followed by p
+ *   add SET URI [FLAGS [PRIORITY [ATTRS]]]
+ *   remove SET URI
+ *   ping on|off
+ * </pre>
+ */
+final class Ctl {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String USAGE = "usage: siplb ctl [--admin HOST:PORT] [--token TOKEN] "
+            + "list | health | reload | state STATE SET URI | add SET URI [FLAGS [PRIORITY [ATTRS]]] "
+            + "| remove SET URI | ping on|off";
+
+    private Ctl() {
+    }
+
+    /** Runs one command; returns the process exit code (0 done, 1 refused or unreachable, 2 usage). */
+    static int run(List<String> args, PrintStream out, PrintStream err) {
+        String admin = "127.0.0.1:8080";
+        String token = System.getenv().getOrDefault("SIPLB_ADMIN_TOKEN", "");
+        List<String> rest = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            switch (args.get(i)) {
+                case "--admin" -> admin = i + 1 < args.size() ? args.get(++i) : "";
+                case "--token" -> token = i + 1 < args.size() ? args.get(++i) : "";
+                default -> rest.add(args.get(i));
+            }
+        }
+        if (rest.isEmpty()) {
+            err.println(USAGE);
+            return 2;
+        }
+        String base = "http://" + admin;
+        HttpRequest request;
+        switch (rest.get(0)) {
+            case "list" -> request = get(base + "/dispatcher/list", token);
+            case "health" -> request = get(base + "/health", token);
+            case "reload" -> request = post(base + "/dispatcher/reload", token);
+            case "state" -> {
+                if (rest.size() != 4) {
+                    err.println(USAGE);
+                    return 2;
+                }
+                request = post(base + "/dispatcher/state?state=" + enc(rest.get(1)) + "&set=" + enc(rest.get(2))
+                        + "&uri=" + enc(rest.get(3)), token);
+            }
+            case "add" -> {
+                if (rest.size() < 3 || rest.size() > 6) {
+                    err.println(USAGE);
+                    return 2;
+                }
+                StringBuilder url = new StringBuilder(base + "/dispatcher/add?set=" + enc(rest.get(1)) + "&uri="
+                        + enc(rest.get(2)));
+                String[] names = {"flags", "priority", "attrs"};
+                for (int i = 3; i < rest.size(); i++) {
+                    url.append('&').append(names[i - 3]).append('=').append(enc(rest.get(i)));
+                }
+                request = post(url.toString(), token);
+            }
+            case "remove" -> {
+                if (rest.size() != 3) {
+                    err.println(USAGE);
+                    return 2;
+                }
+                request = post(base + "/dispatcher/remove?set=" + enc(rest.get(1)) + "&uri=" + enc(rest.get(2)), token);
+            }
+            case "ping" -> {
+                if (rest.size() != 2 || !rest.get(1).matches("on|off")) {
+                    err.println(USAGE);
+                    return 2;
+                }
+                request = post(base + "/dispatcher/ping?active=" + (rest.get(1).equals("on") ? "1" : "0"), token);
+            }
+            default -> {
+                err.println("unknown command '" + rest.get(0) + "'; " + USAGE);
+                return 2;
+            }
+        }
+        HttpResponse<String> response;
+        try {
+            response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
+                    .send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            err.println("siplb ctl: cannot reach the admin API at " + base + ": " + e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+        JsonNode body;
+        try {
+            body = JSON.readTree(response.body());
+        } catch (IOException e) {
+            err.println("siplb ctl: HTTP " + response.statusCode() + ": " + response.body());
+            return 1;
+        }
+        if (response.statusCode() >= 400) {
+            err.println("siplb ctl: " + (body.has("error") ? body.get("error").asText() : response.body())
+                    + " (HTTP " + response.statusCode() + ")");
+            return 1;
+        }
+        out.println(rest.get(0).equals("list") ? table(body) : body.toString());
+        return 0;
+    }
+
+    /** The list as a table, one destination a line, the way kamcmd dispatcher.list reads. */
+    static String table(JsonNode list) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"SET", "URI", "FLAGS", "PRIO", "LOAD", "EST ms", "AVG ms", "TIMEOUTS", "ATTRS"});
+        for (JsonNode set : list.get("sets")) {
+            for (JsonNode d : set.get("destinations")) {
+                StringBuilder attrs = new StringBuilder();
+                Iterator<Map.Entry<String, JsonNode>> fields = d.get("attrs").fields();
+                while (fields.hasNext()) {
+                    Map.Entry<String, JsonNode> field = fields.next();
+                    attrs.append(attrs.length() == 0 ? "" : ";").append(field.getKey()).append('=')
+                            .append(field.getValue().asText());
+                }
+                JsonNode latency = d.get("latency");
+                rows.add(new String[] {set.get("id").asText(), d.get("uri").asText(), d.get("flags").asText(),
+                        d.get("priority").asText(), d.get("load").asText(), String.format("%.1f", latency.get("est").asDouble()),
+                        String.format("%.1f", latency.get("avg").asDouble()), latency.get("timeouts").asText(),
+                        attrs.toString()});
+            }
+        }
+        int[] widths = new int[rows.get(0).length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                widths[i] = Math.max(widths[i], row[i].length());
+            }
+        }
+        StringBuilder text = new StringBuilder();
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                text.append(i == row.length - 1 ? row[i] : String.format("%-" + (widths[i] + 2) + "s", row[i]));
+            }
+            text.append('\n');
+        }
+        text.append("probing ").append(list.get("probing").asBoolean() ? "on" : "off");
+        return text.toString();
+    }
+
+    private static HttpRequest get(String url, String token) {
+        return authorized(HttpRequest.newBuilder(URI.create(url)).GET(), token);
+    }
+
+    private static HttpRequest post(String url, String token) {
+        return authorized(HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.noBody()), token);
+    }
+
+    private static HttpRequest authorized(HttpRequest.Builder builder, String token) {
+        builder.timeout(Duration.ofSeconds(10));
+        if (!token.isEmpty()) {
+            builder.header("Authorization", "Bearer " + token);
+        }
+        return builder.build();
+    }
+
+    private static String enc(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+}

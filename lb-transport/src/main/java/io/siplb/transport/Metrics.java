@@ -1,0 +1,116 @@
+package io.siplb.transport;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.siplb.core.dispatch.Destination;
+import io.siplb.core.dispatch.DestinationSet;
+import io.siplb.core.proxy.ProxyCounters;
+import io.siplb.core.sip.SipMethod;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The balancer's meters, in Prometheus text at {@code GET /metrics}: requests in by method,
+ * responses out by class, failovers, live transactions, destinations by state, probe latency,
+ * malformed datagrams, load shed, JVM and Netty buffer pools. Counters read the proxy's own
+ * {@link LongAdder}s when scraped, so the hot path pays nothing for them.
+ */
+final class Metrics {
+    private static final String[] LETTERS = {"AX", "AP", "TX", "TP", "IX", "IP", "DX"};
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+    Metrics(Balancer balancer) {
+        ProxyCounters counters = balancer.tables().counters();
+        for (SipMethod method : SipMethod.values()) {
+            counter("siplb.requests", "SIP requests received", counters.requestsByMethod.get(method),
+                    "method", method.name());
+        }
+        for (int statusClass = 1; statusClass <= 6; statusClass++) {
+            counter("siplb.responses.sent", "SIP responses sent upstream", counters.responsesSentByClass[statusClass],
+                    "class", statusClass + "xx");
+        }
+        counter("siplb.responses.received", "SIP responses received", counters.responses);
+        counter("siplb.failovers", "attempts that failed and moved to the next destination", counters.failovers);
+        counter("siplb.plans.exhausted", "requests whose destinations all failed", counters.exhausted);
+        counter("siplb.load.shed", "new requests refused with 503 for a full table or draining", counters.shed);
+        counter("siplb.malformed.dropped", "datagrams that could not be answered", counters.malformedDropped);
+        counter("siplb.malformed.answered", "malformed requests answered 4xx/505", counters.malformedAnswered);
+        counter("siplb.retransmissions.absorbed", "retransmissions answered from a transaction",
+                counters.retransmissionsAbsorbed);
+        counter("siplb.retransmissions.sent", "Timer A retransmissions to destinations", counters.retransmissionsSent);
+        counter("siplb.responses.stray", "responses not ours, or to nowhere", counters.strayResponses);
+        counter("siplb.destinations.unresolvable", "attempts to a host that did not resolve", counters.unresolvable);
+        Gauge.builder("siplb.transactions.live", balancer.tables(), t -> t.liveServerTransactions())
+                .description("server transactions waiting for a final response").register(registry);
+        Gauge.builder("siplb.transactions", balancer.tables(), t -> t.serverTransactionCount())
+                .description("server transactions in the table, lingering ones included").register(registry);
+        Gauge.builder("siplb.dialogs", balancer.tables(), t -> t.dialogCount())
+                .description("dialogs remembered for Call-ID affinity").register(registry);
+        for (String letters : LETTERS) {
+            Gauge.builder("siplb.destinations", balancer, b -> countInState(b, letters))
+                    .description("destinations by state, as Kamailio shows it").tag("state", letters).register(registry);
+        }
+        FunctionCounter.builder("siplb.destinations.down", balancer, Balancer::destinationsDown)
+                .description("destinations that went down").register(registry);
+        FunctionCounter.builder("siplb.destinations.up", balancer, Balancer::destinationsUp)
+                .description("destinations that came back up").register(registry);
+        FunctionCounter.builder("siplb.send.failures", balancer, Balancer::sendFailures)
+                .description("datagrams the kernel refused to send").register(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(registry);
+    }
+
+    /**
+     * Probe latency per destination; called after every (re)load. Each gauge looks its destination
+     * up when scraped, so a reload (new objects, same set and URI) keeps it live.
+     */
+    void bindDestinations(Balancer balancer) {
+        for (DestinationSet set : balancer.dispatcher().sets()) {
+            for (Destination d : set.destinations()) {
+                int setId = d.setId();
+                String uri = d.uri().text();
+                Gauge.builder("siplb.probe.latency.estimate", () -> balancer.dispatcher().find(setId, uri)
+                                .map(x -> x.latency().estimate()).orElse(Double.NaN))
+                        .description("probe round-trip estimate").baseUnit("milliseconds")
+                        .tag("set", Integer.toString(setId)).tag("uri", uri).strongReference(true).register(registry);
+            }
+        }
+    }
+
+    private void counter(String name, String description, LongAdder adder, String... tags) {
+        FunctionCounter.builder(name, adder, LongAdder::sum).description(description).tags(tags).register(registry);
+    }
+
+    private static double countInState(Balancer balancer, String letters) {
+        int count = 0;
+        for (DestinationSet set : balancer.dispatcher().sets()) {
+            for (Destination d : set.destinations()) {
+                if (d.state().letters().equals(letters)) {
+                    count++;
+                }
+            }
+        }
+        return count;
+    }
+
+    MeterRegistry registry() {
+        return registry;
+    }
+
+    /** The Prometheus text exposition. */
+    String scrape() {
+        return registry.scrape();
+    }
+}

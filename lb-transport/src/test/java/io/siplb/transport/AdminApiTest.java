@@ -1,0 +1,218 @@
+package io.siplb.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.siplb.transport.demo.Backend;
+import io.siplb.transport.demo.CallGenerator;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The admin HTTP API, {@code /metrics} and {@code siplb ctl} against a running balancer. */
+class AdminApiTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private Backend a;
+    private Backend b;
+    private LoopbackBalancer lb;
+    private Path list;
+    private String base;
+
+    @BeforeEach
+    void start() throws Exception {
+        a = new Backend("a", 0, Backend.Behaviour.HEALTHY);
+        b = new Backend("b", 0, Backend.Behaviour.HEALTHY);
+        open.add(a);
+        open.add(b);
+        list = Files.createTempFile("siplb-admin-", ".list");
+        Files.write(list, LoopbackBalancer.lines(List.of(a, b)));
+        lb = new LoopbackBalancer(Files.readAllLines(list), "siplb.destinations.file=" + list,
+                "siplb.admin.listen=127.0.0.1:" + freeTcpPort(), "siplb.admin.token=s3cret", "siplb.probe.interval=0");
+        open.add(0, lb);
+        base = "http://127.0.0.1:" + lb.balancer.adminPort();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable resource : open) {
+            resource.close();
+        }
+        Files.deleteIfExists(list);
+    }
+
+    private static int freeTcpPort() throws java.io.IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private HttpResponse<String> call(String method, String path, String token) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private JsonNode ok(String method, String path) throws Exception {
+        HttpResponse<String> response = call(method, path, "s3cret");
+        assertThat(response.statusCode()).as(path + " " + response.body()).isEqualTo(200);
+        return JSON.readTree(response.body());
+    }
+
+    private void refused(String method, String path, int status, String error) throws Exception {
+        HttpResponse<String> response = call(method, path, "s3cret");
+        assertThat(response.statusCode()).as(path).isEqualTo(status);
+        assertThat(JSON.readTree(response.body()).get("error").asText()).contains(error);
+    }
+
+    private String uri(Backend backend) {
+        return "sip:127.0.0.1:" + backend.address().getPort();
+    }
+
+    private String enc(String value) {
+        return java.net.URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void healthAndListShowEveryDestination() throws Exception {
+        JsonNode health = ok("GET", "/health");
+        assertThat(health.get("status").asText()).isEqualTo("up");
+        assertThat(health.get("destinations").get("usable").asInt()).isEqualTo(2);
+        JsonNode listed = ok("GET", "/dispatcher/list");
+        JsonNode destinations = listed.get("sets").get(0).get("destinations");
+        assertThat(destinations).hasSize(2);
+        assertThat(destinations.get(0).get("uri").asText()).isEqualTo(uri(a));
+        assertThat(destinations.get(0).get("flags").asText()).isEqualTo("AX");
+        assertThat(destinations.get(0).get("attrs").get("duid").asText()).isEqualTo("a");
+        assertThat(destinations.get(0).get("latency").get("timeouts").asInt()).isZero();
+    }
+
+    @Test
+    void aWrongOrMissingTokenIs401() throws Exception {
+        assertThat(call("GET", "/health", null).statusCode()).isEqualTo(401);
+        HttpResponse<String> wrong = call("GET", "/dispatcher/list", "guess");
+        assertThat(wrong.statusCode()).isEqualTo(401);
+        assertThat(wrong.body()).contains("wrong bearer token");
+        assertThat(call("GET", "/metrics", null).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void stateChangesAndTheirErrors() throws Exception {
+        JsonNode changed = ok("POST", "/dispatcher/state?state=ip&set=1&uri=" + enc(uri(a)));
+        assertThat(changed.get("flags").asText()).isEqualTo("IP");
+        assertThat(lb.balancer.dispatcher().set(1).get(0).usable()).isFalse();
+        refused("POST", "/dispatcher/state?state=x&set=1&uri=" + enc(uri(a)), 400, "must be a, i, d or t");
+        refused("POST", "/dispatcher/state?state=a&set=1&uri=sip:nowhere", 404, "no destination sip:nowhere in set 1");
+        refused("POST", "/dispatcher/state?state=a&set=9&uri=" + enc(uri(a)), 404, "no set 9");
+        refused("POST", "/dispatcher/state?state=a&set=one&uri=" + enc(uri(a)), 400, "set must be a number");
+        refused("POST", "/dispatcher/state?set=1&uri=" + enc(uri(a)), 400, "missing parameter state");
+        refused("POST", "/dispatcher/state?state=a&set=1", 400, "missing parameter uri");
+        refused("GET", "/nowhere", 404, "no such resource: GET /nowhere");
+        refused("POST", "/dispatcher/ping?active=maybe", 400, "active must be 0 or 1");
+        assertThat(ok("POST", "/dispatcher/ping?active=0").get("probing").asBoolean()).isFalse();
+    }
+
+    @Test
+    void reloadKeepsStatesAndABrokenFileChangesNothing() throws Exception {
+        ok("POST", "/dispatcher/state?state=d&set=1&uri=" + enc(uri(b)));
+        Files.write(list, List.of(Files.readAllLines(list).get(0), Files.readAllLines(list).get(1),
+                "2 sip:127.0.0.1:5999 0 0 duid=extra"));
+        assertThat(ok("POST", "/dispatcher/reload").get("destinations").asInt()).isEqualTo(3);
+        assertThat(lb.balancer.dispatcher().find(1, uri(b)).orElseThrow().state().letters()).isEqualTo("DX");
+        Files.writeString(list, "1 sip:127.0.0.1:5998 0 0 weight=heavy\n");
+        refused("POST", "/dispatcher/reload", 400, list + ":1: attribute weight=heavy");
+        assertThat(lb.balancer.dispatcher().definitions()).hasSize(3);
+    }
+
+    @Test
+    void addAndRemove() throws Exception {
+        JsonNode added = ok("POST", "/dispatcher/add?set=3&uri=" + enc("sip:127.0.0.1:5997") + "&flags=8&priority=4"
+                + "&attrs=" + enc("duid=new;weight=7"));
+        assertThat(added.get("flags").asText()).isEqualTo("AP");
+        assertThat(added.get("attrs").get("weight").asInt()).isEqualTo(7);
+        refused("POST", "/dispatcher/add?set=3&uri=" + enc("<sip:bad>"), 400, "URI scheme must start with a letter");
+        refused("POST", "/dispatcher/add?set=3&uri=" + enc("sip:127.0.0.1:5997"), 400, "appears twice in set 3");
+        assertThat(ok("POST", "/dispatcher/remove?set=3&uri=" + enc("sip:127.0.0.1:5997")).get("removed").asText())
+                .isEqualTo("sip:127.0.0.1:5997");
+        refused("POST", "/dispatcher/remove?set=3&uri=" + enc("sip:127.0.0.1:5997"), 404, "no set 3");
+    }
+
+    @Test
+    void metricsAreValidPrometheusTextAndCountTraffic() throws Exception {
+        CallGenerator caller = new CallGenerator(lb.address, false);
+        open.add(0, caller);
+        for (int i = 0; i < 4; i++) {
+            caller.call(Duration.ZERO);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> caller.completed() == 4);
+        ok("POST", "/dispatcher/state?state=i&set=1&uri=" + enc(uri(a)));
+        HttpResponse<String> scrape = call("GET", "/metrics", "s3cret");
+        assertThat(scrape.statusCode()).isEqualTo(200);
+        assertThat(scrape.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
+        PrometheusText metrics = PrometheusText.parse(scrape.body());
+        assertThat(metrics.value("siplb_requests_total", "method", "INVITE")).isEqualTo(4);
+        assertThat(metrics.value("siplb_requests_total", "method", "BYE")).isEqualTo(4);
+        assertThat(metrics.value("siplb_responses_sent_total", "class", "2xx")).isEqualTo(8);
+        assertThat(metrics.value("siplb_responses_sent_total", "class", "1xx")).isGreaterThanOrEqualTo(8);
+        assertThat(metrics.value("siplb_destinations", "state", "IX")).isEqualTo(1);
+        assertThat(metrics.value("siplb_destinations", "state", "AX")).isEqualTo(1);
+        assertThat(metrics.value("siplb_destinations_down_total")).isEqualTo(1);
+        assertThat(metrics.value("siplb_transactions_live")).isZero();
+        assertThat(metrics.types).containsEntry("siplb_failovers_total", "counter");
+        assertThat(metrics.has("siplb_probe_latency_estimate_milliseconds")).isTrue();
+        assertThat(metrics.has("jvm_memory_used_bytes")).isTrue();
+        assertThat(metrics.has("netty_allocator_memory_used")).isTrue();
+    }
+
+    @Test
+    void ctlPrintsTheListAsATableAndSetsStates() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        String admin = "127.0.0.1:" + lb.balancer.adminPort();
+        int code = Ctl.run(List.of("--admin", admin, "--token", "s3cret", "state", "dp", "1", uri(b)),
+                new PrintStream(out), new PrintStream(err));
+        assertThat(code).as(err.toString()).isZero();
+        out.reset();
+        assertThat(Ctl.run(List.of("--admin", admin, "--token", "s3cret", "list"), new PrintStream(out),
+                new PrintStream(err))).isZero();
+        String table = out.toString();
+        assertThat(table).startsWith("SET").contains("FLAGS").contains(uri(a)).contains("AX").contains("DX")
+                .contains("duid=a").endsWith("probing off\n");
+        err.reset();
+        assertThat(Ctl.run(List.of("--admin", admin, "list"), new PrintStream(out), new PrintStream(err))).isEqualTo(1);
+        assertThat(err.toString()).contains("missing bearer token (HTTP 401)");
+        assertThat(Ctl.run(List.of("--admin", admin, "--token", "s3cret", "state", "q", "1", uri(a)),
+                new PrintStream(out), new PrintStream(err))).isEqualTo(1);
+        assertThat(Ctl.run(List.of("bogus"), new PrintStream(out), new PrintStream(err))).isEqualTo(2);
+        assertThat(Ctl.run(List.of("--admin", "127.0.0.1:1", "list"), new PrintStream(out), new PrintStream(err)))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void anAdminPortInUseStopsStartUp() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new LoopbackBalancer(List.of("1 sip:127.0.0.1:5070"),
+                            "siplb.admin.listen=127.0.0.1:" + taken.getLocalPort()))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("cannot start the admin API on siplb.admin.listen=127.0.0.1:" + taken.getLocalPort());
+        }
+    }
+}
