@@ -112,6 +112,7 @@ final class AdminServer implements AutoCloseable {
             body.put("destinations", Map.of("total", total, "usable", usable));
             body.put("transactions", balancer.tables().liveServerTransactions());
             body.put("probing", balancer.prober().active());
+            body.put("loopLagMs", round(balancer.loopLagMillis()));
             return json(response, draining ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.OK, body);
         });
     }

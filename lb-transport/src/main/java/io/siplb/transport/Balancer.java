@@ -69,12 +69,44 @@ public final class Balancer implements AutoCloseable {
         final Channel channel;
         final SipProxy proxy;
 
+        /** How late this loop runs a task scheduled on it, smoothed: the overload signal. */
+        volatile long lagNanos;
+        volatile boolean overloaded;
+
         Binding(int number, Connection connection) {
             this.number = number;
             this.connection = connection;
             this.channel = connection.channel();
             this.proxy = new SipProxy(settings.proxy(), dispatcher, tables, this,
                     Schedulers.fromExecutorService(channel.eventLoop()), resolver, Balancer.this::isLocal, number);
+            if (!settings.maxLoopLag().isZero()) {
+                proxy.overloadSignal(() -> overloaded);
+                measureLag(System.nanoTime() + LAG_PERIOD_NANOS);
+            }
+        }
+
+        /**
+         * Measures the loop's lag every 10 ms: a loop that runs its tasks late is behind on its
+         * datagrams too. The lag is smoothed (EWMA, weight 0.3 to the new sample) so that one GC
+         * pause or JIT compilation does not shed calls; overloaded above
+         * {@code siplb.overload.max-loop-lag}, relieved below half of it.
+         */
+        private void measureLag(long due) {
+            channel.eventLoop().schedule(() -> {
+                long now = System.nanoTime();
+                long sample = Math.max(0, now - due);
+                long lag = (long) (0.7 * lagNanos + 0.3 * sample);
+                lagNanos = lag;
+                long max = settings.maxLoopLag().toNanos();
+                if (lag > max) {
+                    overloaded = true;
+                } else if (lag < max / 2) {
+                    overloaded = false;
+                }
+                if (channel.isOpen()) {
+                    measureLag(now + LAG_PERIOD_NANOS);
+                }
+            }, Math.max(0, due - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
 
         @Override
@@ -95,6 +127,11 @@ public final class Balancer implements AutoCloseable {
 
         /** Runs on this channel's loop; the datagram's buffer is released by Reactor Netty after. */
         void onDatagram(DatagramPacket packet) {
+            if (lagNanos > settings.dropLoopLag().toNanos() && startsWithInvite(packet.content())) {
+                // far behind: even parsing and answering 503 costs too much; the caller retransmits
+                tables.counters().overloadDropped.increment();
+                return;
+            }
             ParseResult result = parser.parse(packet.content());
             InetSocketAddress source = packet.sender();
             if (result instanceof ParseResult.Parsed parsed && !parsed.message().isRequest()) {
@@ -108,6 +145,30 @@ public final class Balancer implements AutoCloseable {
             }
             proxy.receive(result, source);
         }
+    }
+
+    private static final long LAG_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final byte[] INVITE = "INVITE ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private static boolean startsWithInvite(ByteBuf content) {
+        if (content.readableBytes() < INVITE.length) {
+            return false;
+        }
+        for (int i = 0; i < INVITE.length; i++) {
+            if (content.getByte(content.readerIndex() + i) != INVITE[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The largest lag of any loop now, in milliseconds (for /health and tests). */
+    public double loopLagMillis() {
+        long max = 0;
+        for (Binding binding : bindings) {
+            max = Math.max(max, binding.lagNanos);
+        }
+        return max / 1e6;
     }
 
     private Balancer(BalancerSettings settings, Dispatcher dispatcher) {

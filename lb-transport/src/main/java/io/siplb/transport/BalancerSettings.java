@@ -22,10 +22,14 @@ import java.util.List;
  * @param probe how destinations are probed
  * @param admin where the admin API listens, or {@code null} when it is off
  * @param adminToken the bearer token the admin API requires; empty for none
+ * @param maxLoopLag event-loop lag above which new calls are refused with 503 and silent
+ *     destinations are not marked down; zero turns overload control off
+ * @param dropLoopLag lag above which INVITE datagrams are dropped before parsing
  */
 record BalancerSettings(List<ListenAddress> listen, Path destinations, ProxySettings proxy,
         StateThresholds thresholds, int eventLoops, Duration drain, SipParserLimits parserLimits,
-        ProbeSettings probe, ListenAddress.HostPort admin, String adminToken) {
+        ProbeSettings probe, ListenAddress.HostPort admin, String adminToken, Duration maxLoopLag,
+        Duration dropLoopLag) {
 
     static BalancerSettings from(ConfigValues config) {
         List<ListenAddress> listen = ListenAddress.parseAll(config.string("siplb.listen", "udp:127.0.0.1:5060"));
@@ -51,7 +55,10 @@ record BalancerSettings(List<ListenAddress> listen, Path destinations, ProxySett
                 config.integer("siplb.parser.max-line-bytes", 8192, 64, 65535));
         return new BalancerSettings(listen, Path.of(config.string("siplb.destinations.file",
                 "config/dispatcher.list")), proxy, thresholds, loops, drain, limits, ProbeSettings.from(config),
-                admin(config), config.string("siplb.admin.token", ""));
+                admin(config), config.string("siplb.admin.token", ""),
+                config.duration("siplb.overload.max-loop-lag", Duration.ofMillis(50), Duration.ZERO, Duration.ofSeconds(10)),
+                config.duration("siplb.overload.drop-loop-lag", Duration.ofMillis(500), Duration.ofMillis(1),
+                        Duration.ofMinutes(1)));
     }
 
     private static ListenAddress.HostPort admin(ConfigValues config) {

@@ -42,6 +42,8 @@ final class ConfigKeys {
         DEFAULTS.put("siplb.transactions.linger", "32s");
         DEFAULTS.put("siplb.dialogs.affinity-expiry", "2h");
         DEFAULTS.put("siplb.overload.retry-after", "5s");
+        DEFAULTS.put("siplb.overload.max-loop-lag", "50ms");
+        DEFAULTS.put("siplb.overload.drop-loop-lag", "500ms");
         DEFAULTS.put("siplb.event-loops", "0");
         DEFAULTS.put("siplb.shutdown.drain", "10s");
         DEFAULTS.put("siplb.parser.max-message-bytes", "65535");

@@ -49,6 +49,11 @@ final class Metrics {
         counter("siplb.retransmissions.sent", "Timer A retransmissions to destinations", counters.retransmissionsSent);
         counter("siplb.responses.stray", "responses not ours, or to nowhere", counters.strayResponses);
         counter("siplb.destinations.unresolvable", "attempts to a host that did not resolve", counters.unresolvable);
+        counter("siplb.overload.marks.spared", "silent destinations not marked down during overload",
+                counters.marksSpared);
+        counter("siplb.overload.dropped", "INVITE datagrams dropped unparsed, far behind", counters.overloadDropped);
+        Gauge.builder("siplb.loop.lag", balancer, Balancer::loopLagMillis)
+                .description("largest event-loop lag").baseUnit("milliseconds").register(registry);
         Gauge.builder("siplb.transactions.live", balancer.tables(), t -> t.liveServerTransactions())
                 .description("server transactions waiting for a final response").register(registry);
         Gauge.builder("siplb.transactions", balancer.tables(), t -> t.serverTransactionCount())

@@ -184,7 +184,12 @@ final class FailoverFlow {
             sendCancel(transaction); // fr_inv_timer: give up on a ringing branch (RFC 3261 §16.8)
         }
         if (!cancelled) {
-            markFailure(target);
+            if (!proxy.overloaded()) {
+                markFailure(target);
+            } else if (markable(target)) {
+                // a late answer may be ours, not the destination's: do not take it out of service
+                proxy.counters().marksSpared.increment();
+            }
         }
         return new AttemptFailed();
     }
@@ -260,10 +265,14 @@ final class FailoverFlow {
     }
 
     private void markFailure(Target target) {
-        if (plan != null && target.destination() != null) {
-            FailureMark mark = proxy.settings().failover().mark();
-            proxy.dispatcher().markFailure(target.destination(), mark);
+        if (markable(target)) {
+            proxy.dispatcher().markFailure(target.destination(), proxy.settings().failover().mark());
         }
+    }
+
+    private boolean markable(Target target) {
+        return plan != null && target.destination() != null
+                && proxy.settings().failover().mark() != FailureMark.NONE;
     }
 
     /** Upstream sent a CANCEL: no more failover; cancel the live branch once it may be. */

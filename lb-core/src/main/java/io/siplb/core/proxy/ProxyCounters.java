@@ -35,6 +35,10 @@ public final class ProxyCounters {
     public final LongAdder cancels = new LongAdder();
     /** Destinations that could not be resolved to an address. */
     public final LongAdder unresolvable = new LongAdder();
+    /** Silent destinations not marked down because the balancer was overloaded when they timed out. */
+    public final LongAdder marksSpared = new LongAdder();
+    /** INVITE datagrams dropped unparsed because the loop was far behind. */
+    public final LongAdder overloadDropped = new LongAdder();
 
     public ProxyCounters() {
         for (SipMethod method : SipMethod.values()) {

@@ -47,6 +47,7 @@ public final class SipProxy {
     private final Predicate<SipUri> local;
     private final Selector selector;
     private final Forwarder forwarder;
+    private volatile java.util.function.BooleanSupplier overloaded = () -> false;
 
     /**
      * @param loop this loop's number, written in its branches
@@ -64,6 +65,20 @@ public final class SipProxy {
         this.selector = settings.dispatch().algorithm().newSelector(new SelectorOptions(
                 settings.dispatch().hashMode(), settings.dispatch().hashHeader(), tables.callLoad));
         this.forwarder = new Forwarder(settings, tables, sender, scheduler, new Branches(loop), this::relayStateless);
+    }
+
+    /**
+     * Tells the proxy when its loop is overloaded (the transport measures the loop's lag). While it
+     * is, new dialogs and transactions get 503 with Retry-After at once, requests of existing
+     * dialogs and every response still go through, and a destination that stays silent is not
+     * marked down: the silence may be our own.
+     */
+    public void overloadSignal(java.util.function.BooleanSupplier signal) {
+        this.overloaded = Objects.requireNonNull(signal, "signal");
+    }
+
+    boolean overloaded() {
+        return overloaded.getAsBoolean();
     }
 
     /** Handles one datagram's parse result from {@code source}. */
@@ -181,7 +196,7 @@ public final class SipProxy {
         }
         boolean newDialogOrTransaction = request.to().tag() == null;
         if (tables.liveServerTransactions.get() >= settings.maxTransactions()
-                || tables.draining() && newDialogOrTransaction) {
+                || newDialogOrTransaction && (tables.draining() || overloaded.getAsBoolean())) {
             tables.counters.shed.increment();
             respond(MessageFactory.serviceUnavailable(request, toTag, (int) settings.retryAfter().toSeconds()),
                     upstream);

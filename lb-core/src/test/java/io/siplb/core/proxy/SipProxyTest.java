@@ -332,4 +332,27 @@ class SipProxyTest {
         assertThat(h.tables.counters().unresolvable.sum()).isEqualTo(1);
         assertThat(h.dispatcher.set(1).get(0).state().inactive()).isTrue();
     }
+
+    @Test
+    void overloadShedsNewCallsButLetsDialogsFinishAndSparesSilentDestinations() {
+        ProxyHarness h = new ProxyHarness(2);
+        java.util.concurrent.atomic.AtomicBoolean overloaded = new java.util.concurrent.atomic.AtomicBoolean();
+        h.proxy.overloadSignal(overloaded::get);
+        h.send(h.invite("before"), ProxyHarness.UAC);
+        SipMessage established = h.forwardedTo(D1, "INVITE");
+        h.answer(established, 200, "uas", D1);
+        h.network.drain();
+        h.send(h.invite("silent"), ProxyHarness.UAC); // D2 will stay silent
+        h.forwardedTo(D2, "INVITE");
+        overloaded.set(true);
+        h.send(h.invite("shed"), ProxyHarness.UAC);
+        assertThat(h.network.take(UAC, status(503)).headerValue("Retry-After").toString()).isEqualTo("5");
+        h.send(h.request("BYE", "before", "uas", "z9hG4bK-bye-ol", 2,
+                "Route: " + established.headerValue("Record-Route")), ProxyHarness.UAC);
+        h.forwardedTo(D1, "BYE");
+        h.advance(Duration.ofSeconds(2)); // D2's fr_timer expires while overloaded
+        assertThat(h.dispatcher.set(1).get(1).usable()).isTrue();
+        assertThat(h.tables.counters().marksSpared.sum()).isEqualTo(1);
+        assertThat(h.tables.counters().shed.sum()).isEqualTo(1);
+    }
 }
