@@ -47,6 +47,15 @@ final class ProxyBench {
      *     Netty event loop, whose timer queue removes cancelled timers as production's does
      */
     ProxyBench(String algorithm, boolean virtualTime) throws DestinationListException {
+        this(algorithm, virtualTime, 5000, 0);
+    }
+
+    /**
+     * @param maxTransactions {@code siplb.transactions.max}, which also bounds the tables
+     * @param unused kept for symmetry with the memory benchmark's call
+     */
+    ProxyBench(String algorithm, boolean virtualTime, int maxTransactions, int unused)
+            throws DestinationListException {
         dispatcher.load(DestinationListParser.parse("bench.list",
                 List.of("1 sip:127.0.0.1:6001 0 2", "1 sip:127.0.0.1:6002 0 1")));
         ProxySettings defaults = ProxySettings.defaults("127.0.0.1", 5060);
@@ -56,7 +65,7 @@ final class ProxyBench {
                 .withFailover(new io.siplb.core.dispatch.FailoverSettings(defaults.failover().codes(),
                         defaults.failover().timeout(), defaults.failover().inviteTimeout(),
                         io.siplb.core.dispatch.FailureMark.NONE, 503))
-                .withMaxTransactions(5000);
+                .withMaxTransactions(maxTransactions);
         tables = new ProxyTables(settings, () -> clock.now(java.util.concurrent.TimeUnit.NANOSECONDS));
         DatagramSender sender = this::send;
         loop = virtualTime ? null : new io.netty.channel.DefaultEventLoop();

@@ -79,7 +79,7 @@ final class FailoverFlow {
             boolean removeRoute) {
         this.proxy = proxy;
         this.server = server;
-        this.request = server.request;
+        this.request = server.request; // kept here: the server transaction drops it when finished
         this.plan = plan;
         this.fixed = fixed;
         this.removeRoute = removeRoute;

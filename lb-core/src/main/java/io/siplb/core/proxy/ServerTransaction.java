@@ -12,7 +12,8 @@ import reactor.core.Disposable;
  */
 final class ServerTransaction {
     final String key;
-    final SipMessage request;
+    /** The request; cleared once the final response is sent (a lingering transaction needs none). */
+    SipMessage request;
     final InetSocketAddress source;
     final InetSocketAddress upstream;
     final String toTag;
@@ -33,5 +34,31 @@ final class ServerTransaction {
 
     boolean finished() {
         return finalSent;
+    }
+
+    /**
+     * Keeps only what a finished transaction needs while it lingers — the last response, where to
+     * send it, the final status — so that a table of lingering transactions stays small.
+     */
+    void finish(SipWritable finalResponse, int status) {
+        finalSent = true;
+        finalStatus = status;
+        lastResponse = finalResponse;
+        request = null;
+        flow = null;
+        subscription = null;
+    }
+
+    /** A response kept as its bytes alone, for retransmission. */
+    record Bytes(byte[] bytes) implements SipWritable {
+        @Override
+        public int byteCount() {
+            return bytes.length;
+        }
+
+        @Override
+        public void writeTo(io.netty.buffer.ByteBuf out) {
+            out.writeBytes(bytes);
+        }
     }
 }

@@ -245,11 +245,12 @@ public final class SipProxy {
         if (transaction.finalSent) {
             return;
         }
-        transaction.finalSent = true;
-        transaction.finalStatus = outcome.response().statusCode();
         tables.liveServerTransactions.decrementAndGet();
-        transaction.lastResponse = outcome.relayed() ? outcome.response().edit().popVia() : outcome.response();
-        respond(transaction.lastResponse, transaction.finalStatus, transaction.upstream);
+        SipMessage response = outcome.response();
+        io.siplb.core.sip.SipWritable upstream = outcome.relayed()
+                ? new ServerTransaction.Bytes(response.edit().popVia().toByteArray()) : response;
+        transaction.finish(upstream, response.statusCode());
+        respond(upstream, response.statusCode(), transaction.upstream);
         tables.serverTransactions.put(transaction.key, transaction); // from now on only the linger
     }
 
