@@ -62,6 +62,20 @@ def rtd_values(work):
     return values
 
 
+def run_step(target_port, rate, seconds, work, scenario=os.path.join(HERE, "uac-rr.xml")):
+    """One SIPp UAC run at `rate` for `seconds`; returns (calls, failed, response times in ms, exit code)."""
+    for old in glob.glob(os.path.join(work, "*_rtt.csv")):
+        os.remove(old)
+    calls = rate * seconds
+    stat = os.path.join(work, f"stat-{target_port}-{rate}.csv")
+    uac = subprocess.run(["sipp", f"127.0.0.1:{target_port}", "-sf", scenario,
+                          "-i", "127.0.0.1", "-p", str(free_port()), "-r", str(rate), "-m", str(calls),
+                          "-l", str(max(rate * 4, 100)), "-d", "0", "-nostdin", "-timeout", str(seconds * 3),
+                          "-timeout_error", "-trace_rtt", "-rtt_freq", "1", "-trace_stat", "-stf", stat],
+                         cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return calls, read_failed(stat), rtd_values(work), uac.returncode
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rates", default="200,400,800,1200,1600")
@@ -83,7 +97,8 @@ def main():
     processes = []
     try:
         for port in uas_ports:
-            processes.append(subprocess.Popen(["sipp", "-sn", "uas", "-aa", "-i", "127.0.0.1", "-p", str(port), "-nostdin"],
+            processes.append(subprocess.Popen(["sipp", "-sf", os.path.join(HERE, "uas-rr.xml"), "-aa", "-i", "127.0.0.1",
+                                               "-p", str(port), "-nostdin"],
                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work))
         command = ["java", "-jar", args.jar, "--set", f"siplb.listen=udp:127.0.0.1:{lb_port}",
                    "--set", f"siplb.destinations.file={work}/dispatcher.list"]

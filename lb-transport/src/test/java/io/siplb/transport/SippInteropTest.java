@@ -62,8 +62,10 @@ class SippInteropTest {
     }
 
     private Process uas(int port) throws IOException {
-        // -aa: answer the balancer's OPTIONS probes (and other out-of-call requests) with 200
-        return sipp("uas-" + port + ".log", "-sn", "uas", "-aa", "-p", Integer.toString(port));
+        // uas-rr.xml copies Record-Route into its 180/200 (the built-in uas does not), so the
+        // caller's ACK and BYE really follow the route set; -aa answers the balancer's probes
+        return sipp("uas-" + port + ".log", "-sf", SCENARIOS.resolve("uas-rr.xml").toString(), "-aa",
+                "-p", Integer.toString(port));
     }
 
     /** Runs the UAC to the end and returns its exit code (0: every call succeeded). */

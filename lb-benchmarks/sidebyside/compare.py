@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""siplb against Kamailio's dispatcher, side by side, same machine, same SIPp load.
+
+Runs Kamailio (a config equivalent to siplb's default policy: ds_select_dst round-robin,
+t_on_failure + ds_next_dst on 5xx and timeouts, ds_mark_dst, Record-Route, OPTIONS probing) and
+siplb, each in front of the same two SIPp UAS on loopback, and steps a SIPp UAC (INVITE, 200, ACK
+and BYE along the Record-Route set) through the offered rates, alternating the two systems at
+every rate. For each it prints failed calls, response-time percentiles and CPU seconds per 1000
+calls (all processes of the system, from /proc), then: the highest rate with zero failed calls,
+CPU per call at the highest rate both sustain, and the calls each completes at twice Kamailio's
+zero-failure rate — with siplb/Kamailio ratios from this one run.
+
+Installs nothing. Needs: sipp (apt-get install sip-tester), kamailio (apt-get install kamailio),
+a built siplb jar (mvn -B -q -DskipTests package).
+
+  python3 lb-benchmarks/sidebyside/compare.py --rates 500,1000,1500,2000,2500,3000 --seconds 10
+"""
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "sipp"))
+import load  # noqa: E402  (the SIPp helpers of lb-benchmarks/sipp/load.py)
+
+KAMAILIO_CFG = """#!KAMAILIO
+# Written by siplb's compare.py: Kamailio's dispatcher with siplb's default policy.
+debug=-1
+log_stderror=yes
+children={children}
+listen=udp:127.0.0.1:{port}
+mpath="{modules}"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "maxfwd.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "pv.so"
+loadmodule "dispatcher.so"
+modparam("tm", "fr_timer", 2000)
+modparam("tm", "fr_inv_timer", 120000)
+modparam("dispatcher", "list_file", "{list}")
+modparam("dispatcher", "flags", 2)
+modparam("dispatcher", "ds_ping_interval", 10)
+modparam("dispatcher", "ds_probing_mode", 1)
+modparam("dispatcher", "ds_probing_threshold", 1)
+modparam("dispatcher", "ds_inactive_threshold", 1)
+
+request_route {{
+    if (!mf_process_maxfwd_header("70")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
+    if (has_totag()) {{
+        if (loose_route()) {{ t_relay(); exit; }}
+        if (is_method("ACK")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
+        sl_send_reply("404", "Not here"); exit;
+    }}
+    if (is_method("CANCEL")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
+    t_check_trans();
+    if (is_method("INVITE")) {{ record_route(); }}
+    if (!ds_select_dst("1", "4")) {{ sl_send_reply("503", "Service Unavailable"); exit; }}
+    t_on_failure("DISPATCH_FAILURE");
+    if (!t_relay()) {{ sl_reply_error(); }}
+    exit;
+}}
+
+failure_route[DISPATCH_FAILURE] {{
+    if (t_is_canceled()) {{ exit; }}
+    if (t_check_status("5[0-9][0-9]") || t_check_status("408") || (t_branch_timeout() && !t_branch_replied())) {{
+        ds_mark_dst("ip");
+        if (ds_next_dst()) {{
+            t_on_failure("DISPATCH_FAILURE");
+            t_relay();
+            exit;
+        }}
+    }}
+}}
+"""
+
+
+def pids_of(root_pid):
+    """The process and all its descendants."""
+    pids = [root_pid]
+    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True).stdout
+    children = {}
+    for line in out.splitlines():
+        pid, ppid = (int(x) for x in line.split())
+        children.setdefault(ppid, []).append(pid)
+    i = 0
+    while i < len(pids):
+        pids.extend(children.get(pids[i], []))
+        i += 1
+    return pids
+
+
+def cpu(root_pid):
+    total = 0.0
+    for pid in pids_of(root_pid):
+        try:
+            total += load.cpu_seconds(pid)
+        except OSError:
+            pass
+    return total
+
+
+class System:
+    def __init__(self, name, command, port, work):
+        self.name, self.command, self.port, self.work = name, command, port, work
+        self.process = None
+
+    def start(self):
+        log = open(os.path.join(self.work, f"{self.name}.log"), "w")
+        self.process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        time.sleep(4)
+        if self.process.poll() is not None:
+            sys.exit(f"{self.name} did not start; see {self.work}/{self.name}.log")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rates", default="500,1000,1500,2000,2500,3000")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--children", type=int, default=4, help="Kamailio UDP worker processes")
+    parser.add_argument("--jar", default=os.path.join(ROOT, "lb-transport", "target", "siplb.jar"))
+    args = parser.parse_args()
+    missing = [tool for tool, package in (("sipp", "sip-tester"), ("kamailio", "kamailio")) if shutil.which(tool) is None]
+    if missing:
+        sys.exit("missing: " + ", ".join(missing) + " (apt-get install sip-tester kamailio); nothing was installed")
+    if not os.path.exists(args.jar):
+        sys.exit(f"{args.jar} is missing: mvn -B -q -DskipTests package")
+    modules = next((d for d in ("/usr/lib/x86_64-linux-gnu/kamailio/modules", "/usr/lib/kamailio/modules")
+                    if os.path.isdir(d)), None)
+    if modules is None:
+        sys.exit("cannot find Kamailio's modules directory")
+
+    work = tempfile.mkdtemp(prefix="siplb-compare-")
+    uas_ports = [load.free_port(), load.free_port()]
+    listing = os.path.join(work, "dispatcher.list")
+    with open(listing, "w") as f:
+        for i, port in enumerate(uas_ports):
+            f.write(f"1 sip:127.0.0.1:{port} 0 0 duid=uas{i + 1}\n")
+    kamailio_port, siplb_port = load.free_port(), load.free_port()
+    cfg = os.path.join(work, "kamailio.cfg")
+    with open(cfg, "w") as f:
+        f.write(KAMAILIO_CFG.format(children=args.children, port=kamailio_port, modules=modules, list=listing))
+    systems = [
+        System("kamailio", ["kamailio", "-f", cfg, "-DD", "-E", "-m", "256", "-M", "16", "-P",
+                            os.path.join(work, "kamailio.pid")], kamailio_port, work),
+        System("siplb", ["java", "-jar", args.jar, "--set", f"siplb.listen=udp:127.0.0.1:{siplb_port}",
+                         "--set", f"siplb.destinations.file={listing}", "--set", "siplb.admin.listen="],
+               siplb_port, work),
+    ]
+    uas = [subprocess.Popen(["sipp", "-sf", os.path.join(os.path.dirname(HERE), "sipp", "uas-rr.xml"), "-aa",
+                             "-i", "127.0.0.1", "-p", str(p), "-nostdin"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work) for p in uas_ports]
+    results = {s.name: {} for s in systems}
+    rates = [int(r) for r in args.rates.split(",")]
+    try:
+        print(f"{'system':>9} {'rate':>6} {'calls':>7} {'failed':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+              f"{'cpu s/1000':>11}", flush=True)
+        for rate in rates:
+            for system in systems:  # alternating, a fresh process per step
+                system.start()
+                load.run_step(system.port, min(rate, 200), 2, work)  # warm-up, not counted
+                before = cpu(system.process.pid)
+                calls, failed, rtd, _ = load.run_step(system.port, rate, args.seconds, work)
+                used = cpu(system.process.pid) - before
+                system.stop()
+                results[system.name][rate] = (calls, failed, used)
+                print(f"{system.name:>9} {rate:>6} {calls:>7} {failed:>7} {load.percentile(rtd, 50):>7.1f} "
+                      f"{load.percentile(rtd, 95):>7.1f} {load.percentile(rtd, 99):>7.1f} "
+                      f"{used / calls * 1000:>11.3f}", flush=True)
+        summary(results, rates)
+        print(f"(work files in {work})")
+    finally:
+        for system in systems:
+            system.stop()
+        for p in uas:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=10)
+
+
+def summary(results, rates):
+    def best(name):
+        ok = [r for r in rates if results[name][r][1] == 0]
+        return max(ok) if ok else 0
+
+    kam, lb = best("kamailio"), best("siplb")
+    print()
+    print(f"zero-failure rate: kamailio {kam}, siplb {lb} calls/s; ratio siplb/kamailio "
+          f"{lb / kam if kam else float('nan'):.2f}")
+    common = [r for r in rates if r <= min(kam, lb)]
+    if common:
+        r = max(common)
+        k_cpu = results["kamailio"][r][2] / results["kamailio"][r][0] * 1000
+        s_cpu = results["siplb"][r][2] / results["siplb"][r][0] * 1000
+        print(f"CPU s per 1000 calls at {r} calls/s: kamailio {k_cpu:.3f}, siplb {s_cpu:.3f}; "
+              f"ratio siplb/kamailio {s_cpu / k_cpu:.2f}")
+    double = 2 * kam
+    if double in rates and lb:
+        k_calls, k_failed, _ = results["kamailio"][double]
+        s_calls, s_failed, _ = results["siplb"][double]
+        s_best = results["siplb"][lb][0] / lb  # seconds of the step
+        print(f"at {double} calls/s offered (2 x kamailio's): completed kamailio {k_calls - k_failed}, "
+              f"siplb {s_calls - s_failed}; siplb completes {(s_calls - s_failed) / s_best / lb:.0%} "
+              f"of its own zero-failure goodput ({lb} calls/s)")
+    else:
+        print(f"(add {double} to --rates to measure goodput at twice kamailio's zero-failure rate)")
+
+
+if __name__ == "__main__":
+    main()
