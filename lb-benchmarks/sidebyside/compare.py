@@ -3,9 +3,9 @@
 
 Runs Kamailio (a config equivalent to siplb's default policy: ds_select_dst round-robin,
 t_on_failure + ds_next_dst on 5xx and timeouts, ds_mark_dst, Record-Route, OPTIONS probing) and
-siplb, each in front of the same two SIPp UAS on loopback, and steps a SIPp UAC (INVITE, 200, ACK
-and BYE along the Record-Route set) through the offered rates, alternating the two systems at
-every rate. For each it prints failed calls, response-time percentiles and CPU seconds per 1000
+siplb, each in front of the same two SIPp UAS on loopback (uas-rr.xml), warms both up with 10 s at
+500 calls/s, then steps a SIPp UAC (INVITE, 200, ACK and BYE along the Record-Route set) through
+the offered rates, alternating the two systems at every rate. For each it prints failed calls, response-time percentiles and CPU seconds per 1000
 calls (all processes of the system, from /proc), then: the highest rate with zero failed calls,
 CPU per call at the highest rate both sustain, and the calls each completes at twice Kamailio's
 zero-failure rate — with siplb/Kamailio ratios from this one run.
@@ -116,7 +116,7 @@ class System:
     def start(self):
         log = open(os.path.join(self.work, f"{self.name}.log"), "w")
         self.process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        time.sleep(4)
+        time.sleep(4)  # both bind and load their lists
         if self.process.poll() is not None:
             sys.exit(f"{self.name} did not start; see {self.work}/{self.name}.log")
 
@@ -171,15 +171,16 @@ def main():
     try:
         print(f"{'system':>9} {'rate':>6} {'calls':>7} {'failed':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
               f"{'cpu s/1000':>11}", flush=True)
+        for system in systems:  # both run for the whole comparison; the JVM gets its JIT warm-up
+            system.start()
+            load.run_step(system.port, 500, 10, work)
         for rate in rates:
-            for system in systems:  # alternating, a fresh process per step
-                system.start()
-                load.run_step(system.port, min(rate, 200), 2, work)  # warm-up, not counted
+            for system in systems:  # alternating at every rate
                 before = cpu(system.process.pid)
                 calls, failed, rtd, _ = load.run_step(system.port, rate, args.seconds, work)
                 used = cpu(system.process.pid) - before
-                system.stop()
                 results[system.name][rate] = (calls, failed, used)
+                time.sleep(3)  # let the last calls' transactions finish
                 print(f"{system.name:>9} {rate:>6} {calls:>7} {failed:>7} {load.percentile(rtd, 50):>7.1f} "
                       f"{load.percentile(rtd, 95):>7.1f} {load.percentile(rtd, 99):>7.1f} "
                       f"{used / calls * 1000:>11.3f}", flush=True)
