@@ -196,8 +196,13 @@ def main():
 
 def summary(results, rates):
     def best(name):
-        ok = [r for r in rates if results[name][r][1] == 0]
-        return max(ok) if ok else 0
+        """The highest rate that, and every rate below it, completed every call."""
+        top = 0
+        for r in sorted(rates):
+            if results[name][r][1] != 0:
+                break
+            top = r
+        return top
 
     kam, lb = best("kamailio"), best("siplb")
     print()
@@ -214,10 +219,10 @@ def summary(results, rates):
     if double in rates and lb:
         k_calls, k_failed, _ = results["kamailio"][double]
         s_calls, s_failed, _ = results["siplb"][double]
-        s_best = results["siplb"][lb][0] / lb  # seconds of the step
+        seconds = s_calls / double
         print(f"at {double} calls/s offered (2 x kamailio's): completed kamailio {k_calls - k_failed}, "
-              f"siplb {s_calls - s_failed}; siplb completes {(s_calls - s_failed) / s_best / lb:.0%} "
-              f"of its own zero-failure goodput ({lb} calls/s)")
+              f"siplb {s_calls - s_failed} of {s_calls}; siplb's goodput there is "
+              f"{(s_calls - s_failed) / seconds / lb:.0%} of its goodput at its own zero-failure rate ({lb} calls/s)")
     else:
         print(f"(add {double} to --rates to measure goodput at twice kamailio's zero-failure rate)")
 
