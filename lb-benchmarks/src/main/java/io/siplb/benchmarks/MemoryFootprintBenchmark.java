@@ -14,7 +14,7 @@ import java.lang.management.MemoryMXBean;
  * their forwarded INVITE and timers). Run it in the heap the performance issue allows:
  *
  * <pre>
- * java -Xmx256m -cp lb-benchmarks/target/benchmarks.jar io.siplb.benchmarks.MemoryFootprint
+ * java -Xmx256m -cp lb-benchmarks/target/benchmarks.jar io.siplb.benchmarks.MemoryFootprintBenchmark
  * </pre>
  *
  * It fails (OutOfMemoryError) if the state does not fit, and prints the heap used after a full
@@ -22,8 +22,8 @@ import java.lang.management.MemoryMXBean;
  * transactions in 95.3 MB of heap (3.9 MB without them), 832 B per call on average. Before
  * lingering transactions dropped their request and flow, the same run ran out of memory.
  */
-public final class MemoryFootprint {
-    private MemoryFootprint() {
+public final class MemoryFootprintBenchmark {
+    private MemoryFootprintBenchmark() {
     }
 
     public static void main(String[] args) throws Exception {

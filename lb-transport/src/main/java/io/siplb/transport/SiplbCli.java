@@ -22,8 +22,8 @@ import java.util.concurrent.CountDownLatch;
  * loopback, with their own destination list, so that calls are seen flowing and failing over.
  * SIGTERM (or Ctrl-C) drains: new calls are refused while live transactions finish.
  */
-public final class Siplb {
-    private Siplb() {
+public final class SiplbCli {
+    private SiplbCli() {
     }
 
     public static void main(String[] args) {
