@@ -162,6 +162,13 @@ public final class Balancer implements AutoCloseable {
         return true;
     }
 
+    /** Runs {@code task} once on every channel's event loop (operations and tests). */
+    void onEveryLoop(Runnable task) {
+        for (Binding binding : bindings) {
+            binding.channel.eventLoop().execute(task);
+        }
+    }
+
     /** The largest lag of any loop now, in milliseconds (for /health and tests). */
     public double loopLagMillis() {
         long max = 0;

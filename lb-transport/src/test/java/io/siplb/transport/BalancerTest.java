@@ -218,4 +218,37 @@ class BalancerTest {
         assertThat(lb.balancer.destinationsUp()).isEqualTo(1);
         assertThat(destination.latency().timeouts()).isGreaterThanOrEqualTo(2);
     }
+
+    @Test
+    void aLaggingLoopShedsNewCallsWith503ButStillRoutesTheDialogsItHas() throws Exception {
+        Backend healthy = backend("healthy", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(healthy), "siplb.event-loops=1",
+                "siplb.overload.max-loop-lag=20ms", "siplb.overload.drop-loop-lag=10s", "siplb.probe.interval=0"));
+        CallGenerator caller = open(new CallGenerator(lb.address, false));
+        String established = caller.call(Duration.ofSeconds(2)); // its BYE comes during the lag
+        await().atMost(Duration.ofSeconds(5)).until(() -> healthy.answered() == 1);
+        java.util.concurrent.atomic.AtomicBoolean stalling = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Runnable stall = new Runnable() {
+            @Override
+            public void run() {
+                try {
+                    Thread.sleep(60); // a loop that keeps running its tasks late
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                if (stalling.get()) {
+                    lb.balancer.onEveryLoop(this);
+                }
+            }
+        };
+        lb.balancer.onEveryLoop(stall);
+        await().atMost(Duration.ofSeconds(5)).until(() -> lb.balancer.loopLagMillis() > 20);
+        caller.call(Duration.ZERO);
+        await().atMost(Duration.ofSeconds(10)).until(() -> caller.finalStatuses().getOrDefault(503, 0L) == 1L);
+        await().atMost(Duration.ofSeconds(10)).until(() -> caller.outcome(established) != null);
+        stalling.set(false);
+        assertThat(caller.outcome(established)).isEqualTo(CallGenerator.Outcome.COMPLETED); // its BYE got through
+        assertThat(healthy.answered()).isEqualTo(1);
+        assertThat(lb.balancer.tables().counters().shed.sum()).isPositive(); // retransmissions get 503 again
+    }
 }
