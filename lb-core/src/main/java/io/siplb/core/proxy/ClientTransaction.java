@@ -34,6 +34,7 @@ final class ClientTransaction {
     private Disposable retransmission;
     private long intervalMillis;
     private State state = State.CALLING;
+    private boolean lateCancelSent;
     private boolean provisional;
     private SipMessage ack;
 
@@ -94,6 +95,12 @@ final class ClientTransaction {
     /** A response whose top Via carries our branch. Runs on the owning loop. */
     void onResponse(SipMessage response) {
         int status = response.statusCode();
+        if (state == State.TERMINATED && invite && status < 200 && !lateCancelSent) {
+            // a branch we gave up on (silence, then failover) starts ringing: stop it (§9.1)
+            lateCancelSent = true;
+            forwarder.cancel(this);
+            return;
+        }
         if (state == State.COMPLETED || state == State.TERMINATED) {
             if (invite && status >= 300) {
                 sendAck(response); // a retransmitted or late final: ACK it again, relay nothing

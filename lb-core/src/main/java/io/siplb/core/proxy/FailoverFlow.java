@@ -235,6 +235,10 @@ final class FailoverFlow {
         if (best != null) {
             return new Outcome(best, true);
         }
+        if (plan == null) {
+            // a request of a dialog whose peer did not answer: 408 ends the dialog (RFC 3261 §12.2.1.2)
+            return new Outcome(MessageFactory.response(request, 408, "Request Timeout", server.toTag), false);
+        }
         int status = proxy.settings().failover().exhaustedReply();
         String[] extra = status == 503
                 ? new String[] {"Retry-After: " + proxy.settings().retryAfter().toSeconds()}
@@ -286,12 +290,6 @@ final class FailoverFlow {
     }
 
     private void sendCancel(ClientTransaction transaction) {
-        SipMessage cancel = MessageFactory.cancelFor(transaction.request());
-        // the CANCEL is a transaction of its own; its 200 is absorbed here
-        proxy.forwarder().transact(cancel.topVia().branch().toString(), cancel, transaction.destination())
-                .filter(response -> response.statusCode() >= 200).next()
-                .timeout(proxy.settings().failover().timeout(), proxy.scheduler())
-                .onErrorResume(e -> Mono.empty())
-                .subscribe();
+        proxy.forwarder().cancel(transaction);
     }
 }

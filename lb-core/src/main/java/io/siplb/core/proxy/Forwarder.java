@@ -91,6 +91,16 @@ public final class Forwarder {
         return key(transaction.branch(), transaction.request().cseq().methodName());
     }
 
+    /** Sends the CANCEL of {@code invite}'s request as a transaction of its own; its 200 is absorbed. */
+    void cancel(ClientTransaction invite) {
+        SipMessage cancel = io.siplb.core.sip.MessageFactory.cancelFor(invite.request());
+        transact(cancel.topVia().branch().toString(), cancel, invite.destination())
+                .filter(response -> response.statusCode() >= 200).next()
+                .timeout(settings.failover().timeout(), scheduler)
+                .onErrorResume(e -> reactor.core.publisher.Mono.empty())
+                .subscribe();
+    }
+
     void relayLate(SipMessage response) {
         lateRelay.accept(response);
     }

@@ -25,12 +25,15 @@ public final class ProxyTables {
 
     public ProxyTables(ProxySettings settings, Ticker ticker) {
         long linger = settings.linger().toNanos();
-        // a live INVITE may ring for fr_inv_timer; only a finished one needs just the linger
-        long live = settings.failover().inviteTimeout().toNanos() + settings.failover().timeout().toNanos() + linger;
-        int bound = Math.max(1024, settings.maxTransactions() * 2);
+        // A live transaction never expires and weighs nothing, so neither time (a branch may ring
+        // for several fr_inv_timer periods) nor a burst of finished ones can evict it; its flow's
+        // own timers end it. Finished ones weigh 1 and last the linger: the bound is on them.
+        long live = Long.MAX_VALUE;
+        long bound = Math.max(1024, settings.maxTransactions() * 2L);
         this.serverTransactions = Caffeine.newBuilder()
                 .ticker(ticker)
-                .maximumSize(bound)
+                .maximumWeight(bound)
+                .weigher((String key, ServerTransaction t) -> t.finished() ? 1 : 0)
                 .expireAfter(new Lifetime<ServerTransaction>(live, linger) {
                     @Override
                     boolean finished(ServerTransaction t) {
@@ -40,7 +43,9 @@ public final class ProxyTables {
                 .build();
         this.clientTransactions = Caffeine.newBuilder()
                 .ticker(ticker)
-                .maximumSize(bound)
+                .maximumWeight(bound)
+                .weigher((String key, ClientTransaction t) -> t.state() == ClientTransaction.State.COMPLETED
+                        || t.state() == ClientTransaction.State.TERMINATED ? 1 : 0)
                 .expireAfter(new Lifetime<ClientTransaction>(live, linger) {
                     @Override
                     boolean finished(ClientTransaction t) {

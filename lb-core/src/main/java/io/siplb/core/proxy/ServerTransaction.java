@@ -17,11 +17,16 @@ final class ServerTransaction {
     final InetSocketAddress source;
     final InetSocketAddress upstream;
     final String toTag;
-    SipWritable lastResponse;
-    boolean finalSent;
-    int finalStatus;
-    FailoverFlow flow;
-    Disposable subscription;
+    // read by other loops (a CANCEL or retransmission from another source port): volatile
+    volatile SipWritable lastResponse;
+    volatile boolean finalSent;
+    volatile int finalStatus;
+    volatile FailoverFlow flow;
+    volatile Disposable subscription;
+    /** Timer G: resends a non-2xx final to an INVITE until its ACK (RFC 3261 §17.2.1). */
+    volatile Disposable retransmission;
+    /** The proxy (event loop) that owns this transaction. */
+    SipProxy owner;
 
     ServerTransaction(String key, SipMessage request, InetSocketAddress source, InetSocketAddress upstream,
             String toTag) {
@@ -47,6 +52,15 @@ final class ServerTransaction {
         request = null;
         flow = null;
         subscription = null;
+    }
+
+    /** The ACK came (or Timer H fired): stop resending the final. */
+    void acknowledged() {
+        Disposable timer = retransmission;
+        if (timer != null) {
+            timer.dispose();
+            retransmission = null;
+        }
     }
 
     /** A response kept as its bytes alone, for retransmission. */

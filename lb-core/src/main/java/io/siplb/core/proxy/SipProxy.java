@@ -134,13 +134,14 @@ public final class SipProxy {
     private void onAck(SipMessage ack, InetSocketAddress source) {
         ServerTransaction invite = tables.serverTransactions.getIfPresent(key(ack, SipMethod.INVITE));
         if (invite != null && invite.finalSent && invite.finalStatus >= 300) {
-            tables.counters.retransmissionsAbsorbed.increment(); // the ACK of our non-2xx: hop-by-hop
+            invite.acknowledged(); // the ACK of our non-2xx, hop by hop: Timer G stops
+            tables.counters.retransmissionsAbsorbed.increment();
             return;
         }
         // the ACK of a 2xx is a request of the dialog, end to end (RFC 3261 §13.2.2.4)
-        InDialogRoute route = inDialogRoute(ack);
-        if (route == null || route.target().address() == null) {
-            return; // an ACK is never answered
+        InDialogRoute route = inDialogRoute(ack, source);
+        if (route == null || route.target().address() == null || ack.maxForwards() == 0) {
+            return; // an ACK is never answered; one out of hops is dropped (RFC 3261 §16.3 step 3)
         }
         String branch = forwarder.newBranch();
         var edit = ack.edit()
@@ -159,13 +160,21 @@ public final class SipProxy {
             respond(MessageFactory.response(cancel, 481, "Call/Transaction Does Not Exist", newTag()), upstream);
             return;
         }
-        // RFC 3261 §16.10: answer the CANCEL at once, then cancel the pending branch
+        // RFC 3261 §16.10: answer the CANCEL at once, then cancel the pending branch — on the loop
+        // that owns the INVITE, which a CANCEL from another source port may not have reached
         respond(MessageFactory.response(cancel, 200, "OK", invite.toTag), upstream);
-        if (!invite.finalSent && invite.flow != null) {
-            tables.counters.cancels.increment();
-            invite.flow.cancel();
+        Runnable cancelBranch = () -> {
+            FailoverFlow flow = invite.flow;
+            if (!invite.finalSent && flow != null) {
+                tables.counters.cancels.increment();
+                flow.cancel();
+            }
+        };
+        if (invite.owner == this) {
+            cancelBranch.run();
+        } else {
+            invite.owner.scheduler.schedule(cancelBranch);
         }
-        tables.callLoad.release(cancel.callId());
     }
 
     private void onOtherRequest(SipMessage request, InetSocketAddress source, InetSocketAddress upstream) {
@@ -205,7 +214,7 @@ public final class SipProxy {
         ServerTransaction transaction = new ServerTransaction(key, request, source, upstream, toTag);
         FailoverFlow flow;
         if (request.to().tag() != null) {
-            InDialogRoute route = inDialogRoute(request);
+            InDialogRoute route = inDialogRoute(request, source);
             if (route == null || route.target().address() == null) {
                 respond(MessageFactory.response(request, 404, "No Route To Dialog", toTag), upstream);
                 return;
@@ -229,6 +238,7 @@ public final class SipProxy {
 
     private void start(ServerTransaction transaction, FailoverFlow flow) {
         transaction.flow = flow;
+        transaction.owner = this;
         tables.serverTransactions.put(transaction.key, transaction);
         tables.liveServerTransactions.incrementAndGet();
         if (transaction.request.method() == SipMethod.INVITE) {
@@ -247,11 +257,36 @@ public final class SipProxy {
         }
         tables.liveServerTransactions.decrementAndGet();
         SipMessage response = outcome.response();
+        boolean invite = transaction.request.method() == SipMethod.INVITE;
         io.siplb.core.sip.SipWritable upstream = outcome.relayed()
                 ? new ServerTransaction.Bytes(response.edit().popVia().toByteArray()) : response;
         transaction.finish(upstream, response.statusCode());
         respond(upstream, response.statusCode(), transaction.upstream);
         tables.serverTransactions.put(transaction.key, transaction); // from now on only the linger
+        if (invite && response.statusCode() >= 300) {
+            resendUntilAcknowledged(transaction, settings.t1().toMillis(), 0);
+        }
+    }
+
+    /**
+     * Timer G (RFC 3261 §17.2.1): over UDP a non-2xx final to an INVITE is resent at T1, doubling
+     * up to T2, until its ACK comes or Timer H (64·T1) gives up — the caller stopped resending its
+     * INVITE after our 100 Trying, so nothing else would recover a lost final.
+     */
+    private void resendUntilAcknowledged(ServerTransaction transaction, long intervalMillis, long elapsedMillis) {
+        long timerH = 64 * settings.t1().toMillis();
+        if (elapsedMillis + intervalMillis > timerH) {
+            return;
+        }
+        transaction.retransmission = scheduler.schedule(() -> {
+            if (transaction.retransmission == null) {
+                return; // acknowledged meanwhile
+            }
+            sender.send(transaction.lastResponse, transaction.upstream);
+            tables.counters.retransmissionsSent.increment();
+            resendUntilAcknowledged(transaction, Math.min(intervalMillis * 2, settings.t2().toMillis()),
+                    elapsedMillis + intervalMillis);
+        }, intervalMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /** Relays a provisional response of the live branch upstream, remembered for retransmissions. */
@@ -268,29 +303,55 @@ public final class SipProxy {
     }
 
     /**
-     * Loose routing (RFC 3261 §16.4, §16.12): our own Route entry is removed and names the dialog's
-     * destination in its {@code ds} parameter; a further Route is the next hop. Without either,
-     * the Call-ID affinity table, else the Request-URI (the remote target).
+     * Loose routing (RFC 3261 §16.4, §16.12) in both directions of a dialog. Our own Route entry is
+     * removed; its {@code ds} parameter names the dialog's destination.
+     *
+     * <ul>
+     *   <li>From one of our destinations (the callee hanging up, re-INVITEs, NOTIFYs): toward the
+     *       caller — the next Route, else the Request-URI (the caller's Contact).</li>
+     *   <li>From anyone else: toward the dialog's destination — named by {@code ds}, else by the
+     *       Call-ID affinity table, else a next Route or Request-URI that is one of our
+     *       destinations. Nothing else: the balancer must not relay to arbitrary hosts.</li>
+     * </ul>
      */
-    private InDialogRoute inDialogRoute(SipMessage request) {
+    private InDialogRoute inDialogRoute(SipMessage request, InetSocketAddress source) {
         List<NameAddress> routes = request.routes();
         boolean ours = topRouteIsOurs(request);
+        int next = ours ? 1 : 0;
+        SipUri hop = routes.size() > next && routes.get(next).uri() instanceof SipUri uri ? uri : null;
+        SipUri requestUri = request.requestUri() instanceof SipUri uri && !local.test(uri) ? uri : null;
+        if (destinationAt(source) != null) {
+            SipUri toward = hop != null ? hop : requestUri;
+            return toward == null ? null
+                    : new InDialogRoute(new FailoverFlow.Target(null, resolver.resolve(toward)), ours);
+        }
         Destination destination = null;
         if (ours && routes.get(0).uri() instanceof SipUri route) {
             destination = DialogRoute.destination(route, dispatcher).orElse(null);
         }
-        int next = ours ? 1 : 0;
-        if (routes.size() > next && routes.get(next).uri() instanceof SipUri hop) {
-            return new InDialogRoute(new FailoverFlow.Target(null, resolver.resolve(hop)), ours);
-        }
         if (destination == null) {
             destination = tables.dialogs.getIfPresent(request.callId().toString());
         }
-        if (destination != null) {
-            return new InDialogRoute(new FailoverFlow.Target(destination, resolve(destination)), ours);
+        if (destination == null) {
+            SipUri named = hop != null ? hop : requestUri;
+            destination = named == null ? null : destinationAt(resolver.resolve(named));
         }
-        if (request.requestUri() instanceof SipUri target && !local.test(target)) {
-            return new InDialogRoute(new FailoverFlow.Target(null, resolver.resolve(target)), ours);
+        return destination == null ? null
+                : new InDialogRoute(new FailoverFlow.Target(destination, resolve(destination)), ours);
+    }
+
+    /** The dispatcher's destination at {@code address} (IP and port), or {@code null}. */
+    private Destination destinationAt(InetSocketAddress address) {
+        if (address == null) {
+            return null;
+        }
+        for (DestinationSet set : dispatcher.sets()) {
+            for (int i = 0; i < set.size(); i++) {
+                Destination candidate = set.get(i);
+                if (address.equals(resolve(candidate))) {
+                    return candidate;
+                }
+            }
         }
         return null;
     }

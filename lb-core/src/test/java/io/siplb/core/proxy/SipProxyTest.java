@@ -355,4 +355,83 @@ class SipProxyTest {
         assertThat(h.tables.counters().marksSpared.sum()).isEqualTo(1);
         assertThat(h.tables.counters().shed.sum()).isEqualTo(1);
     }
+
+    @Test
+    void theCalleesByeGoesToTheCallerNotBackToTheCallee() {
+        ProxyHarness h = new ProxyHarness(2);
+        h.send(h.invite("callee-bye"), ProxyHarness.UAC);
+        SipMessage invite = h.forwardedTo(D1, "INVITE");
+        h.answer(invite, 200, "uas", D1);
+        h.network.drain();
+        // the callee hangs up: Request-URI is the caller's Contact, Route is our Record-Route
+        String bye = "BYE sip:sipp@127.0.0.1:5061 SIP/2.0\r\n"
+                + "Via: SIP/2.0/UDP 127.0.0.1:6001;branch=z9hG4bK-uas-bye\r\n"
+                + "Route: " + invite.headerValue("Record-Route") + "\r\n"
+                + "From: <sip:service@127.0.0.1:5060>;tag=uas\r\n"
+                + "To: sipp <sip:sipp@127.0.0.1:5061>;tag=caller\r\n"
+                + "Call-ID: callee-bye\r\nCSeq: 1 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+        h.send(bye, new InetSocketAddress("127.0.0.1", D1));
+        SipMessage forwarded = h.network.take(UAC, method("BYE"));
+        assertThat(forwarded.routes()).isEmpty();
+        assertThat(h.network.count(D1, method("BYE"))).isZero();
+        h.answer(forwarded, 200, "caller", UAC);
+        assertThat(h.network.take(D1, status(200)).cseq().methodName()).isEqualTo("BYE");
+    }
+
+    @Test
+    void inDialogRequestsToHostsThatAreNoDestinationAreRefused() {
+        ProxyHarness h = new ProxyHarness(1);
+        h.send(h.request("INVITE", "relay", "forged", "z9hG4bK-relay", 1)
+                .replace("INVITE sip:service@127.0.0.1:5060", "INVITE sip:+19005550100@192.0.2.99"), ProxyHarness.UAC);
+        h.network.take(UAC, status(404));
+        assertThat(h.network.sent).isEmpty();
+    }
+
+    @Test
+    void aNon2xxFinalIsResentOnTimerGUntilItsAck() {
+        ProxyHarness h = new ProxyHarness(1);
+        h.send(h.invite("timer-g"), ProxyHarness.UAC);
+        h.network.take(UAC, status(100));
+        h.answer(h.forwardedTo(D1, "INVITE"), 486, "busy", D1);
+        h.network.take(D1, method("ACK"));
+        h.network.take(UAC, status(486));
+        h.advance(Duration.ofMillis(500));
+        h.network.take(UAC, status(486)); // T1
+        h.advance(Duration.ofMillis(1000));
+        h.network.take(UAC, status(486)); // 2·T1
+        h.send(h.request("ACK", "timer-g", "busy", "z9hG4bK-timer-g-1", 1), ProxyHarness.UAC);
+        h.advance(Duration.ofSeconds(10));
+        assertThat(h.network.count(UAC, status(486))).isZero();
+    }
+
+    @Test
+    void anAbandonedBranchThatStartsRingingIsCancelled() {
+        ProxyHarness h = new ProxyHarness(2);
+        h.send(h.invite("late"), ProxyHarness.UAC);
+        h.network.take(UAC, status(100));
+        SipMessage first = h.forwardedTo(D1, "INVITE");
+        h.advance(Duration.ofSeconds(2)); // silence: failover to D2
+        h.network.drain();
+        h.answer(first, 180, "late", D1); // D1 wakes up
+        SipMessage cancel = h.forwardedTo(D1, "CANCEL");
+        assertThat(cancel.topVia().branch().toString()).isEqualTo(first.topVia().branch().toString());
+        assertThat(h.network.count(UAC, status(180))).isZero(); // not relayed: that branch is not the call's
+    }
+
+    @Test
+    void aBranchRingingLongerThanAnyExpiryCanStillBeCancelled() {
+        ProxyHarness h = new ProxyHarness(1, s -> s.withFailover(new io.siplb.core.dispatch.FailoverSettings(
+                s.failover().codes(), Duration.ofSeconds(2), Duration.ofMinutes(10), s.failover().mark(), 503)));
+        h.send(h.invite("long"), ProxyHarness.UAC);
+        SipMessage invite = h.forwardedTo(D1, "INVITE");
+        h.answer(invite, 180, "r", D1);
+        h.advance(Duration.ofMinutes(5));
+        h.tables.cleanUp();
+        h.network.drain();
+        h.send(h.request("CANCEL", "long", null, "z9hG4bK-long-1", 1), ProxyHarness.UAC);
+        h.network.take(UAC, status(200));
+        h.forwardedTo(D1, "CANCEL");
+        h.answer(invite, 487, "r", D1);
+        h.network.take(UAC, status(487));
+    }
 }
