@@ -5,15 +5,21 @@ import io.siplb.core.sip.SipUri;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Resolves destination hosts: IP literals at once, names through the system resolver once, then
- * from a cache (a destination list names a handful of hosts). A name that does not resolve makes
- * that attempt fail and the plan move on; it is tried again on the next request.
+ * Resolves destination hosts: IP literals at once, names through the system resolver, then from a
+ * bounded cache for a minute (answers and failures alike, so a name that does not resolve is not
+ * asked again on every request). A name that does not resolve makes that attempt fail and the plan
+ * move on. The lookup itself blocks the calling loop on a miss: names belong in the destination
+ * list (resolved on the first request and every minute), not in hot traffic.
  */
 final class CachingResolver implements AddressResolver {
-    private final ConcurrentHashMap<String, InetAddress> names = new ConcurrentHashMap<>();
+    private static final InetAddress UNRESOLVED = null;
+    private final com.github.benmanes.caffeine.cache.Cache<String, java.util.Optional<InetAddress>> names =
+            com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+                    .maximumSize(10_000)
+                    .expireAfterWrite(java.time.Duration.ofMinutes(1))
+                    .build();
 
     @Override
     public InetSocketAddress resolve(SipUri uri) {
@@ -29,15 +35,12 @@ final class CachingResolver implements AddressResolver {
             return literal;
         }
         String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        try {
-            InetAddress cached = names.get(bare);
-            if (cached == null) {
-                cached = InetAddress.getByName(bare);
-                names.put(bare, cached);
+        return names.get(bare, name -> {
+            try {
+                return java.util.Optional.of(InetAddress.getByName(name));
+            } catch (UnknownHostException e) {
+                return java.util.Optional.ofNullable(UNRESOLVED);
             }
-            return cached;
-        } catch (UnknownHostException e) {
-            return null;
-        }
+        }).orElse(null);
     }
 }

@@ -35,6 +35,7 @@ final class ClientTransaction {
     private long intervalMillis;
     private State state = State.CALLING;
     private boolean lateCancelSent;
+    private java.util.function.Consumer<SipMessage> lateSuccess;
     private boolean provisional;
     private SipMessage ack;
 
@@ -92,6 +93,11 @@ final class ClientTransaction {
         scheduleRetransmission();
     }
 
+    /** Who hears a 2xx that arrives after the subscriber gave up on this transaction. */
+    void onLateSuccess(java.util.function.Consumer<SipMessage> listener) {
+        this.lateSuccess = listener;
+    }
+
     /** A response whose top Via carries our branch. Runs on the owning loop. */
     void onResponse(SipMessage response) {
         int status = response.statusCode();
@@ -105,7 +111,13 @@ final class ClientTransaction {
             if (invite && status >= 300) {
                 sendAck(response); // a retransmitted or late final: ACK it again, relay nothing
             } else if (invite && status >= 200 && state == State.TERMINATED) {
-                forwarder.relayLate(response); // a 2xx is always forwarded (RFC 3261 §16.7 step 5)
+                state = State.COMPLETED; // its retransmissions are relayed statelessly from now on
+                forwarder.forget(this);
+                if (lateSuccess != null) {
+                    lateSuccess.accept(response);
+                } else {
+                    forwarder.relayLate(response); // a 2xx is always forwarded (RFC 3261 §16.7 step 5)
+                }
             }
             return;
         }

@@ -128,6 +128,10 @@ final class FailoverFlow {
         String branch = proxy.forwarder().newBranch();
         SipMessage forwarded = forwardedRequest(branch, target);
         ClientTransaction transaction = proxy.forwarder().create(branch, forwarded, target.address());
+        if (invite) {
+            // a branch given up on may still answer 200: that call is then the one (§16.7 step 5)
+            transaction.onLateSuccess(response -> lateSuccess(target, response));
+        }
         current = transaction;
         if (countsLoad() && target.destination() != null) {
             proxy.tables().callLoad.acquire(request.callId(), target.destination());
@@ -279,8 +283,31 @@ final class FailoverFlow {
                 && proxy.settings().failover().mark() != FailureMark.NONE;
     }
 
+    /**
+     * A branch abandoned on silence answered 200 after all. If no final went upstream yet, that
+     * answer ends the request: the branch now being tried is CANCELled and the dialog recorded.
+     * Otherwise the 2xx is relayed as it is (RFC 3261 §16.7 step 5: every 2xx goes upstream).
+     */
+    private void lateSuccess(Target target, SipMessage response) {
+        if (server.finalSent) {
+            proxy.relayStateless(response);
+            return;
+        }
+        ClientTransaction live = current;
+        if (live != null && live.proceeding()) {
+            sendCancel(live);
+        }
+        if (target.destination() != null) {
+            proxy.tables().dialogs.put(request.callId().toString(), target.destination());
+        }
+        proxy.finishEarly(server, new Outcome(response, true));
+    }
+
     /** Upstream sent a CANCEL: no more failover; cancel the live branch once it may be. */
     void cancel() {
+        if (cancelled) {
+            return; // a retransmitted CANCEL
+        }
         cancelled = true;
         if (current != null && current.proceeding()) {
             sendCancel(current);

@@ -246,9 +246,12 @@ public final class SipProxy {
             transaction.lastResponse = trying;
             respond(trying, transaction.upstream);
         }
-        transaction.subscription = flow.run().subscribe(outcome -> finish(transaction, outcome),
+        reactor.core.Disposable subscription = flow.run().subscribe(outcome -> finish(transaction, outcome),
                 error -> finish(transaction, new FailoverFlow.Outcome(MessageFactory.response(transaction.request,
                         500, "Server Internal Error", transaction.toTag), false)));
+        if (!transaction.finalSent) {
+            transaction.subscription = subscription; // a flow that ended at once needs no handle kept
+        }
     }
 
     private void finish(ServerTransaction transaction, FailoverFlow.Outcome outcome) {
@@ -287,6 +290,15 @@ public final class SipProxy {
             resendUntilAcknowledged(transaction, Math.min(intervalMillis * 2, settings.t2().toMillis()),
                     elapsedMillis + intervalMillis);
         }, intervalMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** Ends a transaction before its flow does (a late 2xx from an abandoned branch). */
+    void finishEarly(ServerTransaction transaction, FailoverFlow.Outcome outcome) {
+        reactor.core.Disposable subscription = transaction.subscription;
+        finish(transaction, outcome);
+        if (subscription != null) {
+            subscription.dispose(); // stops the attempt in progress and its timers
+        }
     }
 
     /** Relays a provisional response of the live branch upstream, remembered for retransmissions. */

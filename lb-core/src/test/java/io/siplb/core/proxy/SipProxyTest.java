@@ -434,4 +434,26 @@ class SipProxyTest {
         h.answer(invite, 487, "r", D1);
         h.network.take(UAC, status(487));
     }
+
+    @Test
+    void aLate200FromAnAbandonedBranchWinsAndTheRingingBranchIsCancelled() {
+        ProxyHarness h = new ProxyHarness(2);
+        h.send(h.invite("late-200"), ProxyHarness.UAC);
+        h.network.take(UAC, status(100));
+        SipMessage first = h.forwardedTo(D1, "INVITE");
+        h.advance(Duration.ofSeconds(2)); // D1 silent: failover
+        SipMessage second = h.forwardedTo(D2, "INVITE");
+        h.answer(second, 180, "d2", D2);
+        h.network.take(UAC, status(180));
+        h.answer(first, 200, "d1", D1); // D1 answers after all
+        assertThat(h.network.take(UAC, status(200)).to().tag()).isEqualTo("d1");
+        h.forwardedTo(D2, "CANCEL");
+        assertThat(h.tables.liveServerTransactions()).isZero();
+        h.answer(second, 487, "d2", D2);
+        h.network.take(D2, method("ACK"));
+        assertThat(h.network.count(UAC, m -> true)).isZero(); // the 487 of the cancelled branch stays here
+        // in-dialog requests of the call now go to D1
+        h.send(h.request("BYE", "late-200", "d1", "z9hG4bK-late-bye", 2), ProxyHarness.UAC);
+        h.forwardedTo(D1, "BYE");
+    }
 }
