@@ -3,8 +3,8 @@
 
 Runs Kamailio (a config equivalent to siplb's default policy: ds_select_dst round-robin,
 t_on_failure + ds_next_dst on 5xx and timeouts, ds_mark_dst, Record-Route, OPTIONS probing) and
-siplb, each in front of the same two SIPp UAS on loopback (uas-rr.xml), warms both up with 10 s at
-500 calls/s, then steps a SIPp UAC (INVITE, 200, ACK and BYE along the Record-Route set) through
+siplb, each in front of the same two SIPp UAS on loopback (uas-rr.xml), warms both up (5 s at 500 and 10 s at
+1000 calls/s), then steps a SIPp UAC (INVITE, 200, ACK and BYE along the Record-Route set) through
 the offered rates, alternating the two systems at every rate. For each it prints failed calls, response-time percentiles and CPU seconds per 1000
 calls (all processes of the system, from /proc), then: the highest rate with zero failed calls,
 CPU per call at the highest rate both sustain, and the calls each completes at twice Kamailio's
@@ -173,7 +173,8 @@ def main():
               f"{'cpu s/1000':>11}", flush=True)
         for system in systems:  # both run for the whole comparison; the JVM gets its JIT warm-up
             system.start()
-            load.run_step(system.port, 500, 10, work)
+            load.run_step(system.port, 500, 5, work)
+            load.run_step(system.port, 1000, 10, work)
         for rate in rates:
             for system in systems:  # alternating at every rate
                 before = cpu(system.process.pid)
