@@ -20,9 +20,12 @@ import io.siplb.core.sip.SipUri;
 import io.siplb.core.sip.Via;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -48,6 +51,11 @@ public final class SipProxy {
     private final Selector selector;
     private final Forwarder forwarder;
     private volatile java.util.function.BooleanSupplier overloaded = () -> false;
+    private static final long ADDRESS_INDEX_LIFETIME_NANOS = TimeUnit.MINUTES.toNanos(1);
+    // touched only on this proxy's loop
+    private List<DestinationSet> indexedSets;
+    private Map<InetSocketAddress, Destination> addressIndex = Map.of();
+    private long indexedAt;
 
     /**
      * @param loop this loop's number, written in its branches
@@ -352,20 +360,32 @@ public final class SipProxy {
                 : new InDialogRoute(new FailoverFlow.Target(destination, resolve(destination)), ours);
     }
 
-    /** The dispatcher's destination at {@code address} (IP and port), or {@code null}. */
+    /**
+     * The dispatcher's destination at {@code address} (IP and port), or {@code null}. Every
+     * in-dialog request asks this, so the destinations' addresses are indexed once per list in
+     * force and again every minute (as often as names are re-resolved), not resolved per request.
+     */
     private Destination destinationAt(InetSocketAddress address) {
         if (address == null) {
             return null;
         }
-        for (DestinationSet set : dispatcher.sets()) {
-            for (int i = 0; i < set.size(); i++) {
-                Destination candidate = set.get(i);
-                if (address.equals(resolve(candidate))) {
-                    return candidate;
+        List<DestinationSet> sets = dispatcher.sets();
+        long now = scheduler.now(TimeUnit.NANOSECONDS);
+        if (sets != indexedSets || now - indexedAt > ADDRESS_INDEX_LIFETIME_NANOS) {
+            Map<InetSocketAddress, Destination> index = new HashMap<>();
+            for (DestinationSet set : sets) {
+                for (int i = 0; i < set.size(); i++) {
+                    InetSocketAddress resolved = resolve(set.get(i));
+                    if (resolved != null) {
+                        index.putIfAbsent(resolved, set.get(i)); // the first in set order wins, as before
+                    }
                 }
             }
+            addressIndex = index;
+            indexedSets = sets;
+            indexedAt = now;
         }
-        return null;
+        return addressIndex.get(address);
     }
 
     private boolean topRouteIsOurs(SipMessage request) {
