@@ -57,14 +57,6 @@ public final class FailoverPlan {
         return size == destinations.length;
     }
 
-    boolean contains(Destination destination) {
-        for (int i = 0; i < size; i++) {
-            if (destinations[i] == destination) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     /** How many destinations the plan holds. */
     public int size() {

@@ -4,7 +4,6 @@ import io.siplb.core.sip.MessageFactory;
 import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipMethod;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -185,7 +184,4 @@ final class ClientTransaction {
         return provisional && state != State.COMPLETED;
     }
 
-    Duration t1() {
-        return forwarder.settings().t1();
-    }
 }

@@ -179,13 +179,13 @@ final class FailoverFlow {
         }
         if (cancelPending && invite) {
             cancelPending = false;
-            sendCancel(current);
+            proxy.forwarder().cancel(current);
         }
     }
 
     private AttemptFailed timedOut(Target target, ClientTransaction transaction) {
         if (invite && transaction.proceeding()) {
-            sendCancel(transaction); // fr_inv_timer: give up on a ringing branch (RFC 3261 §16.8)
+            proxy.forwarder().cancel(transaction); // fr_inv_timer: give up on a ringing branch (RFC 3261 §16.8)
         }
         if (!cancelled) {
             if (!proxy.overloaded()) {
@@ -295,7 +295,7 @@ final class FailoverFlow {
         }
         ClientTransaction live = current;
         if (live != null && live.proceeding()) {
-            sendCancel(live);
+            proxy.forwarder().cancel(live);
         }
         if (target.destination() != null) {
             proxy.tables().dialogs.put(request.callId().toString(), target.destination());
@@ -310,13 +310,10 @@ final class FailoverFlow {
         }
         cancelled = true;
         if (current != null && current.proceeding()) {
-            sendCancel(current);
+            proxy.forwarder().cancel(current);
         } else {
             cancelPending = true;
         }
     }
 
-    private void sendCancel(ClientTransaction transaction) {
-        proxy.forwarder().cancel(transaction);
-    }
 }

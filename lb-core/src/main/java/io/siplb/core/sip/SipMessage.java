@@ -73,13 +73,6 @@ public final class SipMessage implements SipWritable {
         this.headersEnd = headersEnd;
     }
 
-    /** The same start line and headers without a body, for answering a request whose body is bad. */
-    SipMessage withoutBody() {
-        return new SipMessage(bytes, headersEnd + 2, request, method, methodEnd, uriStart, uriEnd,
-                status, reasonStart, versionStart, versionEnd, startLineEnd, index, headerCount,
-                headersEnd);
-    }
-
     // ---------------------------------------------------------------- start line
 
     /** Whether this is a request (else a response). */

@@ -19,7 +19,4 @@ final class SyntaxError extends RuntimeException {
         return offset;
     }
 
-    ParseResult.Malformed toMalformed(SipMessage framed) {
-        return new ParseResult.Malformed(offset, getMessage(), 400, framed);
-    }
 }
