@@ -42,7 +42,10 @@ final class Metrics {
         counter("siplb.failovers", "attempts that failed and moved to the next destination", counters.failovers);
         counter("siplb.plans.exhausted", "requests whose destinations all failed", counters.exhausted);
         counter("siplb.load.shed", "new requests refused with 503 for a full table or draining", counters.shed);
-        counter("siplb.malformed.dropped", "datagrams that could not be answered", counters.malformedDropped);
+        for (ProxyCounters.DropReason reason : ProxyCounters.DropReason.values()) {
+            counter("siplb.malformed.dropped", "malformed datagrams dropped unanswered",
+                    counters.malformedDropped.get(reason), "reason", reason.label());
+        }
         counter("siplb.malformed.answered", "malformed requests answered 4xx/505", counters.malformedAnswered);
         counter("siplb.retransmissions.absorbed", "retransmissions answered from a transaction",
                 counters.retransmissionsAbsorbed);

@@ -14,18 +14,31 @@ import java.util.Objects;
  * @param mark what a failure does to the destination (default inactive)
  * @param exhaustedReply status sent upstream when the plan runs out with no final reply to relay
  *     (default 503)
+ * @param maxLifetime the whole life of an INVITE across every attempt (Kamailio's
+ *     {@code max_inv_lifetime}, RFC 3261 Timer C; default 180s): after it no new destination is
+ *     tried and every attempt's timers are clamped to what is left of it
  */
 public record FailoverSettings(FailoverCodes codes, Duration timeout, Duration inviteTimeout, FailureMark mark,
-        int exhaustedReply) {
+        int exhaustedReply, Duration maxLifetime) {
+
+    /** Kamailio's {@code max_inv_lifetime} default. */
+    public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofSeconds(180);
 
     public static final FailoverSettings DEFAULT = new FailoverSettings(FailoverCodes.DEFAULT,
-            Duration.ofSeconds(2), Duration.ofSeconds(120), FailureMark.INACTIVE, 503);
+            Duration.ofSeconds(2), Duration.ofSeconds(120), FailureMark.INACTIVE, 503, DEFAULT_MAX_LIFETIME);
+
+    /** Settings with the default {@link #maxLifetime}. */
+    public FailoverSettings(FailoverCodes codes, Duration timeout, Duration inviteTimeout, FailureMark mark,
+            int exhaustedReply) {
+        this(codes, timeout, inviteTimeout, mark, exhaustedReply, DEFAULT_MAX_LIFETIME);
+    }
 
     public FailoverSettings {
         Objects.requireNonNull(codes, "codes");
         Objects.requireNonNull(mark, "mark");
         requirePositive("siplb.failover.timeout", timeout);
         requirePositive("siplb.failover.invite-timeout", inviteTimeout);
+        requirePositive("siplb.failover.max-lifetime", maxLifetime);
         if (exhaustedReply < 300 || exhaustedReply > 699) {
             throw new ConfigException("siplb.failover.exhausted-reply", Integer.toString(exhaustedReply),
                     "must be a final failure status 300..699");
@@ -55,6 +68,8 @@ public record FailoverSettings(FailoverCodes codes, Duration timeout, Duration i
         FailureMark mark = FailureMark.parse(config.choice("siplb.failover.mark", "inactive",
                 "none", "trying", "inactive"));
         int exhausted = config.integer("siplb.failover.exhausted-reply", DEFAULT.exhaustedReply(), 300, 699);
-        return new FailoverSettings(codes, timeout, inviteTimeout, mark, exhausted);
+        Duration maxLifetime = config.duration("siplb.failover.max-lifetime", DEFAULT.maxLifetime(),
+                Duration.ofSeconds(1), Duration.ofHours(24));
+        return new FailoverSettings(codes, timeout, inviteTimeout, mark, exhausted, maxLifetime);
     }
 }

@@ -33,7 +33,7 @@ final class ClientTransaction {
     private Disposable retransmission;
     private long intervalMillis;
     private State state = State.CALLING;
-    private boolean lateCancelSent;
+    private boolean cancelSent;
     private java.util.function.Consumer<SipMessage> lateSuccess;
     private boolean provisional;
     private SipMessage ack;
@@ -100,9 +100,8 @@ final class ClientTransaction {
     /** A response whose top Via carries our branch. Runs on the owning loop. */
     void onResponse(SipMessage response) {
         int status = response.statusCode();
-        if (state == State.TERMINATED && invite && status < 200 && !lateCancelSent) {
+        if (state == State.TERMINATED && invite && status < 200) {
             // a branch we gave up on (silence, then failover) starts ringing: stop it (§9.1)
-            lateCancelSent = true;
             forwarder.cancel(this);
             return;
         }
@@ -174,6 +173,20 @@ final class ClientTransaction {
             retransmission.dispose();
             retransmission = null;
         }
+    }
+
+    /** Records that this INVITE is being CANCELled; false when it was already. */
+    boolean markCancelled() {
+        if (cancelSent) {
+            return false;
+        }
+        cancelSent = true;
+        return true;
+    }
+
+    /** Whether a CANCEL of this INVITE has gone out. */
+    boolean cancelSent() {
+        return cancelSent;
     }
 
     /**

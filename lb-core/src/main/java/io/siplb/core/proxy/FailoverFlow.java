@@ -5,13 +5,10 @@ import io.siplb.core.dispatch.FailoverPlan;
 import io.siplb.core.dispatch.FailureMark;
 import io.siplb.core.sip.MessageFactory;
 import io.siplb.core.sip.SipMessage;
-import io.siplb.core.sip.SipMessageEdit;
 import io.siplb.core.sip.SipMethod;
-import io.siplb.core.sip.Via;
 import java.net.InetSocketAddress;
-import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
@@ -30,13 +27,13 @@ import reactor.util.retry.Retry;
  *
  * <p>Provisional responses are relayed upstream as they come. A CANCEL from upstream stops the
  * failover: it is sent on to the live branch once that branch has answered provisionally (§9.1),
- * and that branch's 487 is what goes upstream. Timers run on the owning loop's scheduler.
+ * and that branch's 487 is what goes upstream — or our own 487 when the branch sends no final
+ * within 64·T1 of the CANCEL. An INVITE's whole life is capped by {@code siplb.failover.max-lifetime}
+ * (Timer C): after it no new destination is tried and the best response so far, else 408, goes
+ * upstream. Each attempt's timers are a {@link Branch}'s. Timers run on the owning loop's
+ * scheduler.
  */
-final class FailoverFlow {
-    /** The final response to send upstream; {@code relayed} ones still carry our Via. */
-    record Outcome(SipMessage response, boolean relayed) {
-    }
-
+final class FailoverFlow implements RequestFlow {
     /** One failed attempt; carries the response that failed it, or none for silence. */
     static final class AttemptFailed extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -59,10 +56,10 @@ final class FailoverFlow {
     private final Target fixed;
     private final boolean removeRoute;
     private final boolean invite;
+    private final long deadlineNanos;
     private boolean fixedUsed;
     private boolean cancelled;
-    private boolean cancelPending;
-    private ClientTransaction current;
+    private Branch current;
     private SipMessage best;
 
     /** A new request walked through {@code plan}. */
@@ -84,9 +81,17 @@ final class FailoverFlow {
         this.fixed = fixed;
         this.removeRoute = removeRoute;
         this.invite = request.method() == SipMethod.INVITE;
+        this.deadlineNanos = deadline(proxy, invite);
     }
 
-    Mono<Outcome> run() {
+    /** When an INVITE received now must be over (Timer C), on the proxy's clock. */
+    static long deadline(SipProxy proxy, boolean invite) {
+        return invite ? proxy.scheduler().now(TimeUnit.NANOSECONDS)
+                + proxy.settings().failover().maxLifetime().toNanos() : Long.MAX_VALUE;
+    }
+
+    @Override
+    public Mono<Outcome> run() {
         return Mono.defer(this::attempt)
                 .retryWhen(Retry.from(signals -> signals.concatMap(signal -> {
                     if (signal.failure() instanceof AttemptFailed && signal.failure() != EXHAUSTED
@@ -100,7 +105,11 @@ final class FailoverFlow {
     }
 
     private boolean canFailOver() {
-        return plan != null && !cancelled && plan.tried() < plan.size();
+        return plan != null && !cancelled && !expired() && plan.tried() < plan.size();
+    }
+
+    private boolean expired() {
+        return deadlineNanos != Long.MAX_VALUE && proxy.scheduler().now(TimeUnit.NANOSECONDS) >= deadlineNanos;
     }
 
     private Target nextTarget() {
@@ -125,72 +134,35 @@ final class FailoverFlow {
             markFailure(target);
             return Mono.error(new AttemptFailed());
         }
-        String branch = proxy.forwarder().newBranch();
-        SipMessage forwarded = forwardedRequest(branch, target);
-        ClientTransaction transaction = proxy.forwarder().create(branch, forwarded, target.address());
+        Branch branch = new Branch(proxy, server, request, target, removeRoute, deadlineNanos);
         if (invite) {
             // a branch given up on may still answer 200: that call is then the one (§16.7 step 5)
-            transaction.onLateSuccess(response -> lateSuccess(target, response));
+            branch.transaction().onLateSuccess(response -> lateSuccess(target, response));
         }
-        current = transaction;
+        current = branch;
         if (countsLoad() && target.destination() != null) {
             proxy.tables().callLoad.acquire(request.callId(), target.destination());
         }
-        Flux<SipMessage> responses = transaction.responses().doOnNext(this::onResponse);
-        Duration frTimer = proxy.settings().failover().timeout();
-        Mono<SipMessage> finalResponse = invite
-                ? responses.timeout(Mono.delay(frTimer, proxy.scheduler()),
-                        response -> Mono.delay(proxy.settings().failover().inviteTimeout(), proxy.scheduler()))
-                        .filter(response -> response.statusCode() >= 200).next()
-                : responses.filter(response -> response.statusCode() >= 200).next()
-                        .timeout(frTimer, proxy.scheduler());
-        return finalResponse
-                .onErrorMap(TimeoutException.class, e -> timedOut(target, transaction))
+        return branch.finalResponse(this::onProvisional)
+                .onErrorMap(TimeoutException.class, e -> timedOut(branch))
                 .flatMap(response -> decide(target, response));
     }
 
-    private SipMessage forwardedRequest(String branch, Target target) {
-        Via client = request.topVia();
-        InetSocketAddress source = server.source;
-        SipMessageEdit edit = request.edit()
-                .pushVia("SIP/2.0/UDP " + proxy.settings().advertised() + ";branch=" + branch)
-                .viaReceived(source.getAddress().getHostAddress())
-                .maxForwards(request.maxForwards() < 0 ? 70 - 1 : request.maxForwards() - 1);
-        if (client.rport() == Via.RPORT_REQUESTED) {
-            edit.viaRport(source.getPort());
-        }
-        if (removeRoute) {
-            edit.removeFirstRoute();
-        }
-        if (proxy.settings().recordRoute() && request.method().createsDialog() && request.to().tag() == null
-                && target.destination() != null) {
-            edit.prependRecordRoute(DialogRoute.recordRoute(proxy.settings().advertised(), target.destination()));
-        }
-        return edit.toMessage();
-    }
-
-    private void onResponse(SipMessage response) {
-        int status = response.statusCode();
-        if (status >= 200) {
-            return;
-        }
-        if (status > 100) {
+    private void onProvisional(SipMessage response) {
+        if (response.statusCode() > 100) {
             proxy.relayProvisional(server, response);
         }
-        if (cancelPending && invite) {
-            cancelPending = false;
-            proxy.forwarder().cancel(current);
-        }
     }
 
-    private AttemptFailed timedOut(Target target, ClientTransaction transaction) {
-        if (invite && transaction.proceeding()) {
-            proxy.forwarder().cancel(transaction); // fr_inv_timer: give up on a ringing branch (RFC 3261 §16.8)
+    private AttemptFailed timedOut(Branch branch) {
+        if (invite && branch.transaction().proceeding()) {
+            // fr_inv_timer or the lifetime: give up on a ringing branch (RFC 3261 §16.8)
+            proxy.forwarder().cancel(branch.transaction());
         }
-        if (!cancelled) {
+        if (!cancelled && !expired()) {
             if (!proxy.overloaded()) {
-                markFailure(target);
-            } else if (markable(target)) {
+                markFailure(branch.target());
+            } else if (markable(branch.target())) {
                 // a late answer may be ours, not the destination's: do not take it out of service
                 proxy.counters().marksSpared.increment();
             }
@@ -221,7 +193,7 @@ final class FailoverFlow {
     }
 
     /** RFC 3261 §16.7 step 6: any 6xx first, else the lowest class; earlier wins a tie. */
-    private static boolean better(SipMessage candidate, SipMessage incumbent) {
+    static boolean better(SipMessage candidate, SipMessage incumbent) {
         int c = candidate.statusCode() / 100;
         int i = incumbent.statusCode() / 100;
         if (c == 6 || i == 6) {
@@ -232,6 +204,16 @@ final class FailoverFlow {
 
     private Outcome exhausted() {
         releaseLoad();
+        return exhausted(proxy, server, request, cancelled, expired(), best, plan == null);
+    }
+
+    /**
+     * What goes upstream when no branch is left to try: our 487 after a CANCEL, else the best
+     * response (§16.7 step 6), else 408 when the lifetime ran out or a dialog's peer did not
+     * answer, else {@code siplb.failover.exhausted-reply}.
+     */
+    static Outcome exhausted(SipProxy proxy, ServerTransaction server, SipMessage request, boolean cancelled,
+            boolean expired, SipMessage best, boolean inDialog) {
         if (cancelled) {
             return new Outcome(MessageFactory.response(request, 487, "Request Terminated", server.toTag), false);
         }
@@ -239,8 +221,8 @@ final class FailoverFlow {
         if (best != null) {
             return new Outcome(best, true);
         }
-        if (plan == null) {
-            // a request of a dialog whose peer did not answer: 408 ends the dialog (RFC 3261 §12.2.1.2)
+        if (inDialog || expired) {
+            // Timer C, or a request of a dialog whose peer did not answer: 408 (RFC 3261 §16.8, §12.2.1.2)
             return new Outcome(MessageFactory.response(request, 408, "Request Timeout", server.toTag), false);
         }
         int status = proxy.settings().failover().exhaustedReply();
@@ -293,9 +275,9 @@ final class FailoverFlow {
             proxy.relayStateless(response);
             return;
         }
-        ClientTransaction live = current;
-        if (live != null && live.proceeding()) {
-            proxy.forwarder().cancel(live);
+        Branch live = current;
+        if (live != null && live.transaction().proceeding()) {
+            proxy.forwarder().cancel(live.transaction());
         }
         if (target.destination() != null) {
             proxy.tables().dialogs.put(request.callId().toString(), target.destination());
@@ -303,17 +285,14 @@ final class FailoverFlow {
         proxy.finishEarly(server, new Outcome(response, true));
     }
 
-    /** Upstream sent a CANCEL: no more failover; cancel the live branch once it may be. */
-    void cancel() {
+    @Override
+    public void cancel() {
         if (cancelled) {
             return; // a retransmitted CANCEL
         }
         cancelled = true;
-        if (current != null && current.proceeding()) {
-            proxy.forwarder().cancel(current);
-        } else {
-            cancelPending = true;
+        if (current != null) {
+            current.cancel();
         }
     }
-
 }

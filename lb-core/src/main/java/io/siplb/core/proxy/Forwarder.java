@@ -1,6 +1,7 @@
 package io.siplb.core.proxy;
 
 import io.siplb.core.sip.SipMessage;
+import io.siplb.core.sip.SipMessageEdit;
 import io.siplb.core.sip.Via;
 import java.net.InetSocketAddress;
 import java.util.function.Consumer;
@@ -91,14 +92,49 @@ public final class Forwarder {
         return key(transaction.branch(), transaction.request().cseq().methodName());
     }
 
-    /** Sends the CANCEL of {@code invite}'s request as a transaction of its own; its 200 is absorbed. */
-    void cancel(ClientTransaction invite) {
+    /**
+     * {@code request} as it goes to {@code target} (RFC 3261 §16.6): our Via with {@code branch}
+     * on top, {@code received}/{@code rport} on the client's (§18.2.1, RFC 3581), Max-Forwards
+     * decremented (70 when absent), our own Route entry removed (loose routing, §16.4), and our
+     * Record-Route with the dialog's destination on a dialog-creating request (§16.6 step 4).
+     *
+     * @param source where the request came from
+     */
+    SipMessage forwardedRequest(SipMessage request, InetSocketAddress source, String branch,
+            FailoverFlow.Target target, boolean removeRoute) {
+        SipMessageEdit edit = request.edit()
+                .pushVia("SIP/2.0/UDP " + settings.advertised() + ";branch=" + branch)
+                .viaReceived(source.getAddress().getHostAddress())
+                .maxForwards(request.maxForwards() < 0 ? 70 - 1 : request.maxForwards() - 1);
+        if (request.topVia().rport() == Via.RPORT_REQUESTED) {
+            edit.viaRport(source.getPort());
+        }
+        if (removeRoute) {
+            edit.removeFirstRoute();
+        }
+        if (settings.recordRoute() && request.method().createsDialog() && request.to().tag() == null
+                && target.destination() != null) {
+            edit.prependRecordRoute(DialogRoute.recordRoute(settings.advertised(), target.destination()));
+        }
+        return edit.toMessage();
+    }
+
+    /**
+     * Sends the CANCEL of {@code invite}'s request as a transaction of its own; its 200 is absorbed.
+     *
+     * @return false when that INVITE was CANCELled before (nothing is sent again)
+     */
+    boolean cancel(ClientTransaction invite) {
+        if (!invite.markCancelled()) {
+            return false;
+        }
         SipMessage cancel = io.siplb.core.sip.MessageFactory.cancelFor(invite.request());
         transact(cancel.topVia().branch().toString(), cancel, invite.destination())
                 .filter(response -> response.statusCode() >= 200).next()
                 .timeout(settings.failover().timeout(), scheduler)
                 .onErrorResume(e -> reactor.core.publisher.Mono.empty())
                 .subscribe();
+        return true;
     }
 
     void relayLate(SipMessage response) {

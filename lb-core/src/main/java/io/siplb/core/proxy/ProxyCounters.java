@@ -17,8 +17,27 @@ public final class ProxyCounters {
     /** Responses sent upstream (relayed or our own), by class: index 1 for 1xx … 6 for 6xx. */
     public final LongAdder[] responsesSentByClass = new LongAdder[7];
     public final LongAdder responses = new LongAdder();
-    /** Datagrams that could not be parsed far enough to answer: dropped. */
-    public final LongAdder malformedDropped = new LongAdder();
+    /** Why a datagram was dropped unanswered. */
+    public enum DropReason {
+        /** Larger than {@code siplb.parser.max-message-bytes}: not parsed at all. */
+        TOO_LARGE("too-large"),
+        /** Not parsed far enough to be answered (no Via, no start line, a response…). */
+        UNANSWERABLE("unanswerable");
+
+        private final String label;
+
+        DropReason(String label) {
+            this.label = label;
+        }
+
+        /** The value of the metric's {@code reason} label. */
+        public String label() {
+            return label;
+        }
+    }
+
+    /** Malformed datagrams dropped unanswered, by reason. */
+    public final Map<DropReason, LongAdder> malformedDropped = new EnumMap<>(DropReason.class);
     /** Requests answered 4xx/5xx by the proxy itself because they were malformed. */
     public final LongAdder malformedAnswered = new LongAdder();
     public final LongAdder keepAlives = new LongAdder();
@@ -44,9 +63,21 @@ public final class ProxyCounters {
         for (SipMethod method : SipMethod.values()) {
             requestsByMethod.put(method, new LongAdder());
         }
+        for (DropReason reason : DropReason.values()) {
+            malformedDropped.put(reason, new LongAdder());
+        }
         for (int i = 0; i < responsesSentByClass.length; i++) {
             responsesSentByClass[i] = new LongAdder();
         }
+    }
+
+    /** Malformed datagrams dropped for any reason. */
+    public long malformedDroppedTotal() {
+        long total = 0;
+        for (LongAdder adder : malformedDropped.values()) {
+            total += adder.sum();
+        }
+        return total;
     }
 
     void responseSent(int status) {

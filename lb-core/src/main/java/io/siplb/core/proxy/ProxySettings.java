@@ -11,7 +11,8 @@ import java.util.Objects;
  * What the proxy core needs to know beyond the dispatcher.
  *
  * @param advertisedHost host written in our Via and Record-Route ({@code siplb.advertised-address})
- * @param advertisedPort port written beside it
+ * @param advertisedPort port written beside it; 0 until the transport has bound a listen address
+ *     given with port 0 ({@link #withAdvertisedPort})
  * @param recordRoute whether dialog-creating requests get our Record-Route ({@code siplb.record-route})
  * @param dispatch the {@code siplb.dispatch.*} keys
  * @param failover the {@code siplb.failover.*} keys
@@ -32,7 +33,7 @@ public record ProxySettings(String advertisedHost, int advertisedPort, boolean r
         Objects.requireNonNull(advertisedHost, "advertisedHost");
         Objects.requireNonNull(dispatch, "dispatch");
         Objects.requireNonNull(failover, "failover");
-        if (advertisedPort < 1 || advertisedPort > 65535) {
+        if (advertisedPort < 0 || advertisedPort > 65535) {
             throw new ConfigException("siplb.advertised-address", advertisedHost + ":" + advertisedPort,
                     "port must be 1..65535");
         }
@@ -77,6 +78,12 @@ public record ProxySettings(String advertisedHost, int advertisedPort, boolean r
     /** These settings with another {@code siplb.transactions.max}. */
     public ProxySettings withMaxTransactions(int value) {
         return new ProxySettings(advertisedHost, advertisedPort, recordRoute, dispatch, failover, t1, value,
+                linger, affinityExpiry, retryAfter);
+    }
+
+    /** These settings advertising another port (the one the kernel chose for port 0). */
+    public ProxySettings withAdvertisedPort(int value) {
+        return new ProxySettings(advertisedHost, value, recordRoute, dispatch, failover, t1, maxTransactions,
                 linger, affinityExpiry, retryAfter);
     }
 

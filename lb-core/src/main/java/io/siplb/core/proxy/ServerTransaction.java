@@ -21,7 +21,7 @@ final class ServerTransaction {
     volatile SipWritable lastResponse;
     volatile boolean finalSent;
     volatile int finalStatus;
-    volatile FailoverFlow flow;
+    volatile RequestFlow flow;
     volatile Disposable subscription;
     /** Timer G: resends a non-2xx final to an INVITE until its ACK (RFC 3261 §17.2.1). */
     volatile Disposable retransmission;

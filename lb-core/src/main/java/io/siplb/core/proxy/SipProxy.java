@@ -32,7 +32,8 @@ import reactor.core.scheduler.Scheduler;
 
 /**
  * The stateful proxy of one event loop (RFC 3261 §16, §17): it takes parsed datagrams, answers
- * what it must answer itself, runs a {@link FailoverFlow} for every new request and relays
+ * what it must answer itself, runs a {@link FailoverFlow} (or, for algorithm 12, a
+ * {@link ForkFlow}) for every new request and relays
  * responses upstream by the Via rules. It holds no socket: it sends through a
  * {@link DatagramSender} and times on a {@link Scheduler}, both of its loop.
  *
@@ -108,7 +109,9 @@ public final class SipProxy {
     private void onMalformed(ParseResult.Malformed malformed, InetSocketAddress source) {
         SipMessage request = malformed.answerable().orElse(null);
         if (request == null) {
-            tables.counters.malformedDropped.increment();
+            ProxyCounters.DropReason reason = malformed.status() == ParseResult.TOO_LARGE
+                    ? ProxyCounters.DropReason.TOO_LARGE : ProxyCounters.DropReason.UNANSWERABLE;
+            tables.counters.malformedDropped.get(reason).increment();
             return;
         }
         tables.counters.malformedAnswered.increment();
@@ -172,7 +175,7 @@ public final class SipProxy {
         // that owns the INVITE, which a CANCEL from another source port may not have reached
         respond(MessageFactory.response(cancel, 200, "OK", invite.toTag), upstream);
         Runnable cancelBranch = () -> {
-            FailoverFlow flow = invite.flow;
+            RequestFlow flow = invite.flow;
             if (!invite.finalSent && flow != null) {
                 tables.counters.cancels.increment();
                 flow.cancel();
@@ -220,11 +223,12 @@ public final class SipProxy {
             return;
         }
         ServerTransaction transaction = new ServerTransaction(key, request, source, upstream, toTag);
-        FailoverFlow flow;
+        RequestFlow flow;
         if (request.to().tag() != null) {
             InDialogRoute route = inDialogRoute(request, source);
             if (route == null || route.target().address() == null) {
-                respond(MessageFactory.response(request, 404, "No Route To Dialog", toTag), upstream);
+                // no dialog of ours, and nothing names a destination (RFC 3261 §12.2.2)
+                respond(MessageFactory.response(request, 481, "Call/Transaction Does Not Exist", toTag), upstream);
                 return;
             }
             if (request.method() == SipMethod.BYE) {
@@ -233,7 +237,10 @@ public final class SipProxy {
             flow = new FailoverFlow(this, transaction, route.target(), route.removeRoute());
         } else {
             FailoverPlan plan = plan(request);
-            flow = new FailoverFlow(this, transaction, plan, topRouteIsOurs(request));
+            // algorithm 12 forks an INVITE; other methods, and a plan of one, are tried in turn
+            flow = plan.parallel() && plan.size() > 1 && request.method() == SipMethod.INVITE
+                    ? new ForkFlow(this, transaction, plan, topRouteIsOurs(request))
+                    : new FailoverFlow(this, transaction, plan, topRouteIsOurs(request));
         }
         start(transaction, flow);
     }
@@ -244,7 +251,7 @@ public final class SipProxy {
                 : selector.select(set, new SipRoutingRequest(request), settings.dispatch().limit());
     }
 
-    private void start(ServerTransaction transaction, FailoverFlow flow) {
+    private void start(ServerTransaction transaction, RequestFlow flow) {
         transaction.flow = flow;
         transaction.owner = this;
         tables.serverTransactions.put(transaction.key, transaction);
@@ -255,14 +262,14 @@ public final class SipProxy {
             respond(trying, transaction.upstream);
         }
         reactor.core.Disposable subscription = flow.run().subscribe(outcome -> finish(transaction, outcome),
-                error -> finish(transaction, new FailoverFlow.Outcome(MessageFactory.response(transaction.request,
+                error -> finish(transaction, new RequestFlow.Outcome(MessageFactory.response(transaction.request,
                         500, "Server Internal Error", transaction.toTag), false)));
         if (!transaction.finalSent) {
             transaction.subscription = subscription; // a flow that ended at once needs no handle kept
         }
     }
 
-    private void finish(ServerTransaction transaction, FailoverFlow.Outcome outcome) {
+    private void finish(ServerTransaction transaction, RequestFlow.Outcome outcome) {
         if (transaction.finalSent) {
             return;
         }
@@ -301,7 +308,7 @@ public final class SipProxy {
     }
 
     /** Ends a transaction before its flow does (a late 2xx from an abandoned branch). */
-    void finishEarly(ServerTransaction transaction, FailoverFlow.Outcome outcome) {
+    void finishEarly(ServerTransaction transaction, RequestFlow.Outcome outcome) {
         reactor.core.Disposable subscription = transaction.subscription;
         finish(transaction, outcome);
         if (subscription != null) {

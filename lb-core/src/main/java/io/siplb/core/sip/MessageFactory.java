@@ -2,6 +2,8 @@ package io.siplb.core.sip;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -59,6 +61,26 @@ public final class MessageFactory {
         }
         out.text("Content-Length: 0").crlf().crlf();
         return out.toMessage();
+    }
+
+    /**
+     * A UAS's response that establishes a dialog (RFC 3261 §12.1.1): as
+     * {@link #response(SipMessage, int, String, String, String...)}, with the request's
+     * Record-Route copied in order and {@code contact} as the Contact. For the demo's and the
+     * warm-up's callees.
+     *
+     * @param contact the Contact's URI, without angle brackets
+     */
+    public static SipMessage dialogResponse(SipMessage request, int status, String reason, String toTag,
+            String contact) {
+        Objects.requireNonNull(contact, "contact");
+        List<String> headers = new ArrayList<>();
+        for (int k = request.nextHeaderIndex(HeaderName.RECORD_ROUTE, 0); k >= 0;
+                k = request.nextHeaderIndex(HeaderName.RECORD_ROUTE, k + 1)) {
+            headers.add("Record-Route: " + request.headerValue(k));
+        }
+        headers.add("Contact: <" + contact + ">");
+        return response(request, status, reason, toTag, headers.toArray(String[]::new));
     }
 
     /** {@code 100 Trying}, sent at once for every INVITE (RFC 3261 §16.2, §17.2.1). */

@@ -10,6 +10,13 @@ import java.util.Optional;
 public sealed interface ParseResult permits ParseResult.Parsed, ParseResult.Malformed,
         ParseResult.KeepAlive {
 
+    /**
+     * The status of a {@link Malformed} message larger than {@code siplb.parser.max-message-bytes}
+     * (RFC 3261 §21.5.14, Message Too Large). Such a datagram is never framed, so it is dropped
+     * unanswered rather than answered with this status.
+     */
+    int TOO_LARGE = 513;
+
     /** A message that framed (and, from {@link SipParser#parse}, validated). */
     record Parsed(SipMessage message) implements ParseResult {
         public Parsed {
@@ -22,8 +29,8 @@ public sealed interface ParseResult permits ParseResult.Parsed, ParseResult.Malf
      *
      * @param offset where in the datagram the defect was found
      * @param reason what is wrong, fit for a 400 reason phrase (RFC 3261 §21.4.1)
-     * @param status the status a request deserves: 400, 505 for an unknown SIP version, 413 when too
-     *     large
+     * @param status the status a request deserves: 400, 505 for an unknown SIP version,
+     *     {@link #TOO_LARGE} (513) when larger than the limit
      * @param framed the start line and header section when they framed, so that the request can be
      *     answered; {@code null} when even they could not be framed
      */

@@ -131,7 +131,7 @@ public final class SipParser {
 
     private ParseResult tooLarge(int size) {
         return new ParseResult.Malformed(0, "message of " + size + " octets exceeds "
-                + limits.maxMessageBytes() + " (siplb.parser.max-message-bytes)", 513, null);
+                + limits.maxMessageBytes() + " (siplb.parser.max-message-bytes)", ParseResult.TOO_LARGE, null);
     }
 
     /** The state of one framing pass; reused by its thread, never shared. */

@@ -223,7 +223,7 @@ class SipProxyTest {
         h.send("garbage\r\n\r\n", ProxyHarness.UAC);
         h.send("\r\n\r\n", ProxyHarness.UAC);
         assertThat(h.network.sent).isEmpty();
-        assertThat(h.tables.counters().malformedDropped.sum()).isEqualTo(1);
+        assertThat(h.tables.counters().malformedDroppedTotal()).isEqualTo(1);
         assertThat(h.tables.counters().keepAlives.sum()).isEqualTo(1);
         assertThat(h.network.count(6001, m -> true)).isZero();
     }
@@ -383,7 +383,7 @@ class SipProxyTest {
         ProxyHarness h = new ProxyHarness(1);
         h.send(h.request("INVITE", "relay", "forged", "z9hG4bK-relay", 1)
                 .replace("INVITE sip:service@127.0.0.1:5060", "INVITE sip:+19005550100@192.0.2.99"), ProxyHarness.UAC);
-        h.network.take(UAC, status(404));
+        h.network.take(UAC, status(481));
         assertThat(h.network.sent).isEmpty();
     }
 
@@ -421,7 +421,8 @@ class SipProxyTest {
     @Test
     void aBranchRingingLongerThanAnyExpiryCanStillBeCancelled() {
         ProxyHarness h = new ProxyHarness(1, s -> s.withFailover(new io.siplb.core.dispatch.FailoverSettings(
-                s.failover().codes(), Duration.ofSeconds(2), Duration.ofMinutes(10), s.failover().mark(), 503)));
+                s.failover().codes(), Duration.ofSeconds(2), Duration.ofMinutes(10), s.failover().mark(), 503,
+                Duration.ofHours(1))));
         h.send(h.invite("long"), ProxyHarness.UAC);
         SipMessage invite = h.forwardedTo(D1, "INVITE");
         h.answer(invite, 180, "r", D1);

@@ -21,16 +21,28 @@ import java.util.concurrent.atomic.AtomicLong;
  * time before the 200.
  */
 public final class Backend extends SipPeer {
-    /** How the backend misbehaves. */
-    public record Behaviour(double refuseShare, boolean silent, boolean dropFirstInvite, Duration ringing) {
-        public static final Behaviour HEALTHY = new Behaviour(0, false, false, Duration.ZERO);
+    /**
+     * How the backend misbehaves.
+     *
+     * @param refuseShare the share of INVITEs refused with {@code refuseStatus}
+     * @param refuseStatus the status they are refused with (503 carries Retry-After)
+     */
+    public record Behaviour(double refuseShare, int refuseStatus, boolean silent, boolean dropFirstInvite,
+            Duration ringing) {
+        public static final Behaviour HEALTHY = new Behaviour(0, 503, false, false, Duration.ZERO);
 
+        /** A share of INVITEs refused with 503. */
         public static Behaviour refusing(double share) {
-            return new Behaviour(share, false, false, Duration.ZERO);
+            return refusing(share, 503);
+        }
+
+        /** A share of INVITEs refused with {@code status}. */
+        public static Behaviour refusing(double share, int status) {
+            return new Behaviour(share, status, false, false, Duration.ZERO);
         }
 
         public static Behaviour silentOne() {
-            return new Behaviour(0, true, false, Duration.ZERO);
+            return new Behaviour(0, 503, true, false, Duration.ZERO);
         }
     }
 
@@ -117,7 +129,8 @@ public final class Backend extends SipPeer {
         String tag = tag(invite);
         if (now.refuseShare() > 0 && ThreadLocalRandom.current().nextDouble() < now.refuseShare()) {
             refused.incrementAndGet();
-            SipMessage busy = MessageFactory.serviceUnavailable(invite, tag, 5);
+            SipMessage busy = now.refuseStatus() == 503 ? MessageFactory.serviceUnavailable(invite, tag, 5)
+                    : MessageFactory.response(invite, now.refuseStatus(), "Refused", tag);
             finals.put(key, busy);
             send(busy, source);
             return;
@@ -156,16 +169,8 @@ public final class Backend extends SipPeer {
 
     /** The 200 for an INVITE: Record-Route copied (RFC 3261 §12.1.1), our Contact added. */
     private SipMessage ok(SipMessage invite) {
-        String base = MessageFactory.response(invite, 200, "OK", tag(invite)).toString();
-        StringBuilder extra = new StringBuilder();
-        for (int k = invite.nextHeaderIndex(HeaderName.RECORD_ROUTE, 0); k >= 0;
-                k = invite.nextHeaderIndex(HeaderName.RECORD_ROUTE, k + 1)) {
-            extra.append("Record-Route: ").append(invite.headerValue(k)).append("\r\n");
-        }
-        extra.append("Contact: <sip:").append(name).append("@127.0.0.1:").append(address().getPort()).append(">\r\n");
-        String text = base.replace("Content-Length: 0\r\n", extra + "Content-Length: 0\r\n");
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        return ((ParseResult.Parsed) SipParser.DEFAULT.frame(bytes, bytes.length)).message();
+        return MessageFactory.dialogResponse(invite, 200, "OK", tag(invite),
+                "sip:" + name + "@127.0.0.1:" + address().getPort());
     }
 
     /** A To tag that is the same for every response of a call. */

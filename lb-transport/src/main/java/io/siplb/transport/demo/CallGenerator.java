@@ -36,6 +36,7 @@ public final class CallGenerator extends SipPeer {
     private final AtomicLong started = new AtomicLong();
     private final LongAdder completed = new LongAdder();
     private final LongAdder failed = new LongAdder();
+    private final LongAdder laterAnswers = new LongAdder();
     private long sequence;
     private ScheduledFuture<?> pacing;
 
@@ -151,6 +152,8 @@ public final class CallGenerator extends SipPeer {
             if (call.inviteFinal) {
                 if (status >= 300) {
                     sendText(ack(call, response, true));
+                } else if (!response.to().tag().equals(call.toTag)) {
+                    laterAnswers.increment(); // a forking proxy relays every 2xx (RFC 3261 §16.7 step 5)
                 }
                 return;
             }
@@ -264,6 +267,14 @@ public final class CallGenerator extends SipPeer {
     }
 
     /** How many INVITEs ended with each final status. */
+    /**
+     * 2xx answers from another callee after a call's first final (a forked INVITE): counted, not
+     * acknowledged — this caller keeps one dialog per call.
+     */
+    public long laterAnswers() {
+        return laterAnswers.sum();
+    }
+
     public Map<Integer, Long> finalStatuses() {
         Map<Integer, Long> counts = new HashMap<>();
         finalStatuses.forEach((status, count) -> counts.put(status, count.sum()));

@@ -1,0 +1,134 @@
+package io.siplb.core.proxy;
+
+import io.siplb.core.sip.SipMessage;
+import io.siplb.core.sip.SipMethod;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * One copy of a request forwarded to one target (RFC 3261 §16.6), and the timers that end the
+ * wait for its final response:
+ *
+ * <ul>
+ *   <li>{@code siplb.failover.timeout} ({@code fr_timer}) while nothing came back;</li>
+ *   <li>for an INVITE, {@code siplb.failover.invite-timeout} ({@code fr_inv_timer}) after each
+ *       provisional;</li>
+ *   <li>for an INVITE, both clamped to what is left of the request's whole lifetime
+ *       ({@code siplb.failover.max-lifetime}, Timer C);</li>
+ *   <li>once this branch is CANCELled, 64·T1 for its final (RFC 3261 §9.1: a UAS that never
+ *       answers the CANCEL must not hold the caller).</li>
+ * </ul>
+ *
+ * Any of them ends {@link #finalResponse} with a {@link TimeoutException}. Runs on the owning loop.
+ */
+final class Branch {
+    private final SipProxy proxy;
+    private final FailoverFlow.Target target;
+    private final ClientTransaction transaction;
+    private final boolean invite;
+    private final long deadlineNanos;
+    private final Sinks.One<SipMessage> givenUp = Sinks.one();
+    private boolean cancelWanted;
+    private boolean done;
+    private Disposable giveUpTimer;
+
+    /**
+     * @param request the request as received from upstream
+     * @param deadlineNanos when the request's lifetime ends, on the proxy scheduler's clock;
+     *     {@link Long#MAX_VALUE} for none
+     */
+    Branch(SipProxy proxy, ServerTransaction server, SipMessage request, FailoverFlow.Target target,
+            boolean removeRoute, long deadlineNanos) {
+        this.proxy = proxy;
+        this.target = target;
+        this.invite = request.method() == SipMethod.INVITE;
+        this.deadlineNanos = deadlineNanos;
+        String branch = proxy.forwarder().newBranch();
+        SipMessage forwarded = proxy.forwarder().forwardedRequest(request, server.source, branch, target, removeRoute);
+        this.transaction = proxy.forwarder().create(branch, forwarded, target.address());
+    }
+
+    FailoverFlow.Target target() {
+        return target;
+    }
+
+    ClientTransaction transaction() {
+        return transaction;
+    }
+
+    /**
+     * Sends the request; completes with its final response, or a {@link TimeoutException} when a
+     * timer above ran out. Every provisional is handed to {@code onProvisional} first.
+     */
+    Mono<SipMessage> finalResponse(Consumer<SipMessage> onProvisional) {
+        Flux<SipMessage> responses = transaction.responses().doOnNext(response -> {
+            if (response.statusCode() < 200) {
+                if (cancelWanted) {
+                    sendCancel(); // §9.1: a CANCEL waits for the branch's first provisional
+                }
+                onProvisional.accept(response);
+            }
+        });
+        Duration frTimer = proxy.settings().failover().timeout();
+        Mono<SipMessage> waited = invite
+                ? responses.timeout(Mono.defer(() -> delay(frTimer)),
+                        response -> Mono.defer(() -> delay(proxy.settings().failover().inviteTimeout())))
+                        .filter(response -> response.statusCode() >= 200).next()
+                : responses.filter(response -> response.statusCode() >= 200).next()
+                        .timeout(Mono.defer(() -> delay(frTimer)));
+        return Mono.firstWithSignal(waited, givenUp.asMono()).doFinally(signal -> {
+            done = true;
+            stopGiveUpTimer();
+        });
+    }
+
+    /** A timer of {@code duration}, cut to the lifetime left. */
+    private Mono<Long> delay(Duration duration) {
+        long left = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE
+                : Math.max(0, deadlineNanos - proxy.scheduler().now(TimeUnit.NANOSECONDS));
+        return Mono.delay(Duration.ofNanos(Math.min(duration.toNanos(), left)), proxy.scheduler());
+    }
+
+    /**
+     * CANCELs this branch: at once when it has answered provisionally, else when it first does
+     * (RFC 3261 §9.1). Its final is then awaited for 64·T1 at most. Only an INVITE is cancelled.
+     */
+    void cancel() {
+        if (!invite) {
+            return;
+        }
+        if (transaction.proceeding()) {
+            sendCancel();
+        } else {
+            cancelWanted = true;
+        }
+    }
+
+    private void sendCancel() {
+        cancelWanted = false;
+        if (!proxy.forwarder().cancel(transaction) || done) {
+            return; // already CANCELled, or no longer waited for
+        }
+        long timerB = 64 * proxy.settings().t1().toNanos();
+        giveUpTimer = proxy.scheduler().schedule(() -> givenUp.tryEmitError(new TimeoutException()),
+                timerB, TimeUnit.NANOSECONDS);
+    }
+
+    private void stopGiveUpTimer() {
+        if (giveUpTimer != null) {
+            giveUpTimer.dispose();
+            giveUpTimer = null;
+        }
+    }
+
+    /** Whether this branch was CANCELled and is waiting for its final. */
+    boolean cancelling() {
+        return transaction.cancelSent();
+    }
+}
