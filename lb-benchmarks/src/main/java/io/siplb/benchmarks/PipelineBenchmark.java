@@ -1,7 +1,7 @@
 package io.siplb.benchmarks;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.ByteBufAllocator;
 import io.siplb.core.dispatch.DestinationListException;
 import io.siplb.core.sip.SipParser;
 import java.nio.charset.StandardCharsets;
@@ -44,6 +44,14 @@ public class PipelineBenchmark {
     @Param({"round-robin", "hash-callid"})
     public String algorithm;
 
+    /**
+     * The receive buffer each datagram is read into, from the allocator the UDP channels use:
+     * 2048 is Netty's default (which cut every larger datagram short), 65536 what
+     * {@code DatagramReceiveAllocator} allocates for the default {@code siplb.parser.max-message-bytes}.
+     */
+    @Param({"2048", "65536"})
+    public int receiveBuffer;
+
     private ProxyBench bench;
     private SipParser parser;
     private long calls;
@@ -62,7 +70,7 @@ public class PipelineBenchmark {
     @Benchmark
     public int inviteAnd200() {
         long n = ++calls;
-        ByteBuf datagram = PooledByteBufAllocator.DEFAULT.directBuffer(600);
+        ByteBuf datagram = ByteBufAllocator.DEFAULT.ioBuffer(receiveBuffer);
         try {
             datagram.writeBytes(ProxyBench.invite(n));
             bench.proxy.receive(parser.parse(datagram), ProxyBench.UAC);
@@ -75,7 +83,7 @@ public class PipelineBenchmark {
         trying.bytes().release();
         String branch = branchOf(forwarded.bytes());
         forwarded.bytes().release();
-        ByteBuf ok = PooledByteBufAllocator.DEFAULT.directBuffer(600);
+        ByteBuf ok = ByteBufAllocator.DEFAULT.ioBuffer(receiveBuffer);
         try {
             ok.writeBytes(ok(n, branch));
             bench.proxy.receive(parser.parse(ok), forwarded.to());

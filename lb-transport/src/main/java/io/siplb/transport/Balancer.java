@@ -2,6 +2,9 @@ package io.siplb.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.unix.UnixChannelOption;
@@ -51,6 +54,8 @@ public final class Balancer implements AutoCloseable {
     private final ProxyTables tables;
     private final SipParser parser;
     private final LoopResources loops;
+    /** The proxy's settings; the advertised port is filled in at bind when it was 0. */
+    private volatile ProxySettings proxySettings;
     private final List<Binding> bindings = new CopyOnWriteArrayList<>();
     private final CachingResolver resolver = new CachingResolver();
     private final LongAdder sendFailures = new LongAdder();
@@ -68,40 +73,42 @@ public final class Balancer implements AutoCloseable {
         final Connection connection;
         final Channel channel;
         final SipProxy proxy;
+        final DatagramReceiveAllocator receive;
+        /** The overload signal, from this loop's lag and read batches. */
+        final LoopLoad load;
+        private long fullBatchesSeen;
+        private boolean startupLogged;
 
-        /** How late this loop runs a task scheduled on it, smoothed: the overload signal. */
-        volatile long lagNanos;
-        volatile boolean overloaded;
-
-        Binding(int number, Connection connection) {
+        Binding(int number, Connection connection, DatagramReceiveAllocator receive) {
             this.number = number;
             this.connection = connection;
             this.channel = connection.channel();
-            this.proxy = new SipProxy(settings.proxy(), dispatcher, tables, this,
+            this.receive = receive;
+            this.load = new LoopLoad(settings.maxLoopLag().toNanos(), settings.dropLoopLag().toNanos(),
+                    settings.overloadSustain().toNanos());
+            this.proxy = new SipProxy(proxySettings, dispatcher, tables, this,
                     Schedulers.fromExecutorService(channel.eventLoop()), resolver, Balancer.this::isLocal, number);
             if (!settings.maxLoopLag().isZero()) {
-                proxy.overloadSignal(() -> overloaded);
-                measureLag(System.nanoTime() + LAG_PERIOD_NANOS);
+                proxy.overloadSignal(load::overloaded);
             }
+            measureLag(System.nanoTime() + LAG_PERIOD_NANOS);
         }
 
         /**
-         * Measures the loop's lag every 10 ms: a loop that runs its tasks late is behind on its
-         * datagrams too. The lag is smoothed (EWMA, weight 0.3 to the new sample) so that one GC
-         * pause or JIT compilation does not shed calls; overloaded above
-         * {@code siplb.overload.max-loop-lag}, relieved below half of it.
+         * Measures the loop's lag every 10 ms — a loop that runs its tasks late is behind on its
+         * datagrams too — and hands it to {@link LoopLoad} with the full read batches since the
+         * last sample. Ten seconds after start it logs what the loop's first seconds cost.
          */
         private void measureLag(long due) {
             channel.eventLoop().schedule(() -> {
                 long now = System.nanoTime();
-                long sample = Math.max(0, now - due);
-                long lag = (long) (0.7 * lagNanos + 0.3 * sample);
-                lagNanos = lag;
-                long max = settings.maxLoopLag().toNanos();
-                if (lag > max) {
-                    overloaded = true;
-                } else if (lag < max / 2) {
-                    overloaded = false;
+                long batches = receive.fullBatches();
+                load.sample(now, Math.max(0, now - due), batches - fullBatchesSeen);
+                fullBatchesSeen = batches;
+                if (!startupLogged && load.startupOver(now)) {
+                    startupLogged = true;
+                    LOG.info("loop {}: lag in its first 10 s, largest per 0.5 s: {} ms; overloaded for {} ms",
+                            number, java.util.Arrays.toString(load.startupMaxMillis()), load.overloadedMillis());
                 }
                 if (channel.isOpen()) {
                     measureLag(now + LAG_PERIOD_NANOS);
@@ -127,7 +134,7 @@ public final class Balancer implements AutoCloseable {
 
         /** Runs on this channel's loop; the datagram's buffer is released by Reactor Netty after. */
         void onDatagram(DatagramPacket packet) {
-            if (lagNanos > settings.dropLoopLag().toNanos() && startsWithInvite(packet.content())) {
+            if (load.farBehind() && startsWithInvite(packet.content())) {
                 // far behind: even parsing and answering 503 costs too much; the caller retransmits
                 tables.counters().overloadDropped.increment();
                 return;
@@ -169,18 +176,36 @@ public final class Balancer implements AutoCloseable {
         }
     }
 
+    /** Runs {@code task} once on every channel's event loop after {@code delay} (tests). */
+    void onEveryLoop(Runnable task, Duration delay) {
+        for (Binding binding : bindings) {
+            binding.channel.eventLoop().schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
     /** The largest lag of any loop now, in milliseconds (for /health and tests). */
     public double loopLagMillis() {
         long max = 0;
         for (Binding binding : bindings) {
-            max = Math.max(max, binding.lagNanos);
+            max = Math.max(max, binding.load.lagNanos());
         }
         return max / 1e6;
+    }
+
+    /** Whether any loop is overloaded now (new calls refused). */
+    public boolean overloaded() {
+        for (Binding binding : bindings) {
+            if (binding.load.overloaded()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Balancer(BalancerSettings settings, Dispatcher dispatcher) {
         this.settings = settings;
         this.dispatcher = dispatcher;
+        this.proxySettings = settings.proxy();
         this.tables = new ProxyTables(settings.proxy(), Ticker.systemTicker());
         this.parser = new SipParser(settings.parserLimits());
         this.loops = LoopResources.create("siplb-udp", settings.loopCount(), true);
@@ -207,15 +232,31 @@ public final class Balancer implements AutoCloseable {
     }
 
     private void bind() {
+        if (settings.warmupCalls() > 0) {
+            warmUp();
+        }
+        // everything that loads classes or competes for the cores comes before the SIP sockets
+        metrics = new Metrics(this);
+        if (settings.admin() != null) {
+            admin = AdminServer.start(this, metrics, settings.adminToken(), settings.destinations(), settings.admin());
+            LOG.info("admin API on http://{}:{}/ ({})", settings.admin().host(), admin.port(),
+                    settings.adminToken().isEmpty() ? "no token" : "bearer token required");
+        }
         boolean reusePort = Epoll.isAvailable();
         int channelsPerAddress = reusePort ? settings.loopCount() : 1;
+        List<EventLoop> eventLoops = eventLoops();
         for (ListenAddress address : settings.listen()) {
+            int port = address.port();
             for (int i = 0; i < channelsPerAddress; i++) {
                 int number = bindings.size();
+                DatagramReceiveAllocator receive = new DatagramReceiveAllocator(settings.parserLimits().maxMessageBytes());
                 UdpServer server = UdpServer.create()
                         .host(address.host())
-                        .port(address.port())
-                        .runOn(loops)
+                        .port(port)
+                        // each channel pinned to its own loop: left to the group, every channel of
+                        // an address landed on one loop and the other cores stood idle
+                        .runOn(eventLoops.get(i % eventLoops.size()))
+                        .option(ChannelOption.RCVBUF_ALLOCATOR, receive)
                         .handle((in, out) -> in.receiveObject()
                                 .doOnNext(message -> onDatagram(number, (DatagramPacket) message))
                                 .then());
@@ -228,10 +269,18 @@ public final class Balancer implements AutoCloseable {
                 } catch (RuntimeException e) {
                     throw new IllegalStateException("cannot bind udp " + address.hostPort() + ": " + e.getMessage(), e);
                 }
-                bindings.add(new Binding(number, connection));
+                if (port == 0) {
+                    // port 0: the kernel chose one; the other channels share it, and it is advertised
+                    port = ((InetSocketAddress) connection.channel().localAddress()).getPort();
+                    if (proxySettings.advertisedPort() == 0) {
+                        proxySettings = proxySettings.withAdvertisedPort(port);
+                    }
+                }
+                bindings.add(new Binding(number, connection, receive));
             }
-            LOG.info("listening on udp {} ({} channel{}, {})", address.hostPort(), channelsPerAddress,
-                    channelsPerAddress == 1 ? "" : "s", reusePort ? "epoll, SO_REUSEPORT" : "nio");
+            LOG.info("listening on udp {}:{} ({} channel{}, {}, datagrams up to {} octets)", address.host(), port,
+                    channelsPerAddress, channelsPerAddress == 1 ? "" : "s", reusePort ? "epoll, SO_REUSEPORT" : "nio",
+                    settings.parserLimits().maxMessageBytes());
         }
         housekeeping = Flux.interval(Duration.ofSeconds(1), Schedulers.parallel())
                 .subscribe(tick -> tables.cleanUp());
@@ -251,20 +300,37 @@ public final class Balancer implements AutoCloseable {
             };
         }, probeScheduler);
         prober.start();
-        metrics = new Metrics(this);
         metrics.bindDestinations(this);
-        if (settings.admin() != null) {
-            admin = AdminServer.start(this, metrics, settings.adminToken(), settings.destinations(), settings.admin());
-            LOG.info("admin API on http://{}:{}/ ({})", settings.admin().host(), admin.port(),
-                    settings.adminToken().isEmpty() ? "no token" : "bearer token required");
-        }
         if (settings.probe().enabled()) {
             LOG.info("probing with {} every {} (mode {}, timeout {})", settings.probe().method(),
                     io.siplb.core.config.ConfigValues.format(settings.probe().interval()), settings.probe().mode(),
                     io.siplb.core.config.ConfigValues.format(settings.probe().timeout()));
         }
-        LOG.info("advertising {}; {} destination set(s), algorithm {}", settings.proxy().advertised(),
-                dispatcher.sets().size(), settings.proxy().dispatch().algorithm());
+        LOG.info("advertising {}; {} destination set(s), algorithm {}", proxySettings.advertised(),
+                dispatcher.sets().size(), proxySettings.dispatch().algorithm());
+    }
+
+    /**
+     * Runs {@code siplb.warmup.calls} synthetic calls through the parser and proxy on the event
+     * loops before any socket is bound ({@link Warmup}), so that the first real calls do not meet
+     * the interpreter: a cold loop runs hundreds of milliseconds late.
+     */
+    private void warmUp() {
+        long started = System.nanoTime();
+        List<EventExecutor> executors = new ArrayList<>(eventLoops());
+        ProxySettings warm = proxySettings.advertisedPort() == 0 ? proxySettings.withAdvertisedPort(5060) : proxySettings;
+        int completed = Warmup.run(warm, parser, executors, settings.warmupCalls());
+        LOG.info("warmed up with {} synthetic calls on {} loop(s) in {} ms", completed, executors.size(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+
+    /** The event loops of the UDP group, one per {@code siplb.event-loops}. */
+    private List<EventLoop> eventLoops() {
+        List<EventLoop> list = new ArrayList<>();
+        for (EventExecutor executor : loops.onClient(Epoll.isAvailable())) { // the group UdpServer runs on
+            list.add((EventLoop) executor);
+        }
+        return list;
     }
 
     /** Logged once per crossing: the dispatcher calls this only when usability changes. */
@@ -309,7 +375,7 @@ public final class Balancer implements AutoCloseable {
     }
 
     private boolean isLocal(SipUri uri) {
-        ProxySettings proxy = settings.proxy();
+        ProxySettings proxy = proxySettings;
         int port = uri.port() > 0 ? uri.port() : 5060;
         String host = uri.host().startsWith("[") ? uri.host().substring(1, uri.host().length() - 1) : uri.host();
         if (host.equalsIgnoreCase(proxy.advertisedHost()) && port == proxy.advertisedPort()) {

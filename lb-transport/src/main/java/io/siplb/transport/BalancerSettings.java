@@ -22,14 +22,17 @@ import java.util.List;
  * @param probe how destinations are probed
  * @param admin where the admin API listens, or {@code null} when it is off
  * @param adminToken the bearer token the admin API requires; empty for none
- * @param maxLoopLag event-loop lag above which new calls are refused with 503 and silent
- *     destinations are not marked down; zero turns overload control off
- * @param dropLoopLag lag above which INVITE datagrams are dropped before parsing
+ * @param maxLoopLag event-loop lag above which, sustained, new calls are refused with 503 and
+ *     silent destinations are not marked down; zero turns overload control off
+ * @param dropLoopLag lag above which an overloaded loop drops INVITE datagrams before parsing
+ * @param overloadSustain how long the lag must stay above {@code maxLoopLag}, with datagrams
+ *     waiting, before the loop counts as overloaded ({@link LoopLoad})
+ * @param warmupCalls synthetic calls run through the proxy before binding ({@link Warmup}); 0 = none
  */
 record BalancerSettings(List<ListenAddress> listen, Path destinations, ProxySettings proxy,
         StateThresholds thresholds, int eventLoops, Duration drain, SipParserLimits parserLimits,
         ProbeSettings probe, ListenAddress.HostPort admin, String adminToken, Duration maxLoopLag,
-        Duration dropLoopLag) {
+        Duration dropLoopLag, Duration overloadSustain, int warmupCalls) {
 
     static BalancerSettings from(ConfigValues config) {
         List<ListenAddress> listen = ListenAddress.parseAll(config.string("siplb.listen", "udp:127.0.0.1:5060"));
@@ -58,7 +61,9 @@ record BalancerSettings(List<ListenAddress> listen, Path destinations, ProxySett
                 admin(config), config.string("siplb.admin.token", ""),
                 config.duration("siplb.overload.max-loop-lag", Duration.ofMillis(50), Duration.ZERO, Duration.ofSeconds(10)),
                 config.duration("siplb.overload.drop-loop-lag", Duration.ofMillis(500), Duration.ofMillis(1),
-                        Duration.ofMinutes(1)));
+                        Duration.ofMinutes(1)),
+                config.duration("siplb.overload.sustain", Duration.ofMillis(250), Duration.ZERO, Duration.ofMinutes(1)),
+                config.integer("siplb.warmup.calls", 5_000, 0, 1_000_000));
     }
 
     private static ListenAddress.HostPort admin(ConfigValues config) {

@@ -26,6 +26,7 @@ final class ConfigKeys {
         DEFAULTS.put("siplb.failover.invite-timeout", "120s");
         DEFAULTS.put("siplb.failover.mark", "inactive");
         DEFAULTS.put("siplb.failover.exhausted-reply", "503");
+        DEFAULTS.put("siplb.failover.max-lifetime", "180s");
         DEFAULTS.put("siplb.record-route", "true");
         DEFAULTS.put("siplb.probe.interval", "10s");
         DEFAULTS.put("siplb.probe.timeout", "2s");
@@ -44,6 +45,8 @@ final class ConfigKeys {
         DEFAULTS.put("siplb.overload.retry-after", "5s");
         DEFAULTS.put("siplb.overload.max-loop-lag", "50ms");
         DEFAULTS.put("siplb.overload.drop-loop-lag", "500ms");
+        DEFAULTS.put("siplb.overload.sustain", "250ms");
+        DEFAULTS.put("siplb.warmup.calls", "5000");
         DEFAULTS.put("siplb.event-loops", "0");
         DEFAULTS.put("siplb.shutdown.drain", "10s");
         DEFAULTS.put("siplb.parser.max-message-bytes", "65535");

@@ -48,8 +48,8 @@ record ListenAddress(String transport, String host, int port) {
             throw new ConfigException("siplb.listen", whole, "transport '" + transport + "' is not supported (udp)");
         }
         HostPort hostPort = HostPort.parse(item.substring(colon + 1), "siplb.listen", whole);
-        if (hostPort.port() < 1) {
-            throw new ConfigException("siplb.listen", whole, "'" + item + "' needs a port");
+        if (hostPort.port() < 0) {
+            throw new ConfigException("siplb.listen", whole, "'" + item + "' needs a port (0 = any free port)");
         }
         return new ListenAddress(transport, hostPort.host(), hostPort.port());
     }
@@ -79,10 +79,10 @@ record ListenAddress(String transport, String host, int port) {
                 try {
                     port = Integer.parseInt(rest.substring(1));
                 } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-                    port = 0;
+                    port = -1;
                 }
-                if (!rest.startsWith(":") || port < 1 || port > 65535) {
-                    throw new ConfigException(key, whole, "'" + text + "' has no port 1..65535 after the host");
+                if (!rest.startsWith(":") || port < 0 || port > 65535) {
+                    throw new ConfigException(key, whole, "'" + text + "' has no port 0..65535 after the host");
                 }
             }
             return new HostPort(host, port);

@@ -72,8 +72,12 @@ class ConfigTest {
         assertBad(List.of("no-equals-sign"), "--set=no-equals-sign: must be key=value");
         assertBad(List.of("siplb.listen=tcp:127.0.0.1:5060"),
                 "siplb.listen=tcp:127.0.0.1:5060: transport 'tcp' is not supported (udp)");
-        assertBad(List.of("siplb.listen=udp:127.0.0.1"), "siplb.listen=udp:127.0.0.1: 'udp:127.0.0.1' needs a port");
-        assertBad(List.of("siplb.listen=udp:127.0.0.1:99999"), "siplb.listen=udp:127.0.0.1:99999: '127.0.0.1:99999' has no port 1..65535 after the host");
+        assertBad(List.of("siplb.listen=udp:127.0.0.1"),
+                "siplb.listen=udp:127.0.0.1: 'udp:127.0.0.1' needs a port (0 = any free port)");
+        assertBad(List.of("siplb.listen=udp:127.0.0.1:99999"), "siplb.listen=udp:127.0.0.1:99999: '127.0.0.1:99999' has no port 0..65535 after the host");
+        assertBad(List.of("siplb.listen=udp:127.0.0.1:x"), "siplb.listen=udp:127.0.0.1:x: '127.0.0.1:x' has no port 0..65535");
+        assertBad(List.of("siplb.overload.sustain=2m"), "siplb.overload.sustain=2m: must be");
+        assertBad(List.of("siplb.warmup.calls=-5"), "siplb.warmup.calls=-5: must be an integer from 0 to 1000000");
         assertBad(List.of("siplb.failover.timeout=fast"), "siplb.failover.timeout=fast: must be a duration");
         assertBad(List.of("siplb.record-route=yes"), "siplb.record-route=yes: must be one of true, false");
         assertBad(List.of("siplb.event-loops=-1"), "siplb.event-loops=-1: must be an integer from 0 to 256");

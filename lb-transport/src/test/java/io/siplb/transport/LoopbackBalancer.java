@@ -12,7 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** A balancer on a free loopback port in front of the given backends (set 1, in this order). */
+/**
+ * A balancer on a loopback port the kernel chooses, in front of the given backends (set 1, in this
+ * order), without the start-up warm-up unless a test asks for it.
+ */
 final class LoopbackBalancer implements AutoCloseable {
     final Balancer balancer;
     final InetSocketAddress address;
@@ -27,9 +30,9 @@ final class LoopbackBalancer implements AutoCloseable {
             Path list = Files.createTempFile("siplb-test-", ".list");
             list.toFile().deleteOnExit();
             Files.write(list, destinationLines);
-            List<String> sets = new ArrayList<>(List.of("siplb.listen=udp:127.0.0.1:" + freePort(),
+            List<String> sets = new ArrayList<>(List.of("siplb.listen=udp:127.0.0.1:0",
                     "siplb.destinations.file=" + list, "siplb.event-loops=2", "siplb.failover.timeout=300ms",
-                    "siplb.shutdown.drain=0", "siplb.admin.listen="));
+                    "siplb.shutdown.drain=0", "siplb.admin.listen=", "siplb.warmup.calls=0"));
             sets.addAll(List.of(settings));
             ConfigValues config = ConfigLoader.load(null, Map.of(), sets);
             balancer = Balancer.start(BalancerSettings.from(config));
