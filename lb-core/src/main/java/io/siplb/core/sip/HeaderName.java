@@ -30,6 +30,7 @@ public enum HeaderName {
     EVENT("Event", 'o'),
     REFER_TO("Refer-To", 'r'),
     TIMESTAMP("Timestamp", '\0'),
+    DATE("Date", '\0'),
     OTHER("", '\0');
 
     private static final HeaderName[] VALUES = values();

@@ -178,4 +178,53 @@ public final class SipGrammar {
     private static int toLower(int c) {
         return c >= 'A' && c <= 'Z' ? c + 32 : c;
     }
+
+    private static final String WEEKDAYS = "MonTueWedThuFriSatSun";
+    private static final String MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+    /**
+     * Whether {@code [from, to)} is a SIP-date (RFC 3261 §25.1: RFC 1123's
+     * {@code wkday "," SP 2DIGIT SP month SP 4DIGIT SP 2DIGIT ":" 2DIGIT ":" 2DIGIT SP "GMT"}),
+     * surrounding white space aside. Names compare without case, as ABNF strings do.
+     */
+    static boolean isSipDate(byte[] bytes, int from, int to) {
+        while (from < to && (bytes[from] == ' ' || bytes[from] == '\t')) {
+            from++;
+        }
+        while (to > from && (bytes[to - 1] == ' ' || bytes[to - 1] == '\t')) {
+            to--;
+        }
+        if (to - from != 29) {
+            return false;
+        }
+        return nameAt(bytes, from, WEEKDAYS) && bytes[from + 3] == ',' && bytes[from + 4] == ' '
+                && digits(bytes, from + 5, 2) && bytes[from + 7] == ' ' && nameAt(bytes, from + 8, MONTHS)
+                && bytes[from + 11] == ' ' && digits(bytes, from + 12, 4) && bytes[from + 16] == ' '
+                && digits(bytes, from + 17, 2) && bytes[from + 19] == ':' && digits(bytes, from + 20, 2)
+                && bytes[from + 22] == ':' && digits(bytes, from + 23, 2) && bytes[from + 25] == ' '
+                && equalsIgnoreCase(bytes, from + 26, from + 29, "GMT");
+    }
+
+    /** Whether the three octets at {@code at} are one of the three-letter names in {@code names}. */
+    private static boolean nameAt(byte[] bytes, int at, String names) {
+        for (int i = 0; i < names.length(); i += 3) {
+            int k = 0;
+            while (k < 3 && (bytes[at + k] | 0x20) == (names.charAt(i + k) | 0x20)) {
+                k++;
+            }
+            if (k == 3) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean digits(byte[] bytes, int at, int count) {
+        for (int i = at; i < at + count; i++) {
+            if (bytes[i] < '0' || bytes[i] > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
 }

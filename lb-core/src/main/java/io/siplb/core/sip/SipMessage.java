@@ -496,8 +496,10 @@ public final class SipMessage implements SipWritable {
      * Checks what a proxy relies on, beyond framing: SIP/2.0, a well-formed Request-URI, every
      * Via,
      * exactly one Call-ID, CSeq (whose method matches a request's), From and To, at most one
-     * Max-Forwards in 0..255, well-formed Route and Contact values, and no headers in a SIP
-     * Request-URI. Other headers are forwarded as they are and checked only when used.
+     * Max-Forwards in 0..255, well-formed Route and Contact values, no headers in a SIP
+     * Request-URI, and a Date, when there is one, in the one form RFC 3261 §20.17 allows (an
+     * RFC 1123 date in GMT: RFC 4475 §3.1.2.12). Other headers are forwarded as they are and
+     * checked only when used.
      *
      * @return {@link ParseResult.Parsed} with this message, or {@link ParseResult.Malformed} with
      *     the status to answer (505 for another SIP version, else 400) and this message as framed
@@ -542,6 +544,11 @@ public final class SipMessage implements SipWritable {
                     return new ParseResult.Malformed(headerStart(headerIndex(HeaderName.CSEQ)),
                             "CSeq method does not match the request method", 400, this);
                 }
+            }
+            int date = headerIndex(HeaderName.DATE);
+            if (date >= 0 && !SipGrammar.isSipDate(bytes, valueStart(date), valueEnd(date))) {
+                return new ParseResult.Malformed(valueStart(date),
+                        "Malformed Date: must be like 'Sat, 13 Nov 2010 23:29:00 GMT'", 400, this);
             }
         } catch (SyntaxError e) {
             return new ParseResult.Malformed(e.offset(), "Malformed " + part + ": " + e.getMessage(),
