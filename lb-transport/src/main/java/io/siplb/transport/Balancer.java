@@ -132,8 +132,22 @@ public final class Balancer implements AutoCloseable {
             });
         }
 
-        /** Runs on this channel's loop; the datagram's buffer is released by Reactor Netty after. */
+        /**
+         * Runs on this channel's loop; the datagram's buffer is released by Reactor Netty after.
+         * Nothing may escape: an exception thrown here would end the channel's inbound stream and
+         * with it every call on the channel, so it costs only this datagram, counted and logged.
+         */
         void onDatagram(DatagramPacket packet) {
+            try {
+                handle(packet);
+            } catch (RuntimeException e) {
+                tables.counters().internalErrors.increment();
+                LOG.error("datagram from {} not handled ({} octets): {}", packet.sender(),
+                        packet.content().readableBytes(), e.toString(), e);
+            }
+        }
+
+        private void handle(DatagramPacket packet) {
             if (load.farBehind() && startsWithInvite(packet.content())) {
                 // far behind: even parsing and answering 503 costs too much; the caller retransmits
                 tables.counters().overloadDropped.increment();
@@ -146,11 +160,21 @@ public final class Balancer implements AutoCloseable {
                 int owner = Branches.loopOf(via == null ? null : via.branch());
                 if (owner >= 0 && owner < bindings.size() && owner != number) {
                     Binding target = bindings.get(owner);
-                    target.channel.eventLoop().execute(() -> target.proxy.receive(result, source));
+                    target.channel.eventLoop().execute(() -> target.receive(result, source));
                     return;
                 }
             }
             proxy.receive(result, source);
+        }
+
+        /** A response handed over from another channel's loop, guarded as {@link #onDatagram} is. */
+        private void receive(ParseResult result, InetSocketAddress source) {
+            try {
+                proxy.receive(result, source);
+            } catch (RuntimeException e) {
+                tables.counters().internalErrors.increment();
+                LOG.error("response from {} not handled: {}", source, e.toString(), e);
+            }
         }
     }
 

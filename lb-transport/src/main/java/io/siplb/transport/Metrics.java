@@ -55,6 +55,8 @@ final class Metrics {
         counter("siplb.overload.marks.spared", "silent destinations not marked down during overload",
                 counters.marksSpared);
         counter("siplb.overload.dropped", "INVITE datagrams dropped unparsed, far behind", counters.overloadDropped);
+        counter("siplb.internal.errors", "datagrams whose handling threw (a bug: logged with its stack)",
+                counters.internalErrors);
         Gauge.builder("siplb.loop.lag", balancer, Balancer::loopLagMillis)
                 .description("largest event-loop lag").baseUnit("milliseconds").register(registry);
         Gauge.builder("siplb.transactions.live", balancer.tables(), t -> t.liveServerTransactions())

@@ -58,6 +58,11 @@ public final class ProxyCounters {
     public final LongAdder marksSpared = new LongAdder();
     /** INVITE datagrams dropped unparsed because the loop was far behind. */
     public final LongAdder overloadDropped = new LongAdder();
+    /**
+     * Datagrams whose handling threw: a bug, never bad input, but each costs only its own
+     * datagram — the channel and its neighbours go on (the transport catches and counts).
+     */
+    public final LongAdder internalErrors = new LongAdder();
 
     public ProxyCounters() {
         for (SipMethod method : SipMethod.values()) {

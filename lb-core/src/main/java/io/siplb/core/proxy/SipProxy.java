@@ -114,9 +114,17 @@ public final class SipProxy {
             tables.counters.malformedDropped.get(reason).increment();
             return;
         }
+        SipMessage answer;
+        try {
+            answer = MessageFactory.response(request, malformed.status(), malformed.reason(), newTag());
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            // what was framed of it is too broken to copy into an answer that itself frames
+            tables.counters.malformedDropped.get(ProxyCounters.DropReason.UNANSWERABLE).increment();
+            return;
+        }
         tables.counters.malformedAnswered.increment();
         // the Via itself may be the defect: answer the datagram's source (ParseResult.answerable)
-        respond(MessageFactory.response(request, malformed.status(), malformed.reason(), newTag()), source);
+        respond(answer, source);
     }
 
     /** Sends a response upstream and counts it by class. */

@@ -2,6 +2,7 @@ package io.siplb.core.sip;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.FastThreadLocal;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -134,6 +135,9 @@ public final class SipParser {
                 + limits.maxMessageBytes() + " (siplb.parser.max-message-bytes)", ParseResult.TOO_LARGE, null);
     }
 
+    private static final byte[] UNKNOWN_METHOD = "UNKNOWN".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PLACEHOLDER_URI = " sip:invalid SIP/2.0".getBytes(StandardCharsets.US_ASCII);
+
     /** The state of one framing pass; reused by its thread, never shared. */
     private static final class Framer {
         private byte[] bytes;
@@ -153,6 +157,8 @@ public final class SipParser {
         private int[] index;
         private int count;
         private int headersEnd;
+        /** Set on the framer that checks a salvaged message: it salvages nothing itself. */
+        private boolean salvaging;
 
         ParseResult frame(byte[] bytes, int length, SipParserLimits limits) {
             this.bytes = bytes;
@@ -176,11 +182,100 @@ public final class SipParser {
                 headers();
                 return body(build(headersEnd + 2));
             } catch (SyntaxError e) {
-                return new ParseResult.Malformed(e.offset(), e.getMessage(), 400, null);
+                return new ParseResult.Malformed(e.offset(), e.getMessage(), 400, salvaging ? null : salvage());
             } finally {
                 this.bytes = null; // do not keep the last datagram reachable from the thread
                 this.index = null;
             }
+        }
+
+        /**
+         * After a framing error in a request: the request rebuilt from the lines that do frame,
+         * so that it can still be answered 400 with the defect (RFC 3261 §8.2, §21.4.1) instead of
+         * vanishing. Lines are cut at CRLF alone; a header line that is too long, holds a bare CR
+         * or LF, or has no name or colon is left out, and so is Content-Length (the answer carries
+         * no body). A start line that is no Request-Line becomes its first token (or
+         * {@code UNKNOWN}) with a placeholder URI: an ACK is still never answered. {@code null}
+         * for a response, or when no empty line ends the headers. Runs on the error path only.
+         */
+        private SipMessage salvage() {
+            if (length >= 4 && SipGrammar.equalsIgnoreCase(bytes, 0, 4, "SIP/")) {
+                return null; // a response: never answered
+            }
+            int end = crlf(0);
+            if (end < 0) {
+                return null;
+            }
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(length);
+            startLineEnd = end;
+            try {
+                requestLine();
+                out.write(bytes, 0, end);
+            } catch (SyntaxError e) {
+                int token = SipGrammar.skipToken(bytes, 0, end);
+                if (token > 0) {
+                    out.write(bytes, 0, token);
+                } else {
+                    out.writeBytes(UNKNOWN_METHOD);
+                }
+                out.writeBytes(PLACEHOLDER_URI);
+            }
+            out.write('\r');
+            out.write('\n');
+            int position = end + 2;
+            boolean previousKept = false;
+            while (position + 1 >= length || bytes[position] != '\r' || bytes[position + 1] != '\n') {
+                int eol = crlf(position);
+                if (eol < 0) {
+                    return null;
+                }
+                boolean fold = bytes[position] == ' ' || bytes[position] == '\t';
+                boolean keep = eol - position <= limits.maxLineBytes() && clean(position, eol)
+                        && (fold ? previousKept : namedHeader(position, eol));
+                if (keep) {
+                    out.write(bytes, position, eol + 2 - position);
+                }
+                previousKept = keep;
+                position = eol + 2;
+            }
+            out.write('\r');
+            out.write('\n');
+            byte[] rebuilt = out.toByteArray();
+            Framer strict = new Framer();
+            strict.salvaging = true; // no second salvage of the rebuilt message
+            return strict.frame(rebuilt, rebuilt.length, limits) instanceof ParseResult.Parsed parsed
+                    ? parsed.message() : null;
+        }
+
+        /** Whether {@code [from, to)} is {@code token *WSP ":"…}, and not a Content-Length. */
+        private boolean namedHeader(int from, int to) {
+            int nameEnd = SipGrammar.skipToken(bytes, from, to);
+            int colon = nameEnd;
+            while (colon < to && (bytes[colon] == ' ' || bytes[colon] == '\t')) {
+                colon++;
+            }
+            return nameEnd > from && colon < to && bytes[colon] == ':'
+                    && HeaderName.lookup(bytes, from, nameEnd) != HeaderName.CONTENT_LENGTH;
+        }
+
+        /** Offset of the next CRLF at or after {@code from}, or -1. */
+        private int crlf(int from) {
+            for (int i = from; i + 1 < length; i++) {
+                if (bytes[i] == '\r' && bytes[i + 1] == '\n') {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        /** Whether {@code [from, to)} holds no bare CR or LF. */
+        private boolean clean(int from, int to) {
+            for (int i = from; i < to; i++) {
+                if (bytes[i] == '\r' || bytes[i] == '\n') {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** Offset of the CR ending the line that starts at {@code from}. */
