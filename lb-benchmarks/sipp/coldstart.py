@@ -21,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import load  # noqa: E402  (free_port, read_failed, cpu_seconds)
+import load  # noqa: E402  (free_port, start_uas, read_failed)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -30,16 +30,10 @@ def one_run(args, work):
     uas_ports = [load.free_port(), load.free_port()]
     lb_port = load.free_port()
     admin_port = load.free_port()
-    with open(os.path.join(work, "dispatcher.list"), "w") as f:
-        for i, port in enumerate(uas_ports):
-            f.write(f"1 sip:127.0.0.1:{port} 0 0 duid=uas{i + 1}\n")
     processes = []
     log_path = os.path.join(work, "siplb.log")
     try:
-        for port in uas_ports:
-            processes.append(subprocess.Popen(["sipp", "-sf", os.path.join(HERE, "uas-rr.xml"), "-aa", "-i", "127.0.0.1",
-                                               "-p", str(port), "-nostdin"],
-                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work))
+        processes += load.start_uas(uas_ports, work)
         command = ["java", "-jar", args.jar, "--set", f"siplb.listen=udp:127.0.0.1:{lb_port}",
                    "--set", f"siplb.destinations.file={work}/dispatcher.list",
                    "--set", f"siplb.admin.listen=127.0.0.1:{admin_port}"]

@@ -62,6 +62,17 @@ def rtd_values(work):
     return values
 
 
+def start_uas(ports, work):
+    """A SIPp UAS (uas-rr.xml, answering probes with -aa) on each port, and work/dispatcher.list
+    naming them as set 1; returns the processes."""
+    with open(os.path.join(work, "dispatcher.list"), "w") as f:
+        for i, port in enumerate(ports):
+            f.write(f"1 sip:127.0.0.1:{port} 0 0 duid=uas{i + 1}\n")
+    return [subprocess.Popen(["sipp", "-sf", os.path.join(HERE, "uas-rr.xml"), "-aa", "-i", "127.0.0.1",
+                              "-p", str(port), "-nostdin"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work) for port in ports]
+
+
 def run_step(target_port, rate, seconds, work, scenario=os.path.join(HERE, "uac-rr.xml")):
     """One SIPp UAC run at `rate` for `seconds`; returns (calls, failed, response times in ms, exit code)."""
     for old in glob.glob(os.path.join(work, "*_rtt.csv")):
@@ -93,15 +104,9 @@ def main():
     work = tempfile.mkdtemp(prefix="siplb-load-")
     uas_ports = [free_port(), free_port()]
     lb_port = free_port()
-    with open(os.path.join(work, "dispatcher.list"), "w") as f:
-        for i, port in enumerate(uas_ports):
-            f.write(f"1 sip:127.0.0.1:{port} 0 0 duid=uas{i + 1}\n")
     processes = []
     try:
-        for port in uas_ports:
-            processes.append(subprocess.Popen(["sipp", "-sf", os.path.join(HERE, "uas-rr.xml"), "-aa", "-i", "127.0.0.1",
-                                               "-p", str(port), "-nostdin"],
-                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work))
+        processes += start_uas(uas_ports, work)
         command = ["java", "-jar", args.jar, "--set", f"siplb.listen=udp:127.0.0.1:{lb_port}",
                    "--set", f"siplb.destinations.file={work}/dispatcher.list"]
         for extra in args.set:

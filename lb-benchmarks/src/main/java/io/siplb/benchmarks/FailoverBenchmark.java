@@ -35,13 +35,15 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Run: {@code java -jar lb-benchmarks/target/benchmarks.jar FailoverBenchmark -prof gc}
  *
- * <p>Last measured 2026-11-27, this 2-core shared machine, JDK 17.0.15, 1 fork, 12×1 s warm-up
+ * <p>Last measured 2026-12-01, this 2-core shared machine, JDK 17.0.15, 1 fork, 12×1 s warm-up
  * (the proxy path needs it), 5×1 s measurement:
  * <pre>
- * answeredFirstTime   24.9 ± 9.7 µs   19.6 KB
- * failoverOn503       54.0 ± 24.5 µs  35.1 KB
- * failoverOnSilence   21.5 ± 1.1 µs   31.0 KB   (virtual time)
+ * answeredFirstTime   23.5 ± 2.7 µs   20.5 KB
+ * failoverOn503       51.1 ± 9.8 µs   36.7 KB
+ * failoverOnSilence   25.2 ± 1.7 µs   32.5 KB   (virtual time)
  * </pre>
+ * (before the attempt's timers moved into {@code Branch} with the lifetime clamp and the CANCEL
+ * give-up: 19.6, 35.1 and 31.0 KB).
  * The first two schedule their timers on a Netty event loop from the benchmark thread, which
  * costs a wake-up per timer that production (timers scheduled on the loop itself) does not pay;
  * the virtual-time case shows the CPU cost better. Allocation is the real finding: the
@@ -50,7 +52,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 12, time = 1) // fewer left the proxy path half-compiled
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-Dio.netty.leakDetection.level=disabled"})
 public class FailoverBenchmark {

@@ -29,15 +29,20 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Run: {@code java -jar lb-benchmarks/target/benchmarks.jar PipelineBenchmark -prof gc}
  *
- * <p>Last measured 2026-11-27, this 2-core shared machine, JDK 17.0.15, 1 fork, 12×1 s warm-up,
- * 5×1 s measurement: round-robin 22.9 ± 3.2 µs and 17.6 KB allocated per INVITE-and-200
- * transaction (timers on a Netty event loop scheduled from the benchmark thread: see
- * {@link FailoverBenchmark} on what that adds).
+ * <p>Last measured 2026-12-01, this 2-core shared machine, JDK 17.0.15, 1 fork, 12×1 s warm-up,
+ * 5×1 s measurement, per INVITE-and-200 transaction (timers on a Netty event loop scheduled from
+ * the benchmark thread: see {@link FailoverBenchmark} on what that adds):
+ * <pre>
+ * receive buffer    round-robin               hash-callid
+ * 2048              19.9 ± 3.6 µs  18 160 B   21.3 ± 0.8 µs  18 301 B
+ * 65536             21.0 ± 2.9 µs  18 184 B   20.8 ± 4.7 µs  18 239 B
+ * </pre>
+ * The receive buffer is pooled direct memory: its size does not change the heap allocation.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 12, time = 1) // fewer left the proxy path half-compiled
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-Dio.netty.leakDetection.level=disabled"})
 public class PipelineBenchmark {

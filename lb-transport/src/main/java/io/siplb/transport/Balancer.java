@@ -259,15 +259,30 @@ public final class Balancer implements AutoCloseable {
         if (settings.warmupCalls() > 0) {
             warmUp();
         }
+        boolean reusePort = Epoll.isAvailable();
+        int channelsPerAddress = reusePort ? settings.loopCount() : 1;
         // everything that loads classes or competes for the cores comes before the SIP sockets
+        prober = new Prober(settings.probe(), dispatcher, settings.listen().size() * channelsPerAddress, number -> {
+            Binding binding = bindings.get(number);
+            return new Prober.ProbeChannel() {
+                @Override
+                public void execute(Runnable task) {
+                    binding.channel.eventLoop().execute(task);
+                }
+
+                @Override
+                public reactor.core.publisher.Mono<io.siplb.core.sip.SipMessage> probe(
+                        io.siplb.core.dispatch.Destination destination, String method, String from, Duration timeout) {
+                    return binding.proxy.probe(destination, method, from, timeout);
+                }
+            };
+        }, probeScheduler);
         metrics = new Metrics(this);
         if (settings.admin() != null) {
             admin = AdminServer.start(this, metrics, settings.adminToken(), settings.destinations(), settings.admin());
             LOG.info("admin API on http://{}:{}/ ({})", settings.admin().host(), admin.port(),
                     settings.adminToken().isEmpty() ? "no token" : "bearer token required");
         }
-        boolean reusePort = Epoll.isAvailable();
-        int channelsPerAddress = reusePort ? settings.loopCount() : 1;
         List<EventLoop> eventLoops = eventLoops();
         for (ListenAddress address : settings.listen()) {
             int port = address.port();
@@ -281,6 +296,8 @@ public final class Balancer implements AutoCloseable {
                         // an address landed on one loop and the other cores stood idle
                         .runOn(eventLoops.get(i % eventLoops.size()))
                         .option(ChannelOption.RCVBUF_ALLOCATOR, receive)
+                        .option(ChannelOption.SO_RCVBUF, settings.receiveBufferBytes() > 0
+                                ? settings.receiveBufferBytes() : null)
                         .handle((in, out) -> in.receiveObject()
                                 .doOnNext(message -> onDatagram(number, (DatagramPacket) message))
                                 .then());
@@ -301,6 +318,9 @@ public final class Balancer implements AutoCloseable {
                     }
                 }
                 bindings.add(new Binding(number, connection, receive));
+                if (number == 0 && settings.receiveBufferBytes() > 0) {
+                    checkReceiveBuffer(connection.channel());
+                }
             }
             LOG.info("listening on udp {}:{} ({} channel{}, {}, datagrams up to {} octets)", address.host(), port,
                     channelsPerAddress, channelsPerAddress == 1 ? "" : "s", reusePort ? "epoll, SO_REUSEPORT" : "nio",
@@ -308,21 +328,6 @@ public final class Balancer implements AutoCloseable {
         }
         housekeeping = Flux.interval(Duration.ofSeconds(1), Schedulers.parallel())
                 .subscribe(tick -> tables.cleanUp());
-        prober = new Prober(settings.probe(), dispatcher, bindings.size(), number -> {
-            Binding binding = bindings.get(number);
-            return new Prober.ProbeChannel() {
-                @Override
-                public void execute(Runnable task) {
-                    binding.channel.eventLoop().execute(task);
-                }
-
-                @Override
-                public reactor.core.publisher.Mono<io.siplb.core.sip.SipMessage> probe(
-                        io.siplb.core.dispatch.Destination destination, String method, String from, Duration timeout) {
-                    return binding.proxy.probe(destination, method, from, timeout);
-                }
-            };
-        }, probeScheduler);
         prober.start();
         metrics.bindDestinations(this);
         if (settings.probe().enabled()) {
@@ -346,6 +351,19 @@ public final class Balancer implements AutoCloseable {
         int completed = Warmup.run(warm, parser, executors, settings.warmupCalls());
         LOG.info("warmed up with {} synthetic calls on {} loop(s) in {} ms", completed, executors.size(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+
+    /**
+     * Linux doubles the SO_RCVBUF asked for (bookkeeping) and caps it at net.core.rmem_max: say
+     * so when the socket got less than {@code siplb.udp.receive-buffer}, since a short queue is
+     * where datagrams are lost during a stall.
+     */
+    private void checkReceiveBuffer(Channel channel) {
+        Object granted = channel.config().getOption(ChannelOption.SO_RCVBUF);
+        if (granted instanceof Integer bytes && bytes < settings.receiveBufferBytes()) {
+            LOG.warn("udp receive buffer is {} octets, less than siplb.udp.receive-buffer={}: raise the kernel's "
+                    + "net.core.rmem_max", bytes, settings.receiveBufferBytes());
+        }
     }
 
     /** The event loops of the UDP group, one per {@code siplb.event-loops}. */

@@ -28,11 +28,13 @@ import java.util.List;
  * @param overloadSustain how long the lag must stay above {@code maxLoopLag}, with datagrams
  *     waiting, before the loop counts as overloaded ({@link LoopLoad})
  * @param warmupCalls synthetic calls run through the proxy before binding ({@link Warmup}); 0 = none
+ * @param receiveBufferBytes SO_RCVBUF of every UDP channel ({@code siplb.udp.receive-buffer}); 0 =
+ *     the kernel's default
  */
 record BalancerSettings(List<ListenAddress> listen, Path destinations, ProxySettings proxy,
         StateThresholds thresholds, int eventLoops, Duration drain, SipParserLimits parserLimits,
         ProbeSettings probe, ListenAddress.HostPort admin, String adminToken, Duration maxLoopLag,
-        Duration dropLoopLag, Duration overloadSustain, int warmupCalls) {
+        Duration dropLoopLag, Duration overloadSustain, int warmupCalls, int receiveBufferBytes) {
 
     static BalancerSettings from(ConfigValues config) {
         List<ListenAddress> listen = ListenAddress.parseAll(config.string("siplb.listen", "udp:127.0.0.1:5060"));
@@ -63,7 +65,8 @@ record BalancerSettings(List<ListenAddress> listen, Path destinations, ProxySett
                 config.duration("siplb.overload.drop-loop-lag", Duration.ofMillis(500), Duration.ofMillis(1),
                         Duration.ofMinutes(1)),
                 config.duration("siplb.overload.sustain", Duration.ofMillis(250), Duration.ZERO, Duration.ofMinutes(1)),
-                config.integer("siplb.warmup.calls", 5_000, 0, 1_000_000));
+                config.integer("siplb.warmup.calls", 5_000, 0, 1_000_000),
+                config.integer("siplb.udp.receive-buffer", 4_194_304, 0, 1 << 30));
     }
 
     private static ListenAddress.HostPort admin(ConfigValues config) {

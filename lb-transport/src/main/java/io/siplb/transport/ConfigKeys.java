@@ -47,6 +47,7 @@ final class ConfigKeys {
         DEFAULTS.put("siplb.overload.drop-loop-lag", "500ms");
         DEFAULTS.put("siplb.overload.sustain", "250ms");
         DEFAULTS.put("siplb.warmup.calls", "5000");
+        DEFAULTS.put("siplb.udp.receive-buffer", "4194304");
         DEFAULTS.put("siplb.event-loops", "0");
         DEFAULTS.put("siplb.shutdown.drain", "10s");
         DEFAULTS.put("siplb.parser.max-message-bytes", "65535");

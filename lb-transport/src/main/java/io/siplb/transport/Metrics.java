@@ -75,6 +75,13 @@ final class Metrics {
                 .description("destinations that came back up").register(registry);
         FunctionCounter.builder("siplb.send.failures", balancer, Balancer::sendFailures)
                 .description("datagrams the kernel refused to send").register(registry);
+        Prober prober = balancer.prober();
+        FunctionCounter.builder("siplb.probes.sent", prober, p -> p.sent.sum())
+                .description("probes sent to destinations").register(registry);
+        FunctionCounter.builder("siplb.probes.answered", prober, p -> p.alive.sum())
+                .description("probes ended, by result").tag("result", "alive").register(registry);
+        FunctionCounter.builder("siplb.probes.answered", prober, p -> p.failed.sum())
+                .description("probes ended, by result").tag("result", "failed").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);

@@ -40,6 +40,7 @@ final class Prober implements AutoCloseable {
     private final int channelCount;
     private final Scheduler scheduler;
     private final Map<String, Schedule> schedules = new ConcurrentHashMap<>();
+    /** Probes sent, and how they ended: read by {@code /metrics} ({@code siplb_probes_*_total}). */
     final LongAdder sent = new LongAdder();
     final LongAdder alive = new LongAdder();
     final LongAdder failed = new LongAdder();
@@ -86,7 +87,7 @@ final class Prober implements AutoCloseable {
         if (!active) {
             return;
         }
-        long now = System.nanoTime();
+        long now = scheduler.now(java.util.concurrent.TimeUnit.NANOSECONDS); // virtual in tests
         long interval = settings.interval().toNanos();
         int index = 0;
         for (DestinationSet set : dispatcher.sets()) {

@@ -155,24 +155,11 @@ public final class Dispatcher {
         }
     }
 
-    /** A probe was answered with an alive code: back towards active, after the threshold. */
-    public void probeSucceeded(Destination destination) {
-        if (!destination.state().disabled()) {
-            request(destination, 0);
-        }
-    }
-
-    /** A probe failed or timed out: trying, then inactive after the threshold. */
-    public void probeFailed(Destination destination) {
-        if (!destination.state().disabled()) {
-            request(destination, DestinationState.TRYING);
-        }
-    }
-
     /**
-     * A probe result with Kamailio's probing-mode rules for the probing flag: {@code probing}
-     * says whether the destination keeps (or gains) the flag after it. Disabled destinations are
-     * untouched.
+     * A probe result: alive moves the destination back towards active, a failure or timeout to
+     * trying and then inactive, each after its threshold ({@code siplb.probe.*-threshold}).
+     * {@code probing} says whether the destination keeps (or gains) the probing flag after it —
+     * Kamailio's probing-mode rules, applied by the prober. Disabled destinations are untouched.
      */
     public void probed(Destination destination, boolean alive, boolean probing) {
         if (destination.state().disabled()) {

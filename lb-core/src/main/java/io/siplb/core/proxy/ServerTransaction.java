@@ -8,7 +8,12 @@ import reactor.core.Disposable;
 /**
  * A request received from upstream (RFC 3261 §17.2): the response last sent for it, so that a
  * retransmitted request is answered again instead of forwarded again, and the failover flow
- * working on it, so that a CANCEL can reach it. Touched only by the owning loop.
+ * working on it, so that a CANCEL can reach it.
+ *
+ * <p>Threading: its flow runs on the owning loop, which alone writes it. A CANCEL or a
+ * retransmission from another source port can land on another loop and read it there: the
+ * fields such a loop reads are volatile, and a CANCEL is handed to the owner
+ * ({@link SipProxy}) rather than acted on where it landed.
  */
 final class ServerTransaction {
     final String key;

@@ -48,7 +48,7 @@ class DispatcherTest {
         Destination a = only(dispatcher);
         dispatcher.markFailure(a, FailureMark.TRYING);
         assertThat(a.state().letters()).isEqualTo("IP");
-        dispatcher.probeSucceeded(a);
+        dispatcher.probed(a, true, true);
         assertThat(a.state().letters()).isEqualTo("AP");
         assertThat(events).containsExactly("a AP->IP", "a IP->AP");
     }
@@ -57,17 +57,17 @@ class DispatcherTest {
     void failureAndSuccessThresholdsCountInARow() throws Exception {
         Dispatcher dispatcher = dispatcher(new StateThresholds(3, 2), "1 sip:a 8");
         Destination a = only(dispatcher);
-        dispatcher.probeFailed(a);
-        dispatcher.probeFailed(a);
+        dispatcher.probed(a, false, true);
+        dispatcher.probed(a, false, true);
         assertThat(a.state().letters()).isEqualTo("TP");
         assertThat(a.usable()).isTrue();
-        dispatcher.probeFailed(a);
+        dispatcher.probed(a, false, true);
         assertThat(a.state().letters()).isEqualTo("IP");
-        dispatcher.probeFailed(a); // already down: stays down, no new event
+        dispatcher.probed(a, false, true); // already down: stays down, no new event
         assertThat(a.state().letters()).isEqualTo("IP");
-        dispatcher.probeSucceeded(a);
+        dispatcher.probed(a, true, true);
         assertThat(a.state().letters()).isEqualTo("IP");
-        dispatcher.probeSucceeded(a);
+        dispatcher.probed(a, true, true);
         assertThat(a.state().letters()).isEqualTo("AP");
         assertThat(events).containsExactly("a TP->IP", "a IP->AP");
     }
@@ -76,12 +76,25 @@ class DispatcherTest {
     void aSuccessBetweenFailuresStartsTheCountAgain() throws Exception {
         Dispatcher dispatcher = dispatcher(new StateThresholds(2, 1), "1 sip:a");
         Destination a = only(dispatcher);
-        dispatcher.probeFailed(a);
-        dispatcher.probeSucceeded(a);
-        dispatcher.probeFailed(a);
+        dispatcher.probed(a, false, false);
+        dispatcher.probed(a, true, false);
+        dispatcher.probed(a, false, false);
         assertThat(a.state().letters()).isEqualTo("TX");
-        dispatcher.probeFailed(a);
+        dispatcher.probed(a, false, false);
         assertThat(a.state().letters()).isEqualTo("IX");
+    }
+
+    @Test
+    void aProbeResultSetsOrClearsTheProbingFlagAsTheProberSays() throws Exception {
+        Dispatcher dispatcher = dispatcher(StateThresholds.DEFAULT, "1 sip:a 8");
+        Destination a = only(dispatcher);
+        dispatcher.probed(a, true, false); // alive, flag cleared (modes 0 and 2)
+        assertThat(a.state().letters()).isEqualTo("AX");
+        dispatcher.probed(a, false, true); // failed, flag set (modes 1 to 3)
+        assertThat(a.state().letters()).isEqualTo("IP");
+        dispatcher.probed(a, true, true); // alive, flag kept (modes 1 and 3)
+        assertThat(a.state().letters()).isEqualTo("AP");
+        assertThat(events).containsExactly("a AX->IP", "a IP->AP");
     }
 
     @Test
@@ -100,8 +113,8 @@ class DispatcherTest {
         Dispatcher dispatcher = dispatcher(StateThresholds.DEFAULT, "1 sip:a 4");
         Destination a = only(dispatcher);
         assertThat(a.state().letters()).isEqualTo("DX");
-        dispatcher.probeSucceeded(a);
-        dispatcher.probeFailed(a);
+        dispatcher.probed(a, true, false);
+        dispatcher.probed(a, false, false);
         assertThat(a.state().letters()).isEqualTo("DX");
         dispatcher.setState(a, DestinationState.parse("ap"));
         assertThat(a.state().letters()).isEqualTo("AP");

@@ -1,0 +1,106 @@
+package io.siplb.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.siplb.core.dispatch.Destination;
+import io.siplb.core.dispatch.DestinationListParser;
+import io.siplb.core.dispatch.Dispatcher;
+import io.siplb.core.dispatch.FailoverCodes;
+import io.siplb.core.sip.ParseResult;
+import io.siplb.core.sip.SipMessage;
+import io.siplb.core.sip.SipParser;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+/**
+ * Kamailio's probing modes 0 to 3 on four destinations — a active, b active and flagged probing,
+ * c inactive and flagged probing, d inactive — in virtual time: who is probed, and what each
+ * answer does to the state and the probing flag.
+ */
+class ProberTest {
+    private static final SipMessage OK = response("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK-p\r\n"
+            + "From: <sip:siplb@localhost>;tag=1\r\nTo: <sip:a@127.0.0.1>;tag=2\r\nCall-ID: p\r\nCSeq: 1 OPTIONS\r\n"
+            + "Content-Length: 0\r\n\r\n");
+
+    private final VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+    private final Dispatcher dispatcher = new Dispatcher();
+    private final List<String> probed = new ArrayList<>();
+
+    /** Runs one interval of probing in {@code mode}; destinations named in {@code alive} answer 200. */
+    private void probeOnce(int mode, Set<String> alive) throws Exception {
+        dispatcher.load(DestinationListParser.parse("probe.list", List.of("1 sip:a 0 4", "1 sip:b 8 3",
+                "1 sip:c 9 2", "1 sip:d 1 1")));
+        ProbeSettings settings = new ProbeSettings(Duration.ofSeconds(1), Duration.ofMillis(500), "OPTIONS",
+                "sip:siplb@localhost", mode, FailoverCodes.parse("", 100));
+        Prober prober = new Prober(settings, dispatcher, 1, number -> new Prober.ProbeChannel() {
+            @Override
+            public void execute(Runnable task) {
+                task.run();
+            }
+
+            @Override
+            public Mono<SipMessage> probe(Destination destination, String method, String from, Duration timeout) {
+                String name = destination.uri().text().substring(4);
+                probed.add(name);
+                return alive.contains(name) ? Mono.just(OK) : Mono.empty();
+            }
+        }, clock);
+        prober.start();
+        clock.advanceTimeBy(Duration.ofMillis(1_100)); // every chosen destination once, none twice
+        prober.close();
+        assertThat(prober.sent.sum()).isEqualTo(probed.size());
+        assertThat(prober.alive.sum() + prober.failed.sum()).isEqualTo(probed.size());
+    }
+
+    private String letters(String name) {
+        return dispatcher.find(1, "sip:" + name).orElseThrow().state().letters();
+    }
+
+    @Test
+    void mode0ProbesTheFlaggedAndClearsTheFlagOnSuccess() throws Exception {
+        probeOnce(0, Set.of("a", "b", "c", "d"));
+        assertThat(probed).containsExactlyInAnyOrder("b", "c");
+        assertThat(List.of(letters("a"), letters("b"), letters("c"), letters("d")))
+                .containsExactly("AX", "AX", "AX", "IX");
+    }
+
+    @Test
+    void mode0KeepsTheFlagOnFailureWhereKamailioDropsIt() throws Exception {
+        probeOnce(0, Set.of());
+        assertThat(List.of(letters("b"), letters("c"))).containsExactly("IP", "IP");
+    }
+
+    @Test
+    void mode1ProbesAllAndFlagsTheFailed() throws Exception {
+        probeOnce(1, Set.of("a", "c"));
+        assertThat(probed).containsExactlyInAnyOrder("a", "b", "c", "d");
+        assertThat(List.of(letters("a"), letters("b"), letters("c"), letters("d")))
+                .containsExactly("AX", "IP", "AP", "IP");
+    }
+
+    @Test
+    void mode2ProbesOnlyTheFlaggedInactiveAndClearsTheFlagOnSuccess() throws Exception {
+        probeOnce(2, Set.of("a", "b", "c", "d"));
+        assertThat(probed).containsExactly("c");
+        assertThat(letters("c")).isEqualTo("AX");
+        assertThat(letters("b")).isEqualTo("AP");
+    }
+
+    @Test
+    void mode3ProbesTheFlaggedAndKeepsTheFlagOnSuccess() throws Exception {
+        probeOnce(3, Set.of("b", "c"));
+        assertThat(probed).containsExactlyInAnyOrder("b", "c");
+        assertThat(List.of(letters("b"), letters("c"))).containsExactly("AP", "AP");
+    }
+
+    private static SipMessage response(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+        return ((ParseResult.Parsed) SipParser.DEFAULT.parse(bytes, bytes.length)).message();
+    }
+}
