@@ -100,6 +100,18 @@ class SippInteropTest {
     }
 
     @Test
+    void invitesOf20KilobytesFromSippCompleteThroughTheBalancer() throws Exception {
+        int a = LoopbackBalancer.freePort();
+        int b = LoopbackBalancer.freePort();
+        uas(a);
+        uas(b);
+        balancer(a, b);
+        assertThat(uac("uac-rr-large.xml", 50, 200)).as("SIPp exit code, see " + OUT).isZero();
+        assertThat(lb.balancer.tables().counters().malformedDroppedTotal()).isZero();
+        assertThat(lb.balancer.tables().counters().failovers.sum()).isZero();
+    }
+
+    @Test
     void aUasAnsweringEveryInviteWith503CostsNoCall() throws Exception {
         int refusing = LoopbackBalancer.freePort();
         int healthy = LoopbackBalancer.freePort();
