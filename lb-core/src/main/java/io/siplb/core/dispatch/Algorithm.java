@@ -22,7 +22,9 @@ public enum Algorithm {
     CALL_LOAD(10, "call-load", CallLoadSelector::new),
     RELATIVE_WEIGHT(11, "relative-weight", RelativeWeightSelector::new),
     PARALLEL(12, "parallel", ParallelSelector::new),
-    LATENCY(13, "latency", LatencySelector::new);
+    LATENCY(13, "latency", LatencySelector::new),
+    PRIORITY_ROUND_ROBIN(14, "priority-round-robin", PriorityRoundRobinSelector::new),
+    SRV(15, "srv", SrvSelector::new);
 
     private final int number;
     private final String label;

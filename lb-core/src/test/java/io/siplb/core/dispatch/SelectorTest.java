@@ -39,7 +39,9 @@ class SelectorTest {
         assertThat(Algorithm.parse(" Round-Robin ")).isEqualTo(Algorithm.ROUND_ROBIN);
         assertThat(Algorithm.parse("13")).isEqualTo(Algorithm.LATENCY);
         assertThat(Algorithm.values()).extracting(Algorithm::number)
-                .containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13);
+                .containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        assertThat(Algorithm.parse("15")).isEqualTo(Algorithm.SRV);
+        assertThat(Algorithm.parse("priority-round-robin")).isEqualTo(Algorithm.PRIORITY_ROUND_ROBIN);
         assertThatThrownBy(() -> Algorithm.parse("fastest"))
                 .hasMessageStartingWith("'fastest' is not an algorithm: use one of 0 hash-callid, 1 hash-from");
     }
@@ -406,5 +408,66 @@ class SelectorTest {
             }
             assertThat(plan).as(algorithm + " request " + i).isEqualTo(expected);
         }
+    }
+
+    @Test
+    void algorithm14IsRoundRobinWhileEveryPriorityIsEqual() {
+        Dispatcher equal = Sets.dispatcher("1 sip:a 0 5", "1 sip:b 0 5", "1 sip:c 0 5");
+        Selector selector = Algorithm.PRIORITY_ROUND_ROBIN.newSelector(Sets.options(HashMode.KAMAILIO));
+        java.util.Map<String, Integer> first = new java.util.TreeMap<>();
+        for (int i = 0; i < 300; i++) {
+            first.merge(Sets.hosts(selector.select(equal.set(1), TestRequest.callId("c" + i), 0)).get(0), 1,
+                    Integer::sum);
+        }
+        assertThat(first).containsExactly(java.util.Map.entry("a", 100), java.util.Map.entry("b", 100),
+                java.util.Map.entry("c", 100));
+    }
+
+    @Test
+    void algorithm14IsSerialByPriorityOtherwise() {
+        Dispatcher mixed = Sets.dispatcher("1 sip:backup 0 1", "1 sip:primary 0 9", "1 sip:second 0 5");
+        Selector selector = Algorithm.PRIORITY_ROUND_ROBIN.newSelector(Sets.options(HashMode.KAMAILIO));
+        for (int i = 0; i < 20; i++) {
+            assertThat(Sets.hosts(selector.select(mixed.set(1), TestRequest.callId("c" + i), 0)))
+                    .containsExactly("primary", "second", "backup");
+        }
+        down(mixed, "primary");
+        assertThat(Sets.hosts(selector.select(mixed.set(1), TestRequest.callId("x"), 0)))
+                .containsExactly("second", "backup");
+    }
+
+    @Test
+    void algorithm15TriesTheLowestPriorityFirstAndSplitsItByWeight() {
+        // SRV order: priority 10 before 20; within 10, weights 60/30/10
+        Dispatcher srv = Sets.dispatcher("1 sip:a 0 10 weight=60", "1 sip:b 0 10 weight=30",
+                "1 sip:c 0 10 weight=10", "1 sip:backup 0 20 weight=5");
+        Selector selector = Algorithm.SRV.newSelector(Sets.options(HashMode.KAMAILIO));
+        java.util.Map<String, Integer> first = new java.util.TreeMap<>();
+        int picks = 10_000;
+        for (int i = 0; i < picks; i++) {
+            java.util.List<String> plan = Sets.hosts(selector.select(srv.set(1), TestRequest.callId("c" + i), 0));
+            assertThat(plan).hasSize(4).endsWith("backup");
+            assertThat(plan.subList(0, 3)).containsExactlyInAnyOrder("a", "b", "c");
+            first.merge(plan.get(0), 1, Integer::sum);
+        }
+        assertThat(first.get("a") * 100.0 / picks).isCloseTo(60, org.assertj.core.data.Offset.offset(2.0));
+        assertThat(first.get("b") * 100.0 / picks).isCloseTo(30, org.assertj.core.data.Offset.offset(2.0));
+        assertThat(first.get("c") * 100.0 / picks).isCloseTo(10, org.assertj.core.data.Offset.offset(2.0));
+    }
+
+    @Test
+    void algorithm15MovesToTheNextPriorityWhenTheFirstIsDownAndGivesWeightZeroASmallChance() {
+        Dispatcher srv = Sets.dispatcher("1 sip:a 0 10 weight=50", "1 sip:zero 0 10", "1 sip:b 0 20 weight=1");
+        Selector selector = Algorithm.SRV.newSelector(Sets.options(HashMode.KAMAILIO));
+        int zeroFirst = 0;
+        for (int i = 0; i < 10_000; i++) {
+            if (Sets.hosts(selector.select(srv.set(1), TestRequest.callId("c" + i), 0)).get(0).equals("zero")) {
+                zeroFirst++;
+            }
+        }
+        assertThat(zeroFirst).isBetween(50, 500); // 1 in 51 by RFC 2782's rule: about 196
+        down(srv, "a");
+        down(srv, "zero");
+        assertThat(Sets.hosts(selector.select(srv.set(1), TestRequest.callId("x"), 0))).containsExactly("b");
     }
 }
