@@ -24,6 +24,11 @@ public final class ConfigValues {
         return new ConfigValues(merged);
     }
 
+    /** Every key that has a value, defaults included. */
+    public java.util.Set<String> keys() {
+        return values.keySet();
+    }
+
     /** The trimmed value of {@code key}, or {@code fallback} when absent. */
     public String string(String key, String fallback) {
         String value = values.get(key);

@@ -49,6 +49,38 @@ public final class FailoverPlan {
         return plan;
     }
 
+    /**
+     * The plans one after another ({@code ds_select_routes}: a primary set, then its backups),
+     * each destination once, at most {@code limit} in all (0 = no cap). Parallel only when every
+     * part is: forking does not span sets.
+     */
+    public static FailoverPlan concat(FailoverPlan[] parts, int limit) {
+        int total = 0;
+        boolean parallel = parts.length > 0;
+        for (FailoverPlan part : parts) {
+            total += part.size;
+            parallel &= part.parallel;
+        }
+        FailoverPlan plan = new FailoverPlan(limit <= 0 ? total : Math.min(limit, total), parallel);
+        for (FailoverPlan part : parts) {
+            for (int i = 0; i < part.size && !plan.full(); i++) {
+                if (!plan.holds(part.destinations[i])) {
+                    plan.add(part.destinations[i]);
+                }
+            }
+        }
+        return plan;
+    }
+
+    private boolean holds(Destination destination) {
+        for (int i = 0; i < size; i++) {
+            if (destinations[i] == destination) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     void add(Destination destination) {
         destinations[size++] = destination;
     }

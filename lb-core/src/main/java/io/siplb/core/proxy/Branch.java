@@ -1,5 +1,6 @@
 package io.siplb.core.proxy;
 
+import io.siplb.core.route.RouteSettings;
 import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipMethod;
 import java.time.Duration;
@@ -33,6 +34,7 @@ final class Branch {
     private final ClientTransaction transaction;
     private final boolean invite;
     private final long deadlineNanos;
+    private final RouteSettings settings;
     private final Sinks.One<SipMessage> givenUp = Sinks.one();
     private boolean cancelWanted;
     private boolean done;
@@ -40,17 +42,20 @@ final class Branch {
 
     /**
      * @param request the request as received from upstream
+     * @param settings the route's: timers, Record-Route, rewrite
      * @param deadlineNanos when the request's lifetime ends, on the proxy scheduler's clock;
      *     {@link Long#MAX_VALUE} for none
      */
     Branch(SipProxy proxy, ServerTransaction server, SipMessage request, FailoverFlow.Target target,
-            boolean removeRoute, long deadlineNanos) {
+            RouteSettings settings, boolean removeRoute, long deadlineNanos) {
         this.proxy = proxy;
         this.target = target;
         this.invite = request.method() == SipMethod.INVITE;
         this.deadlineNanos = deadlineNanos;
+        this.settings = settings;
         String branch = proxy.forwarder().newBranch();
-        SipMessage forwarded = proxy.forwarder().forwardedRequest(request, server.source, branch, target, removeRoute);
+        SipMessage forwarded = proxy.forwarder().forwardedRequest(request, server.source, branch, target, settings,
+                removeRoute);
         this.transaction = proxy.forwarder().create(branch, forwarded, target.address());
     }
 
@@ -75,10 +80,10 @@ final class Branch {
                 onProvisional.accept(response);
             }
         });
-        Duration frTimer = proxy.settings().failover().timeout();
+        Duration frTimer = settings.failover().timeout();
         Mono<SipMessage> waited = invite
                 ? responses.timeout(Mono.defer(() -> delay(frTimer)),
-                        response -> Mono.defer(() -> delay(proxy.settings().failover().inviteTimeout())))
+                        response -> Mono.defer(() -> delay(settings.failover().inviteTimeout())))
                         .filter(response -> response.statusCode() >= 200).next()
                 : responses.filter(response -> response.statusCode() >= 200).next()
                         .timeout(Mono.defer(() -> delay(frTimer)));

@@ -3,6 +3,7 @@ package io.siplb.core.proxy;
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.FailoverPlan;
 import io.siplb.core.dispatch.FailureMark;
+import io.siplb.core.route.RouteSettings;
 import io.siplb.core.sip.MessageFactory;
 import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipMethod;
@@ -57,23 +58,25 @@ final class FailoverFlow implements RequestFlow {
     private final boolean removeRoute;
     private final boolean invite;
     private final long deadlineNanos;
+    private final RouteSettings settings;
     private boolean fixedUsed;
     private boolean cancelled;
     private Branch current;
     private SipMessage best;
 
-    /** A new request walked through {@code plan}. */
-    FailoverFlow(SipProxy proxy, ServerTransaction server, FailoverPlan plan, boolean removeRoute) {
-        this(proxy, server, plan, null, removeRoute);
+    /** A new request walked through {@code plan}, as its route's {@code settings} say. */
+    FailoverFlow(SipProxy proxy, ServerTransaction server, FailoverPlan plan, RouteSettings settings,
+            boolean removeRoute) {
+        this(proxy, server, plan, null, settings, removeRoute);
     }
 
     /** An in-dialog request sent to one known next hop, without failover. */
-    FailoverFlow(SipProxy proxy, ServerTransaction server, Target fixed, boolean removeRoute) {
-        this(proxy, server, null, fixed, removeRoute);
+    FailoverFlow(SipProxy proxy, ServerTransaction server, Target fixed, RouteSettings settings, boolean removeRoute) {
+        this(proxy, server, null, fixed, settings, removeRoute);
     }
 
     private FailoverFlow(SipProxy proxy, ServerTransaction server, FailoverPlan plan, Target fixed,
-            boolean removeRoute) {
+            RouteSettings settings, boolean removeRoute) {
         this.proxy = proxy;
         this.server = server;
         this.request = server.request; // kept here: the server transaction drops it when finished
@@ -81,13 +84,14 @@ final class FailoverFlow implements RequestFlow {
         this.fixed = fixed;
         this.removeRoute = removeRoute;
         this.invite = request.method() == SipMethod.INVITE;
-        this.deadlineNanos = deadline(proxy, invite);
+        this.settings = settings;
+        this.deadlineNanos = deadline(proxy, settings, invite);
     }
 
     /** When an INVITE received now must be over (Timer C), on the proxy's clock. */
-    static long deadline(SipProxy proxy, boolean invite) {
+    static long deadline(SipProxy proxy, RouteSettings settings, boolean invite) {
         return invite ? proxy.scheduler().now(TimeUnit.NANOSECONDS)
-                + proxy.settings().failover().maxLifetime().toNanos() : Long.MAX_VALUE;
+                + settings.failover().maxLifetime().toNanos() : Long.MAX_VALUE;
     }
 
     @Override
@@ -134,7 +138,7 @@ final class FailoverFlow implements RequestFlow {
             markFailure(target);
             return Mono.error(new AttemptFailed());
         }
-        Branch branch = new Branch(proxy, server, request, target, removeRoute, deadlineNanos);
+        Branch branch = new Branch(proxy, server, request, target, settings, removeRoute, deadlineNanos);
         if (invite) {
             // a branch given up on may still answer 200: that call is then the one (§16.7 step 5)
             branch.transaction().onLateSuccess(response -> lateSuccess(target, response));
@@ -181,7 +185,7 @@ final class FailoverFlow implements RequestFlow {
             }
             return Mono.just(new Outcome(response, true));
         }
-        if (plan != null && !cancelled && proxy.settings().failover().codes().failsOver(status)) {
+        if (plan != null && !cancelled && settings.failover().codes().failsOver(status)) {
             markFailure(target);
             if (best == null || better(response, best)) {
                 best = response;
@@ -204,7 +208,7 @@ final class FailoverFlow implements RequestFlow {
 
     private Outcome exhausted() {
         releaseLoad();
-        return exhausted(proxy, server, request, cancelled, expired(), best, plan == null);
+        return exhausted(proxy, settings, server, request, cancelled, expired(), best, plan == null);
     }
 
     /**
@@ -212,8 +216,8 @@ final class FailoverFlow implements RequestFlow {
      * response (§16.7 step 6), else 408 when the lifetime ran out or a dialog's peer did not
      * answer, else {@code siplb.failover.exhausted-reply}.
      */
-    static Outcome exhausted(SipProxy proxy, ServerTransaction server, SipMessage request, boolean cancelled,
-            boolean expired, SipMessage best, boolean inDialog) {
+    static Outcome exhausted(SipProxy proxy, RouteSettings settings, ServerTransaction server, SipMessage request,
+            boolean cancelled, boolean expired, SipMessage best, boolean inDialog) {
         if (cancelled) {
             return new Outcome(MessageFactory.response(request, 487, "Request Terminated", server.toTag), false);
         }
@@ -225,7 +229,7 @@ final class FailoverFlow implements RequestFlow {
             // Timer C, or a request of a dialog whose peer did not answer: 408 (RFC 3261 §16.8, §12.2.1.2)
             return new Outcome(MessageFactory.response(request, 408, "Request Timeout", server.toTag), false);
         }
-        int status = proxy.settings().failover().exhaustedReply();
+        int status = settings.failover().exhaustedReply();
         String[] extra = status == 503
                 ? new String[] {"Retry-After: " + proxy.settings().retryAfter().toSeconds()}
                 : new String[0];
@@ -251,18 +255,18 @@ final class FailoverFlow implements RequestFlow {
 
     /** Calls are counted only where algorithm 10 reads the counts: elsewhere it is work for nothing. */
     private boolean countsLoad() {
-        return invite && proxy.settings().dispatch().algorithm() == io.siplb.core.dispatch.Algorithm.CALL_LOAD;
+        return invite && settings.countsLoad();
     }
 
     private void markFailure(Target target) {
         if (markable(target)) {
-            proxy.dispatcher().markFailure(target.destination(), proxy.settings().failover().mark());
+            proxy.dispatcher().markFailure(target.destination(), settings.failover().mark());
         }
     }
 
     private boolean markable(Target target) {
         return plan != null && target.destination() != null
-                && proxy.settings().failover().mark() != FailureMark.NONE;
+                && settings.failover().mark() != FailureMark.NONE;
     }
 
     /**

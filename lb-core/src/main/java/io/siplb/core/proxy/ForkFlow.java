@@ -3,6 +3,7 @@ package io.siplb.core.proxy;
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.FailoverPlan;
 import io.siplb.core.dispatch.FailureMark;
+import io.siplb.core.route.RouteSettings;
 import io.siplb.core.sip.SipMessage;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +40,7 @@ final class ForkFlow implements RequestFlow {
     private final FailoverPlan plan;
     private final boolean removeRoute;
     private final long deadlineNanos;
+    private final RouteSettings settings;
     private final List<Branch> branches = new ArrayList<>();
     private MonoSink<Outcome> sink;
     private int pending;
@@ -46,13 +48,14 @@ final class ForkFlow implements RequestFlow {
     private boolean cancelled;
     private SipMessage best;
 
-    ForkFlow(SipProxy proxy, ServerTransaction server, FailoverPlan plan, boolean removeRoute) {
+    ForkFlow(SipProxy proxy, ServerTransaction server, FailoverPlan plan, RouteSettings settings, boolean removeRoute) {
         this.proxy = proxy;
         this.server = server;
         this.request = server.request;
         this.plan = plan;
         this.removeRoute = removeRoute;
-        this.deadlineNanos = FailoverFlow.deadline(proxy, true);
+        this.settings = settings;
+        this.deadlineNanos = FailoverFlow.deadline(proxy, settings, true);
     }
 
     @Override
@@ -66,7 +69,7 @@ final class ForkFlow implements RequestFlow {
                     markFailure(target);
                     continue;
                 }
-                Branch branch = new Branch(proxy, server, request, target, removeRoute, deadlineNanos);
+                Branch branch = new Branch(proxy, server, request, target, settings, removeRoute, deadlineNanos);
                 branch.transaction().onLateSuccess(response -> lateSuccess(branch, response));
                 branches.add(branch);
             }
@@ -100,7 +103,7 @@ final class ForkFlow implements RequestFlow {
             success(branch, response);
             return;
         }
-        if (!cancelled && proxy.settings().failover().codes().failsOver(status)) {
+        if (!cancelled && settings.failover().codes().failsOver(status)) {
             markFailure(branch.target());
         }
         if (status >= 600) {
@@ -157,7 +160,7 @@ final class ForkFlow implements RequestFlow {
     }
 
     private Outcome ended() {
-        return FailoverFlow.exhausted(proxy, server, request, cancelled, expired(), best, false);
+        return FailoverFlow.exhausted(proxy, settings, server, request, cancelled, expired(), best, false);
     }
 
     private boolean expired() {
@@ -186,11 +189,11 @@ final class ForkFlow implements RequestFlow {
 
     private void markFailure(FailoverFlow.Target target) {
         if (markable(target)) {
-            proxy.dispatcher().markFailure(target.destination(), proxy.settings().failover().mark());
+            proxy.dispatcher().markFailure(target.destination(), settings.failover().mark());
         }
     }
 
     private boolean markable(FailoverFlow.Target target) {
-        return target.destination() != null && proxy.settings().failover().mark() != FailureMark.NONE;
+        return target.destination() != null && settings.failover().mark() != FailureMark.NONE;
     }
 }

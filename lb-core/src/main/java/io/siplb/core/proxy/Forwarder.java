@@ -1,7 +1,10 @@
 package io.siplb.core.proxy;
 
+import io.siplb.core.route.Rewrite;
+import io.siplb.core.route.RouteSettings;
 import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipMessageEdit;
+import io.siplb.core.sip.SipUri;
 import io.siplb.core.sip.Via;
 import java.net.InetSocketAddress;
 import java.util.function.Consumer;
@@ -95,13 +98,15 @@ public final class Forwarder {
     /**
      * {@code request} as it goes to {@code target} (RFC 3261 §16.6): our Via with {@code branch}
      * on top, {@code received}/{@code rport} on the client's (§18.2.1, RFC 3581), Max-Forwards
-     * decremented (70 when absent), our own Route entry removed (loose routing, §16.4), and our
-     * Record-Route with the dialog's destination on a dialog-creating request (§16.6 step 4).
+     * decremented (70 when absent), our own Route entry removed (loose routing, §16.4), our
+     * Record-Route with the dialog's destination on a dialog-creating request when the route wants
+     * it (§16.6 step 4), and with {@code rewrite=domain} the Request-URI's host and port set to the
+     * destination's (§16.6 step 2 allows the proxy to retarget).
      *
      * @param source where the request came from
      */
     SipMessage forwardedRequest(SipMessage request, InetSocketAddress source, String branch,
-            FailoverFlow.Target target, boolean removeRoute) {
+            FailoverFlow.Target target, RouteSettings route, boolean removeRoute) {
         SipMessageEdit edit = request.edit()
                 .pushVia("SIP/2.0/UDP " + settings.advertised() + ";branch=" + branch)
                 .viaReceived(source.getAddress().getHostAddress())
@@ -112,11 +117,36 @@ public final class Forwarder {
         if (removeRoute) {
             edit.removeFirstRoute();
         }
-        if (settings.recordRoute() && request.method().createsDialog() && request.to().tag() == null
+        if (route.recordRoute() && request.method().createsDialog() && request.to().tag() == null
                 && target.destination() != null) {
             edit.prependRecordRoute(DialogRoute.recordRoute(settings.advertised(), target.destination()));
         }
+        if (route.rewrite() == Rewrite.DOMAIN && target.destination() != null
+                && request.requestUri() instanceof SipUri uri) {
+            edit.requestUri(withHostPort(uri, target.destination().uri())); // ds_select_domain
+        }
         return edit.toMessage();
+    }
+
+    /**
+     * {@code uri} with the host and port of {@code destination} ({@code ds_select_domain}):
+     * scheme, user, password, parameters and headers as written.
+     */
+    static String withHostPort(SipUri uri, SipUri destination) {
+        String text = uri.text();
+        int hostStart = text.indexOf(':') + 1;
+        if (uri.user() != null) {
+            hostStart = text.indexOf('@', hostStart) + 1;
+        }
+        int hostEnd = hostStart;
+        if (hostEnd < text.length() && text.charAt(hostEnd) == '[') {
+            hostEnd = text.indexOf(']', hostEnd) + 1;
+        }
+        while (hostEnd < text.length() && text.charAt(hostEnd) != ';' && text.charAt(hostEnd) != '?') {
+            hostEnd++;
+        }
+        String hostPort = destination.port() > 0 ? destination.host() + ":" + destination.port() : destination.host();
+        return text.substring(0, hostStart) + hostPort + text.substring(hostEnd);
     }
 
     /**

@@ -41,6 +41,8 @@ public final class ProxyCounters {
     /** Requests answered 4xx/5xx by the proxy itself because they were malformed. */
     public final LongAdder malformedAnswered = new LongAdder();
     public final LongAdder keepAlives = new LongAdder();
+    /** New requests a route decided to drop unanswered. */
+    public final LongAdder routeDropped = new LongAdder();
     /** Attempts that failed and moved on to the next destination. */
     public final LongAdder failovers = new LongAdder();
     /** Requests refused because the plan was empty or ran out with nothing to relay. */

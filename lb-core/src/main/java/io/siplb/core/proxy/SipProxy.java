@@ -1,15 +1,14 @@
 package io.siplb.core.proxy;
 
-import io.netty.util.AsciiString;
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.DestinationSet;
 import io.siplb.core.dispatch.Dispatcher;
 import io.siplb.core.dispatch.FailoverPlan;
-import io.siplb.core.dispatch.Selector;
-import io.siplb.core.dispatch.SelectorOptions;
-import io.siplb.core.dispatch.SipRoutingRequest;
-import io.siplb.core.sip.AbsoluteUri;
-import io.siplb.core.sip.HeaderName;
+import io.siplb.core.route.RouteRequest;
+import io.siplb.core.route.RouteSettings;
+import io.siplb.core.route.Router;
+import io.siplb.core.route.Routes;
+import io.siplb.core.route.RoutingDecision;
 import io.siplb.core.sip.MessageFactory;
 import io.siplb.core.sip.NameAddress;
 import io.siplb.core.sip.ParseResult;
@@ -27,6 +26,7 @@ import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
@@ -49,7 +49,8 @@ public final class SipProxy {
     private final Scheduler scheduler;
     private final AddressResolver resolver;
     private final Predicate<SipUri> local;
-    private final Selector selector;
+    private final Supplier<Router> router;
+    private final String listener;
     private final Forwarder forwarder;
     private volatile java.util.function.BooleanSupplier overloaded = () -> false;
     private static final long ADDRESS_INDEX_LIFETIME_NANOS = TimeUnit.MINUTES.toNanos(1);
@@ -59,11 +60,26 @@ public final class SipProxy {
     private long indexedAt;
 
     /**
+     * A proxy whose only route is {@code settings.dispatch()} (the {@code siplb.dispatch.*} keys).
+     *
      * @param loop this loop's number, written in its branches
      * @param local whether a URI names this balancer (its advertised or listen address)
      */
     public SipProxy(ProxySettings settings, Dispatcher dispatcher, ProxyTables tables, DatagramSender sender,
             Scheduler scheduler, AddressResolver resolver, Predicate<SipUri> local, int loop) {
+        this(settings, dispatcher, tables, sender, scheduler, resolver, local, loop,
+                single(Routes.single(settings.dispatch(), settings.failover(), settings.recordRoute(),
+                        tables.callLoad)), "udp:" + settings.advertised());
+    }
+
+    /**
+     * @param router the routes in force, read for every new request (a reload swaps them)
+     * @param listener the listen address this proxy's socket serves, as {@code siplb.listen}
+     *     writes it, for {@code match.listen}
+     */
+    public SipProxy(ProxySettings settings, Dispatcher dispatcher, ProxyTables tables, DatagramSender sender,
+            Scheduler scheduler, AddressResolver resolver, Predicate<SipUri> local, int loop,
+            Supplier<Router> router, String listener) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
         this.tables = Objects.requireNonNull(tables, "tables");
@@ -71,9 +87,13 @@ public final class SipProxy {
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.resolver = Objects.requireNonNull(resolver, "resolver");
         this.local = Objects.requireNonNull(local, "local");
-        this.selector = settings.dispatch().algorithm().newSelector(new SelectorOptions(
-                settings.dispatch().hashMode(), settings.dispatch().hashHeader(), tables.callLoad));
+        this.router = Objects.requireNonNull(router, "router");
+        this.listener = Objects.requireNonNull(listener, "listener");
         this.forwarder = new Forwarder(settings, tables, sender, scheduler, new Branches(loop), this::relayStateless);
+    }
+
+    private static Supplier<Router> single(Router router) {
+        return () -> router;
     }
 
     /**
@@ -207,22 +227,20 @@ public final class SipProxy {
             return;
         }
         String toTag = newTag();
-        if (request.maxForwards() == 0) {
-            respond(MessageFactory.response(request, 483, "Too Many Hops", toTag), upstream);
-            return;
-        }
-        if (request.requestUri() instanceof AbsoluteUri) {
-            respond(MessageFactory.response(request, 416, "Unsupported URI Scheme", toTag), upstream);
-            return;
-        }
-        AsciiString proxyRequire = request.headerValue(HeaderName.PROXY_REQUIRE);
-        if (proxyRequire != null) {
-            // RFC 3261 §16.3 step 5: this proxy supports no extension a Proxy-Require can name
-            respond(MessageFactory.response(request, 420, "Bad Extension", toTag,
-                    "Unsupported: " + proxyRequire), upstream);
-            return;
-        }
         boolean newDialogOrTransaction = request.to().tag() == null;
+        Router routes = router.get();
+        // new requests: admission checks and routing rules; in-dialog ones: admission only
+        RoutingDecision decision = newDialogOrTransaction
+                ? routes.route(new RouteRequest(request, source, listener), dispatcher) : Router.admission(request);
+        if (decision instanceof RoutingDecision.Reply reply) {
+            respond(MessageFactory.response(request, reply.status(), reply.reason(), toTag,
+                    reply.headers().toArray(String[]::new)), upstream);
+            return;
+        }
+        if (decision instanceof RoutingDecision.Drop) {
+            tables.counters.routeDropped.increment();
+            return;
+        }
         if (tables.liveServerTransactions.get() >= settings.maxTransactions()
                 || newDialogOrTransaction && (tables.draining() || overloaded.getAsBoolean())) {
             tables.counters.shed.increment();
@@ -232,7 +250,14 @@ public final class SipProxy {
         }
         ServerTransaction transaction = new ServerTransaction(key, request, source, upstream, toTag);
         RequestFlow flow;
-        if (request.to().tag() != null) {
+        if (decision instanceof RoutingDecision.Forward forward) {
+            FailoverPlan plan = forward.plan();
+            RouteSettings route = forward.route().settings();
+            // algorithm 12 forks an INVITE; other methods, and a plan of one, are tried in turn
+            flow = plan.parallel() && plan.size() > 1 && request.method() == SipMethod.INVITE
+                    ? new ForkFlow(this, transaction, plan, route, topRouteIsOurs(request))
+                    : new FailoverFlow(this, transaction, plan, route, topRouteIsOurs(request));
+        } else {
             InDialogRoute route = inDialogRoute(request, source);
             if (route == null || route.target().address() == null) {
                 // no dialog of ours, and nothing names a destination (RFC 3261 §12.2.2)
@@ -242,21 +267,9 @@ public final class SipProxy {
             if (request.method() == SipMethod.BYE) {
                 tables.callLoad.release(request.callId()); // a no-op unless algorithm 10 counted the call
             }
-            flow = new FailoverFlow(this, transaction, route.target(), route.removeRoute());
-        } else {
-            FailoverPlan plan = plan(request);
-            // algorithm 12 forks an INVITE; other methods, and a plan of one, are tried in turn
-            flow = plan.parallel() && plan.size() > 1 && request.method() == SipMethod.INVITE
-                    ? new ForkFlow(this, transaction, plan, topRouteIsOurs(request))
-                    : new FailoverFlow(this, transaction, plan, topRouteIsOurs(request));
+            flow = new FailoverFlow(this, transaction, route.target(), routes.defaultSettings(), route.removeRoute());
         }
         start(transaction, flow);
-    }
-
-    private FailoverPlan plan(SipMessage request) {
-        DestinationSet set = dispatcher.set(settings.dispatch().set());
-        return set == null ? FailoverPlan.empty()
-                : selector.select(set, new SipRoutingRequest(request), settings.dispatch().limit());
     }
 
     private void start(ServerTransaction transaction, RequestFlow flow) {
