@@ -35,6 +35,8 @@ import reactor.netty.http.server.HttpServerResponse;
  * POST /dispatcher/add?set=1&amp;uri=…[&amp;flags=&amp;priority=&amp;attrs=]
  * POST /dispatcher/remove?set=1&amp;uri=…
  * POST /dispatcher/ping?active=0|1               probing off or on
+ * GET  /routes                                   the routes in force, in order, with their hits
+ * POST /routes/reload                            the routes again from the configuration; 400 with key=value: rule
  * GET  /metrics
  * </pre>
  *
@@ -68,6 +70,8 @@ final class AdminServer implements AutoCloseable {
                             .post("/dispatcher/add", this::add)
                             .post("/dispatcher/remove", this::remove)
                             .post("/dispatcher/ping", this::ping)
+                            .get("/routes", this::routes)
+                            .post("/routes/reload", this::reloadRoutes)
                             .get("/metrics", this::metrics)
                             .route(request -> true, (request, response) -> json(response,
                                     HttpResponseStatus.NOT_FOUND, error("no such resource: " + request.method()
@@ -188,6 +192,54 @@ final class AdminServer implements AutoCloseable {
             return json(response, HttpResponseStatus.OK, Map.of("reloaded", listFile.toString(),
                     "destinations", balancer.dispatcher().definitions().size()));
         });
+    }
+
+    private Publisher<Void> routes(HttpServerRequest request, HttpServerResponse response) {
+        return guarded(request, response, () -> json(response, HttpResponseStatus.OK, routeListing(balancer.router())));
+    }
+
+    private Publisher<Void> reloadRoutes(HttpServerRequest request, HttpServerResponse response) {
+        return guarded(request, response, () -> {
+            io.siplb.core.route.Router next;
+            try {
+                next = balancer.reloadRoutes();
+            } catch (io.siplb.core.config.ConfigException e) {
+                return json(response, HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
+            }
+            return json(response, HttpResponseStatus.OK, routeListing(next));
+        });
+    }
+
+    private Map<String, Object> routeListing(io.siplb.core.route.Router router) {
+        List<Map<String, Object>> routes = new java.util.ArrayList<>();
+        for (io.siplb.core.route.Route route : router.routes()) {
+            routes.add(describe(route));
+        }
+        if (router.fallback() != null) {
+            routes.add(describe(router.fallback()));
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("routes", routes);
+        body.put("unmatched", router.fallback() != null ? "dispatch (route default)" : router.unmatched().toString());
+        body.put("unmatchedHits", router.unmatchedCount());
+        return body;
+    }
+
+    private Map<String, Object> describe(io.siplb.core.route.Route route) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", route.name());
+        out.put("match", route.match().describe());
+        if (route.reply() != null) {
+            out.put("reply", route.reply().toString());
+        } else {
+            out.put("sets", route.sets().stream().map(Object::toString).toList());
+            out.put("limit", route.limit());
+            out.put("rewrite", route.settings().rewrite().name().toLowerCase(java.util.Locale.ROOT));
+            out.put("recordRoute", route.settings().recordRoute());
+            out.put("failoverCodes", route.settings().failover().codes().toString());
+        }
+        out.put("hits", balancer.routeHits(route.name()));
+        return out;
     }
 
     private Publisher<Void> state(HttpServerRequest request, HttpServerResponse response) {

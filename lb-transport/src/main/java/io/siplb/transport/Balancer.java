@@ -16,6 +16,9 @@ import io.siplb.core.proxy.DatagramSender;
 import io.siplb.core.proxy.ProxySettings;
 import io.siplb.core.proxy.ProxyTables;
 import io.siplb.core.proxy.SipProxy;
+import io.siplb.core.route.Route;
+import io.siplb.core.route.Router;
+import io.siplb.core.route.Routes;
 import io.siplb.core.sip.ParseResult;
 import io.siplb.core.sip.SipParser;
 import io.siplb.core.sip.SipUri;
@@ -28,7 +31,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -56,6 +62,10 @@ public final class Balancer implements AutoCloseable {
     private final LoopResources loops;
     /** The proxy's settings; the advertised port is filled in at bind when it was 0. */
     private volatile ProxySettings proxySettings;
+    /** The routes in force, read by every proxy for every new request; a reload swaps them. */
+    private final AtomicReference<Router> router = new AtomicReference<>();
+    /** Hit counters by route name, kept across reloads. */
+    private final Map<String, LongAdder> routeHits = new ConcurrentHashMap<>();
     private final List<Binding> bindings = new CopyOnWriteArrayList<>();
     private final CachingResolver resolver = new CachingResolver();
     private final LongAdder sendFailures = new LongAdder();
@@ -79,7 +89,7 @@ public final class Balancer implements AutoCloseable {
         private long fullBatchesSeen;
         private boolean startupLogged;
 
-        Binding(int number, Connection connection, DatagramReceiveAllocator receive) {
+        Binding(int number, Connection connection, DatagramReceiveAllocator receive, String listener) {
             this.number = number;
             this.connection = connection;
             this.channel = connection.channel();
@@ -87,7 +97,8 @@ public final class Balancer implements AutoCloseable {
             this.load = new LoopLoad(settings.maxLoopLag().toNanos(), settings.dropLoopLag().toNanos(),
                     settings.overloadSustain().toNanos());
             this.proxy = new SipProxy(proxySettings, dispatcher, tables, this,
-                    Schedulers.fromExecutorService(channel.eventLoop()), resolver, Balancer.this::isLocal, number);
+                    Schedulers.fromExecutorService(channel.eventLoop()), resolver, Balancer.this::isLocal, number,
+                    router::get, listener);
             if (!settings.maxLoopLag().isZero()) {
                 proxy.overloadSignal(load::overloaded);
             }
@@ -245,6 +256,7 @@ public final class Balancer implements AutoCloseable {
         Dispatcher dispatcher = new Dispatcher(settings.thresholds(), 0.9);
         dispatcher.reload(settings.destinations());
         Balancer balancer = new Balancer(settings, dispatcher);
+        balancer.router.set(balancer.routes(settings.config())); // a bad route stops start-up here
         dispatcher.addListener(balancer::usabilityChanged);
         try {
             balancer.bind();
@@ -278,6 +290,7 @@ public final class Balancer implements AutoCloseable {
             };
         }, probeScheduler);
         metrics = new Metrics(this);
+        metrics.bindRoutes(this);
         if (settings.admin() != null) {
             admin = AdminServer.start(this, metrics, settings.adminToken(), settings.destinations(), settings.admin());
             LOG.info("admin API on http://{}:{}/ ({})", settings.admin().host(), admin.port(),
@@ -317,7 +330,7 @@ public final class Balancer implements AutoCloseable {
                         proxySettings = proxySettings.withAdvertisedPort(port);
                     }
                 }
-                bindings.add(new Binding(number, connection, receive));
+                bindings.add(new Binding(number, connection, receive, address.transport() + ":" + address.hostPort()));
                 if (number == 0 && settings.receiveBufferBytes() > 0) {
                     checkReceiveBuffer(connection.channel());
                 }
@@ -373,6 +386,40 @@ public final class Balancer implements AutoCloseable {
             list.add((EventLoop) executor);
         }
         return list;
+    }
+
+    private Router routes(io.siplb.core.config.ConfigValues config) {
+        return Routes.from(config, id -> dispatcher.set(id) != null, tables.callLoad(), routeHits);
+    }
+
+    /** The routes in force. */
+    public Router router() {
+        return router.get();
+    }
+
+    /**
+     * Reads the configuration again and swaps in its routes at once ({@code POST /routes/reload}):
+     * new requests take the new routes, those in progress keep the route they were given. Only
+     * {@code siplb.routes}, {@code siplb.route.*} and the keys routes default to are read; the rest
+     * needs a restart.
+     *
+     * @throws io.siplb.core.config.ConfigException naming the bad key, value and rule: the routes
+     *     in force stay
+     */
+    public Router reloadRoutes() {
+        Router next = routes(settings.source().get());
+        router.set(next);
+        if (metrics != null) {
+            metrics.bindRoutes(this);
+        }
+        LOG.info("routes reloaded: {}", next.routes().stream().map(Route::name).toList());
+        return next;
+    }
+
+    /** Requests taken by the route {@code name} since start (across reloads). */
+    long routeHits(String name) {
+        LongAdder hits = routeHits.get(name);
+        return hits == null ? 0 : hits.sum();
     }
 
     /** Logged once per crossing: the dispatcher calls this only when usability changes. */

@@ -28,6 +28,8 @@ final class ConfigKeys {
         DEFAULTS.put("siplb.failover.exhausted-reply", "503");
         DEFAULTS.put("siplb.failover.max-lifetime", "180s");
         DEFAULTS.put("siplb.record-route", "true");
+        DEFAULTS.put("siplb.routes", "");
+        DEFAULTS.put("siplb.routes.unmatched", "dispatch");
         DEFAULTS.put("siplb.probe.interval", "10s");
         DEFAULTS.put("siplb.probe.timeout", "2s");
         DEFAULTS.put("siplb.probe.method", "OPTIONS");

@@ -15,7 +15,8 @@ import java.util.Properties;
 /**
  * Merges the configuration: the defaults, then the properties file, then {@code SIPLB_…}
  * environment variables, then {@code --set key=value} arguments, each overriding the one before.
- * Unknown keys and malformed {@code --set} arguments stop start-up with a message.
+ * Unknown keys and malformed {@code --set} arguments stop start-up with a message; the keys of a
+ * route ({@code siplb.route.NAME.*}) are known by their part after the name.
  */
 final class ConfigLoader {
     private ConfigLoader() {
@@ -57,7 +58,7 @@ final class ConfigLoader {
     }
 
     private static String known(String key, String value, String where) {
-        if (!ConfigKeys.DEFAULTS.containsKey(key)) {
+        if (!ConfigKeys.DEFAULTS.containsKey(key) && !io.siplb.core.route.Routes.isRouteKey(key)) {
             throw new ConfigException(key, value, "is not a siplb key (in " + where
                     + "); the keys are documented in config/siplb.properties");
         }

@@ -28,13 +28,15 @@ import java.util.Map;
  *   add SET URI [FLAGS [PRIORITY [ATTRS]]]
  *   remove SET URI
  *   ping on|off
+ *   routes                                 the routes in force as a table, with their hits
+ *   routes reload                          re-read them from the configuration
  * </pre>
  */
 final class Ctl {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String USAGE = "usage: siplb ctl [--admin HOST:PORT] [--token TOKEN] "
             + "list | health | reload | state STATE SET URI | add SET URI [FLAGS [PRIORITY [ATTRS]]] "
-            + "| remove SET URI | ping on|off";
+            + "| remove SET URI | ping on|off | routes [reload]";
 
     private Ctl() {
     }
@@ -60,6 +62,13 @@ final class Ctl {
         switch (rest.get(0)) {
             case "list" -> request = get(base + "/dispatcher/list", token);
             case "health" -> request = get(base + "/health", token);
+            case "routes" -> {
+                if (rest.size() > 2 || rest.size() == 2 && !rest.get(1).equals("reload")) {
+                    err.println(USAGE);
+                    return 2;
+                }
+                request = rest.size() == 2 ? post(base + "/routes/reload", token) : get(base + "/routes", token);
+            }
             case "reload" -> request = post(base + "/dispatcher/reload", token);
             case "state" -> {
                 if (rest.size() != 4) {
@@ -124,7 +133,8 @@ final class Ctl {
                     + " (HTTP " + response.statusCode() + ")");
             return 1;
         }
-        out.println(rest.get(0).equals("list") ? table(body) : body.toString());
+        out.println(rest.get(0).equals("list") ? table(body) : rest.get(0).equals("routes") ? routeTable(body)
+                : body.toString());
         return 0;
     }
 
@@ -148,6 +158,39 @@ final class Ctl {
                         attrs.toString()});
             }
         }
+        StringBuilder text = new StringBuilder(columns(rows));
+        text.append("probing ").append(list.get("probing").asBoolean() ? "on" : "off");
+        return text.toString();
+    }
+
+    /** The routes as a table, in the order they are tried. */
+    static String routeTable(JsonNode routes) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"ROUTE", "MATCH", "ACTION", "HITS"});
+        for (JsonNode route : routes.get("routes")) {
+            List<String> match = new ArrayList<>();
+            route.get("match").forEach(condition -> match.add(condition.asText()));
+            String action;
+            if (route.has("reply")) {
+                action = "reply " + route.get("reply").asText();
+            } else {
+                List<String> sets = new ArrayList<>();
+                route.get("sets").forEach(set -> sets.add(set.asText()));
+                action = "sets " + String.join(",", sets) + " rewrite=" + route.get("rewrite").asText()
+                        + (route.get("limit").asInt() > 0 ? " limit=" + route.get("limit").asInt() : "")
+                        + (route.get("recordRoute").asBoolean() ? "" : " no-record-route");
+            }
+            rows.add(new String[] {route.get("name").asText(), match.isEmpty() ? "*" : String.join(" ", match), action,
+                    route.get("hits").asText()});
+        }
+        StringBuilder text = new StringBuilder(columns(rows));
+        text.append("unmatched: ").append(routes.get("unmatched").asText()).append(" (")
+                .append(routes.get("unmatchedHits").asText()).append(')');
+        return text.toString();
+    }
+
+    /** Rows as left-aligned columns, the last one unpadded. */
+    private static String columns(List<String[]> rows) {
         int[] widths = new int[rows.get(0).length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {
@@ -161,7 +204,6 @@ final class Ctl {
             }
             text.append('\n');
         }
-        text.append("probing ").append(list.get("probing").asBoolean() ? "on" : "off");
         return text.toString();
     }
 

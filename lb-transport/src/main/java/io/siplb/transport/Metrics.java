@@ -106,6 +106,22 @@ final class Metrics {
         }
     }
 
+    /** Hits per route; called at start and after every reload of the routes (new names get a meter). */
+    void bindRoutes(Balancer balancer) {
+        io.siplb.core.route.Router router = balancer.router();
+        java.util.List<String> names = new java.util.ArrayList<>();
+        router.routes().forEach(route -> names.add(route.name()));
+        if (router.fallback() != null) {
+            names.add(router.fallback().name());
+        }
+        for (String name : names) {
+            FunctionCounter.builder("siplb.route.hits", balancer, b -> b.routeHits(name))
+                    .description("new requests taken by each route").tag("route", name).register(registry);
+        }
+        FunctionCounter.builder("siplb.route.unmatched", balancer, b -> b.router().unmatchedCount())
+                .description("new requests no route took, answered with siplb.routes.unmatched").register(registry);
+    }
+
     private void counter(String name, String description, LongAdder adder, String... tags) {
         FunctionCounter.builder(name, adder, LongAdder::sum).description(description).tags(tags).register(registry);
     }

@@ -66,7 +66,12 @@ public final class SiplbCli {
         }
         ConfigValues values = ConfigLoader.load(config, System.getenv(), sets);
         Demo running = demo ? Demo.prepare() : null;
-        BalancerSettings settings = BalancerSettings.from(demo ? running.override(values) : values);
+        Path file = config;
+        java.util.function.Supplier<ConfigValues> source = () -> {
+            ConfigValues fresh = ConfigLoader.load(file, System.getenv(), sets);
+            return running != null ? running.override(fresh) : fresh;
+        };
+        BalancerSettings settings = BalancerSettings.from(demo ? running.override(values) : values, source);
         Balancer balancer = Balancer.start(settings);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

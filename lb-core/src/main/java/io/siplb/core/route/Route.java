@@ -21,13 +21,23 @@ public final class Route {
     private final int limit;
     private final RouteSettings settings;
     private final RoutingDecision.Reply reply;
-    private final LongAdder hits = new LongAdder();
+    private final LongAdder hits;
 
     /**
      * @param reply the answer instead of forwarding, or {@code null} to forward
      */
     public Route(String name, RouteMatch match, List<RouteSet> sets, int limit, RouteSettings settings,
             RoutingDecision.Reply reply) {
+        this(name, match, sets, limit, settings, reply, new LongAdder());
+    }
+
+    /**
+     * @param hits the counter of requests this route takes, kept by the caller so that it survives
+     *     a reload of the routes
+     */
+    public Route(String name, RouteMatch match, List<RouteSet> sets, int limit, RouteSettings settings,
+            RoutingDecision.Reply reply, LongAdder hits) {
+        this.hits = Objects.requireNonNull(hits, "hits");
         this.name = Objects.requireNonNull(name, "name");
         this.match = Objects.requireNonNull(match, "match");
         this.sets = List.copyOf(sets);

@@ -24,7 +24,7 @@ public final class Router {
     private final List<Route> routes;
     private final Route fallback;
     private final RoutingDecision.Reply unmatched;
-    private final LongAdder unmatchedCount = new LongAdder();
+    private final LongAdder unmatchedCount;
 
     /**
      * @param routes the routes in order
@@ -32,6 +32,12 @@ public final class Router {
      * @param unmatched the answer when there is no fallback
      */
     public Router(List<Route> routes, Route fallback, RoutingDecision.Reply unmatched) {
+        this(routes, fallback, unmatched, new LongAdder());
+    }
+
+    /** @param unmatchedCount counts requests no route took, kept by the caller across reloads */
+    public Router(List<Route> routes, Route fallback, RoutingDecision.Reply unmatched, LongAdder unmatchedCount) {
+        this.unmatchedCount = Objects.requireNonNull(unmatchedCount, "unmatchedCount");
         this.routes = List.copyOf(routes);
         this.fallback = fallback;
         this.unmatched = Objects.requireNonNull(unmatched, "unmatched");

@@ -46,6 +46,8 @@ public final class Routes {
             "failover.max-lifetime", "record-route", "rewrite", "reply");
 
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
+    /** The name of the {@code siplb.dispatch.*} route. */
+    public static final String DEFAULT = "default";
 
     private Routes() {
     }
@@ -66,6 +68,15 @@ public final class Routes {
      * @param callLoad the call counts algorithm 10 reads
      */
     public static Router from(ConfigValues config, IntPredicate sets, CallLoad callLoad) {
+        return from(config, sets, callLoad, new java.util.concurrent.ConcurrentHashMap<>());
+    }
+
+    /**
+     * @param hits the routes' hit counters by name, created here when missing: pass the same map
+     *     on every reload so that counts of routes that stay go on counting
+     */
+    public static Router from(ConfigValues config, IntPredicate sets, CallLoad callLoad,
+            java.util.Map<String, java.util.concurrent.atomic.LongAdder> hits) {
         DispatchSettings dispatch = DispatchSettings.from(config);
         FailoverSettings failover = FailoverSettings.from(config);
         boolean recordRoute = Boolean.parseBoolean(config.choice("siplb.record-route", "true", "true", "false"));
@@ -88,13 +99,18 @@ public final class Routes {
         List<Route> routes = new ArrayList<>();
         for (String name : names) {
             routes.add(route(config, "siplb.route." + name + ".", name, dispatch, failover, recordRoute, sets,
-                    callLoad));
+                    callLoad, hits.computeIfAbsent(name, n -> new java.util.concurrent.atomic.LongAdder())));
         }
         String unmatchedText = config.string("siplb.routes.unmatched", "dispatch");
         Route fallback = null;
         RoutingDecision.Reply unmatched = new RoutingDecision.Reply(404, "No Route", List.of());
         if (unmatchedText.equalsIgnoreCase("dispatch")) {
-            fallback = dispatchRoute(dispatch, failover, recordRoute, callLoad);
+            fallback = dispatchRoute(dispatch, failover, recordRoute, callLoad,
+                    hits.computeIfAbsent(DEFAULT, n -> new java.util.concurrent.atomic.LongAdder()));
+            if (names.contains(DEFAULT)) {
+                throw new ConfigException("siplb.routes", config.string("siplb.routes", ""),
+                        "'default' is the name of the siplb.dispatch.* route: choose another");
+            }
         } else {
             unmatched = reply("siplb.routes.unmatched", unmatchedText, failover);
         }
@@ -102,24 +118,26 @@ public final class Routes {
             throw new ConfigException("siplb.routes.unmatched", unmatchedText,
                     "must be dispatch when siplb.routes names no route");
         }
-        return new Router(routes, fallback, unmatched);
+        // a key no route name can be (names have no spaces)
+        return new Router(routes, fallback, unmatched,
+                hits.computeIfAbsent(" unmatched", n -> new java.util.concurrent.atomic.LongAdder()));
     }
 
     /** A router whose only route is the {@code siplb.dispatch.*} one. */
     public static Router single(DispatchSettings dispatch, FailoverSettings failover, boolean recordRoute,
             CallLoad callLoad) {
-        return new Router(List.of(), dispatchRoute(dispatch, failover, recordRoute, callLoad),
-                new RoutingDecision.Reply(404, "No Route", List.of()));
+        return new Router(List.of(), dispatchRoute(dispatch, failover, recordRoute, callLoad,
+                new java.util.concurrent.atomic.LongAdder()), new RoutingDecision.Reply(404, "No Route", List.of()));
     }
 
     /** The route the {@code siplb.dispatch.*} keys describe, named {@code default}. */
     private static Route dispatchRoute(DispatchSettings dispatch, FailoverSettings failover, boolean recordRoute,
-            CallLoad callLoad) {
+            CallLoad callLoad, java.util.concurrent.atomic.LongAdder hits) {
         SelectorOptions options = new SelectorOptions(dispatch.hashMode(), dispatch.hashHeader(), callLoad);
         return new Route("default", RouteMatch.ANY,
                 List.of(new RouteSet(dispatch.set(), dispatch.algorithm(), dispatch.algorithm().newSelector(options))),
                 dispatch.limit(), new RouteSettings(failover, recordRoute, Rewrite.DST,
-                        dispatch.algorithm() == Algorithm.CALL_LOAD), null);
+                        dispatch.algorithm() == Algorithm.CALL_LOAD), null, hits);
     }
 
     private static List<String> names(String text) {
@@ -142,7 +160,8 @@ public final class Routes {
     }
 
     private static Route route(ConfigValues config, String prefix, String name, DispatchSettings dispatch,
-            FailoverSettings defaults, boolean recordRouteDefault, IntPredicate sets, CallLoad callLoad) {
+            FailoverSettings defaults, boolean recordRouteDefault, IntPredicate sets, CallLoad callLoad,
+            java.util.concurrent.atomic.LongAdder hits) {
         RouteMatch match = new RouteMatch(
                 Set.copyOf(list(config, prefix + "match.method")),
                 regex(config, prefix + "match.ruri-user"),
@@ -203,7 +222,7 @@ public final class Routes {
         Rewrite rewrite = Rewrite.valueOf(config.choice(prefix + "rewrite", "dst", "dst", "domain")
                 .toUpperCase(java.util.Locale.ROOT));
         return new Route(name, match, routeSets, limit, new RouteSettings(failover, recordRoute, rewrite, countsLoad),
-                reply);
+                reply, hits);
     }
 
     private static FailoverSettings failover(ConfigValues config, String prefix, FailoverSettings defaults) {

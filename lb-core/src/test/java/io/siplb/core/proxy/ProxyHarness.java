@@ -36,6 +36,11 @@ final class ProxyHarness {
     }
 
     ProxyHarness(int destinations, UnaryOperator<ProxySettings> tune) {
+        this(destinations, tune, null);
+    }
+
+    /** @param routes {@code siplb.routes} and {@code siplb.route.*} keys, or {@code null} for none */
+    ProxyHarness(int destinations, UnaryOperator<ProxySettings> tune, java.util.Map<String, String> routes) {
         String[] lines = new String[destinations];
         for (int i = 0; i < destinations; i++) {
             lines[i] = "1 sip:127.0.0.1:" + (6001 + i) + " 0 " + (destinations - i); // file order = set order
@@ -48,8 +53,16 @@ final class ProxyHarness {
         settings = tune.apply(ProxySettings.defaults("127.0.0.1", 5060));
         Ticker ticker = () -> clock.now(java.util.concurrent.TimeUnit.NANOSECONDS);
         tables = new ProxyTables(settings, ticker);
-        proxy = new SipProxy(settings, dispatcher, tables, network, clock, AddressResolver.LITERALS,
-                uri -> uri.host().equals("127.0.0.1") && AddressResolver.port(uri) == 5060, 0);
+        if (routes == null) {
+            proxy = new SipProxy(settings, dispatcher, tables, network, clock, AddressResolver.LITERALS,
+                    uri -> uri.host().equals("127.0.0.1") && AddressResolver.port(uri) == 5060, 0);
+        } else {
+            io.siplb.core.route.Router router = io.siplb.core.route.Routes.from(
+                    new io.siplb.core.config.ConfigValues(routes), id -> dispatcher.set(id) != null, tables.callLoad());
+            proxy = new SipProxy(settings, dispatcher, tables, network, clock, AddressResolver.LITERALS,
+                    uri -> uri.host().equals("127.0.0.1") && AddressResolver.port(uri) == 5060, 0, () -> router,
+                    "udp:127.0.0.1:5060");
+        }
     }
 
     /** Delivers {@code text} (lines joined with CRLF) from {@code source}. */
