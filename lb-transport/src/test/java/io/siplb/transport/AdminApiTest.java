@@ -215,4 +215,55 @@ class AdminApiTest {
                     .hasMessageStartingWith("cannot start the admin API on siplb.admin.listen=127.0.0.1:" + taken.getLocalPort());
         }
     }
+
+    @Test
+    void routesAreListedWithHitsReloadedFromTheFileAndABadRuleKeepsTheOldOnes() throws Exception {
+        Path properties = Files.createTempFile("siplb-routes-", ".properties");
+        try {
+            Files.writeString(properties, "siplb.routes=options\nsiplb.route.options.match.method=OPTIONS\n"
+                    + "siplb.route.options.sets=1:priority\n");
+            LoopbackBalancer routed = new LoopbackBalancer(LoopbackBalancer.lines(List.of(a, b)), properties,
+                    "siplb.admin.listen=127.0.0.1:" + freeTcpPort(), "siplb.probe.interval=0");
+            open.add(0, routed);
+            base = "http://127.0.0.1:" + routed.balancer.adminPort();
+            CallGenerator caller = new CallGenerator(routed.address, false);
+            open.add(0, caller);
+            caller.call(Duration.ZERO);
+            await().atMost(Duration.ofSeconds(5)).until(() -> caller.completed() == 1);
+            JsonNode routes = JSON.readTree(call("GET", "/routes", null).body());
+            assertThat(routes.get("routes")).extracting(r -> r.get("name").asText()).containsExactly("options", "default");
+            assertThat(routes.get("routes").get(0).get("match").get(0).asText()).isEqualTo("method=OPTIONS");
+            assertThat(routes.get("routes").get(1).get("hits").asInt()).isEqualTo(1); // the INVITE
+
+            Files.writeString(properties, "siplb.routes=options\nsiplb.route.options.match.method=OPTIONS\n"
+                    + "siplb.route.options.sets=7:priority\n");
+            HttpResponse<String> refused = call("POST", "/routes/reload", null);
+            assertThat(refused.statusCode()).isEqualTo(400);
+            assertThat(JSON.readTree(refused.body()).get("error").asText())
+                    .isEqualTo("siplb.route.options.sets=7:priority: set 7 is not in the destination list");
+            assertThat(routed.balancer.router().routes()).extracting(r -> r.sets().get(0).setId()).containsExactly(1);
+
+            Files.writeString(properties, "siplb.routes=invites,deny\nsiplb.route.invites.match.method=INVITE\n"
+                    + "siplb.route.invites.sets=1:round-robin\nsiplb.route.deny.reply=403 Forbidden\n");
+            JsonNode reloaded = JSON.readTree(call("POST", "/routes/reload", null).body());
+            assertThat(reloaded.get("routes")).extracting(r -> r.get("name").asText())
+                    .containsExactly("invites", "deny", "default");
+            caller.call(Duration.ZERO);
+            await().atMost(Duration.ofSeconds(5)).until(() -> caller.completed() == 2);
+            assertThat(routed.balancer.routeHits("invites")).isEqualTo(1);
+            assertThat(routed.balancer.routeHits("default")).isEqualTo(1); // kept across the reload
+            String metrics = call("GET", "/metrics", null).body();
+            assertThat(metrics).contains("siplb_route_hits_total{route=\"invites\"} 1.0")
+                    .contains("siplb_route_hits_total{route=\"default\"} 1.0");
+
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            int code = Ctl.run(List.of("--admin", "127.0.0.1:" + routed.balancer.adminPort(), "routes"),
+                    new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+            assertThat(code).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("ROUTE").contains("invites")
+                    .contains("method=INVITE").contains("reply 403 Forbidden").contains("sets 1:round-robin");
+        } finally {
+            Files.deleteIfExists(properties);
+        }
+    }
 }

@@ -26,6 +26,11 @@ final class LoopbackBalancer implements AutoCloseable {
     }
 
     LoopbackBalancer(List<String> destinationLines, String... settings) {
+        this(destinationLines, null, settings);
+    }
+
+    /** With {@code properties} as the configuration file, which a reload of the routes reads again. */
+    LoopbackBalancer(List<String> destinationLines, Path properties, String... settings) {
         try {
             Path list = Files.createTempFile("siplb-test-", ".list");
             list.toFile().deleteOnExit();
@@ -34,8 +39,8 @@ final class LoopbackBalancer implements AutoCloseable {
                     "siplb.destinations.file=" + list, "siplb.event-loops=2", "siplb.failover.timeout=300ms",
                     "siplb.shutdown.drain=0", "siplb.admin.listen=", "siplb.warmup.calls=0"));
             sets.addAll(List.of(settings));
-            ConfigValues config = ConfigLoader.load(null, Map.of(), sets);
-            balancer = Balancer.start(BalancerSettings.from(config));
+            ConfigValues config = ConfigLoader.load(properties, Map.of(), sets);
+            balancer = Balancer.start(BalancerSettings.from(config, () -> ConfigLoader.load(properties, Map.of(), sets)));
             address = balancer.boundAddresses().get(0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -13,7 +13,12 @@ final class RawPeer implements AutoCloseable {
     private final DatagramSocket socket;
 
     RawPeer() throws IOException {
-        socket = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+        this("127.0.0.1");
+    }
+
+    /** On {@code host}, an address of the loopback range (127.0.0.0/8). */
+    RawPeer(String host) throws IOException {
+        socket = new DatagramSocket(0, InetAddress.getByName(host));
         socket.setSoTimeout(5000);
     }
 

@@ -56,6 +56,7 @@ public final class Backend extends SipPeer {
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong byes = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
+    private final java.util.Queue<String> requestUris = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     public Backend(String name, int port, Behaviour behaviour) {
         super(name, "127.0.0.1", port);
@@ -89,6 +90,11 @@ public final class Backend extends SipPeer {
     }
 
     /** Every request received, retransmissions included. */
+    /** The Request-URIs of the first 1000 INVITEs received, retransmissions included. */
+    public java.util.List<String> inviteRequestUris() {
+        return java.util.List.copyOf(requestUris);
+    }
+
     public long requests() {
         return requests.get();
     }
@@ -115,6 +121,9 @@ public final class Backend extends SipPeer {
 
     private void onInvite(SipMessage invite, InetSocketAddress source, String key, Behaviour now) {
         invites.incrementAndGet();
+        if (requestUris.size() < 1000) {
+            requestUris.add(invite.requestUriText().toString());
+        }
         if (now.dropFirstInvite() && seen.putIfAbsent(key, Boolean.TRUE) == null) {
             return; // lost on the way: the balancer's Timer A must send it again
         }
