@@ -47,7 +47,11 @@ public final class Cidr {
 
     /** Whether {@code address} lies in this block (an IPv4 address never in an IPv6 block). */
     public boolean contains(InetAddress address) {
-        byte[] bytes = address.getAddress();
+        return contains(address.getAddress());
+    }
+
+    /** Whether the address of 4 or 16 octets {@code bytes} lies in this block. */
+    public boolean contains(byte[] bytes) {
         if (bytes.length != network.length) {
             return false;
         }

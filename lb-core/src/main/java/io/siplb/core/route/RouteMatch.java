@@ -1,7 +1,9 @@
 package io.siplb.core.route;
 
+import io.siplb.core.sip.HeaderName;
 import io.siplb.core.sip.NameAddress;
 import io.siplb.core.sip.SipMessage;
+import io.siplb.core.sip.SipMethod;
 import io.siplb.core.sip.SipUri;
 import io.siplb.core.sip.TelUri;
 import io.siplb.core.sip.Uri;
@@ -59,7 +61,7 @@ public record RouteMatch(Set<String> methods, Regex ruriUser, List<String> ruriU
     /** Whether {@code request} meets every condition. */
     public boolean matches(RouteRequest request) {
         SipMessage message = request.message();
-        if (!methods.isEmpty() && !methods.contains(message.methodName().toString())) {
+        if (!methods.isEmpty() && !methodMatches(message)) {
             return false;
         }
         if (!sources.isEmpty() && !inAny(request)) {
@@ -86,7 +88,8 @@ public record RouteMatch(Set<String> methods, Regex ruriUser, List<String> ruriU
             }
         }
         if (header != null) {
-            CharSequence value = message.headerValue(header);
+            HeaderName known = HeaderName.lookup(header);
+            CharSequence value = known != HeaderName.OTHER ? message.headerValue(known) : message.headerValue(header);
             if (value == null || headerValue != null && !headerValue.find(value)) {
                 return false;
             }
@@ -97,9 +100,19 @@ public record RouteMatch(Set<String> methods, Regex ruriUser, List<String> ruriU
         return toDomains.isEmpty() || inDomain(hostOf(message.to()), toDomains);
     }
 
+    /** By the method's enum for the methods SIP defines (no text built), by name for the others. */
+    private boolean methodMatches(SipMessage message) {
+        SipMethod method = message.method();
+        if (method != SipMethod.OTHER) {
+            return methods.contains(method.name());
+        }
+        return methods.contains(message.methodName().toString());
+    }
+
     private boolean inAny(RouteRequest request) {
+        byte[] source = request.sourceBytes();
         for (Cidr cidr : sources) {
-            if (cidr.contains(request.source().getAddress())) {
+            if (cidr.contains(source)) {
                 return true;
             }
         }

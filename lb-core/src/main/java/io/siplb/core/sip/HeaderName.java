@@ -57,6 +57,17 @@ public enum HeaderName {
         return VALUES[ordinal];
     }
 
+    /** The header named {@code name}, in long or compact form, ignoring case; allocates nothing. */
+    public static HeaderName lookup(String name) {
+        for (HeaderName header : VALUES) {
+            if (header != OTHER && (header.canonical.equalsIgnoreCase(name)
+                    || name.length() == 1 && header.compact != '\0' && (name.charAt(0) | 0x20) == header.compact)) {
+                return header;
+            }
+        }
+        return OTHER;
+    }
+
     /** The header named by {@code [from, to)}, in long or compact form, ignoring case. */
     public static HeaderName lookup(byte[] bytes, int from, int to) {
         int length = to - from;
