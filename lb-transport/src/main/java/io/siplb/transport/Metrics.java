@@ -54,6 +54,7 @@ final class Metrics {
         counter("siplb.destinations.unresolvable", "attempts to a host that did not resolve", counters.unresolvable);
         counter("siplb.overload.marks.spared", "silent destinations not marked down during overload",
                 counters.marksSpared);
+        counter("siplb.route.dropped", "new requests a route dropped unanswered (reply=drop)", counters.routeDropped);
         counter("siplb.overload.dropped", "INVITE datagrams dropped unparsed, far behind", counters.overloadDropped);
         counter("siplb.internal.errors", "datagrams whose handling threw (a bug: logged with its stack)",
                 counters.internalErrors);

@@ -20,14 +20,15 @@ public final class Route {
     private final List<RouteSet> sets;
     private final int limit;
     private final RouteSettings settings;
-    private final RoutingDecision.Reply reply;
+    private final RoutingDecision reply;
     private final LongAdder hits;
 
     /**
-     * @param reply the answer instead of forwarding, or {@code null} to forward
+     * @param reply the answer ({@link RoutingDecision.Reply} or {@link RoutingDecision.Drop}) instead
+     *     of forwarding, or {@code null} to forward
      */
     public Route(String name, RouteMatch match, List<RouteSet> sets, int limit, RouteSettings settings,
-            RoutingDecision.Reply reply) {
+            RoutingDecision reply) {
         this(name, match, sets, limit, settings, reply, new LongAdder());
     }
 
@@ -36,7 +37,7 @@ public final class Route {
      *     a reload of the routes
      */
     public Route(String name, RouteMatch match, List<RouteSet> sets, int limit, RouteSettings settings,
-            RoutingDecision.Reply reply, LongAdder hits) {
+            RoutingDecision reply, LongAdder hits) {
         this.hits = Objects.requireNonNull(hits, "hits");
         this.name = Objects.requireNonNull(name, "name");
         this.match = Objects.requireNonNull(match, "match");
@@ -44,6 +45,9 @@ public final class Route {
         this.limit = limit;
         this.settings = Objects.requireNonNull(settings, "settings");
         this.reply = reply;
+        if (reply instanceof RoutingDecision.Forward) {
+            throw new IllegalArgumentException("route " + name + ": a reply is a Reply or a Drop");
+        }
         if (reply == null && sets.isEmpty()) {
             throw new IllegalArgumentException("route " + name + " has neither sets nor a reply");
         }
@@ -69,8 +73,8 @@ public final class Route {
         return settings;
     }
 
-    /** The answer this route gives instead of forwarding, or {@code null}. */
-    public RoutingDecision.Reply reply() {
+    /** The answer (a reply or a drop) this route gives instead of forwarding, or {@code null}. */
+    public RoutingDecision reply() {
         return reply;
     }
 

@@ -28,7 +28,7 @@ import java.util.regex.PatternSyntaxException;
  * siplb.route.pstn.match.ruri-user=^\+?[0-9]{8,15}$
  * siplb.route.pstn.sets=2:priority,3:weight      # set 2 by its algorithm, then set 3 by its own
  * siplb.route.pstn.rewrite=domain                # ds_select_domain; default dst
- * siplb.route.deny.reply=403 Forbidden           # no match keys: every other request
+ * siplb.route.deny.reply=403 Forbidden           # no match keys: every other request; or drop
  * siplb.routes.unmatched=dispatch                # or a reply, e.g. 404 No Route
  * </pre>
  *
@@ -176,7 +176,8 @@ public final class Routes {
                 list(config, prefix + "match.to-domain"));
         FailoverSettings failover = failover(config, prefix, defaults);
         String replyText = config.string(prefix + "reply", "");
-        RoutingDecision.Reply reply = replyText.isEmpty() ? null : reply(prefix + "reply", replyText, failover);
+        RoutingDecision reply = replyText.isEmpty() ? null : replyText.equalsIgnoreCase("drop")
+                ? new RoutingDecision.Drop("route " + name) : reply(prefix + "reply", replyText, failover);
         String setsText = config.string(prefix + "sets", "");
         if (reply != null && !setsText.isEmpty()) {
             throw new ConfigException(prefix + "sets", setsText, "a route either forwards (sets) or answers (reply), not both");

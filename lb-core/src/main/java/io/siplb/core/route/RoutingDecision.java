@@ -44,5 +44,10 @@ public sealed interface RoutingDecision permits RoutingDecision.Forward, Routing
         public Drop {
             Objects.requireNonNull(reason, "reason");
         }
+
+        @Override
+        public String toString() {
+            return "drop";
+        }
     }
 }

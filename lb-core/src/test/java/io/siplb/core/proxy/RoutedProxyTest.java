@@ -77,4 +77,16 @@ class RoutedProxyTest {
         h.answer(h.forwardedTo(D2, "INVITE"), 200, "ok", D2);
         h.network.take(UAC, status(200));
     }
+
+    @Test
+    void aDropRouteSendsNothingAndCountsIt() {
+        ProxyHarness h = new ProxyHarness(1, UnaryOperator.identity(), Map.of("siplb.routes", "scanners",
+                "siplb.route.scanners.match.header", "User-Agent: friendly-scanner",
+                "siplb.route.scanners.reply", "drop"));
+        h.send(h.request("OPTIONS", "scan", null, "z9hG4bK-scan", 1, "User-Agent: friendly-scanner"), ProxyHarness.UAC);
+        assertThat(h.network.sent).isEmpty();
+        assertThat(h.tables.counters().routeDropped.sum()).isEqualTo(1);
+        h.send(h.request("OPTIONS", "ok", null, "z9hG4bK-ok", 1, "User-Agent: sipp"), ProxyHarness.UAC);
+        h.forwardedTo(D1, "OPTIONS"); // the default route
+    }
 }

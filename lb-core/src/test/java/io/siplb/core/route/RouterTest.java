@@ -180,6 +180,12 @@ class RouterTest {
     }
 
     @Test
+    void aDropRouteDropsUnanswered() {
+        Router router = router("siplb.route.deny.reply=drop");
+        assertThat(route(router, request("INVITE", "sip:x@y"), STRANGER)).isEqualTo(new RoutingDecision.Drop("route deny"));
+    }
+
+    @Test
     void aBadRuleStopsStartUpWithKeyValueAndRule() {
         assertBad("siplb.route.pstn.sets=9:priority", "siplb.route.pstn.sets=9:priority: set 9 is not in the destination list");
         assertBad("siplb.route.pstn.sets=2:fastest", "siplb.route.pstn.sets=2:fastest: 'fastest' is not an algorithm");
