@@ -21,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import load  # noqa: E402  (free_port, start_uas, read_failed)
+import load  # noqa: E402  (free_port, start_uas, read_failed, stop)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -64,14 +64,7 @@ def one_run(args, work):
         lines = [line.rstrip() for line in open(log_path) if "warm" in line or "lag" in line]
         return ready, calls, failed, shed, uac.returncode, lines
     finally:
-        for p in processes:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in processes:
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        load.stop(processes)
 
 
 def scrape(port, prefix):

@@ -136,13 +136,19 @@ def main():
                 best = max(best, rate)
         print(f"highest rate with zero failed calls: {best} calls/s (work files in {work})")
     finally:
-        for p in processes:
+        stop(processes)
+
+
+def stop(processes):
+    """SIGTERM to every process still running, then wait up to 15 s each before killing it."""
+    for p in processes:
+        if p.poll() is None:
             p.send_signal(signal.SIGTERM)
-        for p in processes:
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+    for p in processes:
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
 
 
 def read_failed(path):

@@ -233,19 +233,10 @@ final class FailoverFlow implements RequestFlow {
         String[] extra = status == 503
                 ? new String[] {"Retry-After: " + proxy.settings().retryAfter().toSeconds()}
                 : new String[0];
-        return new Outcome(MessageFactory.response(request, status, reason(status), server.toTag, extra), false);
+        return new Outcome(MessageFactory.response(request, status,
+                MessageFactory.reasonPhrase(status, "No Destination Available"), server.toTag, extra), false);
     }
 
-    private static String reason(int status) {
-        return switch (status) {
-            case 408 -> "Request Timeout";
-            case 480 -> "Temporarily Unavailable";
-            case 500 -> "Server Internal Error";
-            case 503 -> "Service Unavailable";
-            case 504 -> "Server Time-out";
-            default -> "No Destination Available";
-        };
-    }
 
     private void releaseLoad() {
         if (countsLoad() && plan != null) {

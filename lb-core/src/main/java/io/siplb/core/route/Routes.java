@@ -80,6 +80,8 @@ public final class Routes {
         DispatchSettings dispatch = DispatchSettings.from(config);
         FailoverSettings failover = FailoverSettings.from(config);
         boolean recordRoute = Boolean.parseBoolean(config.choice("siplb.record-route", "true", "true", "false"));
+        long retryAfter = config.duration("siplb.overload.retry-after", Duration.ofSeconds(5), Duration.ofSeconds(1),
+                Duration.ofHours(1)).toSeconds();
         List<String> names = names(config.string("siplb.routes", ""));
         for (String key : config.keys()) {
             if (key.startsWith("siplb.route.")) {
@@ -98,7 +100,7 @@ public final class Routes {
         }
         List<Route> routes = new ArrayList<>();
         for (String name : names) {
-            routes.add(route(config, "siplb.route." + name + ".", name, dispatch, failover, recordRoute, sets,
+            routes.add(route(config, "siplb.route." + name + ".", name, dispatch, failover, recordRoute, retryAfter, sets,
                     callLoad, hits.computeIfAbsent(name, n -> new java.util.concurrent.atomic.LongAdder())));
         }
         String unmatchedText = config.string("siplb.routes.unmatched", "dispatch");
@@ -112,7 +114,7 @@ public final class Routes {
                         "'default' is the name of the siplb.dispatch.* route: choose another");
             }
         } else {
-            unmatched = reply("siplb.routes.unmatched", unmatchedText, failover);
+            unmatched = reply("siplb.routes.unmatched", unmatchedText, retryAfter);
         }
         if (routes.isEmpty() && fallback == null) {
             throw new ConfigException("siplb.routes.unmatched", unmatchedText,
@@ -160,7 +162,7 @@ public final class Routes {
     }
 
     private static Route route(ConfigValues config, String prefix, String name, DispatchSettings dispatch,
-            FailoverSettings defaults, boolean recordRouteDefault, IntPredicate sets, CallLoad callLoad,
+            FailoverSettings defaults, boolean recordRouteDefault, long retryAfter, IntPredicate sets, CallLoad callLoad,
             java.util.concurrent.atomic.LongAdder hits) {
         RouteMatch match = new RouteMatch(
                 Set.copyOf(list(config, prefix + "match.method")),
@@ -177,7 +179,7 @@ public final class Routes {
         FailoverSettings failover = failover(config, prefix, defaults);
         String replyText = config.string(prefix + "reply", "");
         RoutingDecision reply = replyText.isEmpty() ? null : replyText.equalsIgnoreCase("drop")
-                ? new RoutingDecision.Drop("route " + name) : reply(prefix + "reply", replyText, failover);
+                ? new RoutingDecision.Drop("route " + name) : reply(prefix + "reply", replyText, retryAfter);
         String setsText = config.string(prefix + "sets", "");
         if (reply != null && !setsText.isEmpty()) {
             throw new ConfigException(prefix + "sets", setsText, "a route either forwards (sets) or answers (reply), not both");
@@ -248,8 +250,8 @@ public final class Routes {
         return new FailoverSettings(codes, timeout, inviteTimeout, mark, exhausted, lifetime);
     }
 
-    /** {@code 403 Forbidden}: a status 300..699 and a reason; 503 gets Retry-After. */
-    private static RoutingDecision.Reply reply(String key, String text, FailoverSettings failover) {
+    /** {@code 403 Forbidden}: a status 300..699 and a reason; 503 gets {@code siplb.overload.retry-after}. */
+    private static RoutingDecision.Reply reply(String key, String text, long retryAfter) {
         String trimmed = text.trim();
         int space = trimmed.indexOf(' ');
         String codeText = space < 0 ? trimmed : trimmed.substring(0, space);
@@ -262,22 +264,14 @@ public final class Routes {
         if (status < 300 || status > 699) {
             throw new ConfigException(key, text, "must be a status 300..699 and a reason, e.g. 403 Forbidden");
         }
-        String reason = space < 0 ? defaultReason(status) : trimmed.substring(space + 1).trim();
+        String reason = space < 0 ? io.siplb.core.sip.MessageFactory.reasonPhrase(status, "Refused")
+                : trimmed.substring(space + 1).trim();
         if (reason.chars().anyMatch(c -> c < 0x20)) {
             throw new ConfigException(key, text, "the reason must be one line of text");
         }
-        return new RoutingDecision.Reply(status, reason, status == 503 ? List.of("Retry-After: 5") : List.of());
+        return new RoutingDecision.Reply(status, reason, status == 503 ? List.of("Retry-After: " + retryAfter) : List.of());
     }
 
-    private static String defaultReason(int status) {
-        return switch (status) {
-            case 403 -> "Forbidden";
-            case 404 -> "Not Found";
-            case 480 -> "Temporarily Unavailable";
-            case 503 -> "Service Unavailable";
-            default -> "Refused";
-        };
-    }
 
     private static List<String> list(ConfigValues config, String key) {
         String text = config.string(key, "");

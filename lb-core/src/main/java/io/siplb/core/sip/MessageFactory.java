@@ -83,6 +83,23 @@ public final class MessageFactory {
         return response(request, status, reason, toTag, headers.toArray(String[]::new));
     }
 
+    /**
+     * The reason phrase siplb writes for a final failure {@code status} it sends itself (RFC 3261
+     * §21): the RFC's phrase for the common ones, {@code fallback} for the rest.
+     */
+    public static String reasonPhrase(int status, String fallback) {
+        return switch (status) {
+            case 403 -> "Forbidden";
+            case 404 -> "Not Found";
+            case 408 -> "Request Timeout";
+            case 480 -> "Temporarily Unavailable";
+            case 500 -> "Server Internal Error";
+            case 503 -> "Service Unavailable";
+            case 504 -> "Server Time-out";
+            default -> fallback;
+        };
+    }
+
     /** {@code 100 Trying}, sent at once for every INVITE (RFC 3261 §16.2, §17.2.1). */
     public static SipMessage trying(SipMessage invite) {
         return response(invite, 100, "Trying", null);
