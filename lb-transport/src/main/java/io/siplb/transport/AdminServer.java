@@ -37,6 +37,8 @@ import reactor.netty.http.server.HttpServerResponse;
  * POST /dispatcher/ping?active=0|1               probing off or on
  * GET  /routes                                   the routes in force, in order, with their hits
  * POST /routes/reload                            the routes again from the configuration; 400 with key=value: rule
+ * GET  /protect                                  banned sources with reason and time left; drops by reason
+ * POST /protect/unban?source=IP                  lift a ban
  * GET  /metrics
  * </pre>
  *
@@ -72,6 +74,8 @@ final class AdminServer implements AutoCloseable {
                             .post("/dispatcher/ping", this::ping)
                             .get("/routes", this::routes)
                             .post("/routes/reload", this::reloadRoutes)
+                            .get("/protect", this::protect)
+                            .post("/protect/unban", this::unban)
                             .get("/metrics", this::metrics)
                             .route(request -> true, (request, response) -> json(response,
                                     HttpResponseStatus.NOT_FOUND, error("no such resource: " + request.method()
@@ -191,6 +195,51 @@ final class AdminServer implements AutoCloseable {
             metrics.bindDestinations(balancer);
             return json(response, HttpResponseStatus.OK, Map.of("reloaded", listFile.toString(),
                     "destinations", balancer.dispatcher().definitions().size()));
+        });
+    }
+
+    private Publisher<Void> protect(HttpServerRequest request, HttpServerResponse response) {
+        return guarded(request, response, () -> {
+            io.siplb.transport.protect.SourceGuard guard = balancer.guard();
+            long now = guard.now();
+            List<Map<String, Object>> bans = new java.util.ArrayList<>();
+            for (io.siplb.transport.protect.SourceGuard.Ban ban : guard.bans()) {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("source", ban.source().getHostAddress());
+                entry.put("reason", ban.reason().label());
+                entry.put("secondsLeft", Math.max(0, (ban.untilNanos() - now) / 1_000_000_000L));
+                bans.add(entry);
+            }
+            bans.sort(java.util.Comparator.comparing(entry -> (String) entry.get("source")));
+            Map<String, Object> dropped = new LinkedHashMap<>();
+            for (io.siplb.transport.protect.SourceGuard.Reason reason : io.siplb.transport.protect.SourceGuard.Reason.values()) {
+                dropped.put(reason.label(), guard.dropped(reason));
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("bans", bans);
+            body.put("dropped", dropped);
+            return json(response, HttpResponseStatus.OK, body);
+        });
+    }
+
+    private Publisher<Void> unban(HttpServerRequest request, HttpServerResponse response) {
+        return guarded(request, response, () -> {
+            String source = single(query(request), "source");
+            byte[] bytes = source == null ? null : io.netty.util.NetUtil.createByteArrayFromIpAddressString(source);
+            if (bytes == null) {
+                return json(response, HttpResponseStatus.BAD_REQUEST, error("source must be an IP address, not '"
+                        + source + "'"));
+            }
+            java.net.InetAddress address;
+            try {
+                address = java.net.InetAddress.getByAddress(bytes);
+            } catch (java.net.UnknownHostException e) {
+                return json(response, HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
+            }
+            if (!balancer.guard().unban(address)) {
+                return json(response, HttpResponseStatus.NOT_FOUND, error(source + " is not banned"));
+            }
+            return json(response, HttpResponseStatus.OK, Map.of("unbanned", address.getHostAddress()));
         });
     }
 

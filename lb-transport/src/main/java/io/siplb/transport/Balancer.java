@@ -19,7 +19,10 @@ import io.siplb.core.proxy.SipProxy;
 import io.siplb.core.route.Route;
 import io.siplb.core.route.Router;
 import io.siplb.core.route.Routes;
+import io.siplb.transport.protect.SourceGuard;
+import io.siplb.core.sip.HeaderName;
 import io.siplb.core.sip.ParseResult;
+import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipParser;
 import io.siplb.core.sip.SipUri;
 import io.siplb.core.sip.SipWritable;
@@ -31,7 +34,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
@@ -64,6 +69,10 @@ public final class Balancer implements AutoCloseable {
     private volatile ProxySettings proxySettings;
     /** The routes in force, read by every proxy for every new request; a reload swaps them. */
     private final AtomicReference<Router> router = new AtomicReference<>();
+    /** Per-source limits and bans, shared by every channel. */
+    private final SourceGuard guard;
+    /** The addresses of the list's destinations (never limited), refreshed every second. */
+    private volatile Set<InetAddress> destinationAddresses = Set.of();
     /** Hit counters by route name, kept across reloads. */
     private final Map<String, LongAdder> routeHits = new ConcurrentHashMap<>();
     private final List<Binding> bindings = new CopyOnWriteArrayList<>();
@@ -102,6 +111,7 @@ public final class Balancer implements AutoCloseable {
             if (!settings.maxLoopLag().isZero()) {
                 proxy.overloadSignal(load::overloaded);
             }
+            proxy.responseObserver((status, to) -> guard.answered(to.getAddress(), status));
             measureLag(System.nanoTime() + LAG_PERIOD_NANOS);
         }
 
@@ -159,13 +169,20 @@ public final class Balancer implements AutoCloseable {
         }
 
         private void handle(DatagramPacket packet) {
-            if (load.farBehind() && startsWithInvite(packet.content())) {
+            InetSocketAddress source = packet.sender();
+            SourceGuard.Verdict verdict = guard.admit(source.getAddress(), !startsWith(packet.content(), RESPONSE));
+            if (verdict == SourceGuard.Verdict.DROP) {
+                return; // banned, or over its rate: not even parsed (counted by the guard)
+            }
+            if (load.farBehind() && startsWith(packet.content(), INVITE)) {
                 // far behind: even parsing and answering 503 costs too much; the caller retransmits
                 tables.counters().overloadDropped.increment();
                 return;
             }
             ParseResult result = parser.parse(packet.content());
-            InetSocketAddress source = packet.sender();
+            if (!admitted(result, source, verdict)) {
+                return;
+            }
             if (result instanceof ParseResult.Parsed parsed && !parsed.message().isRequest()) {
                 Via via = parsed.message().topVia();
                 int owner = Branches.loopOf(via == null ? null : via.branch());
@@ -176,6 +193,21 @@ public final class Balancer implements AutoCloseable {
                 }
             }
             proxy.receive(result, source);
+        }
+
+        /**
+         * After parsing: a banned source passes only with a request of a dialog that went through
+         * siplb (unless {@code siplb.protect.ban-dialogs}); a scanner's request bans its source.
+         */
+        private boolean admitted(ParseResult result, InetSocketAddress source, SourceGuard.Verdict verdict) {
+            SipMessage request = result instanceof ParseResult.Parsed parsed && parsed.message().isRequest()
+                    ? parsed.message() : null;
+            if (verdict == SourceGuard.Verdict.DIALOGS_ONLY && (request == null || request.to() == null
+                    || request.to().tag() == null || !tables.knowsDialog(request.callId()))) {
+                guard.droppedBanned();
+                return false;
+            }
+            return request == null || !guard.scanner(source.getAddress(), request.headerValue(HeaderName.USER_AGENT));
         }
 
         /** A response handed over from another channel's loop, guarded as {@link #onDatagram} is. */
@@ -191,13 +223,14 @@ public final class Balancer implements AutoCloseable {
 
     private static final long LAG_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final byte[] INVITE = "INVITE ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] RESPONSE = "SIP/2.0 ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
-    private static boolean startsWithInvite(ByteBuf content) {
-        if (content.readableBytes() < INVITE.length) {
+    private static boolean startsWith(ByteBuf content, byte[] prefix) {
+        if (content.readableBytes() < prefix.length) {
             return false;
         }
-        for (int i = 0; i < INVITE.length; i++) {
-            if (content.getByte(content.readerIndex() + i) != INVITE[i]) {
+        for (int i = 0; i < prefix.length; i++) {
+            if (content.getByte(content.readerIndex() + i) != prefix[i]) {
                 return false;
             }
         }
@@ -241,6 +274,8 @@ public final class Balancer implements AutoCloseable {
         this.settings = settings;
         this.dispatcher = dispatcher;
         this.proxySettings = settings.proxy();
+        this.guard = new SourceGuard(settings.protect(), Ticker.systemTicker());
+        guard.destinations(address -> destinationAddresses.contains(address));
         this.tables = new ProxyTables(settings.proxy(), Ticker.systemTicker());
         this.parser = new SipParser(settings.parserLimits());
         this.loops = LoopResources.create("siplb-udp", settings.loopCount(), true);
@@ -339,8 +374,12 @@ public final class Balancer implements AutoCloseable {
                     channelsPerAddress, channelsPerAddress == 1 ? "" : "s", reusePort ? "epoll, SO_REUSEPORT" : "nio",
                     settings.parserLimits().maxMessageBytes());
         }
+        refreshDestinationAddresses();
         housekeeping = Flux.interval(Duration.ofSeconds(1), Schedulers.parallel())
-                .subscribe(tick -> tables.cleanUp());
+                .subscribe(tick -> {
+                    tables.cleanUp();
+                    refreshDestinationAddresses();
+                });
         prober.start();
         metrics.bindDestinations(this);
         if (settings.probe().enabled()) {
@@ -377,6 +416,25 @@ public final class Balancer implements AutoCloseable {
             LOG.warn("udp receive buffer is {} octets, less than siplb.udp.receive-buffer={}: raise the kernel's "
                     + "net.core.rmem_max", bytes, settings.receiveBufferBytes());
         }
+    }
+
+    /** The list's destinations never count against the source limits: their addresses, resolved. */
+    private void refreshDestinationAddresses() {
+        Set<InetAddress> addresses = new HashSet<>();
+        for (io.siplb.core.dispatch.DestinationSet set : dispatcher.sets()) {
+            for (io.siplb.core.dispatch.Destination destination : set.destinations()) {
+                InetSocketAddress resolved = resolver.resolve(destination.uri());
+                if (resolved != null) {
+                    addresses.add(resolved.getAddress());
+                }
+            }
+        }
+        destinationAddresses = Set.copyOf(addresses);
+    }
+
+    /** Edge protection's state: bans, counts. */
+    public SourceGuard guard() {
+        return guard;
     }
 
     /** The event loops of the UDP group, one per {@code siplb.event-loops}. */

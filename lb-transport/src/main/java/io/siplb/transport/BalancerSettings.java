@@ -30,6 +30,7 @@ import java.util.List;
  * @param warmupCalls synthetic calls run through the proxy before binding ({@link Warmup}); 0 = none
  * @param receiveBufferBytes SO_RCVBUF of every UDP channel ({@code siplb.udp.receive-buffer}); 0 =
  *     the kernel's default
+ * @param protect edge protection ({@code siplb.protect.*})
  * @param config the values all this was read from (the routes are built from them)
  * @param source reads the configuration again, for {@code POST /routes/reload}
  */
@@ -37,7 +38,7 @@ record BalancerSettings(List<ListenAddress> listen, Path destinations, ProxySett
         StateThresholds thresholds, int eventLoops, Duration drain, SipParserLimits parserLimits,
         ProbeSettings probe, ListenAddress.HostPort admin, String adminToken, Duration maxLoopLag,
         Duration dropLoopLag, Duration overloadSustain, int warmupCalls, int receiveBufferBytes,
-        ConfigValues config, java.util.function.Supplier<ConfigValues> source) {
+        io.siplb.transport.protect.ProtectSettings protect, ConfigValues config, java.util.function.Supplier<ConfigValues> source) {
 
     /** Settings from {@code config}, which a reload of the routes reads again as it is. */
     static BalancerSettings from(ConfigValues config) {
@@ -75,7 +76,8 @@ record BalancerSettings(List<ListenAddress> listen, Path destinations, ProxySett
                         Duration.ofMinutes(1)),
                 config.duration("siplb.overload.sustain", Duration.ofMillis(250), Duration.ZERO, Duration.ofMinutes(1)),
                 config.integer("siplb.warmup.calls", 5_000, 0, 1_000_000),
-                config.integer("siplb.udp.receive-buffer", 4_194_304, 0, 1 << 30), config, source);
+                config.integer("siplb.udp.receive-buffer", 4_194_304, 0, 1 << 30),
+                io.siplb.transport.protect.ProtectSettings.from(config), config, source);
     }
 
     private static ListenAddress.HostPort admin(ConfigValues config) {

@@ -50,6 +50,14 @@ final class ConfigKeys {
         DEFAULTS.put("siplb.overload.sustain", "250ms");
         DEFAULTS.put("siplb.warmup.calls", "5000");
         DEFAULTS.put("siplb.udp.receive-buffer", "4194304");
+        DEFAULTS.put("siplb.protect.rate", "0");
+        DEFAULTS.put("siplb.protect.window", "2s");
+        DEFAULTS.put("siplb.protect.ban", "5m");
+        DEFAULTS.put("siplb.protect.trusted", "");
+        DEFAULTS.put("siplb.protect.user-agents", io.siplb.transport.protect.ProtectSettings.DEFAULT_USER_AGENTS);
+        DEFAULTS.put("siplb.protect.auth-failures", "10");
+        DEFAULTS.put("siplb.protect.ban-dialogs", "false");
+        DEFAULTS.put("siplb.protect.max-sources", "100000");
         DEFAULTS.put("siplb.event-loops", "0");
         DEFAULTS.put("siplb.shutdown.drain", "10s");
         DEFAULTS.put("siplb.parser.max-message-bytes", "65535");

@@ -30,13 +30,15 @@ import java.util.Map;
  *   ping on|off
  *   routes                                 the routes in force as a table, with their hits
  *   routes reload                          re-read them from the configuration
+ *   bans                                   banned sources with reason and time left
+ *   unban IP                               lift a ban
  * </pre>
  */
 final class Ctl {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String USAGE = "usage: siplb ctl [--admin HOST:PORT] [--token TOKEN] "
             + "list | health | reload | state STATE SET URI | add SET URI [FLAGS [PRIORITY [ATTRS]]] "
-            + "| remove SET URI | ping on|off | routes [reload]";
+            + "| remove SET URI | ping on|off | routes [reload] | bans | unban IP";
 
     private Ctl() {
     }
@@ -62,6 +64,14 @@ final class Ctl {
         switch (rest.get(0)) {
             case "list" -> request = get(base + "/dispatcher/list", token);
             case "health" -> request = get(base + "/health", token);
+            case "bans" -> request = get(base + "/protect", token);
+            case "unban" -> {
+                if (rest.size() != 2) {
+                    err.println(USAGE);
+                    return 2;
+                }
+                request = post(base + "/protect/unban?source=" + enc(rest.get(1)), token);
+            }
             case "routes" -> {
                 if (rest.size() > 2 || rest.size() == 2 && !rest.get(1).equals("reload")) {
                     err.println(USAGE);
@@ -133,8 +143,12 @@ final class Ctl {
                     + " (HTTP " + response.statusCode() + ")");
             return 1;
         }
-        out.println(rest.get(0).equals("list") ? table(body) : rest.get(0).equals("routes") ? routeTable(body)
-                : body.toString());
+        out.println(switch (rest.get(0)) {
+            case "list" -> table(body);
+            case "routes" -> routeTable(body);
+            case "bans" -> banTable(body);
+            default -> body.toString();
+        });
         return 0;
     }
 
@@ -186,6 +200,19 @@ final class Ctl {
         StringBuilder text = new StringBuilder(columns(rows));
         text.append("unmatched: ").append(routes.get("unmatched").asText()).append(" (")
                 .append(routes.get("unmatchedHits").asText()).append(')');
+        return text.toString();
+    }
+
+    /** The bans as a table, then the drops by reason. */
+    static String banTable(JsonNode protect) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"SOURCE", "REASON", "LEFT s"});
+        for (JsonNode ban : protect.get("bans")) {
+            rows.add(new String[] {ban.get("source").asText(), ban.get("reason").asText(), ban.get("secondsLeft").asText()});
+        }
+        StringBuilder text = new StringBuilder(columns(rows)).append("dropped:");
+        protect.get("dropped").fields().forEachRemaining(entry ->
+                text.append(' ').append(entry.getKey()).append('=').append(entry.getValue().asText()));
         return text.toString();
     }
 

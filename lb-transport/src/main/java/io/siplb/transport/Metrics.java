@@ -76,6 +76,16 @@ final class Metrics {
                 .description("destinations that came back up").register(registry);
         FunctionCounter.builder("siplb.send.failures", balancer, Balancer::sendFailures)
                 .description("datagrams the kernel refused to send").register(registry);
+        io.siplb.transport.protect.SourceGuard guard = balancer.guard();
+        for (io.siplb.transport.protect.SourceGuard.Reason reason : io.siplb.transport.protect.SourceGuard.Reason.values()) {
+            FunctionCounter.builder("siplb.protect.dropped", guard, g -> g.dropped(reason))
+                    .description("datagrams dropped by edge protection, by reason").tag("reason", reason.label())
+                    .register(registry);
+        }
+        Gauge.builder("siplb.protect.banned", guard, g -> g.banned()).description("sources banned now")
+                .register(registry);
+        FunctionCounter.builder("siplb.protect.bans", guard, g -> g.bansIssued()).description("bans issued")
+                .register(registry);
         Prober prober = balancer.prober();
         FunctionCounter.builder("siplb.probes.sent", prober, p -> p.sent.sum())
                 .description("probes sent to destinations").register(registry);

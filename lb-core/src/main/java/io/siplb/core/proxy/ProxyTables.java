@@ -83,6 +83,11 @@ public final class ProxyTables {
     }
 
     /** Dialogs remembered for affinity. */
+    /** Whether a dialog with {@code callId} was answered through this balancer and not yet expired. */
+    public boolean knowsDialog(CharSequence callId) {
+        return callId != null && dialogs.getIfPresent(callId.toString()) != null;
+    }
+
     public long dialogCount() {
         dialogs.cleanUp();
         return dialogs.estimatedSize();

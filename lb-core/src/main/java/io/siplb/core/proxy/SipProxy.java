@@ -53,6 +53,7 @@ public final class SipProxy {
     private final String listener;
     private final Forwarder forwarder;
     private volatile java.util.function.BooleanSupplier overloaded = () -> false;
+    private volatile ResponseObserver responses = (status, to) -> { };
     private static final long ADDRESS_INDEX_LIFETIME_NANOS = TimeUnit.MINUTES.toNanos(1);
     // touched only on this proxy's loop
     private List<DestinationSet> indexedSets;
@@ -150,7 +151,19 @@ public final class SipProxy {
     /** Sends a response upstream and counts it by class. */
     private void respond(io.siplb.core.sip.SipWritable response, int status, InetSocketAddress to) {
         tables.counters.responseSent(status);
+        responses.sent(status, to);
         sender.send(response, to);
+    }
+
+    /** Hears every response the proxy sends upstream, relayed or its own (edge protection counts 401s). */
+    @FunctionalInterface
+    public interface ResponseObserver {
+        void sent(int status, InetSocketAddress to);
+    }
+
+    /** Tells {@code observer} of every response sent upstream; on this proxy's loop. */
+    public void responseObserver(ResponseObserver observer) {
+        this.responses = Objects.requireNonNull(observer, "observer");
     }
 
     private void respond(SipMessage response, InetSocketAddress to) {

@@ -31,6 +31,7 @@ public enum HeaderName {
     REFER_TO("Refer-To", 'r'),
     TIMESTAMP("Timestamp", '\0'),
     DATE("Date", '\0'),
+    USER_AGENT("User-Agent", '\0'),
     OTHER("", '\0');
 
     private static final HeaderName[] VALUES = values();
