@@ -71,8 +71,8 @@ public final class Balancer implements AutoCloseable {
     private final AtomicReference<Router> router = new AtomicReference<>();
     /** Per-source limits and bans, shared by every channel. */
     private final SourceGuard guard;
-    /** The addresses of the list's destinations (never limited), refreshed every second. */
-    private volatile Set<InetAddress> destinationAddresses = Set.of();
+    /** The addresses and ports of the list's destinations (never limited), refreshed every second. */
+    private volatile Set<InetSocketAddress> destinationAddresses = Set.of();
     /** Hit counters by route name, kept across reloads. */
     private final Map<String, LongAdder> routeHits = new ConcurrentHashMap<>();
     private final List<Binding> bindings = new CopyOnWriteArrayList<>();
@@ -111,7 +111,7 @@ public final class Balancer implements AutoCloseable {
             if (!settings.maxLoopLag().isZero()) {
                 proxy.overloadSignal(load::overloaded);
             }
-            proxy.responseObserver((status, to) -> guard.answered(to.getAddress(), status));
+            proxy.responseObserver((status, to) -> guard.answered(to, status));
             measureLag(System.nanoTime() + LAG_PERIOD_NANOS);
         }
 
@@ -170,7 +170,7 @@ public final class Balancer implements AutoCloseable {
 
         private void handle(DatagramPacket packet) {
             InetSocketAddress source = packet.sender();
-            SourceGuard.Verdict verdict = guard.admit(source.getAddress(), !startsWith(packet.content(), RESPONSE));
+            SourceGuard.Verdict verdict = guard.admit(source, !startsWith(packet.content(), RESPONSE));
             if (verdict == SourceGuard.Verdict.DROP) {
                 return; // banned, or over its rate: not even parsed (counted by the guard)
             }
@@ -207,7 +207,7 @@ public final class Balancer implements AutoCloseable {
                 guard.droppedBanned();
                 return false;
             }
-            return request == null || !guard.scanner(source.getAddress(), request.headerValue(HeaderName.USER_AGENT));
+            return request == null || !guard.scanner(source, request.headerValue(HeaderName.USER_AGENT));
         }
 
         /** A response handed over from another channel's loop, guarded as {@link #onDatagram} is. */
@@ -420,12 +420,12 @@ public final class Balancer implements AutoCloseable {
 
     /** The list's destinations never count against the source limits: their addresses, resolved. */
     private void refreshDestinationAddresses() {
-        Set<InetAddress> addresses = new HashSet<>();
+        Set<InetSocketAddress> addresses = new HashSet<>();
         for (io.siplb.core.dispatch.DestinationSet set : dispatcher.sets()) {
             for (io.siplb.core.dispatch.Destination destination : set.destinations()) {
                 InetSocketAddress resolved = resolver.resolve(destination.uri());
                 if (resolved != null) {
-                    addresses.add(resolved.getAddress());
+                    addresses.add(resolved);
                 }
             }
         }

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.siplb.core.route.Cidr;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -31,7 +32,7 @@ import java.util.function.Predicate;
  * A banned source's datagrams are dropped before they are parsed, unanswered (an answer only
  * feeds the scanner); with {@code siplb.protect.ban-dialogs=false} the transport still parses them
  * to let requests of dialogs already established through siplb pass. Trusted blocks and the
- * destinations of the list are never limited. Memory is bounded: at most
+ * destinations of the list (their address and port) are never limited. Memory is bounded: at most
  * {@code siplb.protect.max-sources} sources are counted and banned, the least recently seen
  * forgotten first (a spoofed flood from many addresses evicts itself). Constant time per datagram;
  * shared by every event loop.
@@ -94,7 +95,7 @@ public final class SourceGuard {
     private final Cache<InetAddress, Ban> bans;
     private final Map<Reason, LongAdder> dropped = new EnumMap<>(Reason.class);
     private final LongAdder bansIssued = new LongAdder();
-    private volatile Predicate<InetAddress> destinations = address -> false;
+    private volatile Predicate<InetSocketAddress> destinations = address -> false;
 
     public SourceGuard(ProtectSettings settings, Ticker ticker) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -111,8 +112,11 @@ public final class SourceGuard {
         }
     }
 
-    /** Which addresses are destinations of the list (never limited); asked per datagram, keep it cheap. */
-    public void destinations(Predicate<InetAddress> isDestination) {
+    /**
+     * Which address and port pairs are destinations of the list (never limited); asked per
+     * datagram, keep it cheap. The port counts: a scanner on a destination's host is not trusted.
+     */
+    public void destinations(Predicate<InetSocketAddress> isDestination) {
         this.destinations = Objects.requireNonNull(isDestination, "isDestination");
     }
 
@@ -120,8 +124,9 @@ public final class SourceGuard {
      * Before parsing: a datagram from {@code source}; {@code request} when it does not start like a
      * response. Counts it against the source's rate.
      */
-    public Verdict admit(InetAddress source, boolean request) {
-        if (trusted(source)) {
+    public Verdict admit(InetSocketAddress from, boolean request) {
+        InetAddress source = from.getAddress();
+        if (trusted(from)) {
             return Verdict.PASS;
         }
         Ban ban = bans.getIfPresent(source);
@@ -152,8 +157,9 @@ public final class SourceGuard {
      * After parsing a request: whether its User-Agent is a scanner's. If so its source is banned
      * and the request is to be dropped (counted here).
      */
-    public boolean scanner(InetAddress source, CharSequence userAgent) {
-        if (userAgent == null || settings.userAgents().isEmpty() || trusted(source)) {
+    public boolean scanner(InetSocketAddress from, CharSequence userAgent) {
+        InetAddress source = from.getAddress();
+        if (userAgent == null || settings.userAgents().isEmpty() || trusted(from)) {
             return false;
         }
         String agent = userAgent.toString().toLowerCase(Locale.ROOT);
@@ -168,10 +174,11 @@ public final class SourceGuard {
     }
 
     /** A response of {@code status} went to {@code to}: 401, 407 and 403 count as auth failures. */
-    public void answered(InetAddress to, int status) {
-        if (settings.authFailures() == 0 || status != 401 && status != 407 && status != 403 || trusted(to)) {
+    public void answered(InetSocketAddress destination, int status) {
+        if (settings.authFailures() == 0 || status != 401 && status != 407 && status != 403 || trusted(destination)) {
             return;
         }
+        InetAddress to = destination.getAddress();
         int count = failures.get(to, address -> new Window()).add(ticker.read(), settings.window().toNanos());
         if (count > settings.authFailures() && bans.getIfPresent(to) == null) {
             ban(to, Reason.AUTH_FAILURES);
@@ -185,13 +192,13 @@ public final class SourceGuard {
         bansIssued.increment();
     }
 
-    private boolean trusted(InetAddress source) {
+    private boolean trusted(InetSocketAddress from) {
         for (Cidr cidr : settings.trusted()) {
-            if (cidr.contains(source)) {
+            if (cidr.contains(from.getAddress())) {
                 return true;
             }
         }
-        return destinations.test(source);
+        return destinations.test(from);
     }
 
     /** The bans in force. */

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.siplb.core.route.Cidr;
 import io.siplb.transport.protect.SourceGuard.Reason;
 import io.siplb.transport.protect.SourceGuard.Verdict;
-import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -15,15 +15,11 @@ import org.junit.jupiter.api.Test;
 /** The limiter on a clock the test moves: exact thresholds, windows and ban expiry. */
 class SourceGuardTest {
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
-    private static final InetAddress A = address("192.0.2.1");
-    private static final InetAddress B = address("192.0.2.2");
+    private static final InetSocketAddress A = address("192.0.2.1");
+    private static final InetSocketAddress B = address("192.0.2.2");
 
-    private static InetAddress address(String literal) {
-        try {
-            return InetAddress.getByName(literal); // a literal: no lookup
-        } catch (java.net.UnknownHostException e) {
-            throw new AssertionError(e);
-        }
+    private static InetSocketAddress address(String literal) {
+        return new InetSocketAddress(literal, 5060); // a literal: no lookup
     }
 
     private SourceGuard guard(int rate, int authFailures, boolean banDialogs, int maxSources, String... trusted) {
@@ -48,7 +44,7 @@ class SourceGuardTest {
         assertThat(guard.admit(A, false)).isEqualTo(Verdict.DROP); // banned: responses too
         assertThat(guard.dropped(Reason.BANNED)).isEqualTo(1);
         assertThat(guard.bans()).singleElement().satisfies(ban -> {
-            assertThat(ban.source()).isEqualTo(A);
+            assertThat(ban.source()).isEqualTo(A.getAddress());
             assertThat(ban.reason()).isEqualTo(Reason.RATE);
         });
         assertThat(guard.admit(B, true)).isEqualTo(Verdict.PASS);
@@ -77,9 +73,9 @@ class SourceGuardTest {
         advance(1);
         assertThat(guard.admit(A, true)).isEqualTo(Verdict.PASS);
         guard.admit(A, true); // over the rate again
-        assertThat(guard.unban(A)).isTrue();
+        assertThat(guard.unban(A.getAddress())).isTrue();
         assertThat(guard.admit(A, true)).isEqualTo(Verdict.PASS);
-        assertThat(guard.unban(B)).isFalse();
+        assertThat(guard.unban(B.getAddress())).isFalse();
     }
 
     @Test
@@ -94,8 +90,9 @@ class SourceGuardTest {
     @Test
     void trustedBlocksAndDestinationsAreNeverLimited() {
         SourceGuard guard = guard(1, 1, true, 1000, "192.0.2.0/31");
-        InetAddress destination = address("198.51.100.9");
+        InetSocketAddress destination = address("198.51.100.9");
         guard.destinations(destination::equals);
+        InetSocketAddress sameHostOtherPort = new InetSocketAddress("198.51.100.9", 5999);
         for (int i = 0; i < 100; i++) {
             assertThat(guard.admit(A, true)).isEqualTo(Verdict.PASS);
             assertThat(guard.admit(destination, true)).isEqualTo(Verdict.PASS);
@@ -103,6 +100,7 @@ class SourceGuardTest {
         }
         assertThat(guard.scanner(A, "friendly-scanner")).isFalse();
         assertThat(guard.bansIssued()).isZero();
+        assertThat(guard.scanner(sameHostOtherPort, "friendly-scanner")).isTrue(); // not the destination itself
     }
 
     @Test
