@@ -57,6 +57,7 @@ public final class Backend extends SipPeer {
     private final AtomicLong byes = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
     private final java.util.Queue<String> requestUris = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Map<String, java.util.concurrent.atomic.LongAdder> byMethod = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Backend(String name, int port, Behaviour behaviour) {
         super(name, "127.0.0.1", port);
@@ -95,6 +96,12 @@ public final class Backend extends SipPeer {
         return java.util.List.copyOf(requestUris);
     }
 
+    /** Requests received with {@code method}, retransmissions included. */
+    public long requests(String method) {
+        java.util.concurrent.atomic.LongAdder count = byMethod.get(method);
+        return count == null ? 0 : count.sum();
+    }
+
     public long requests() {
         return requests.get();
     }
@@ -102,6 +109,8 @@ public final class Backend extends SipPeer {
     @Override
     protected void onRequest(SipMessage request, InetSocketAddress source) {
         requests.incrementAndGet();
+        byMethod.computeIfAbsent(request.methodName().toString(), m -> new java.util.concurrent.atomic.LongAdder())
+                .increment();
         Behaviour now = behaviour;
         if (now.silent()) {
             return;

@@ -62,7 +62,12 @@ public final class CallGenerator extends SipPeer {
     }
 
     public CallGenerator(InetSocketAddress balancer, boolean ignoreRecordRoute) {
-        super("caller", "127.0.0.1", 0);
+        this(balancer, ignoreRecordRoute, "127.0.0.1");
+    }
+
+    /** A caller on {@code host} (an address of the loopback range in tests). */
+    public CallGenerator(InetSocketAddress balancer, boolean ignoreRecordRoute, String host) {
+        super("caller", host, 0);
         this.balancer = balancer;
         this.ignoreRecordRoute = ignoreRecordRoute;
     }
