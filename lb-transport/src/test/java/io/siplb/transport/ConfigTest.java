@@ -77,6 +77,8 @@ class ConfigTest {
         assertBad(List.of("siplb.listen=udp:127.0.0.1:99999"), "siplb.listen=udp:127.0.0.1:99999: '127.0.0.1:99999' has no port 0..65535 after the host");
         assertBad(List.of("siplb.listen=udp:127.0.0.1:x"), "siplb.listen=udp:127.0.0.1:x: '127.0.0.1:x' has no port 0..65535");
         assertBad(List.of("siplb.overload.sustain=2m"), "siplb.overload.sustain=2m: must be");
+        assertBad(List.of("siplb.protect.trusted=10.0.0.0/8,office"),
+                "siplb.protect.trusted=10.0.0.0/8,office: 'office' is not an IP address or address/prefix");
         assertBad(List.of("siplb.warmup.calls=-5"), "siplb.warmup.calls=-5: must be an integer from 0 to 1000000");
         assertBad(List.of("siplb.failover.timeout=fast"), "siplb.failover.timeout=fast: must be a duration");
         assertBad(List.of("siplb.record-route=yes"), "siplb.record-route=yes: must be one of true, false");

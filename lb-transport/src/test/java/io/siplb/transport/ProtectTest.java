@@ -71,15 +71,24 @@ class ProtectTest {
     @Test
     void aScannerIsDroppedUnansweredAndBannedAtItsFirstRequest() throws Exception {
         Backend backend = open(new Backend("pbx", 0, Backend.Behaviour.HEALTHY));
-        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(backend), "siplb.probe.interval=0"));
+        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(backend), "siplb.probe.interval=0",
+                "siplb.admin.listen=127.0.0.1:0"));
         RawPeer scanner = open(new RawPeer("127.0.0.2"));
         scanner.send(lb.address, options(scanner, "scan-1", "friendly-scanner"));
         scanner.send(lb.address, options(scanner, "scan-2", "an innocent-looking agent")); // banned now
         await().atMost(Duration.ofSeconds(5)).until(() -> lb.balancer.guard().dropped(SourceGuard.Reason.BANNED) == 1);
         assertThat(lb.balancer.guard().dropped(SourceGuard.Reason.SCANNER)).isEqualTo(1);
         assertThat(backend.requests()).isZero();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        String admin = "127.0.0.1:" + lb.balancer.adminPort();
+        assertThat(Ctl.run(List.of("--admin", admin, "bans"), new java.io.PrintStream(out, true), System.err)).isZero();
+        assertThat(out.toString()).startsWith("SOURCE").contains("127.0.0.2").contains("scanner")
+                .contains("dropped: banned=1 rate=0 scanner=1 auth-failures=0");
         // lifted by the operator, the source is served again
-        assertThat(lb.balancer.guard().unban(InetAddress.getByName("127.0.0.2"))).isTrue();
+        assertThat(Ctl.run(List.of("--admin", admin, "unban", "127.0.0.2"), new java.io.PrintStream(out, true),
+                System.err)).isZero();
+        assertThat(Ctl.run(List.of("--admin", admin, "unban", "127.0.0.2"), new java.io.PrintStream(out, true),
+                new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true))).isEqualTo(1); // no longer banned
         scanner.send(lb.address, options(scanner, "ok-1", "Linphone"));
         assertThat(scanner.receive()).startsWith("SIP/2.0 200");
     }
