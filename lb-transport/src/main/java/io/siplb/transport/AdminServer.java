@@ -40,10 +40,13 @@ import reactor.netty.http.server.HttpServerResponse;
  * GET  /protect                                  banned sources with reason and time left; drops by reason
  * POST /protect/unban?source=IP                  lift a ban
  * GET  /metrics
+ * GET  /                                         the live status page (status.html, .css, .js from the jar)
+ * GET  /events                                   its data once a second, as Server-Sent Events
  * </pre>
  *
  * With {@code siplb.admin.token} set, every request needs {@code Authorization: Bearer TOKEN}
- * (else 401). Bad parameters get 400 with a JSON error, unknown sets and URIs 404.
+ * (else 401), or {@code ?token=TOKEN} in the URL — what a browser can send when it opens the page
+ * and its event stream. Bad parameters get 400 with a JSON error, unknown sets and URIs 404.
  */
 final class AdminServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -77,6 +80,13 @@ final class AdminServer implements AutoCloseable {
                             .get("/protect", this::protect)
                             .post("/protect/unban", this::unban)
                             .get("/metrics", this::metrics)
+                            .get("/", (request, response) -> guarded(request, response,
+                                    () -> asset(response, "status.html", "text/html")))
+                            // the style and script hold no data: a browser loads them without the token
+                            .get("/status.css", (request, response) -> asset(response, "status.css", "text/css"))
+                            .get("/status.js", (request, response) -> asset(response, "status.js",
+                                    "application/javascript"))
+                            .get("/events", this::events)
                             .route(request -> true, (request, response) -> json(response,
                                     HttpResponseStatus.NOT_FOUND, error("no such resource: " + request.method()
                                             + " " + new QueryStringDecoder(request.uri()).path()))))
@@ -357,6 +367,46 @@ final class AdminServer implements AutoCloseable {
                 .sendString(Mono.just(metrics.scrape())));
     }
 
+    /** A file of the status page, from the jar (the page is small: read each time, cached by nobody). */
+    private Publisher<Void> asset(HttpServerResponse response, String name, String type) {
+        byte[] bytes;
+        try (java.io.InputStream in = AdminServer.class.getResourceAsStream("status/" + name)) {
+            if (in == null) {
+                return json(response, HttpResponseStatus.NOT_FOUND, error("no such resource: " + name));
+            }
+            bytes = in.readAllBytes();
+        } catch (java.io.IOException e) {
+            return json(response, HttpResponseStatus.INTERNAL_SERVER_ERROR, error(e.getMessage()));
+        }
+        return response.status(HttpResponseStatus.OK)
+                .header(HttpHeaderNames.CONTENT_TYPE, type + "; charset=utf-8")
+                .header(HttpHeaderNames.CACHE_CONTROL, "no-cache")
+                .sendByteArray(Mono.just(bytes));
+    }
+
+    /**
+     * The page's data once a second as Server-Sent Events. A client that does not read is sent
+     * only the latest snapshot when it is ready again ({@code onBackpressureLatest}): nothing queues
+     * up for it, so the balancer's memory stays flat whatever the client does.
+     */
+    private Publisher<Void> events(HttpServerRequest request, HttpServerResponse response) {
+        return guarded(request, response, () -> response.sse()
+                .header(HttpHeaderNames.CACHE_CONTROL, "no-cache")
+                .send(reactor.core.publisher.Flux.interval(Duration.ZERO, Duration.ofSeconds(1))
+                        .onBackpressureLatest()
+                        .map(tick -> io.netty.buffer.Unpooled.copiedBuffer("data: " + toJson(balancer.status().snapshot())
+                                + "\n\n", java.nio.charset.StandardCharsets.UTF_8)),
+                        buffer -> true)); // flush every event: a browser must see each one as it comes
+    }
+
+    private static String toJson(Object body) {
+        try {
+            return JSON.writeValueAsString(body);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     // ------------------------------------------------------------------ plumbing
 
     /** A parameter that is missing or malformed: answered 400. */
@@ -375,6 +425,10 @@ final class AdminServer implements AutoCloseable {
     private Publisher<Void> guarded(HttpServerRequest request, HttpServerResponse response, Handler handler) {
         if (!token.isEmpty()) {
             String authorization = request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
+            List<String> inUrl = query(request).get("token");
+            if (authorization == null && inUrl != null && !inUrl.isEmpty()) {
+                authorization = "Bearer " + inUrl.get(0);
+            }
             if (authorization == null || !authorization.equals("Bearer " + token)) {
                 return json(response.header(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer"), HttpResponseStatus.UNAUTHORIZED,
                         error(authorization == null ? "missing bearer token" : "wrong bearer token"));

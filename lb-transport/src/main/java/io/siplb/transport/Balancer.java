@@ -85,6 +85,7 @@ public final class Balancer implements AutoCloseable {
     private Metrics metrics;
     private AdminServer admin;
     private Disposable housekeeping;
+    private StatusFeed status;
 
     /** One UDP channel and the proxy that owns the transactions it starts. */
     private final class Binding implements DatagramSender {
@@ -260,6 +261,15 @@ public final class Balancer implements AutoCloseable {
         return max / 1e6;
     }
 
+    /** Each loop's smoothed lag now, in milliseconds, rounded to 0.1. */
+    public List<Double> loopLagsMillis() {
+        List<Double> lags = new ArrayList<>();
+        for (Binding binding : bindings) {
+            lags.add(Math.round(binding.load.lagNanos() / 1e5) / 10.0);
+        }
+        return lags;
+    }
+
     /** Whether any loop is overloaded now (new calls refused). */
     public boolean overloaded() {
         for (Binding binding : bindings) {
@@ -326,6 +336,7 @@ public final class Balancer implements AutoCloseable {
         }, probeScheduler);
         metrics = new Metrics(this);
         metrics.bindRoutes(this);
+        status = new StatusFeed(this);
         if (settings.admin() != null) {
             admin = AdminServer.start(this, metrics, settings.adminToken(), settings.destinations(), settings.admin());
             LOG.info("admin API on http://{}:{}/ ({})", settings.admin().host(), admin.port(),
@@ -379,6 +390,7 @@ public final class Balancer implements AutoCloseable {
                 .subscribe(tick -> {
                     tables.cleanUp();
                     refreshDestinationAddresses();
+                    status.sample();
                 });
         prober.start();
         metrics.bindDestinations(this);
@@ -430,6 +442,11 @@ public final class Balancer implements AutoCloseable {
             }
         }
         destinationAddresses = Set.copyOf(addresses);
+    }
+
+    /** The status page's data. */
+    StatusFeed status() {
+        return status;
     }
 
     /** Edge protection's state: bans, counts. */

@@ -84,6 +84,10 @@ public final class SiplbCli {
         if (running != null) {
             running.reportStatusWith(() -> " | failed over " + balancer.tables().counters().failovers.sum()
                     + " | " + destinations(balancer));
+            if (balancer.adminPort() > 0) {
+                System.out.println("siplb demo: status page http://" + settings.admin().host() + ":" + balancer.adminPort()
+                        + "/   (siplb ctl list, siplb ctl routes, siplb ctl bans in another terminal)");
+            }
             running.start(balancer.boundAddresses().get(0));
         }
         try {

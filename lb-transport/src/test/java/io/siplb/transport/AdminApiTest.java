@@ -266,4 +266,37 @@ class AdminApiTest {
             Files.deleteIfExists(properties);
         }
     }
+
+    @Test
+    void theStatusPageAndItsEventStreamFollowTheTokenRules() throws Exception {
+        assertThat(call("GET", "/", null).statusCode()).isEqualTo(401);
+        HttpResponse<String> page = call("GET", "/?token=s3cret", null);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("content-type").orElse("")).startsWith("text/html");
+        assertThat(page.body()).contains("<script src=\"status.js\">");
+        assertThat(call("GET", "/status.js", null).statusCode()).isEqualTo(200); // no data in it: no token needed
+        assertThat(call("GET", "/status.css", null).statusCode()).isEqualTo(200);
+        assertThat(call("GET", "/favicon.ico", "s3cret").statusCode()).isEqualTo(404);
+        assertThat(call("GET", "/events", null).statusCode()).isEqualTo(401);
+
+        // a client that never reads its stream does not hold up another one
+        try (java.net.Socket idle = new java.net.Socket("127.0.0.1", lb.balancer.adminPort())) {
+            idle.getOutputStream().write(("GET /events?token=s3cret HTTP/1.1\r\nHost: x\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            HttpResponse<java.io.InputStream> stream = http.send(HttpRequest.newBuilder(URI.create(base
+                    + "/events?token=s3cret")).build(), HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(stream.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
+            try (java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    stream.body(), StandardCharsets.UTF_8))) {
+                String first = lines.readLine();
+                assertThat(first).startsWith("data: ");
+                JsonNode event = JSON.readTree(first.substring("data: ".length()));
+                assertThat(event.get("sets").get(0).get("destinations")).hasSize(2);
+                assertThat(event.get("routes").get(0).get("name").asText()).isEqualTo("default");
+                assertThat(event.has("history") && event.has("rates") && event.has("loopLagMs")).isTrue();
+                assertThat(lines.readLine()).isEmpty();
+                assertThat(lines.readLine()).startsWith("data: "); // the next second's
+            }
+        }
+    }
 }

@@ -88,6 +88,11 @@ public final class ProxyTables {
         return callId != null && dialogs.getIfPresent(callId.toString()) != null;
     }
 
+    /** Dialogs remembered, as Caffeine estimates it without a maintenance run (cheap: for the status page). */
+    public long dialogEstimate() {
+        return dialogs.estimatedSize();
+    }
+
     public long dialogCount() {
         dialogs.cleanUp();
         return dialogs.estimatedSize();

@@ -218,9 +218,8 @@ public final class SourceGuard {
         return bans.asMap().remove(source) != null;
     }
 
-    /** Sources banned now (an estimate between cache maintenance runs). */
+    /** Sources banned now, as Caffeine estimates it (expired bans go at its next maintenance). */
     public long banned() {
-        bans.cleanUp();
         return bans.estimatedSize();
     }
 
