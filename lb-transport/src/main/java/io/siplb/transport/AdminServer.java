@@ -159,6 +159,8 @@ final class AdminServer implements AutoCloseable {
         out.put("uri", d.uri().text());
         out.put("flags", d.state().letters());
         out.put("priority", d.priority());
+        out.put("attempts", d.attempts());
+        out.put("failures", d.failures());
         Map<String, Object> attrs = new LinkedHashMap<>();
         var a = d.attributes();
         if (a.duid() != null) {

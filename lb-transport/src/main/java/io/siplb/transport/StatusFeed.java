@@ -107,6 +107,8 @@ final class StatusFeed {
                 out.put("est", round(d.latency().estimate()));
                 out.put("avg", round(d.latency().average()));
                 out.put("timeouts", d.latency().timeouts());
+                out.put("attempts", d.attempts());
+                out.put("failures", d.failures());
                 double[] spark = sparks.get(set.id() + " " + d.uri().text());
                 List<Double> points = new ArrayList<>();
                 if (spark != null) {

@@ -53,6 +53,26 @@ public final class Destination {
         return runtime.load().get();
     }
 
+    /** A new request was sent to it: an attempt of a failover plan or a branch of a fork. */
+    public void countAttempt() {
+        runtime.attempts.increment();
+    }
+
+    /** An attempt to it failed (a failover code, silence, no address) and the request moved on. */
+    public void countFailure() {
+        runtime.failures.increment();
+    }
+
+    /** Attempts sent to it since it was loaded (kept across reloads that leave it unchanged). */
+    public long attempts() {
+        return runtime.attempts.sum();
+    }
+
+    /** Its attempts that failed. */
+    public long failures() {
+        return runtime.failures.sum();
+    }
+
     /** Its probe round-trip statistics. */
     public LatencyStats latency() {
         return runtime.latency();

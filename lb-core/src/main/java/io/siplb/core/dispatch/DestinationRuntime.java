@@ -15,6 +15,9 @@ final class DestinationRuntime {
     private int counter;
     private final AtomicInteger load;
     private final LatencyStats latency;
+    /** Requests sent to it (each attempt, each forked branch), and those that failed (failover codes, silence). */
+    final java.util.concurrent.atomic.LongAdder attempts = new java.util.concurrent.atomic.LongAdder();
+    final java.util.concurrent.atomic.LongAdder failures = new java.util.concurrent.atomic.LongAdder();
 
     DestinationRuntime(int initialFlags, AtomicInteger load, double latencyAlpha) {
         this.flags = initialFlags & DestinationState.MASK;

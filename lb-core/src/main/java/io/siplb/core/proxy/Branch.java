@@ -57,6 +57,9 @@ final class Branch {
         SipMessage forwarded = proxy.forwarder().forwardedRequest(request, server.source, branch, target, settings,
                 removeRoute);
         this.transaction = proxy.forwarder().create(branch, forwarded, target.address());
+        if (target.destination() != null && request.to().tag() == null) {
+            target.destination().countAttempt();
+        }
     }
 
     FailoverFlow.Target target() {

@@ -135,6 +135,7 @@ final class FailoverFlow implements RequestFlow {
         }
         if (target.address() == null) {
             proxy.counters().unresolvable.increment();
+            countFailure(target);
             markFailure(target);
             return Mono.error(new AttemptFailed());
         }
@@ -164,6 +165,7 @@ final class FailoverFlow implements RequestFlow {
             proxy.forwarder().cancel(branch.transaction());
         }
         if (!cancelled && !expired()) {
+            countFailure(branch.target());
             if (!proxy.overloaded()) {
                 markFailure(branch.target());
             } else if (markable(branch.target())) {
@@ -186,6 +188,7 @@ final class FailoverFlow implements RequestFlow {
             return Mono.just(new Outcome(response, true));
         }
         if (plan != null && !cancelled && settings.failover().codes().failsOver(status)) {
+            countFailure(target);
             markFailure(target);
             if (best == null || better(response, best)) {
                 best = response;
@@ -247,6 +250,12 @@ final class FailoverFlow implements RequestFlow {
     /** Calls are counted only where algorithm 10 reads the counts: elsewhere it is work for nothing. */
     private boolean countsLoad() {
         return invite && settings.countsLoad();
+    }
+
+    private void countFailure(Target target) {
+        if (plan != null && target.destination() != null) {
+            target.destination().countFailure();
+        }
     }
 
     private void markFailure(Target target) {

@@ -66,6 +66,7 @@ final class ForkFlow implements RequestFlow {
                 FailoverFlow.Target target = new FailoverFlow.Target(destination, proxy.resolve(destination));
                 if (target.address() == null) {
                     proxy.counters().unresolvable.increment();
+                    destination.countFailure();
                     markFailure(target);
                     continue;
                 }
@@ -104,6 +105,7 @@ final class ForkFlow implements RequestFlow {
             return;
         }
         if (!cancelled && settings.failover().codes().failsOver(status)) {
+            branch.target().destination().countFailure();
             markFailure(branch.target());
         }
         if (status >= 600) {
@@ -122,6 +124,7 @@ final class ForkFlow implements RequestFlow {
             proxy.forwarder().cancel(branch.transaction()); // RFC 3261 §16.8: stop a ringing branch
         }
         if (!cancelled && !expired() && !branch.cancelling()) {
+            branch.target().destination().countFailure();
             if (!proxy.overloaded()) {
                 markFailure(branch.target());
             } else if (markable(branch.target())) {

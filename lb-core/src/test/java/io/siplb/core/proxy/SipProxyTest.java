@@ -58,6 +58,10 @@ class SipProxyTest {
         SipMessage second = h.forwardedTo(D2, "INVITE");
         assertThat(second.topVia().branch().toString()).isNotEqualTo(first.topVia().branch().toString());
         assertThat(h.dispatcher.set(1).get(0).state().letters()).isEqualTo("IX");
+        assertThat(h.dispatcher.set(1).get(0).attempts()).isEqualTo(1);
+        assertThat(h.dispatcher.set(1).get(0).failures()).isEqualTo(1);
+        assertThat(h.dispatcher.set(1).get(1).attempts()).isEqualTo(1);
+        assertThat(h.dispatcher.set(1).get(1).failures()).isZero();
         h.answer(second, 200, "ok", D2);
         assertThat(h.network.take(UAC, status(200)).to().tag()).isEqualTo("ok");
         assertThat(h.tables.counters().failovers.sum()).isEqualTo(1);

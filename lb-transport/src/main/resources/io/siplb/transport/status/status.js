@@ -56,13 +56,13 @@
     for (const set of data.sets) {
       html += '<div class="set-title">set ' + set.id + '</div><table class="set" data-set="' + set.id + '"><thead><tr>'
         + '<th>destination</th><th>state</th><th class="prio">prio</th><th>load</th><th>est ms</th><th>avg ms</th>'
-        + '<th>timeouts</th><th class="spark">latency, 5 min</th><th></th></tr></thead><tbody>';
+        + '<th>timeouts</th><th>sent</th><th>failed</th><th class="spark">latency, 5 min</th><th></th></tr></thead><tbody>';
       for (const d of set.destinations) {
         const name = d.duid ? d.duid + ' (' + d.uri + ')' : d.uri;
         html += '<tr data-uri="' + escape(d.uri) + '" data-flags="' + d.flags + '"><td>' + escape(name) + '</td>'
           + '<td class="flags"><span class="state-' + d.flags[0] + '">' + d.flags + '</span></td>'
           + '<td class="prio">' + d.priority + '</td><td>' + d.load + '</td><td>' + d.est + '</td><td>' + d.avg + '</td>'
-          + '<td>' + d.timeouts + '</td><td class="spark">' + spark(d.spark, 90, 18) + '</td><td>'
+          + '<td>' + d.timeouts + '</td><td>' + d.attempts + '</td><td>' + d.failures + '</td><td class="spark">' + spark(d.spark, 90, 18) + '</td><td>'
           + '<button data-state="a">active</button><button data-state="i">inactive</button>'
           + '<button data-state="d">disabled</button></td></tr>';
       }
