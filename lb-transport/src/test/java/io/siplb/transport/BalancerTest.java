@@ -12,18 +12,15 @@ import org.junit.jupiter.api.Test;
 
 /** The balancer on real loopback UDP sockets, between an in-JVM caller and in-JVM backends. */
 class BalancerTest {
-    private final java.util.List<AutoCloseable> open = new java.util.ArrayList<>();
+    private final Opened opened = new Opened();
 
     private <T extends AutoCloseable> T open(T resource) {
-        open.add(0, resource);
-        return resource;
+        return opened.add(resource);
     }
 
     @AfterEach
     void closeAll() throws Exception {
-        for (AutoCloseable resource : open) {
-            resource.close();
-        }
+        opened.close();
     }
 
     private Backend backend(String name, Backend.Behaviour behaviour) {

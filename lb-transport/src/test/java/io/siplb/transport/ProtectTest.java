@@ -8,25 +8,21 @@ import io.siplb.transport.demo.CallGenerator;
 import io.siplb.transport.protect.SourceGuard;
 import java.net.InetAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Edge protection on real loopback sockets: a flood, a scanner, a banned caller's dialog. */
 class ProtectTest {
-    private final List<AutoCloseable> open = new ArrayList<>();
+    private final Opened opened = new Opened();
 
     private <T extends AutoCloseable> T open(T resource) {
-        open.add(0, resource);
-        return resource;
+        return opened.add(resource);
     }
 
     @AfterEach
     void closeAll() throws Exception {
-        for (AutoCloseable resource : open) {
-            resource.close();
-        }
+        opened.close();
     }
 
     private static String options(RawPeer from, String id, String userAgent) {

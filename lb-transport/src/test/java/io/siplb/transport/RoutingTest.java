@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.DestinationState;
 import io.siplb.transport.demo.Backend;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -17,18 +16,15 @@ import org.junit.jupiter.api.Test;
  * route for one source, 403 for INVITEs from anywhere else, the default route for the rest.
  */
 class RoutingTest {
-    private final List<AutoCloseable> open = new ArrayList<>();
+    private final Opened opened = new Opened();
 
     private <T extends AutoCloseable> T open(T resource) {
-        open.add(0, resource);
-        return resource;
+        return opened.add(resource);
     }
 
     @AfterEach
     void closeAll() throws Exception {
-        for (AutoCloseable resource : open) {
-            resource.close();
-        }
+        opened.close();
     }
 
     private Backend backend(String name, Backend.Behaviour behaviour) {
