@@ -38,6 +38,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * 65536             21.0 ± 2.9 µs  18 184 B   20.8 ± 4.7 µs  18 239 B
  * </pre>
  * The receive buffer is pooled direct memory: its size does not change the heap allocation.
+ * Then the 100 Trying was written straight from the INVITE's bytes into the send buffer instead
+ * of built as text and re-framed: round-robin, 2048: 18 262 → 17 303 B (21.9 ± 2.9 → 21.9 ± 1.8 µs).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

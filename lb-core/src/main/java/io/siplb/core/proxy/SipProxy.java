@@ -291,9 +291,9 @@ public final class SipProxy {
         tables.serverTransactions.put(transaction.key, transaction);
         tables.liveServerTransactions.incrementAndGet();
         if (transaction.request.method() == SipMethod.INVITE) {
-            SipMessage trying = MessageFactory.trying(transaction.request); // §16.2: at once
+            io.siplb.core.sip.SipWritable trying = MessageFactory.trying(transaction.request); // §16.2: at once
             transaction.lastResponse = trying;
-            respond(trying, transaction.upstream);
+            respond(trying, 100, transaction.upstream);
         }
         reactor.core.Disposable subscription = flow.run().subscribe(outcome -> finish(transaction, outcome),
                 error -> finish(transaction, new RequestFlow.Outcome(MessageFactory.response(transaction.request,

@@ -100,9 +100,14 @@ public final class MessageFactory {
         };
     }
 
-    /** {@code 100 Trying}, sent at once for every INVITE (RFC 3261 §16.2, §17.2.1). */
-    public static SipMessage trying(SipMessage invite) {
-        return response(invite, 100, "Trying", null);
+    /**
+     * {@code 100 Trying}, sent at once for every INVITE (RFC 3261 §16.2, §17.2.1): written straight
+     * from the INVITE's bytes when sent ({@link TryingResponse}), the same octets as
+     * {@code response(invite, 100, "Trying", null)}.
+     */
+    public static SipWritable trying(SipMessage invite) {
+        Objects.requireNonNull(invite, "invite");
+        return new TryingResponse(invite);
     }
 
     /**

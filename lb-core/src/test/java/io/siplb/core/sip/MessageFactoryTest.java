@@ -37,7 +37,26 @@ class MessageFactoryTest {
     @Test
     void tryingHasNoToTagAndAnExistingTagIsKept() {
         SipMessage invite = parse("sipp/uac-invite.sip");
-        assertThat(MessageFactory.trying(invite).to().tag()).isNull();
+        SipWritable trying = MessageFactory.trying(invite);
+        io.netty.buffer.ByteBuf written = io.netty.buffer.Unpooled.buffer(trying.byteCount());
+        trying.writeTo(written);
+        byte[] bytes = new byte[written.readableBytes()];
+        written.readBytes(bytes);
+        assertThat(bytes).hasSize(trying.byteCount())
+                .isEqualTo(MessageFactory.response(invite, 100, "Trying", null).toByteArray()); // the same octets
+        SipMessage framed = ((ParseResult.Parsed) SipParser.DEFAULT.parse(bytes, bytes.length)).message();
+        assertThat(framed.to().tag()).isNull();
+        assertThat(framed.statusCode()).isEqualTo(100);
+        // folded and multi-valued Vias, compact forms, a Timestamp: still the same octets
+        for (String tag : new String[] {"wsinv", "esc01", "longreq", "sdp01", "inv2543"}) {
+            byte[] torture = Fixtures.bytes("rfc4475/" + tag + ".sip");
+            SipMessage request = ((ParseResult.Parsed) SipParser.DEFAULT.parse(torture, torture.length)).message();
+            SipWritable quick = MessageFactory.trying(request);
+            io.netty.buffer.ByteBuf out = io.netty.buffer.Unpooled.buffer(quick.byteCount());
+            quick.writeTo(out);
+            assertThat(io.netty.buffer.ByteBufUtil.getBytes(out)).as(tag)
+                    .isEqualTo(MessageFactory.response(request, 100, "Trying", null).toByteArray());
+        }
         SipMessage bye = parse("rfc3261/inv-f13.sip");
         SipMessage ok = MessageFactory.response(bye, 200, "OK", "ignored");
         assertThat(ok.to().tag()).isEqualTo(bye.to().tag());
