@@ -25,6 +25,7 @@ final class ClientTransaction {
 
     private final Forwarder forwarder;
     private final String branch;
+    private final TransactionKey key;
     private final SipMessage request;
     private final InetSocketAddress destination;
     private final boolean invite;
@@ -45,11 +46,17 @@ final class ClientTransaction {
         this.request = request;
         this.destination = destination;
         this.invite = request.method() == SipMethod.INVITE;
+        this.key = TransactionKey.client(branch, request.cseq().methodName());
         this.scheduler = scheduler;
     }
 
     String branch() {
         return branch;
+    }
+
+    /** Its key in the client transaction table (branch and CSeq method, RFC 3261 §17.1.3). */
+    TransactionKey key() {
+        return key;
     }
 
     SipMessage request() {

@@ -87,12 +87,12 @@ public final class Forwarder {
      * Client transactions are matched by branch and CSeq method (RFC 3261 §17.1.3): a CANCEL
      * carries the branch of the INVITE it cancels.
      */
-    private static String key(CharSequence branch, String method) {
-        return branch + " " + method;
+    private static TransactionKey key(CharSequence branch, String method) {
+        return TransactionKey.client(branch, method);
     }
 
-    private static String key(ClientTransaction transaction) {
-        return key(transaction.branch(), transaction.request().cseq().methodName());
+    private static TransactionKey key(ClientTransaction transaction) {
+        return transaction.key();
     }
 
     /**

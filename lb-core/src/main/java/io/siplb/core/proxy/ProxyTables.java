@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * are touched only by the loop that owns it; the tables are how the others find it.
  */
 public final class ProxyTables {
-    final Cache<String, ServerTransaction> serverTransactions;
-    final Cache<String, ClientTransaction> clientTransactions;
+    final Cache<TransactionKey, ServerTransaction> serverTransactions;
+    final Cache<TransactionKey, ClientTransaction> clientTransactions;
     final Cache<String, Destination> dialogs;
     final CallLoad callLoad;
     final ProxyCounters counters = new ProxyCounters();
@@ -33,7 +33,7 @@ public final class ProxyTables {
         this.serverTransactions = Caffeine.newBuilder()
                 .ticker(ticker)
                 .maximumWeight(bound)
-                .weigher((String key, ServerTransaction t) -> t.finished() ? 1 : 0)
+                .weigher((TransactionKey key, ServerTransaction t) -> t.finished() ? 1 : 0)
                 .expireAfter(new Lifetime<ServerTransaction>(live, linger) {
                     @Override
                     boolean finished(ServerTransaction t) {
@@ -44,7 +44,7 @@ public final class ProxyTables {
         this.clientTransactions = Caffeine.newBuilder()
                 .ticker(ticker)
                 .maximumWeight(bound)
-                .weigher((String key, ClientTransaction t) -> t.state() == ClientTransaction.State.COMPLETED
+                .weigher((TransactionKey key, ClientTransaction t) -> t.state() == ClientTransaction.State.COMPLETED
                         || t.state() == ClientTransaction.State.TERMINATED ? 1 : 0)
                 .expireAfter(new Lifetime<ClientTransaction>(live, linger) {
                     @Override
@@ -120,7 +120,7 @@ public final class ProxyTables {
     }
 
     /** Live entries last long enough for any answer; finished ones only the linger (re-put to apply). */
-    private abstract static class Lifetime<T> implements Expiry<String, T> {
+    private abstract static class Lifetime<T> implements Expiry<TransactionKey, T> {
         private final long live;
         private final long linger;
 
@@ -132,17 +132,17 @@ public final class ProxyTables {
         abstract boolean finished(T value);
 
         @Override
-        public long expireAfterCreate(String key, T value, long now) {
+        public long expireAfterCreate(TransactionKey key, T value, long now) {
             return finished(value) ? linger : live;
         }
 
         @Override
-        public long expireAfterUpdate(String key, T value, long now, long left) {
+        public long expireAfterUpdate(TransactionKey key, T value, long now, long left) {
             return finished(value) ? linger : live;
         }
 
         @Override
-        public long expireAfterRead(String key, T value, long now, long left) {
+        public long expireAfterRead(TransactionKey key, T value, long now, long left) {
             return left;
         }
     }

@@ -16,7 +16,7 @@ import reactor.core.Disposable;
  * ({@link SipProxy}) rather than acted on where it landed.
  */
 final class ServerTransaction {
-    final String key;
+    final TransactionKey key;
     /** The request; cleared once the final response is sent (a lingering transaction needs none). */
     SipMessage request;
     final InetSocketAddress source;
@@ -33,7 +33,7 @@ final class ServerTransaction {
     /** The proxy (event loop) that owns this transaction. */
     SipProxy owner;
 
-    ServerTransaction(String key, SipMessage request, InetSocketAddress source, InetSocketAddress upstream,
+    ServerTransaction(TransactionKey key, SipMessage request, InetSocketAddress source, InetSocketAddress upstream,
             String toTag) {
         this.key = key;
         this.request = request;

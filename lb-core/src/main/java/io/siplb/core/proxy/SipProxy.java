@@ -1,5 +1,6 @@
 package io.siplb.core.proxy;
 
+import io.netty.util.AsciiString;
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.DestinationSet;
 import io.siplb.core.dispatch.Dispatcher;
@@ -230,7 +231,7 @@ public final class SipProxy {
     }
 
     private void onOtherRequest(SipMessage request, InetSocketAddress source, InetSocketAddress upstream) {
-        String key = key(request, request.method());
+        TransactionKey key = key(request, request.method());
         ServerTransaction known = tables.serverTransactions.getIfPresent(key);
         if (known != null) {
             tables.counters.retransmissionsAbsorbed.increment();
@@ -504,15 +505,14 @@ public final class SipProxy {
      * The server transaction key (RFC 3261 §17.2.3): branch, sent-by and method; for RFC 2543
      * requests without a magic-cookie branch, the Call-ID, CSeq number, From tag and sent-by.
      */
-    static String key(SipMessage request, SipMethod method) {
+    static TransactionKey key(SipMessage request, SipMethod method) {
         Via via = request.topVia();
-        String sentBy = via.host() + ":" + via.port();
         if (via.hasRfc3261Branch()) {
-            return via.branch() + "|" + sentBy + "|" + method.name();
+            return new TransactionKey(via.branch(), via.host(), via.port(), method.name());
         }
         NameAddress from = request.from();
-        return request.callId() + "|" + request.cseq().number() + "|" + (from == null ? "" : from.tag())
-                + "|" + sentBy + "|" + method.name();
+        return new TransactionKey(AsciiString.of(request.callId() + "|" + request.cseq().number() + "|"
+                + (from == null ? "" : from.tag())), via.host(), via.port(), method.name());
     }
 
     private static String newTag() {
