@@ -7,10 +7,8 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 
 /**
  * One copy of a request forwarded to one target (RFC 3261 §16.6), and the timers that end the
@@ -35,10 +33,7 @@ final class Branch {
     private final boolean invite;
     private final long deadlineNanos;
     private final RouteSettings settings;
-    private final Sinks.One<SipMessage> givenUp = Sinks.one();
     private boolean cancelWanted;
-    private boolean done;
-    private Disposable giveUpTimer;
 
     /**
      * @param request the request as received from upstream
@@ -90,10 +85,7 @@ final class Branch {
                         .filter(response -> response.statusCode() >= 200).next()
                 : responses.filter(response -> response.statusCode() >= 200).next()
                         .timeout(Mono.defer(() -> delay(frTimer)));
-        return Mono.firstWithSignal(waited, givenUp.asMono()).doFinally(signal -> {
-            done = true;
-            stopGiveUpTimer();
-        });
+        return waited; // a CANCEL's give-up ends it through the transaction (ClientTransaction.giveUp)
     }
 
     /** A timer of {@code duration}, cut to the lifetime left. */
@@ -120,19 +112,13 @@ final class Branch {
 
     private void sendCancel() {
         cancelWanted = false;
-        if (!proxy.forwarder().cancel(transaction) || done) {
+        if (!proxy.forwarder().cancel(transaction) || !transaction.awaited()) {
             return; // already CANCELled, or no longer waited for
         }
+        // a final that never comes: the wait ends with a TimeoutException 64·T1 later (a no-op
+        // if the final came first)
         long timerB = 64 * proxy.settings().t1().toNanos();
-        giveUpTimer = proxy.scheduler().schedule(() -> givenUp.tryEmitError(new TimeoutException()),
-                timerB, TimeUnit.NANOSECONDS);
-    }
-
-    private void stopGiveUpTimer() {
-        if (giveUpTimer != null) {
-            giveUpTimer.dispose();
-            giveUpTimer = null;
-        }
+        proxy.scheduler().schedule(transaction::giveUp, timerB, TimeUnit.NANOSECONDS);
     }
 
     /** Whether this branch was CANCELled and is waiting for its final. */

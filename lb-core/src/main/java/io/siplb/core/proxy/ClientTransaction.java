@@ -182,6 +182,22 @@ final class ClientTransaction {
         }
     }
 
+    /** Whether someone still waits for this transaction's responses. */
+    boolean awaited() {
+        return sink != null;
+    }
+
+    /**
+     * Ends the wait with a {@link java.util.concurrent.TimeoutException}: a CANCELled branch sent
+     * no final within 64·T1 (RFC 3261 §9.1). A no-op once nobody waits any more.
+     */
+    void giveUp() {
+        FluxSink<SipMessage> waiting = sink;
+        if (waiting != null) {
+            waiting.error(new java.util.concurrent.TimeoutException("no final response 64*T1 after the CANCEL"));
+        }
+    }
+
     /** Records that this INVITE is being CANCELled; false when it was already. */
     boolean markCancelled() {
         if (cancelSent) {
