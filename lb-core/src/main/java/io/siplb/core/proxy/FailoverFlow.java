@@ -11,7 +11,6 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import reactor.core.publisher.Mono;
-import reactor.util.retry.Retry;
 
 /**
  * One request walked through its failover plan, as a {@link Mono} of the final response to send
@@ -22,7 +21,7 @@ import reactor.util.retry.Retry;
  * Mono.defer(attempt)                        // next destination of the plan, our Via pushed
  *     .timeout(fr_timer, then fr_inv_timer)  // silence, or no final after a provisional
  *     .flatMap(failure code ? error : final) // 5xx/408 and the like fail over
- *     .retryWhen(while the plan lasts)       // the failed destination marked as configured
+ *     .onErrorResume(next attempt while the plan lasts) // the failed destination marked as configured
  *     .onErrorResume(best response or 503)   // §16.7 step 6
  * </pre>
  *
@@ -96,16 +95,19 @@ final class FailoverFlow implements RequestFlow {
 
     @Override
     public Mono<Outcome> run() {
-        return Mono.defer(this::attempt)
-                .retryWhen(Retry.from(signals -> signals.concatMap(signal -> {
-                    if (signal.failure() instanceof AttemptFailed && signal.failure() != EXHAUSTED
-                            && canFailOver()) {
-                        proxy.counters().failovers.increment();
-                        return Mono.just(signal);
-                    }
-                    return Mono.error(signal.failure());
-                })))
-                .onErrorResume(AttemptFailed.class, e -> Mono.just(exhausted()));
+        return Mono.defer(this::attempt).onErrorResume(AttemptFailed.class, this::afterFailure);
+    }
+
+    /**
+     * A failed attempt: the next one while the plan lasts (retryWhen's job, without its
+     * per-request processor), else what goes upstream when nothing is left.
+     */
+    private Mono<Outcome> afterFailure(AttemptFailed failure) {
+        if (failure != EXHAUSTED && canFailOver()) {
+            proxy.counters().failovers.increment();
+            return run();
+        }
+        return Mono.just(exhausted());
     }
 
     private boolean canFailOver() {
