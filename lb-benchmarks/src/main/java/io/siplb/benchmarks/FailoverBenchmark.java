@@ -38,12 +38,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Last measured 2026-12-01, this 2-core shared machine, JDK 17.0.15, 1 fork, 12×1 s warm-up
  * (the proxy path needs it), 5×1 s measurement:
  * <pre>
- * answeredFirstTime   23.5 ± 2.7 µs   20.5 KB
- * failoverOn503       51.1 ± 9.8 µs   36.7 KB
- * failoverOnSilence   25.2 ± 1.7 µs   32.5 KB   (virtual time)
+ * answeredFirstTime   22.6 ± 1.8 µs   17.6 KB
+ * failoverOn503       49.3 ± 7.1 µs   32.4 KB
+ * failoverOnSilence   26.7 ± 2.8 µs   28.9 KB   (virtual time)
  * </pre>
- * (before the attempt's timers moved into {@code Branch} with the lifetime clamp and the CANCEL
- * give-up: 19.6, 35.1 and 31.0 KB).
+ * (2026-11-27, before the second wave: 19.6, 35.1 and 31.0 KB; the timers moved into
+ * {@code Branch} first added about 1 KB, the 100 Trying written from the INVITE's bytes, keys from
+ * parsed fields, the give-up through the transaction and onErrorResume instead of retryWhen then
+ * took more than that away.)
  * The first two schedule their timers on a Netty event loop from the benchmark thread, which
  * costs a wake-up per timer that production (timers scheduled on the loop itself) does not pay;
  * the virtual-time case shows the CPU cost better. Allocation is the real finding: the

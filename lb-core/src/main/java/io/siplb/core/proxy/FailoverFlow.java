@@ -21,8 +21,9 @@ import reactor.core.publisher.Mono;
  * Mono.defer(attempt)                        // next destination of the plan, our Via pushed
  *     .timeout(fr_timer, then fr_inv_timer)  // silence, or no final after a provisional
  *     .flatMap(failure code ? error : final) // 5xx/408 and the like fail over
- *     .onErrorResume(next attempt while the plan lasts) // the failed destination marked as configured
- *     .onErrorResume(best response or 503)   // §16.7 step 6
+ *     .onErrorResume(failed ->                // the failed destination marked as configured
+ *         plan lasts ? the next attempt, so   //   (one operator per attempt: no retry processor)
+ *                    : best response or 503)  // §16.7 step 6
  * </pre>
  *
  * <p>Provisional responses are relayed upstream as they come. A CANCEL from upstream stops the
