@@ -46,6 +46,8 @@ public final class Routes {
             "failover.max-lifetime", "record-route", "rewrite", "reply");
 
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
+    /** What a request no route takes gets unless {@code siplb.routes.unmatched} says otherwise. */
+    private static final RoutingDecision.Reply NO_ROUTE = new RoutingDecision.Reply(404, "No Route", List.of());
     /** The name of the {@code siplb.dispatch.*} route. */
     public static final String DEFAULT = "default";
 
@@ -88,7 +90,7 @@ public final class Routes {
                 String rest = key.substring("siplb.route.".length());
                 int dot = rest.indexOf('.');
                 String name = dot < 0 ? rest : rest.substring(0, dot);
-                if (dot < 0 || !SUBKEYS.contains(rest.substring(dot + 1))) {
+                if (!isRouteKey(key)) {
                     throw new ConfigException(key, config.string(key, ""), "is not a route key: use siplb.route."
                             + name + ".one of " + String.join(", ", new java.util.TreeSet<>(SUBKEYS)));
                 }
@@ -105,7 +107,7 @@ public final class Routes {
         }
         String unmatchedText = config.string("siplb.routes.unmatched", "dispatch");
         Route fallback = null;
-        RoutingDecision.Reply unmatched = new RoutingDecision.Reply(404, "No Route", List.of());
+        RoutingDecision.Reply unmatched = NO_ROUTE;
         if (unmatchedText.equalsIgnoreCase("dispatch")) {
             fallback = dispatchRoute(dispatch, failover, recordRoute, callLoad,
                     hits.computeIfAbsent(DEFAULT, n -> new java.util.concurrent.atomic.LongAdder()));
@@ -129,7 +131,7 @@ public final class Routes {
     public static Router single(DispatchSettings dispatch, FailoverSettings failover, boolean recordRoute,
             CallLoad callLoad) {
         return new Router(List.of(), dispatchRoute(dispatch, failover, recordRoute, callLoad,
-                new java.util.concurrent.atomic.LongAdder()), new RoutingDecision.Reply(404, "No Route", List.of()));
+                new java.util.concurrent.atomic.LongAdder()), NO_ROUTE);
     }
 
     /** The route the {@code siplb.dispatch.*} keys describe, named {@code default}. */

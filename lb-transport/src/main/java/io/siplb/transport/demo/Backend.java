@@ -1,12 +1,8 @@
 package io.siplb.transport.demo;
 
-import io.siplb.core.sip.HeaderName;
 import io.siplb.core.sip.MessageFactory;
 import io.siplb.core.sip.SipMessage;
-import io.siplb.core.sip.SipParser;
-import io.siplb.core.sip.ParseResult;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
