@@ -32,8 +32,8 @@ public interface AddressResolver {
         return ResponseAddress.literal(host);
     }
 
-    /** The port requests to {@code uri} go to. */
+    /** The port requests to {@code uri} go to: its own, else 5061 over TLS and 5060 otherwise (RFC 3263 §4.2). */
     static int port(SipUri uri) {
-        return uri.port() > 0 ? uri.port() : uri.secure() ? 5061 : 5060;
+        return uri.port() > 0 ? uri.port() : uri.secure() || "tls".equals(uri.transport()) ? 5061 : 5060;
     }
 }

@@ -42,7 +42,7 @@ final class Branch {
      *     {@link Long#MAX_VALUE} for none
      */
     Branch(SipProxy proxy, ServerTransaction server, SipMessage request, FailoverFlow.Target target,
-            RouteSettings settings, boolean removeRoute, long deadlineNanos) {
+            RouteSettings settings, int ourRoutes, long deadlineNanos) {
         this.proxy = proxy;
         this.target = target;
         this.invite = request.method() == SipMethod.INVITE;
@@ -50,8 +50,8 @@ final class Branch {
         this.settings = settings;
         String branch = proxy.forwarder().newBranch();
         SipMessage forwarded = proxy.forwarder().forwardedRequest(request, server.source, branch, target, settings,
-                removeRoute);
-        this.transaction = proxy.forwarder().create(branch, forwarded, target.address());
+                ourRoutes);
+        this.transaction = proxy.forwarder().create(branch, forwarded, target.peer());
         if (target.destination() != null && request.to().tag() == null) {
             target.destination().countAttempt();
         }

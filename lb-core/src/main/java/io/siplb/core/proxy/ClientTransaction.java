@@ -3,7 +3,6 @@ package io.siplb.core.proxy;
 import io.siplb.core.sip.MessageFactory;
 import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipMethod;
-import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -11,8 +10,9 @@ import reactor.core.publisher.FluxSink;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * One request sent to one destination over UDP (RFC 3261 §17.1): retransmitted on Timer A
- * (T1 doubling; for non-INVITE capped at T2) until a response comes, the ACK for a non-2xx final
+ * One request sent to one destination (RFC 3261 §17.1): over UDP retransmitted on Timer A
+ * (T1 doubling; for non-INVITE capped at T2) until a response comes; over a stream sent once, a
+ * transport failure ending the wait at once; the ACK for a non-2xx final
  * response to an INVITE sent here (§17.1.1.3), every response handed to the subscriber. How long
  * to wait is the subscriber's business ({@code fr_timer}, {@code fr_inv_timer}): it cancels.
  *
@@ -27,7 +27,7 @@ final class ClientTransaction {
     private final String branch;
     private final TransactionKey key;
     private final SipMessage request;
-    private final InetSocketAddress destination;
+    private final Peer destination;
     private final boolean invite;
     private final Scheduler scheduler;
     private FluxSink<SipMessage> sink;
@@ -39,7 +39,7 @@ final class ClientTransaction {
     private boolean provisional;
     private SipMessage ack;
 
-    ClientTransaction(Forwarder forwarder, String branch, SipMessage request, InetSocketAddress destination,
+    ClientTransaction(Forwarder forwarder, String branch, SipMessage request, Peer destination,
             Scheduler scheduler) {
         this.forwarder = forwarder;
         this.branch = branch;
@@ -63,7 +63,7 @@ final class ClientTransaction {
         return request;
     }
 
-    InetSocketAddress destination() {
+    Peer destination() {
         return destination;
     }
 
@@ -77,10 +77,32 @@ final class ClientTransaction {
             sink = emitter;
             emitter.onDispose(this::abandon);
             forwarder.register(this);
-            forwarder.sender().send(request, destination);
-            intervalMillis = forwarder.settings().t1().toMillis();
-            scheduleRetransmission();
+            forwarder.sender().send(request, destination, this::transportFailed);
+            if (!destination.transport().reliable()) { // Timer A and E run over UDP only (§17.1.1.2)
+                intervalMillis = forwarder.settings().t1().toMillis();
+                scheduleRetransmission();
+            }
         });
+    }
+
+    /**
+     * The request could not be delivered (no connection, a reset, a TLS handshake that failed):
+     * the wait ends at once with a {@link TransportError}, as RFC 3261 §8.1.3.1 treats it like a 503.
+     */
+    private void transportFailed(Throwable cause) {
+        FluxSink<SipMessage> waiting = sink;
+        if (waiting != null && (state == State.CALLING || state == State.PROCEEDING)) {
+            waiting.error(new TransportError(destination, cause));
+        }
+    }
+
+    /** A request that the transport could not deliver to its destination. */
+    static final class TransportError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        TransportError(Peer destination, Throwable cause) {
+            super("cannot reach " + destination + ": " + cause, cause, false, false);
+        }
     }
 
     private void scheduleRetransmission() {
@@ -91,7 +113,7 @@ final class ClientTransaction {
         if (state != State.CALLING && !(state == State.PROCEEDING && !invite)) {
             return;
         }
-        forwarder.sender().send(request, destination);
+        forwarder.sender().send(request, destination, this::transportFailed);
         forwarder.countRetransmission();
         long t2 = forwarder.settings().t2().toMillis();
         intervalMillis = invite ? intervalMillis * 2

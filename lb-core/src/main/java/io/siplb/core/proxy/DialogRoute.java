@@ -22,10 +22,54 @@ final class DialogRoute {
     private DialogRoute() {
     }
 
+    /** Names, in the entry facing the caller, the connection the dialog's caller is reached over. */
+    static final String FLOW = "flow";
+
     /** Our Record-Route value for a dialog through {@code destination}. */
     static String recordRoute(String advertised, Destination destination) {
-        return "<sip:" + advertised + ";lr;" + PARAMETER + "=" + destination.setId() + "."
-                + ENCODER.encodeToString(destination.uri().text().getBytes(StandardCharsets.UTF_8)) + ">";
+        return recordRoute(advertised, Transport.UDP, destination);
+    }
+
+    /**
+     * The entry facing {@code destination}, reached over {@code transport}: it names the
+     * destination ({@code ds}), so that any instance routes the caller's requests to it.
+     */
+    static String recordRoute(String advertised, Transport transport, Destination destination) {
+        return "<sip:" + advertised + transportParameter(transport) + ";lr;" + PARAMETER + "=" + destination.setId()
+                + "." + ENCODER.encodeToString(destination.uri().text().getBytes(StandardCharsets.UTF_8)) + ">";
+    }
+
+    /**
+     * The entry facing the caller, when the dialog's two sides differ in transport or the caller
+     * is on a stream (RFC 5658 double Record-Route): the caller's transport, and its connection
+     * as {@code flow} (RFC 5626 §5.3 style), so the destination's requests reach the caller over
+     * the connection it opened. It has no {@code ds}: that is how it is told from the other.
+     */
+    static String callerFacing(String advertised, Transport transport, long flow) {
+        return "<sip:" + advertised + transportParameter(transport) + ";lr"
+                + (flow == Peer.NO_FLOW ? "" : ";" + FLOW + "=" + Long.toString(flow, 36)) + ">";
+    }
+
+    private static String transportParameter(Transport transport) {
+        return transport == Transport.UDP ? "" : ";transport=" + transport.parameter();
+    }
+
+    /** The connection a caller-facing entry names, or {@link Peer#NO_FLOW}. */
+    static long flow(SipUri route) {
+        String value = route.parameter(FLOW);
+        if (value == null || value.isEmpty()) {
+            return Peer.NO_FLOW;
+        }
+        try {
+            return Long.parseLong(value, 36);
+        } catch (NumberFormatException e) {
+            return Peer.NO_FLOW; // another instance's, or forged: any connection to the address then
+        }
+    }
+
+    /** Whether {@code route} is the entry facing a destination (it names one with {@code ds}). */
+    static boolean facesDestination(SipUri route) {
+        return route.parameter(PARAMETER) != null;
     }
 
     /** The destination a Route of ours names, if it is one of the dispatcher's. */

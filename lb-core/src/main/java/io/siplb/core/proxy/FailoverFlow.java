@@ -46,8 +46,14 @@ final class FailoverFlow implements RequestFlow {
 
     private static final AttemptFailed EXHAUSTED = new AttemptFailed();
 
-    /** Where one attempt goes: a destination of the dispatcher, or a bare next hop in a dialog. */
-    record Target(Destination destination, InetSocketAddress address) {
+    /**
+     * Where one attempt goes: a destination of the dispatcher, or a bare next hop in a dialog;
+     * {@code peer} is {@code null} when its host does not resolve or its transport is not spoken.
+     */
+    record Target(Destination destination, Peer peer) {
+        InetSocketAddress address() {
+            return peer == null ? null : peer.address();
+        }
     }
 
     private final SipProxy proxy;
@@ -55,7 +61,7 @@ final class FailoverFlow implements RequestFlow {
     private final SipMessage request;
     private final FailoverPlan plan;
     private final Target fixed;
-    private final boolean removeRoute;
+    private final int ourRoutes;
     private final boolean invite;
     private final long deadlineNanos;
     private final RouteSettings settings;
@@ -66,23 +72,23 @@ final class FailoverFlow implements RequestFlow {
 
     /** A new request walked through {@code plan}, as its route's {@code settings} say. */
     FailoverFlow(SipProxy proxy, ServerTransaction server, FailoverPlan plan, RouteSettings settings,
-            boolean removeRoute) {
-        this(proxy, server, plan, null, settings, removeRoute);
+            int ourRoutes) {
+        this(proxy, server, plan, null, settings, ourRoutes);
     }
 
     /** An in-dialog request sent to one known next hop, without failover. */
-    FailoverFlow(SipProxy proxy, ServerTransaction server, Target fixed, RouteSettings settings, boolean removeRoute) {
-        this(proxy, server, null, fixed, settings, removeRoute);
+    FailoverFlow(SipProxy proxy, ServerTransaction server, Target fixed, RouteSettings settings, int ourRoutes) {
+        this(proxy, server, null, fixed, settings, ourRoutes);
     }
 
     private FailoverFlow(SipProxy proxy, ServerTransaction server, FailoverPlan plan, Target fixed,
-            RouteSettings settings, boolean removeRoute) {
+            RouteSettings settings, int ourRoutes) {
         this.proxy = proxy;
         this.server = server;
         this.request = server.request; // kept here: the server transaction drops it when finished
         this.plan = plan;
         this.fixed = fixed;
-        this.removeRoute = removeRoute;
+        this.ourRoutes = ourRoutes;
         this.invite = request.method() == SipMethod.INVITE;
         this.settings = settings;
         this.deadlineNanos = deadline(proxy, settings, invite);
@@ -128,7 +134,7 @@ final class FailoverFlow implements RequestFlow {
             return fixed;
         }
         Destination destination = plan.next();
-        return destination == null ? null : new Target(destination, proxy.resolve(destination));
+        return destination == null ? null : new Target(destination, proxy.peer(destination));
     }
 
     private Mono<Outcome> attempt() {
@@ -142,7 +148,7 @@ final class FailoverFlow implements RequestFlow {
             markFailure(target);
             return Mono.error(new AttemptFailed());
         }
-        Branch branch = new Branch(proxy, server, request, target, settings, removeRoute, deadlineNanos);
+        Branch branch = new Branch(proxy, server, request, target, settings, ourRoutes, deadlineNanos);
         if (invite) {
             // a branch given up on may still answer 200: that call is then the one (§16.7 step 5)
             branch.transaction().onLateSuccess(response -> lateSuccess(target, response));
@@ -153,6 +159,7 @@ final class FailoverFlow implements RequestFlow {
         }
         return branch.finalResponse(this::onProvisional)
                 .onErrorMap(TimeoutException.class, e -> timedOut(branch))
+                .onErrorMap(ClientTransaction.TransportError.class, e -> unreachable(branch))
                 .flatMap(response -> decide(target, response));
     }
 
@@ -175,6 +182,20 @@ final class FailoverFlow implements RequestFlow {
                 // a late answer may be ours, not the destination's: do not take it out of service
                 proxy.counters().marksSpared.increment();
             }
+        }
+        return new AttemptFailed();
+    }
+
+    /**
+     * The transport could not deliver the request (connection refused or reset, TLS handshake
+     * failed): a failure like a 503 (RFC 3261 §8.1.3.1), at once, and marked even under overload —
+     * the refusal is the destination's, not a late answer that may be ours.
+     */
+    private AttemptFailed unreachable(Branch branch) {
+        proxy.counters().transportErrors.increment();
+        if (!cancelled && !expired()) {
+            countFailure(branch.target());
+            markFailure(branch.target());
         }
         return new AttemptFailed();
     }

@@ -38,7 +38,7 @@ final class ForkFlow implements RequestFlow {
     private final ServerTransaction server;
     private final SipMessage request;
     private final FailoverPlan plan;
-    private final boolean removeRoute;
+    private final int ourRoutes;
     private final long deadlineNanos;
     private final RouteSettings settings;
     private final List<Branch> branches = new ArrayList<>();
@@ -48,12 +48,12 @@ final class ForkFlow implements RequestFlow {
     private boolean cancelled;
     private SipMessage best;
 
-    ForkFlow(SipProxy proxy, ServerTransaction server, FailoverPlan plan, RouteSettings settings, boolean removeRoute) {
+    ForkFlow(SipProxy proxy, ServerTransaction server, FailoverPlan plan, RouteSettings settings, int ourRoutes) {
         this.proxy = proxy;
         this.server = server;
         this.request = server.request;
         this.plan = plan;
-        this.removeRoute = removeRoute;
+        this.ourRoutes = ourRoutes;
         this.settings = settings;
         this.deadlineNanos = FailoverFlow.deadline(proxy, settings, true);
     }
@@ -63,14 +63,14 @@ final class ForkFlow implements RequestFlow {
         return Mono.create(created -> {
             sink = created;
             for (Destination destination : plan.destinations()) {
-                FailoverFlow.Target target = new FailoverFlow.Target(destination, proxy.resolve(destination));
+                FailoverFlow.Target target = new FailoverFlow.Target(destination, proxy.peer(destination));
                 if (target.address() == null) {
                     proxy.counters().unresolvable.increment();
                     destination.countFailure();
                     markFailure(target);
                     continue;
                 }
-                Branch branch = new Branch(proxy, server, request, target, settings, removeRoute, deadlineNanos);
+                Branch branch = new Branch(proxy, server, request, target, settings, ourRoutes, deadlineNanos);
                 branch.transaction().onLateSuccess(response -> lateSuccess(branch, response));
                 branches.add(branch);
             }
@@ -86,7 +86,12 @@ final class ForkFlow implements RequestFlow {
                     break; // a branch answered 2xx while the others were still being sent
                 }
                 subscriptions.add(branch.finalResponse(this::onProvisional)
-                        .subscribe(response -> onFinal(branch, response), error -> onSilence(branch)));
+                        .subscribe(response -> onFinal(branch, response), error -> {
+                            if (error instanceof ClientTransaction.TransportError) {
+                                proxy.counters().transportErrors.increment();
+                            }
+                            onSilence(branch);
+                        }));
             }
         });
     }
@@ -117,7 +122,10 @@ final class ForkFlow implements RequestFlow {
         endIfLast();
     }
 
-    /** A branch's timer ran out: silence, fr_inv_timer, the lifetime, or no final after its CANCEL. */
+    /**
+     * A branch's timer ran out — silence, fr_inv_timer, the lifetime, or no final after its CANCEL —
+     * or the transport could not deliver it.
+     */
     private void onSilence(Branch branch) {
         pending--;
         if (branch.transaction().proceeding()) {

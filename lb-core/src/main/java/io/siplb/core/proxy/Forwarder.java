@@ -6,7 +6,6 @@ import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipMessageEdit;
 import io.siplb.core.sip.SipUri;
 import io.siplb.core.sip.Via;
-import java.net.InetSocketAddress;
 import java.util.function.Consumer;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Scheduler;
@@ -18,12 +17,12 @@ import reactor.core.scheduler.Scheduler;
 public final class Forwarder {
     private final ProxySettings settings;
     private final ProxyTables tables;
-    private final DatagramSender sender;
+    private final MessageSender sender;
     private final Scheduler scheduler;
     private final Branches branches;
     private final Consumer<SipMessage> lateRelay;
 
-    Forwarder(ProxySettings settings, ProxyTables tables, DatagramSender sender, Scheduler scheduler,
+    Forwarder(ProxySettings settings, ProxyTables tables, MessageSender sender, Scheduler scheduler,
             Branches branches, Consumer<SipMessage> lateRelay) {
         this.settings = settings;
         this.tables = tables;
@@ -42,12 +41,12 @@ public final class Forwarder {
      * The responses to {@code request} (which carries our Via with {@code branch}) from
      * {@code destination}; subscribing sends it.
      */
-    Flux<SipMessage> transact(String branch, SipMessage request, InetSocketAddress destination) {
+    Flux<SipMessage> transact(String branch, SipMessage request, Peer destination) {
         return new ClientTransaction(this, branch, request, destination, scheduler).responses();
     }
 
     /** Same, keeping the transaction at hand (for a CANCEL). */
-    ClientTransaction create(String branch, SipMessage request, InetSocketAddress destination) {
+    ClientTransaction create(String branch, SipMessage request, Peer destination) {
         return new ClientTransaction(this, branch, request, destination, scheduler);
     }
 
@@ -96,36 +95,50 @@ public final class Forwarder {
     }
 
     /**
-     * {@code request} as it goes to {@code target} (RFC 3261 §16.6): our Via with {@code branch}
-     * on top, {@code received}/{@code rport} on the client's (§18.2.1, RFC 3581), Max-Forwards
-     * decremented (70 when absent), our own Route entry removed (loose routing, §16.4), our
-     * Record-Route with the dialog's destination on a dialog-creating request when the route wants
-     * it (§16.6 step 4), and with {@code rewrite=domain} the Request-URI's host and port set to the
-     * destination's (§16.6 step 2 allows the proxy to retarget).
+     * {@code request} as it goes to {@code target} (RFC 3261 §16.6): our Via for the target's
+     * transport with {@code branch} on top, {@code received}/{@code rport} on the client's (§18.2.1,
+     * RFC 3581; {@code rport} always for a stream, so a response finds the connection), Max-Forwards
+     * decremented (70 when absent), our own Route entries removed (loose routing, §16.4), our
+     * Record-Route on a dialog-creating request when the route wants it (§16.6 step 4) — one entry
+     * naming the dialog's destination, or two when the sides differ in transport or the caller is on
+     * a stream (RFC 5658), the lower one facing the caller — and with {@code rewrite=domain} the
+     * Request-URI's host and port set to the destination's (§16.6 step 2 allows the proxy to
+     * retarget).
      *
      * @param source where the request came from
+     * @param ourRoutes how many of the top Route entries are ours, to be removed
      */
-    SipMessage forwardedRequest(SipMessage request, InetSocketAddress source, String branch,
-            FailoverFlow.Target target, RouteSettings route, boolean removeRoute) {
+    SipMessage forwardedRequest(SipMessage request, Peer source, String branch,
+            FailoverFlow.Target target, RouteSettings route, int ourRoutes) {
+        Transport out = target.peer().transport();
         SipMessageEdit edit = request.edit()
-                .pushVia("SIP/2.0/UDP " + settings.advertised() + ";branch=" + branch)
-                .viaReceived(source.getAddress().getHostAddress())
+                .pushVia(via(out, branch))
+                .viaReceived(source.address().getAddress().getHostAddress())
                 .maxForwards(request.maxForwards() < 0 ? 70 - 1 : request.maxForwards() - 1);
-        if (request.topVia().rport() == Via.RPORT_REQUESTED) {
-            edit.viaRport(source.getPort());
+        if (request.topVia().rport() == Via.RPORT_REQUESTED || source.transport().reliable()) {
+            edit.viaRport(source.address().getPort());
         }
-        if (removeRoute) {
+        for (int i = 0; i < ourRoutes; i++) {
             edit.removeFirstRoute();
         }
         if (route.recordRoute() && request.method().createsDialog() && request.to().tag() == null
                 && target.destination() != null) {
-            edit.prependRecordRoute(DialogRoute.recordRoute(settings.advertised(), target.destination()));
+            Transport in = source.transport();
+            if (in != Transport.UDP || out != Transport.UDP) {
+                edit.prependRecordRoute(DialogRoute.callerFacing(settings.advertised(in), in, source.flow()));
+            }
+            edit.prependRecordRoute(DialogRoute.recordRoute(settings.advertised(out), out, target.destination()));
         }
         if (route.rewrite() == Rewrite.DOMAIN && target.destination() != null
                 && request.requestUri() instanceof SipUri uri) {
             edit.requestUri(withHostPort(uri, target.destination().uri())); // ds_select_domain
         }
         return edit.toMessage();
+    }
+
+    /** Our Via value for a request leaving over {@code transport}. */
+    String via(Transport transport, String branch) {
+        return "SIP/2.0/" + transport.token() + " " + settings.advertised(transport) + ";branch=" + branch;
     }
 
     /**
@@ -175,7 +188,7 @@ public final class Forwarder {
         tables.counters.retransmissionsSent.increment();
     }
 
-    DatagramSender sender() {
+    MessageSender sender() {
         return sender;
     }
 

@@ -56,6 +56,8 @@ public final class ProxyCounters {
     public final LongAdder cancels = new LongAdder();
     /** Destinations that could not be resolved to an address. */
     public final LongAdder unresolvable = new LongAdder();
+    /** Attempts that failed because the transport could not deliver the request (§8.1.3.1). */
+    public final LongAdder transportErrors = new LongAdder();
     /** Silent destinations not marked down because the balancer was overloaded when they timed out. */
     public final LongAdder marksSpared = new LongAdder();
     /** INVITE datagrams dropped unparsed because the loop was far behind. */

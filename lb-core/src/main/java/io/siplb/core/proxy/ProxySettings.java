@@ -5,6 +5,8 @@ import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.DispatchSettings;
 import io.siplb.core.dispatch.FailoverSettings;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -24,10 +26,13 @@ import java.util.Objects;
  * @param affinityExpiry how long a dialog's Call-ID is remembered without traffic
  *     ({@code siplb.dialogs.affinity-expiry}, 2h)
  * @param retryAfter the Retry-After of a 503 ({@code siplb.overload.retry-after}, 5s)
+ * @param ports the port advertised for each transport that has a listener of its own (a TCP
+ *     listener on 5060 and a TLS one on 5061); a transport not in it advertises
+ *     {@code advertisedPort}
  */
 public record ProxySettings(String advertisedHost, int advertisedPort, boolean recordRoute,
         DispatchSettings dispatch, FailoverSettings failover, Duration t1, int maxTransactions,
-        Duration linger, Duration affinityExpiry, Duration retryAfter) {
+        Duration linger, Duration affinityExpiry, Duration retryAfter, Map<Transport, Integer> ports) {
 
     public ProxySettings {
         Objects.requireNonNull(advertisedHost, "advertisedHost");
@@ -37,6 +42,7 @@ public record ProxySettings(String advertisedHost, int advertisedPort, boolean r
             throw new ConfigException("siplb.advertised-address", advertisedHost + ":" + advertisedPort,
                     "port must be 1..65535");
         }
+        ports = Map.copyOf(ports);
         if (maxTransactions < 1) {
             throw new ConfigException("siplb.transactions.max", Integer.toString(maxTransactions), "must be 1 or more");
         }
@@ -45,7 +51,7 @@ public record ProxySettings(String advertisedHost, int advertisedPort, boolean r
     /** Settings for a proxy advertising {@code host:port}, every other key at its default. */
     public static ProxySettings defaults(String host, int port) {
         return new ProxySettings(host, port, true, DispatchSettings.DEFAULT, FailoverSettings.DEFAULT,
-                Duration.ofMillis(500), 100_000, Duration.ofSeconds(32), Duration.ofHours(2), Duration.ofSeconds(5));
+                Duration.ofMillis(500), 100_000, Duration.ofSeconds(32), Duration.ofHours(2), Duration.ofSeconds(5), Map.of());
     }
 
     /** Reads every key the proxy core uses; {@code host:port} is the advertised address. */
@@ -60,31 +66,40 @@ public record ProxySettings(String advertisedHost, int advertisedPort, boolean r
                 config.duration("siplb.dialogs.affinity-expiry", Duration.ofHours(2), Duration.ofSeconds(10),
                         Duration.ofDays(2)),
                 config.duration("siplb.overload.retry-after", Duration.ofSeconds(5), Duration.ofSeconds(1),
-                        Duration.ofHours(1)));
+                        Duration.ofHours(1)), Map.of());
     }
 
     /** These settings with other {@code siplb.dispatch.*} values. */
     public ProxySettings withDispatch(DispatchSettings value) {
         return new ProxySettings(advertisedHost, advertisedPort, recordRoute, value, failover, t1, maxTransactions,
-                linger, affinityExpiry, retryAfter);
+                linger, affinityExpiry, retryAfter, ports);
     }
 
     /** These settings with other {@code siplb.failover.*} values. */
     public ProxySettings withFailover(FailoverSettings value) {
         return new ProxySettings(advertisedHost, advertisedPort, recordRoute, dispatch, value, t1, maxTransactions,
-                linger, affinityExpiry, retryAfter);
+                linger, affinityExpiry, retryAfter, ports);
     }
 
     /** These settings with another {@code siplb.transactions.max}. */
     public ProxySettings withMaxTransactions(int value) {
         return new ProxySettings(advertisedHost, advertisedPort, recordRoute, dispatch, failover, t1, value,
-                linger, affinityExpiry, retryAfter);
+                linger, affinityExpiry, retryAfter, ports);
     }
 
     /** These settings advertising another port (the one the kernel chose for port 0). */
     public ProxySettings withAdvertisedPort(int value) {
         return new ProxySettings(advertisedHost, value, recordRoute, dispatch, failover, t1, maxTransactions,
-                linger, affinityExpiry, retryAfter);
+                linger, affinityExpiry, retryAfter, ports);
+    }
+
+    /** These settings advertising {@code port} for {@code transport} (its listener's). */
+    public ProxySettings withPort(Transport transport, int port) {
+        Map<Transport, Integer> next = new EnumMap<>(Transport.class);
+        next.putAll(ports);
+        next.put(transport, port);
+        return new ProxySettings(advertisedHost, advertisedPort, recordRoute, dispatch, failover, t1, maxTransactions,
+                linger, affinityExpiry, retryAfter, next);
     }
 
     /** RFC 3261 T2: the cap of non-INVITE retransmission intervals. */
@@ -94,8 +109,20 @@ public record ProxySettings(String advertisedHost, int advertisedPort, boolean r
 
     /** {@code host:port} as written in Via and Record-Route (IPv6 in brackets). */
     public String advertised() {
-        String host = advertisedHost.indexOf(':') >= 0 && !advertisedHost.startsWith("[")
+        return advertisedHostReference() + ":" + advertisedPort;
+    }
+
+    /**
+     * {@code host:port} written in a Via or Record-Route for {@code transport}: its listener's port,
+     * else {@link #advertised()}.
+     */
+    public String advertised(Transport transport) {
+        Integer port = ports.get(transport);
+        return port == null ? advertised() : advertisedHostReference() + ":" + port;
+    }
+
+    private String advertisedHostReference() {
+        return advertisedHost.indexOf(':') >= 0 && !advertisedHost.startsWith("[")
                 ? "[" + advertisedHost + "]" : advertisedHost;
-        return host + ":" + advertisedPort;
     }
 }

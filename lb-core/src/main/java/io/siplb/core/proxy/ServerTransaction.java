@@ -2,7 +2,6 @@ package io.siplb.core.proxy;
 
 import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipWritable;
-import java.net.InetSocketAddress;
 import reactor.core.Disposable;
 
 /**
@@ -19,8 +18,10 @@ final class ServerTransaction {
     final TransactionKey key;
     /** The request; cleared once the final response is sent (a lingering transaction needs none). */
     SipMessage request;
-    final InetSocketAddress source;
-    final InetSocketAddress upstream;
+    /** Where the request came from: transport, address, connection. */
+    final Peer source;
+    /** Where its responses go: the connection it came on, or by the Via rules over UDP. */
+    final Peer upstream;
     final String toTag;
     // read by other loops (a CANCEL or retransmission from another source port): volatile
     volatile SipWritable lastResponse;
@@ -33,7 +34,7 @@ final class ServerTransaction {
     /** The proxy (event loop) that owns this transaction. */
     SipProxy owner;
 
-    ServerTransaction(TransactionKey key, SipMessage request, InetSocketAddress source, InetSocketAddress upstream,
+    ServerTransaction(TransactionKey key, SipMessage request, Peer source, Peer upstream,
             String toTag) {
         this.key = key;
         this.request = request;

@@ -36,7 +36,9 @@ import reactor.core.scheduler.Scheduler;
  * what it must answer itself, runs a {@link FailoverFlow} (or, for algorithm 12, a
  * {@link ForkFlow}) for every new request and relays
  * responses upstream by the Via rules. It holds no socket: it sends through a
- * {@link DatagramSender} and times on a {@link Scheduler}, both of its loop.
+ * {@link MessageSender} and times on a {@link Scheduler}, both of its loop. Which transport a
+ * message came on matters to it only where SIP says so: the Via it writes, retransmission timers
+ * (none over streams), the connection responses go back on, and Record-Route (RFC 5658).
  *
  * <p>Threading: every call for one transaction must come on the loop that owns it — requests on
  * the loop that received them, responses on the loop named in their branch ({@link Branches}).
@@ -46,7 +48,7 @@ public final class SipProxy {
     private final ProxySettings settings;
     private final Dispatcher dispatcher;
     private final ProxyTables tables;
-    private final DatagramSender sender;
+    private final MessageSender sender;
     private final Scheduler scheduler;
     private final AddressResolver resolver;
     private final Predicate<SipUri> local;
@@ -59,6 +61,7 @@ public final class SipProxy {
     // touched only on this proxy's loop
     private List<DestinationSet> indexedSets;
     private Map<InetSocketAddress, Destination> addressIndex = Map.of();
+    private java.util.Set<java.net.InetAddress> destinationHosts = java.util.Set.of();
     private long indexedAt;
 
     /**
@@ -67,7 +70,7 @@ public final class SipProxy {
      * @param loop this loop's number, written in its branches
      * @param local whether a URI names this balancer (its advertised or listen address)
      */
-    public SipProxy(ProxySettings settings, Dispatcher dispatcher, ProxyTables tables, DatagramSender sender,
+    public SipProxy(ProxySettings settings, Dispatcher dispatcher, ProxyTables tables, MessageSender sender,
             Scheduler scheduler, AddressResolver resolver, Predicate<SipUri> local, int loop) {
         this(settings, dispatcher, tables, sender, scheduler, resolver, local, loop,
                 single(Routes.single(settings.dispatch(), settings.failover(), settings.recordRoute(),
@@ -79,7 +82,7 @@ public final class SipProxy {
      * @param listener the listen address this proxy's socket serves, as {@code siplb.listen}
      *     writes it, for {@code match.listen}
      */
-    public SipProxy(ProxySettings settings, Dispatcher dispatcher, ProxyTables tables, DatagramSender sender,
+    public SipProxy(ProxySettings settings, Dispatcher dispatcher, ProxyTables tables, MessageSender sender,
             Scheduler scheduler, AddressResolver resolver, Predicate<SipUri> local, int loop,
             Supplier<Router> router, String listener) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -114,6 +117,11 @@ public final class SipProxy {
 
     /** Handles one datagram's parse result from {@code source}. */
     public void receive(ParseResult result, InetSocketAddress source) {
+        receive(result, Peer.udp(source));
+    }
+
+    /** Handles one message's parse result from {@code source} (a datagram, or a frame of a stream). */
+    public void receive(ParseResult result, Peer source) {
         if (result instanceof ParseResult.Parsed parsed) {
             SipMessage message = parsed.message();
             if (message.isRequest()) {
@@ -128,7 +136,7 @@ public final class SipProxy {
         }
     }
 
-    private void onMalformed(ParseResult.Malformed malformed, InetSocketAddress source) {
+    private void onMalformed(ParseResult.Malformed malformed, Peer source) {
         SipMessage request = malformed.answerable().orElse(null);
         if (request == null) {
             ProxyCounters.DropReason reason = malformed.status() == ParseResult.TOO_LARGE
@@ -150,9 +158,9 @@ public final class SipProxy {
     }
 
     /** Sends a response upstream and counts it by class. */
-    private void respond(io.siplb.core.sip.SipWritable response, int status, InetSocketAddress to) {
+    private void respond(io.siplb.core.sip.SipWritable response, int status, Peer to) {
         tables.counters.responseSent(status);
-        responses.sent(status, to);
+        responses.sent(status, to.address());
         sender.send(response, to);
     }
 
@@ -167,16 +175,16 @@ public final class SipProxy {
         this.responses = Objects.requireNonNull(observer, "observer");
     }
 
-    private void respond(SipMessage response, InetSocketAddress to) {
+    private void respond(SipMessage response, Peer to) {
         respond(response, response.statusCode(), to);
     }
 
     // ------------------------------------------------------------------ requests
 
-    private void onRequest(SipMessage request, InetSocketAddress source) {
+    private void onRequest(SipMessage request, Peer source) {
         tables.counters.requests.increment();
         tables.counters.requestsByMethod.get(request.method()).increment();
-        InetSocketAddress upstream = ResponseAddress.forRequest(request.topVia(), source);
+        Peer upstream = upstream(request.topVia(), source);
         switch (request.method()) {
             case ACK -> onAck(request, source);
             case CANCEL -> onCancel(request, upstream);
@@ -184,7 +192,20 @@ public final class SipProxy {
         }
     }
 
-    private void onAck(SipMessage ack, InetSocketAddress source) {
+    /**
+     * Where the responses to a request from {@code source} go (RFC 3261 §18.2.2): over UDP by the
+     * Via rules; over a stream back on its connection, and when that is gone on a new one to the
+     * source's address and the sent-by port.
+     */
+    private static Peer upstream(Via via, Peer source) {
+        if (!source.transport().reliable()) {
+            return Peer.udp(ResponseAddress.forRequest(via, source.address()));
+        }
+        int port = via != null && via.port() > 0 ? via.port() : source.transport().secure() ? 5061 : 5060;
+        return source.withAddress(new InetSocketAddress(source.address().getAddress(), port));
+    }
+
+    private void onAck(SipMessage ack, Peer source) {
         ServerTransaction invite = tables.serverTransactions.getIfPresent(key(ack, SipMethod.INVITE));
         if (invite != null && invite.finalSent && invite.finalStatus >= 300) {
             invite.acknowledged(); // the ACK of our non-2xx, hop by hop: Timer G stops
@@ -197,17 +218,21 @@ public final class SipProxy {
             return; // an ACK is never answered; one out of hops is dropped (RFC 3261 §16.3 step 3)
         }
         String branch = forwarder.newBranch();
+        Peer next = route.target().peer();
         var edit = ack.edit()
-                .pushVia("SIP/2.0/UDP " + settings.advertised() + ";branch=" + branch)
-                .viaReceived(source.getAddress().getHostAddress())
+                .pushVia(forwarder.via(next.transport(), branch))
+                .viaReceived(source.address().getAddress().getHostAddress())
                 .maxForwards(ack.maxForwards() < 0 ? 69 : Math.max(0, ack.maxForwards() - 1));
-        if (route.removeRoute()) {
+        if (source.transport().reliable()) {
+            edit.viaRport(source.address().getPort());
+        }
+        for (int i = 0; i < route.ourRoutes(); i++) {
             edit.removeFirstRoute();
         }
-        sender.send(edit, route.target().address());
+        sender.send(edit, next);
     }
 
-    private void onCancel(SipMessage cancel, InetSocketAddress upstream) {
+    private void onCancel(SipMessage cancel, Peer upstream) {
         ServerTransaction invite = tables.serverTransactions.getIfPresent(key(cancel, SipMethod.INVITE));
         if (invite == null) {
             respond(MessageFactory.response(cancel, 481, "Call/Transaction Does Not Exist", newTag()), upstream);
@@ -230,7 +255,7 @@ public final class SipProxy {
         }
     }
 
-    private void onOtherRequest(SipMessage request, InetSocketAddress source, InetSocketAddress upstream) {
+    private void onOtherRequest(SipMessage request, Peer source, Peer upstream) {
         TransactionKey key = key(request, request.method());
         ServerTransaction known = tables.serverTransactions.getIfPresent(key);
         if (known != null) {
@@ -245,7 +270,8 @@ public final class SipProxy {
         Router routes = router.get();
         // new requests: admission checks and routing rules; in-dialog ones: admission only
         RoutingDecision decision = newDialogOrTransaction
-                ? routes.route(new RouteRequest(request, source, listener), dispatcher) : Router.admission(request);
+                ? routes.route(new RouteRequest(request, source.address(), listener), dispatcher)
+                : Router.admission(request);
         if (decision instanceof RoutingDecision.Reply reply) {
             respond(MessageFactory.response(request, reply.status(), reply.reason(), toTag,
                     reply.headers().toArray(String[]::new)), upstream);
@@ -269,8 +295,8 @@ public final class SipProxy {
             RouteSettings route = forward.route().settings();
             // algorithm 12 forks an INVITE; other methods, and a plan of one, are tried in turn
             flow = plan.parallel() && plan.size() > 1 && request.method() == SipMethod.INVITE
-                    ? new ForkFlow(this, transaction, plan, route, topRouteIsOurs(request))
-                    : new FailoverFlow(this, transaction, plan, route, topRouteIsOurs(request));
+                    ? new ForkFlow(this, transaction, plan, route, ourRoutes(request))
+                    : new FailoverFlow(this, transaction, plan, route, ourRoutes(request));
         } else {
             InDialogRoute route = inDialogRoute(request, source);
             if (route == null || route.target().address() == null) {
@@ -281,7 +307,7 @@ public final class SipProxy {
             if (request.method() == SipMethod.BYE) {
                 tables.callLoad.release(request.callId()); // a no-op unless algorithm 10 counted the call
             }
-            flow = new FailoverFlow(this, transaction, route.target(), routes.defaultSettings(), route.removeRoute());
+            flow = new FailoverFlow(this, transaction, route.target(), routes.defaultSettings(), route.ourRoutes());
         }
         start(transaction, flow);
     }
@@ -316,7 +342,7 @@ public final class SipProxy {
         transaction.finish(upstream, response.statusCode());
         respond(upstream, response.statusCode(), transaction.upstream);
         tables.serverTransactions.put(transaction.key, transaction); // from now on only the linger
-        if (invite && response.statusCode() >= 300) {
+        if (invite && response.statusCode() >= 300 && !transaction.upstream.transport().reliable()) {
             resendUntilAcknowledged(transaction, settings.t1().toMillis(), 0);
         }
     }
@@ -360,46 +386,70 @@ public final class SipProxy {
         respond(transaction.lastResponse, response.statusCode(), transaction.upstream);
     }
 
-    /** Where an in-dialog request goes, and whether our own Route entry is to be removed. */
-    private record InDialogRoute(FailoverFlow.Target target, boolean removeRoute) {
+    /** Where an in-dialog request goes, and how many of its top Route entries are ours (removed). */
+    private record InDialogRoute(FailoverFlow.Target target, int ourRoutes) {
     }
 
     /**
-     * Loose routing (RFC 3261 §16.4, §16.12) in both directions of a dialog. Our own Route entry is
-     * removed; its {@code ds} parameter names the dialog's destination.
+     * Loose routing (RFC 3261 §16.4, §16.12) in both directions of a dialog. Our own Route entries
+     * are removed; they say where the request goes:
      *
      * <ul>
+     *   <li>Two entries of ours (RFC 5658 double Record-Route): the second faces where the request
+     *       goes. If it names a destination ({@code ds}), there; otherwise it faces the caller, and
+     *       only a destination's host may route that way: to the next Route, else the
+     *       Request-URI (the caller's Contact), over the entry's transport and, when it names one,
+     *       over the caller's own connection ({@code flow}).</li>
      *   <li>From one of our destinations (the callee hanging up, re-INVITEs, NOTIFYs): toward the
-     *       caller — the next Route, else the Request-URI (the caller's Contact).</li>
+     *       caller — the next Route, else the Request-URI.</li>
      *   <li>From anyone else: toward the dialog's destination — named by {@code ds}, else by the
      *       Call-ID affinity table, else a next Route or Request-URI that is one of our
      *       destinations. Nothing else: the balancer must not relay to arbitrary hosts.</li>
      * </ul>
      */
-    private InDialogRoute inDialogRoute(SipMessage request, InetSocketAddress source) {
+    private InDialogRoute inDialogRoute(SipMessage request, Peer source) {
         List<NameAddress> routes = request.routes();
-        boolean ours = topRouteIsOurs(request);
-        int next = ours ? 1 : 0;
-        SipUri hop = routes.size() > next && routes.get(next).uri() instanceof SipUri uri ? uri : null;
+        int ours = ourRoutes(request);
+        SipUri hop = routes.size() > ours && routes.get(ours).uri() instanceof SipUri uri ? uri : null;
         SipUri requestUri = request.requestUri() instanceof SipUri uri && !local.test(uri) ? uri : null;
-        if (destinationAt(source) != null) {
-            SipUri toward = hop != null ? hop : requestUri;
-            return toward == null ? null
-                    : new InDialogRoute(new FailoverFlow.Target(null, resolver.resolve(toward)), ours);
-        }
+        SipUri toward = hop != null ? hop : requestUri;
         Destination destination = null;
-        if (ours && routes.get(0).uri() instanceof SipUri route) {
+        if (ours == 2) {
+            SipUri facing = (SipUri) routes.get(1).uri();
+            if (!DialogRoute.facesDestination(facing)) {
+                if (toward == null || !fromDestinationHost(source)) {
+                    return null;
+                }
+                Transport transport = facing.transport() == null ? Transport.UDP : Transport.fromToken(facing.transport());
+                InetSocketAddress address = resolver.resolve(toward);
+                Peer peer = transport == null || address == null ? null
+                        : new Peer(transport, address, DialogRoute.flow(facing), null);
+                return new InDialogRoute(new FailoverFlow.Target(null, peer), ours);
+            }
+            destination = DialogRoute.destination(facing, dispatcher).orElse(null);
+        } else if (destinationAt(source.address()) != null) {
+            return toward == null ? null : new InDialogRoute(new FailoverFlow.Target(null, peer(toward)), ours);
+        } else if (ours == 1 && routes.get(0).uri() instanceof SipUri route) {
             destination = DialogRoute.destination(route, dispatcher).orElse(null);
         }
         if (destination == null) {
             destination = tables.dialogs.getIfPresent(request.callId().toString());
         }
         if (destination == null) {
-            SipUri named = hop != null ? hop : requestUri;
-            destination = named == null ? null : destinationAt(resolver.resolve(named));
+            destination = toward == null ? null : destinationAt(resolver.resolve(toward));
         }
-        return destination == null ? null
-                : new InDialogRoute(new FailoverFlow.Target(destination, resolve(destination)), ours);
+        return destination == null ? null : new InDialogRoute(new FailoverFlow.Target(destination, peer(destination)), ours);
+    }
+
+    /**
+     * Whether {@code source} is one of our destinations: its address, or over a stream (which a
+     * destination may open from any port) its host.
+     */
+    private boolean fromDestinationHost(Peer source) {
+        if (destinationAt(source.address()) != null) {
+            return true;
+        }
+        return source.transport().reliable() && destinationHosts.contains(source.address().getAddress());
     }
 
     /**
@@ -424,15 +474,23 @@ public final class SipProxy {
                 }
             }
             addressIndex = index;
+            java.util.Set<java.net.InetAddress> hosts = new java.util.HashSet<>();
+            index.keySet().forEach(indexed -> hosts.add(indexed.getAddress()));
+            destinationHosts = hosts;
             indexedSets = sets;
             indexedAt = now;
         }
         return addressIndex.get(address);
     }
 
-    private boolean topRouteIsOurs(SipMessage request) {
+    /** How many of the top Route entries are ours: 0, 1, or 2 (a double Record-Route, RFC 5658). */
+    private int ourRoutes(SipMessage request) {
         List<NameAddress> routes = request.routes();
-        return !routes.isEmpty() && routes.get(0).uri() instanceof SipUri route && local.test(route);
+        int ours = 0;
+        while (ours < 2 && routes.size() > ours && routes.get(ours).uri() instanceof SipUri route && local.test(route)) {
+            ours++;
+        }
+        return ours;
     }
 
     // ------------------------------------------------------------------ responses
@@ -457,11 +515,13 @@ public final class SipProxy {
             return;
         }
         InetSocketAddress next = ResponseAddress.fromVia(vias.get(1));
-        if (next == null) {
-            tables.counters.strayResponses.increment(); // a name without received, or broadcast
+        Transport transport = Transport.fromToken(vias.get(1).transport());
+        if (next == null || transport == null) {
+            tables.counters.strayResponses.increment(); // a name without received, broadcast, or SCTP
             return;
         }
-        respond(response.edit().popVia(), response.statusCode(), next);
+        // over a stream the address is the connection's own (we add rport): the sender finds it
+        respond(response.edit().popVia(), response.statusCode(), Peer.of(transport, next));
     }
 
     // ------------------------------------------------------------------ probes
@@ -473,14 +533,14 @@ public final class SipProxy {
      * Must be called on this proxy's loop.
      */
     public Mono<SipMessage> probe(Destination destination, String method, String from, Duration timeout) {
-        InetSocketAddress address = resolve(destination);
-        if (address == null) {
+        Peer peer = peer(destination);
+        if (peer == null) {
             return Mono.empty();
         }
         String branch = forwarder.newBranch();
         String uri = destination.uri().text();
         String text = method + " " + uri + " SIP/2.0\r\n"
-                + "Via: SIP/2.0/UDP " + settings.advertised() + ";branch=" + branch + "\r\n"
+                + "Via: " + forwarder.via(peer.transport(), branch) + "\r\n"
                 + "From: <" + from + ">;tag=" + newTag() + "\r\n"
                 + "To: <" + uri + ">\r\n"
                 + "Call-ID: " + branch + "@" + settings.advertisedHost() + "\r\n"
@@ -492,7 +552,7 @@ public final class SipProxy {
         if (!(framed instanceof ParseResult.Parsed parsed)) {
             return Mono.empty(); // a probe From the operator wrote that does not frame: no probe
         }
-        return forwarder.transact(branch, parsed.message(), address)
+        return forwarder.transact(branch, parsed.message(), peer)
                 .filter(response -> response.statusCode() >= 200)
                 .next()
                 .timeout(timeout, scheduler)
@@ -521,6 +581,25 @@ public final class SipProxy {
 
     InetSocketAddress resolve(Destination destination) {
         return resolver.resolve(destination.uri());
+    }
+
+    /**
+     * Where requests to {@code destination} go: its address over the transport its URI names,
+     * with its host as the TLS server name when it is a name; {@code null} when it does not
+     * resolve or names a transport this balancer does not speak.
+     */
+    Peer peer(Destination destination) {
+        return peer(destination.uri());
+    }
+
+    private Peer peer(SipUri uri) {
+        Transport transport = Transport.of(uri);
+        InetSocketAddress address = transport == null ? null : resolver.resolve(uri);
+        if (address == null) {
+            return null;
+        }
+        String serverName = transport.secure() && AddressResolver.literal(uri.host()) == null ? uri.host() : null;
+        return new Peer(transport, address, Peer.NO_FLOW, serverName);
     }
 
     ProxySettings settings() {

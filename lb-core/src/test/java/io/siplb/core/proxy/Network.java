@@ -11,9 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
-/** A recording {@link DatagramSender}: every datagram the proxy sends, parsed, with its address. */
-final class Network implements DatagramSender {
-    record Sent(SipMessage message, InetSocketAddress to) {
+/** A recording {@link MessageSender}: every message the proxy sends, parsed, with its address. */
+final class Network implements MessageSender {
+    record Sent(SipMessage message, InetSocketAddress to, Peer peer) {
         @Override
         public String toString() {
             String line = message.toString().split("\r\n", 2)[0];
@@ -24,7 +24,8 @@ final class Network implements DatagramSender {
     final List<Sent> sent = new ArrayList<>();
 
     @Override
-    public void send(SipWritable message, InetSocketAddress to) {
+    public void send(SipWritable message, Peer peer, TransportFailure failure) {
+        InetSocketAddress to = peer.address();
         ByteBuf buffer = Unpooled.buffer(message.byteCount());
         message.writeTo(buffer);
         byte[] bytes = new byte[buffer.readableBytes()];
@@ -34,7 +35,7 @@ final class Network implements DatagramSender {
         if (!(result instanceof ParseResult.Parsed parsed)) {
             throw new AssertionError("the proxy sent a message that does not parse: " + result);
         }
-        sent.add(new Sent(parsed.message(), to));
+        sent.add(new Sent(parsed.message(), to, peer));
     }
 
     /** Removes and returns everything sent so far. */

@@ -1,0 +1,49 @@
+package io.siplb.core.proxy;
+
+import java.net.InetSocketAddress;
+import java.util.Objects;
+
+/**
+ * The other end of one message: the transport, the address, and for stream transports the
+ * connection ({@code flow}) it came on or must go back on. The proxy never holds a socket; it
+ * names the peer and the {@link MessageSender} finds or opens the connection.
+ *
+ * @param flow the connection's number, {@link #NO_FLOW} for UDP or when any connection to
+ *     {@code address} will do (the sender then reuses one to that address, else opens one)
+ * @param serverName for TLS toward a destination named by host: the name to send as SNI and to
+ *     verify its certificate against; {@code null} otherwise
+ */
+public record Peer(Transport transport, InetSocketAddress address, long flow, String serverName) {
+    public static final long NO_FLOW = 0;
+
+    public Peer {
+        Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(address, "address");
+    }
+
+    /** A UDP peer. */
+    public static Peer udp(InetSocketAddress address) {
+        return new Peer(Transport.UDP, address, NO_FLOW, null);
+    }
+
+    /** A peer over {@code transport} without a connection named. */
+    public static Peer of(Transport transport, InetSocketAddress address) {
+        return new Peer(transport, address, NO_FLOW, null);
+    }
+
+    /** This peer on another connection (or {@link #NO_FLOW}). */
+    public Peer withFlow(long value) {
+        return new Peer(transport, address, value, serverName);
+    }
+
+    /** This peer at another address, same transport and connection. */
+    public Peer withAddress(InetSocketAddress value) {
+        return new Peer(transport, value, flow, serverName);
+    }
+
+    @Override
+    public String toString() {
+        return transport.parameter() + ":" + address.getAddress().getHostAddress() + ":" + address.getPort()
+                + (flow == NO_FLOW ? "" : "#" + flow);
+    }
+}
