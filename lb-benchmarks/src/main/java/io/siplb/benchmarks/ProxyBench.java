@@ -6,7 +6,7 @@ import io.siplb.core.dispatch.DestinationListException;
 import io.siplb.core.dispatch.DestinationListParser;
 import io.siplb.core.dispatch.Dispatcher;
 import io.siplb.core.proxy.AddressResolver;
-import io.siplb.core.proxy.DatagramSender;
+import io.siplb.core.proxy.MessageSender;
 import io.siplb.core.proxy.ProxySettings;
 import io.siplb.core.proxy.ProxyTables;
 import io.siplb.core.proxy.SipProxy;
@@ -67,7 +67,7 @@ final class ProxyBench {
                         io.siplb.core.dispatch.FailureMark.NONE, 503))
                 .withMaxTransactions(maxTransactions);
         tables = new ProxyTables(settings, () -> clock.now(java.util.concurrent.TimeUnit.NANOSECONDS));
-        DatagramSender sender = this::send;
+        MessageSender sender = (message, to, failure) -> send(message, to.address());
         loop = virtualTime ? null : new io.netty.channel.DefaultEventLoop();
         reactor.core.scheduler.Scheduler timers = virtualTime ? clock : reactor.core.scheduler.Schedulers.fromExecutorService(loop);
         proxy = new SipProxy(settings, dispatcher, tables, sender, timers, AddressResolver.LITERALS,

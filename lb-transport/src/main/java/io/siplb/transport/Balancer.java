@@ -12,7 +12,12 @@ import io.siplb.core.dispatch.DestinationListException;
 import io.siplb.core.dispatch.Dispatcher;
 import io.siplb.core.proxy.AddressResolver;
 import io.siplb.core.proxy.Branches;
-import io.siplb.core.proxy.DatagramSender;
+import io.siplb.core.proxy.MessageSender;
+import io.siplb.core.proxy.Peer;
+import io.siplb.core.proxy.Transport;
+import io.siplb.transport.stream.StreamConnection;
+import io.siplb.transport.stream.StreamTransport;
+import io.siplb.transport.stream.TlsContexts;
 import io.siplb.core.proxy.ProxySettings;
 import io.siplb.core.proxy.ProxyTables;
 import io.siplb.core.proxy.SipProxy;
@@ -52,10 +57,12 @@ import reactor.netty.resources.LoopResources;
 import reactor.netty.udp.UdpServer;
 
 /**
- * The running balancer: UDP channels on every listen address (on Linux with epoll, one channel
- * per event loop sharing the port through {@code SO_REUSEPORT}), a {@link SipProxy} per channel
- * and the tables they share. A request is handled by the channel that received it; a response
- * is handed to the channel whose number its branch carries, in one {@code execute}.
+ * The running balancer: UDP channels on every UDP listen address (on Linux with epoll, one
+ * channel per event loop sharing the port through {@code SO_REUSEPORT}), TCP and TLS listeners
+ * whose connections spread over the same loops ({@link StreamTransport}), a {@link SipProxy} per
+ * lane — one UDP channel, or one stream listener on one loop — and the tables they share. A
+ * request is handled by the lane that received it; a response is handed to the lane whose number
+ * its branch carries, in one {@code execute}.
  */
 public final class Balancer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Balancer.class);
@@ -76,6 +83,11 @@ public final class Balancer implements AutoCloseable {
     /** Hit counters by route name, kept across reloads. */
     private final Map<String, LongAdder> routeHits = new ConcurrentHashMap<>();
     private final List<Binding> bindings = new CopyOnWriteArrayList<>();
+    /** The stream lanes by listener and loop: where a connection's messages go. */
+    private final Map<String, Map<EventLoop, Binding>> streamLanes = new ConcurrentHashMap<>();
+    private final TlsContexts tls;
+    private StreamTransport streams;
+    private volatile boolean closed;
     private final CachingResolver resolver = new CachingResolver();
     private final LongAdder sendFailures = new LongAdder();
     private final LongAdder destinationsDown = new LongAdder();
@@ -87,33 +99,53 @@ public final class Balancer implements AutoCloseable {
     private Disposable housekeeping;
     private StatusFeed status;
 
-    /** One UDP channel and the proxy that owns the transactions it starts. */
-    private final class Binding implements DatagramSender {
+    /**
+     * One lane: a UDP channel, or one stream listener's connections on one loop, and the proxy
+     * that owns the transactions it starts.
+     */
+    private final class Binding implements MessageSender {
         final int number;
+        final EventLoop loop;
+        /** The UDP channel's connection; {@code null} for a stream lane. */
         final Connection connection;
-        final Channel channel;
+        /** The UDP channel datagrams leave from: this lane's own, or its loop's first. */
+        Channel channel;
         final SipProxy proxy;
         final DatagramReceiveAllocator receive;
-        /** The overload signal, from this loop's lag and read batches. */
+        /** The overload signal, from this loop's lag and read batches (a stream lane shares its loop's). */
         final LoopLoad load;
         private long fullBatchesSeen;
         private boolean startupLogged;
 
+        /** A UDP lane. */
         Binding(int number, Connection connection, DatagramReceiveAllocator receive, String listener) {
+            this(number, connection.channel().eventLoop(), connection, connection.channel(), receive, listener, null);
+        }
+
+        /** A stream lane: its listener's connections on {@code loop}, with that loop's load. */
+        Binding(int number, EventLoop loop, Channel udp, String listener, LoopLoad loopLoad) {
+            this(number, loop, null, udp, null, listener, loopLoad);
+        }
+
+        private Binding(int number, EventLoop loop, Connection connection, Channel udp,
+                DatagramReceiveAllocator receive, String listener, LoopLoad loopLoad) {
             this.number = number;
+            this.loop = loop;
             this.connection = connection;
-            this.channel = connection.channel();
+            this.channel = udp;
             this.receive = receive;
-            this.load = new LoopLoad(settings.maxLoopLag().toNanos(), settings.dropLoopLag().toNanos(),
-                    settings.overloadSustain().toNanos());
+            this.load = loopLoad != null ? loopLoad : new LoopLoad(settings.maxLoopLag().toNanos(),
+                    settings.dropLoopLag().toNanos(), settings.overloadSustain().toNanos());
             this.proxy = new SipProxy(proxySettings, dispatcher, tables, this,
-                    Schedulers.fromExecutorService(channel.eventLoop()), resolver, Balancer.this::isLocal, number,
+                    Schedulers.fromExecutorService(loop), resolver, Balancer.this::isLocal, number,
                     router::get, listener);
             if (!settings.maxLoopLag().isZero()) {
                 proxy.overloadSignal(load::overloaded);
             }
             proxy.responseObserver((status, to) -> guard.answered(to, status));
-            measureLag(System.nanoTime() + LAG_PERIOD_NANOS);
+            if (loopLoad == null) {
+                measureLag(System.nanoTime() + LAG_PERIOD_NANOS);
+            }
         }
 
         /**
@@ -122,9 +154,9 @@ public final class Balancer implements AutoCloseable {
          * last sample. Ten seconds after start it logs what the loop's first seconds cost.
          */
         private void measureLag(long due) {
-            channel.eventLoop().schedule(() -> {
+            loop.schedule(() -> {
                 long now = System.nanoTime();
-                long batches = receive.fullBatches();
+                long batches = receive == null ? 0 : receive.fullBatches();
                 load.sample(now, Math.max(0, now - due), batches - fullBatchesSeen);
                 fullBatchesSeen = batches;
                 if (!startupLogged && load.startupOver(now)) {
@@ -132,26 +164,43 @@ public final class Balancer implements AutoCloseable {
                     LOG.info("loop {}: lag in its first 10 s, largest per 0.5 s: {} ms; overloaded for {} ms",
                             number, java.util.Arrays.toString(load.startupMaxMillis()), load.overloadedMillis());
                 }
-                if (channel.isOpen()) {
+                if (!closed) {
                     measureLag(now + LAG_PERIOD_NANOS);
                 }
             }, Math.max(0, due - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
 
+        /**
+         * Datagrams from this loop's UDP channel; TCP and TLS through the stream transport (the
+         * peer's connection, or one opened from this loop).
+         */
         @Override
-        public void send(SipWritable message, InetSocketAddress to) {
-            ByteBuf buffer = channel.alloc().directBuffer(message.byteCount());
-            try {
-                message.writeTo(buffer);
-            } catch (RuntimeException e) {
-                buffer.release();
-                throw e;
-            }
-            channel.writeAndFlush(new DatagramPacket(buffer, to)).addListener(future -> {
-                if (!future.isSuccess()) {
-                    sendFailures.increment();
+        public void send(SipWritable message, Peer to, TransportFailure failure) {
+            Transport transport = to.transport();
+            if (transport == Transport.UDP && channel != null) {
+                ByteBuf buffer = channel.alloc().directBuffer(message.byteCount());
+                try {
+                    message.writeTo(buffer);
+                } catch (RuntimeException e) {
+                    buffer.release();
+                    throw e;
                 }
-            });
+                channel.writeAndFlush(new DatagramPacket(buffer, to.address())).addListener(future -> {
+                    if (!future.isSuccess()) {
+                        sendFailures.increment();
+                        if (failure != null) {
+                            failure.failed(future.cause());
+                        }
+                    }
+                });
+            } else if ((transport == Transport.TCP || transport == Transport.TLS) && streams != null) {
+                streams.send(message, to, failure, loop);
+            } else {
+                sendFailures.increment(); // no UDP listener to send from, or WebSocket toward a peer
+                if (failure != null) {
+                    failure.failed(new java.io.IOException("no " + transport.parameter() + " transport to send over"));
+                }
+            }
         }
 
         /**
@@ -160,40 +209,57 @@ public final class Balancer implements AutoCloseable {
          * with it every call on the channel, so it costs only this datagram, counted and logged.
          */
         void onDatagram(DatagramPacket packet) {
+            onMessage(packet.content(), Peer.udp(packet.sender()), null);
+        }
+
+        /** One whole message from a stream connection (or a datagram: {@code connection} null). */
+        void onMessage(ByteBuf content, Peer source, StreamConnection connection) {
             try {
-                handle(packet);
+                handle(content, source, connection);
             } catch (RuntimeException e) {
                 tables.counters().internalErrors.increment();
-                LOG.error("datagram from {} not handled ({} octets): {}", packet.sender(),
-                        packet.content().readableBytes(), e.toString(), e);
+                LOG.error("message from {} not handled ({} octets): {}", source, content.readableBytes(),
+                        e.toString(), e);
             }
         }
 
-        private void handle(DatagramPacket packet) {
-            InetSocketAddress source = packet.sender();
-            SourceGuard.Verdict verdict = guard.admit(source, !startsWith(packet.content(), RESPONSE));
+        private void handle(ByteBuf content, Peer source, StreamConnection connection) {
+            SourceGuard.Verdict verdict = guard.admit(source.address(), !startsWith(content, RESPONSE));
             if (verdict == SourceGuard.Verdict.DROP) {
                 return; // banned, or over its rate: not even parsed (counted by the guard)
             }
-            if (load.farBehind() && startsWith(packet.content(), INVITE)) {
+            if (load.farBehind() && startsWith(content, INVITE)) {
                 // far behind: even parsing and answering 503 costs too much; the caller retransmits
                 tables.counters().overloadDropped.increment();
                 return;
             }
-            ParseResult result = parser.parse(packet.content());
-            if (!admitted(result, source, verdict)) {
+            ParseResult result = parser.parse(content);
+            if (!admitted(result, source.address(), verdict)) {
                 return;
             }
-            if (result instanceof ParseResult.Parsed parsed && !parsed.message().isRequest()) {
-                Via via = parsed.message().topVia();
-                int owner = Branches.loopOf(via == null ? null : via.branch());
-                if (owner >= 0 && owner < bindings.size() && owner != number) {
-                    Binding target = bindings.get(owner);
-                    target.channel.eventLoop().execute(() -> target.receive(result, source));
-                    return;
+            if (result instanceof ParseResult.Parsed parsed) {
+                SipMessage message = parsed.message();
+                if (!message.isRequest()) {
+                    Via via = message.topVia();
+                    int owner = Branches.loopOf(via == null ? null : via.branch());
+                    if (owner >= 0 && owner < bindings.size() && owner != number) {
+                        Binding target = bindings.get(owner);
+                        target.loop.execute(() -> target.receive(result, source));
+                        return;
+                    }
+                } else if (connection != null) {
+                    offeredAlias(message, connection);
                 }
             }
             proxy.receive(result, source);
+        }
+
+        /** A client that offers its connection for requests toward it (RFC 5923 Via alias). */
+        private void offeredAlias(SipMessage request, StreamConnection connection) {
+            Via via = request.topVia();
+            if (via != null && via.port() > 0 && via.parameter("alias") != null) {
+                streams.alias(connection, new InetSocketAddress(connection.remote().getAddress(), via.port()));
+            }
         }
 
         /**
@@ -211,8 +277,8 @@ public final class Balancer implements AutoCloseable {
             return request == null || !guard.scanner(source, request.headerValue(HeaderName.USER_AGENT));
         }
 
-        /** A response handed over from another channel's loop, guarded as {@link #onDatagram} is. */
-        private void receive(ParseResult result, InetSocketAddress source) {
+        /** A response handed over from another lane's loop, guarded as {@link #onMessage} is. */
+        private void receive(ParseResult result, Peer source) {
             try {
                 proxy.receive(result, source);
             } catch (RuntimeException e) {
@@ -238,17 +304,17 @@ public final class Balancer implements AutoCloseable {
         return true;
     }
 
-    /** Runs {@code task} once on every channel's event loop (operations and tests). */
+    /** Runs {@code task} once on every lane's event loop (operations and tests). */
     void onEveryLoop(Runnable task) {
         for (Binding binding : bindings) {
-            binding.channel.eventLoop().execute(task);
+            binding.loop.execute(task);
         }
     }
 
-    /** Runs {@code task} once on every channel's event loop after {@code delay} (tests). */
+    /** Runs {@code task} once on every lane's event loop after {@code delay} (tests). */
     void onEveryLoop(Runnable task, Duration delay) {
         for (Binding binding : bindings) {
-            binding.channel.eventLoop().schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+            binding.loop.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
         }
     }
 
@@ -289,6 +355,7 @@ public final class Balancer implements AutoCloseable {
         this.tables = new ProxyTables(settings.proxy(), Ticker.systemTicker());
         this.parser = new SipParser(settings.parserLimits());
         this.loops = LoopResources.create("siplb-udp", settings.loopCount(), true);
+        this.tls = new TlsContexts(settings.streams()); // a missing or unreadable file stops start-up here
     }
 
     /**
@@ -319,12 +386,14 @@ public final class Balancer implements AutoCloseable {
         boolean reusePort = Epoll.isAvailable();
         int channelsPerAddress = reusePort ? settings.loopCount() : 1;
         // everything that loads classes or competes for the cores comes before the SIP sockets
-        prober = new Prober(settings.probe(), dispatcher, settings.listen().size() * channelsPerAddress, number -> {
+        long udpAddresses = settings.listen().stream().filter(a -> a.kind() == Transport.UDP).count();
+        int lanes = (int) (udpAddresses * channelsPerAddress + (settings.listen().size() - udpAddresses) * settings.loopCount());
+        prober = new Prober(settings.probe(), dispatcher, lanes, number -> {
             Binding binding = bindings.get(number);
             return new Prober.ProbeChannel() {
                 @Override
                 public void execute(Runnable task) {
-                    binding.channel.eventLoop().execute(task);
+                    binding.loop.execute(task);
                 }
 
                 @Override
@@ -343,7 +412,11 @@ public final class Balancer implements AutoCloseable {
                     settings.adminToken().isEmpty() ? "no token" : "bearer token required");
         }
         List<EventLoop> eventLoops = eventLoops();
+        bindStreams(eventLoops);
         for (ListenAddress address : settings.listen()) {
+            if (address.kind() != Transport.UDP) {
+                continue;
+            }
             int port = address.port();
             for (int i = 0; i < channelsPerAddress; i++) {
                 int number = bindings.size();
@@ -369,14 +442,12 @@ public final class Balancer implements AutoCloseable {
                 } catch (RuntimeException e) {
                     throw new IllegalStateException("cannot bind udp " + address.hostPort() + ": " + e.getMessage(), e);
                 }
-                if (port == 0) {
+                if (i == 0) {
                     // port 0: the kernel chose one; the other channels share it, and it is advertised
                     port = ((InetSocketAddress) connection.channel().localAddress()).getPort();
-                    if (proxySettings.advertisedPort() == 0) {
-                        proxySettings = proxySettings.withAdvertisedPort(port);
-                    }
+                    advertisePort(address, port);
                 }
-                bindings.add(new Binding(number, connection, receive, address.transport() + ":" + address.hostPort()));
+                bindings.add(new Binding(number, connection, receive, address.text()));
                 if (number == 0 && settings.receiveBufferBytes() > 0) {
                     checkReceiveBuffer(connection.channel());
                 }
@@ -385,6 +456,7 @@ public final class Balancer implements AutoCloseable {
                     channelsPerAddress, channelsPerAddress == 1 ? "" : "s", reusePort ? "epoll, SO_REUSEPORT" : "nio",
                     settings.parserLimits().maxMessageBytes());
         }
+        addStreamLanes(eventLoops);
         refreshDestinationAddresses();
         housekeeping = Flux.interval(Duration.ofSeconds(1), Schedulers.parallel())
                 .subscribe(tick -> {
@@ -401,6 +473,108 @@ public final class Balancer implements AutoCloseable {
         }
         LOG.info("advertising {}; {} destination set(s), algorithm {}", proxySettings.advertised(),
                 dispatcher.sets().size(), proxySettings.dispatch().algorithm());
+    }
+
+    /**
+     * Binds the TCP and TLS listeners first, so that every proxy advertises their ports from the
+     * start. Their connections spread over the same loops as the UDP channels; the lanes that take
+     * their messages are added once the UDP channels exist ({@link #addStreamLanes}).
+     */
+    private void bindStreams(List<EventLoop> eventLoops) {
+        streams = new StreamTransport(settings.streams(), settings.parserLimits(), loops.onClient(Epoll.isAvailable()),
+                tls, this::onStreamMessage);
+        for (ListenAddress address : settings.listen()) {
+            if (address.kind() == Transport.UDP) {
+                continue;
+            }
+            InetSocketAddress bound;
+            try {
+                bound = streams.listen(address.kind(), address.socketAddress(), address.text());
+            } catch (io.siplb.core.config.ConfigException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("cannot bind " + address.text() + ": " + e.getMessage(), e);
+            }
+            advertisePort(address, bound.getPort());
+            streamListeners.add(new ListenAddress(address.transport(), address.host(), bound.getPort()));
+            LOG.info("listening on {} {}:{} (connections on {} loop(s){}; idle timeout {}, up to {} per source)",
+                    address.transport(), address.host(), bound.getPort(), eventLoops.size(),
+                    address.kind().secure() ? ", TLS by " + TlsContexts.provider() : "",
+                    io.siplb.core.config.ConfigValues.format(settings.streams().idleTimeout()),
+                    settings.streams().maxPerSource());
+        }
+    }
+
+    /** The stream listeners as bound (ports chosen by the kernel filled in). */
+    private final List<ListenAddress> streamListeners = new CopyOnWriteArrayList<>();
+
+    /** One lane per stream listener and loop, sending datagrams from that loop's first UDP channel. */
+    private void addStreamLanes(List<EventLoop> eventLoops) {
+        for (ListenAddress address : settings.listen()) {
+            if (address.kind() == Transport.UDP) {
+                continue;
+            }
+            Map<EventLoop, Binding> lanes = new java.util.HashMap<>();
+            for (EventLoop loop : eventLoops) {
+                Binding udp = defaultLane(loop);
+                Binding lane = new Binding(bindings.size(), loop, udp == null ? null : udp.channel, address.text(),
+                        udp == null ? null : udp.load);
+                bindings.add(lane);
+                lanes.put(loop, lane);
+            }
+            streamLanes.put(address.text(), lanes);
+        }
+    }
+
+    /** The first lane on {@code loop}: it takes the messages of connections the balancer opened. */
+    private Binding defaultLane(EventLoop loop) {
+        for (Binding binding : bindings) {
+            if (binding.loop == loop) {
+                return binding;
+            }
+        }
+        return null;
+    }
+
+    /** A whole message from a stream connection, on its loop: to its listener's lane there. */
+    private void onStreamMessage(StreamConnection connection, ByteBuf message) {
+        EventLoop loop = connection.channel().eventLoop();
+        Map<EventLoop, Binding> lanes = connection.listener() == null ? null : streamLanes.get(connection.listener());
+        Binding lane = lanes == null ? defaultLane(loop) : lanes.get(loop);
+        if (lane != null) {
+            lane.onMessage(message, connection.peer(), connection);
+        } // else still binding: dropped, as a datagram would be
+    }
+
+    /**
+     * Advertises {@code port} for {@code address}'s transport when it is the first listener of it:
+     * in Via and Record-Route, and as the port of the first listen address unless
+     * {@code siplb.advertised-address} names one.
+     */
+    private void advertisePort(ListenAddress address, int port) {
+        ListenAddress first = settings.listen().get(0);
+        int configured = settings.proxy().advertisedPort();
+        boolean explicit = configured != 0 && configured != first.port(); // siplb.advertised-address has a port
+        if (address == first && proxySettings.advertisedPort() == 0) {
+            proxySettings = proxySettings.withAdvertisedPort(port);
+        }
+        boolean firstOfTransport = settings.listen().stream().filter(a -> a.kind() == address.kind()).findFirst()
+                .orElseThrow() == address;
+        if (firstOfTransport && !(explicit && address.kind() == first.kind())) {
+            proxySettings = proxySettings.withPort(address.kind(), port);
+        }
+    }
+
+    /** Reads the TLS files again ({@code POST /tls/reload}); new connections use them. */
+    public void reloadTls() {
+        tls.reload();
+        LOG.info("TLS certificate, key and trust reloaded from {}, {}, {}", settings.streams().certificate(),
+                settings.streams().key(), settings.streams().trust());
+    }
+
+    /** The stream transport: connections, counts (metrics, operations). */
+    public StreamTransport streams() {
+        return streams;
     }
 
     /**
@@ -540,9 +714,10 @@ public final class Balancer implements AutoCloseable {
 
     private boolean isLocal(SipUri uri) {
         ProxySettings proxy = proxySettings;
-        int port = uri.port() > 0 ? uri.port() : 5060;
+        int port = uri.port() > 0 ? uri.port() : uri.secure() || "tls".equals(uri.transport()) ? 5061 : 5060;
         String host = uri.host().startsWith("[") ? uri.host().substring(1, uri.host().length() - 1) : uri.host();
-        if (host.equalsIgnoreCase(proxy.advertisedHost()) && port == proxy.advertisedPort()) {
+        if (host.equalsIgnoreCase(proxy.advertisedHost())
+                && (port == proxy.advertisedPort() || proxy.ports().containsValue(port))) {
             return true;
         }
         for (ListenAddress address : settings.listen()) {
@@ -566,12 +741,32 @@ public final class Balancer implements AutoCloseable {
     public List<InetSocketAddress> boundAddresses() {
         List<InetSocketAddress> addresses = new ArrayList<>();
         for (Binding binding : bindings) {
+            if (binding.connection == null) {
+                continue;
+            }
             InetSocketAddress address = (InetSocketAddress) binding.channel.localAddress();
             if (!addresses.contains(address)) {
                 addresses.add(address);
             }
         }
+        for (ListenAddress listener : streamListeners) {
+            addresses.add(listener.socketAddress());
+        }
         return addresses;
+    }
+
+    /** The first bound address of {@code transport}, or {@code null} when none listens on it. */
+    public InetSocketAddress boundAddress(Transport transport) {
+        if (transport == Transport.UDP) {
+            for (Binding binding : bindings) {
+                if (binding.connection != null) {
+                    return (InetSocketAddress) binding.channel.localAddress();
+                }
+            }
+            return null;
+        }
+        return streamListeners.stream().filter(l -> l.kind() == transport).findFirst()
+                .map(ListenAddress::socketAddress).orElse(null);
     }
 
     public Dispatcher dispatcher() {
@@ -618,8 +813,14 @@ public final class Balancer implements AutoCloseable {
             admin.close();
         }
         probeScheduler.dispose();
+        closed = true;
+        if (streams != null) {
+            streams.close();
+        }
         for (Binding binding : bindings) {
-            binding.connection.disposeNow(Duration.ofSeconds(5));
+            if (binding.connection != null) {
+                binding.connection.disposeNow(Duration.ofSeconds(5));
+            }
         }
         loops.disposeLater(Duration.ZERO, Duration.ofSeconds(2)).block(Duration.ofSeconds(5));
     }

@@ -12,7 +12,7 @@ import java.util.List;
  * Everything the balancer process is configured with, validated: a bad value has already stopped
  * start-up with its key, value and rule by the time one of these exists.
  *
- * @param listen the UDP addresses to serve
+ * @param listen the addresses to serve, each with its transport
  * @param destinations the {@code dispatcher.list} file
  * @param proxy the proxy core's settings (advertised address included)
  * @param thresholds failure and success thresholds of destination states
@@ -31,6 +31,7 @@ import java.util.List;
  * @param receiveBufferBytes SO_RCVBUF of every UDP channel ({@code siplb.udp.receive-buffer}); 0 =
  *     the kernel's default
  * @param protect edge protection ({@code siplb.protect.*})
+ * @param streams TCP and TLS ({@code siplb.tcp.*}, {@code siplb.tls.*})
  * @param config the values all this was read from (the routes are built from them)
  * @param source reads the configuration again, for {@code POST /routes/reload}
  */
@@ -38,7 +39,8 @@ record BalancerSettings(List<ListenAddress> listen, Path destinations, ProxySett
         StateThresholds thresholds, int eventLoops, Duration drain, SipParserLimits parserLimits,
         ProbeSettings probe, ListenAddress.HostPort admin, String adminToken, Duration maxLoopLag,
         Duration dropLoopLag, Duration overloadSustain, int warmupCalls, int receiveBufferBytes,
-        io.siplb.transport.protect.ProtectSettings protect, ConfigValues config, java.util.function.Supplier<ConfigValues> source) {
+        io.siplb.transport.protect.ProtectSettings protect, io.siplb.transport.stream.StreamSettings streams,
+        ConfigValues config, java.util.function.Supplier<ConfigValues> source) {
 
     /** Settings from {@code config}, which a reload of the routes reads again as it is. */
     static BalancerSettings from(ConfigValues config) {
@@ -77,7 +79,8 @@ record BalancerSettings(List<ListenAddress> listen, Path destinations, ProxySett
                 config.duration("siplb.overload.sustain", Duration.ofMillis(250), Duration.ZERO, Duration.ofMinutes(1)),
                 config.integer("siplb.warmup.calls", 5_000, 0, 1_000_000),
                 config.integer("siplb.udp.receive-buffer", 4_194_304, 0, 1 << 30),
-                io.siplb.transport.protect.ProtectSettings.from(config), config, source);
+                io.siplb.transport.protect.ProtectSettings.from(config),
+                io.siplb.transport.stream.StreamSettings.from(config, proxy.failover().timeout()), config, source);
     }
 
     private static ListenAddress.HostPort admin(ConfigValues config) {

@@ -50,6 +50,15 @@ final class ConfigKeys {
         DEFAULTS.put("siplb.overload.sustain", "250ms");
         DEFAULTS.put("siplb.warmup.calls", "5000");
         DEFAULTS.put("siplb.udp.receive-buffer", "4194304");
+        DEFAULTS.put("siplb.tcp.idle-timeout", "300s");
+        DEFAULTS.put("siplb.tcp.connect-timeout", "2s");
+        DEFAULTS.put("siplb.tcp.message-timeout", "10s");
+        DEFAULTS.put("siplb.tcp.max-connections", "10000");
+        DEFAULTS.put("siplb.tcp.max-connections-per-source", "100");
+        DEFAULTS.put("siplb.tls.certificate", "");
+        DEFAULTS.put("siplb.tls.key", "");
+        DEFAULTS.put("siplb.tls.trust", "");
+        DEFAULTS.put("siplb.tls.client-auth", "none");
         DEFAULTS.put("siplb.protect.rate", "0");
         DEFAULTS.put("siplb.protect.window", "2s");
         DEFAULTS.put("siplb.protect.ban", "5m");

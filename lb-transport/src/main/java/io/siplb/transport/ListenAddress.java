@@ -8,13 +8,23 @@ import java.util.Locale;
 
 /**
  * One entry of {@code siplb.listen}: {@code transport:host:port}, IPv6 hosts in brackets
- * ({@code udp:[::1]:5060}). Only {@code udp} is served today.
+ * ({@code udp:[::1]:5060}, {@code tls:0.0.0.0:5061}).
  *
- * @param transport {@code udp}
+ * @param transport {@code udp}, {@code tcp} or {@code tls}
  * @param host the address to bind, as written (no brackets)
  * @param port the port
  */
 record ListenAddress(String transport, String host, int port) {
+
+    /** The transport, as the proxy knows it. */
+    io.siplb.core.proxy.Transport kind() {
+        return io.siplb.core.proxy.Transport.fromToken(transport);
+    }
+
+    /** As {@code siplb.listen} writes it: {@code tcp:127.0.0.1:5060}. */
+    String text() {
+        return transport + ":" + hostPort();
+    }
 
     InetSocketAddress socketAddress() {
         return new InetSocketAddress(host, port);
@@ -44,8 +54,9 @@ record ListenAddress(String transport, String host, int port) {
             throw new ConfigException("siplb.listen", whole, "'" + item + "' must be transport:host:port");
         }
         String transport = item.substring(0, colon).toLowerCase(Locale.ROOT);
-        if (!transport.equals("udp")) {
-            throw new ConfigException("siplb.listen", whole, "transport '" + transport + "' is not supported (udp)");
+        if (!transport.equals("udp") && !transport.equals("tcp") && !transport.equals("tls")) {
+            throw new ConfigException("siplb.listen", whole, "transport '" + transport
+                    + "' is not supported (udp, tcp, tls)");
         }
         HostPort hostPort = HostPort.parse(item.substring(colon + 1), "siplb.listen", whole);
         if (hostPort.port() < 0) {

@@ -108,7 +108,7 @@ final class Warmup {
         ProxySettings bounded = settings.withMaxTransactions(Math.min(settings.maxTransactions(), 1024))
                 .withFailover(new FailoverSettings(failover.codes(), failover.timeout(), failover.inviteTimeout(),
                         FailureMark.NONE, failover.exhaustedReply()));
-        proxy = new SipProxy(bounded, dispatcher, new ProxyTables(bounded, Ticker.systemTicker()), this::send,
+        proxy = new SipProxy(bounded, dispatcher, new ProxyTables(bounded, Ticker.systemTicker()), (message, to, failure) -> send(message, to.address()),
                 Schedulers.fromExecutorService(executor), AddressResolver.LITERALS, local, loop);
         int completed = 0;
         for (int i = 0; i < calls; i++) {

@@ -70,8 +70,11 @@ class ConfigTest {
         assertBad(List.of("siplb.dispatch.algoritm=4"),
                 "siplb.dispatch.algoritm=siplb.dispatch.algoritm=4: is not a siplb key (in --set)");
         assertBad(List.of("no-equals-sign"), "--set=no-equals-sign: must be key=value");
-        assertBad(List.of("siplb.listen=tcp:127.0.0.1:5060"),
-                "siplb.listen=tcp:127.0.0.1:5060: transport 'tcp' is not supported (udp)");
+        assertBad(List.of("siplb.listen=sctp:127.0.0.1:5060"),
+                "siplb.listen=sctp:127.0.0.1:5060: transport 'sctp' is not supported (udp, tcp, tls)");
+        assertBad(List.of("siplb.tls.certificate=/etc/siplb/cert.pem"),
+                "siplb.tls.key=: siplb.tls.certificate and siplb.tls.key are set together");
+        assertBad(List.of("siplb.tls.client-auth=always"), "siplb.tls.client-auth=always: must be one of");
         assertBad(List.of("siplb.listen=udp:127.0.0.1"),
                 "siplb.listen=udp:127.0.0.1: 'udp:127.0.0.1' needs a port (0 = any free port)");
         assertBad(List.of("siplb.listen=udp:127.0.0.1:99999"), "siplb.listen=udp:127.0.0.1:99999: '127.0.0.1:99999' has no port 0..65535 after the host");

@@ -1,0 +1,118 @@
+package io.siplb.transport.stream;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.EventExecutor;
+import io.siplb.core.proxy.MessageSender;
+import io.siplb.core.proxy.Peer;
+import io.siplb.core.proxy.Transport;
+import io.siplb.core.sip.SipWritable;
+import java.net.InetSocketAddress;
+
+/**
+ * One TCP or TLS connection, accepted from a client or opened toward a peer: the flow the proxy
+ * names it by, and a write that waits for the connection (and its TLS handshake) to be ready.
+ * Writes may come from any loop; Netty runs them on the connection's own.
+ */
+public final class StreamConnection {
+    private final long flow;
+    private final Transport transport;
+    private final InetSocketAddress remote;
+    private final String listener;
+    private final Channel channel;
+    private final Future<?> ready;
+
+    StreamConnection(long flow, Transport transport, InetSocketAddress remote, String listener, Channel channel,
+            Future<?> ready) {
+        this.flow = flow;
+        this.transport = transport;
+        this.remote = remote;
+        this.listener = listener;
+        this.channel = channel;
+        this.ready = ready;
+    }
+
+    /** Its number, written as {@code flow} in a caller-facing Record-Route. */
+    public long flow() {
+        return flow;
+    }
+
+    public Transport transport() {
+        return transport;
+    }
+
+    /** The peer's address and port (a client's source port, or the destination's). */
+    public InetSocketAddress remote() {
+        return remote;
+    }
+
+    /**
+     * The listen address that accepted it ({@code tcp:host:port}, as {@code siplb.listen} writes
+     * it); {@code null} for a connection the balancer opened.
+     */
+    public String listener() {
+        return listener;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    /** The peer as the proxy names it: this connection's transport, remote address and flow. */
+    public Peer peer() {
+        return new Peer(transport, remote, flow, null);
+    }
+
+    /** Whether a write can still succeed (connecting, or open). */
+    boolean usable() {
+        return ready.isDone() ? ready.isSuccess() && channel.isActive() : channel.isOpen();
+    }
+
+    /**
+     * Writes {@code message} once the connection is ready; a failure (connect refused or timed
+     * out, reset, handshake failed) is told to {@code failure} on {@code loop}.
+     */
+    void write(SipWritable message, MessageSender.TransportFailure failure, EventExecutor loop) {
+        if (ready.isDone()) {
+            writeNow(message, failure, loop);
+        } else {
+            ready.addListener(done -> writeNow(message, failure, loop));
+        }
+    }
+
+    private void writeNow(SipWritable message, MessageSender.TransportFailure failure, EventExecutor loop) {
+        if (!ready.isSuccess()) {
+            tell(failure, loop, ready.cause());
+            return;
+        }
+        ByteBuf buffer = channel.alloc().directBuffer(message.byteCount());
+        try {
+            message.writeTo(buffer);
+        } catch (RuntimeException e) {
+            buffer.release();
+            throw e;
+        }
+        channel.writeAndFlush(buffer).addListener(written -> {
+            if (!written.isSuccess()) {
+                tell(failure, loop, written.cause());
+            }
+        });
+    }
+
+    static void tell(MessageSender.TransportFailure failure, EventExecutor loop, Throwable cause) {
+        if (failure == null) {
+            return;
+        }
+        if (loop.inEventLoop()) {
+            failure.failed(cause);
+        } else {
+            loop.execute(() -> failure.failed(cause));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return transport.parameter() + " #" + flow + " " + remote.getAddress().getHostAddress() + ":" + remote.getPort();
+    }
+}

@@ -1,0 +1,75 @@
+package io.siplb.transport.stream;
+
+import io.siplb.core.config.ConfigException;
+import io.siplb.core.config.ConfigValues;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * The {@code siplb.tcp.*} and {@code siplb.tls.*} keys: how stream connections are opened, kept
+ * and bounded, and where TLS finds its certificate, key and trust.
+ *
+ * @param idleTimeout a connection with no traffic either way for this long is closed
+ *     ({@code siplb.tcp.idle-timeout}, 300s)
+ * @param connectTimeout how long opening a connection to a peer may take ({@code siplb.tcp.connect-timeout})
+ * @param messageTimeout how long one message may take to arrive once its first octet has: a peer
+ *     that stalls mid-message is cut off ({@code siplb.tcp.message-timeout})
+ * @param userTimeout unacknowledged data older than this ends the connection (TCP_USER_TIMEOUT,
+ *     {@code siplb.failover.timeout}): a peer whose host vanished is noticed as fast as a silent
+ *     UDP one, not after the kernel's ~15 minutes of retries
+ * @param maxConnections inbound connections in all ({@code siplb.tcp.max-connections})
+ * @param maxPerSource inbound connections from one address ({@code siplb.tcp.max-connections-per-source})
+ * @param certificate PEM certificate chain of the TLS listeners and of client authentication
+ *     toward destinations ({@code siplb.tls.certificate}); {@code null} when none is configured
+ * @param key its PEM private key ({@code siplb.tls.key})
+ * @param trust PEM certificates trusted for peers ({@code siplb.tls.trust}); {@code null} = the
+ *     JDK's default trust store
+ * @param clientAuth whether TLS clients must present a certificate ({@code siplb.tls.client-auth})
+ */
+public record StreamSettings(Duration idleTimeout, Duration connectTimeout, Duration messageTimeout,
+        Duration userTimeout, int maxConnections, int maxPerSource, Path certificate, Path key, Path trust,
+        ClientAuth clientAuth) {
+
+    /** {@code siplb.tls.client-auth}. */
+    public enum ClientAuth { NONE, OPTIONAL, REQUIRE }
+
+    public static StreamSettings from(ConfigValues config, Duration failoverTimeout) {
+        String clientAuth = config.choice("siplb.tls.client-auth", "none", "none", "optional", "require");
+        Path certificate = path(config, "siplb.tls.certificate");
+        Path key = path(config, "siplb.tls.key");
+        if ((certificate == null) != (key == null)) {
+            throw new ConfigException(certificate == null ? "siplb.tls.certificate" : "siplb.tls.key", "",
+                    "siplb.tls.certificate and siplb.tls.key are set together");
+        }
+        return new StreamSettings(
+                config.duration("siplb.tcp.idle-timeout", Duration.ofSeconds(300), Duration.ofSeconds(1),
+                        Duration.ofDays(1)),
+                config.duration("siplb.tcp.connect-timeout", Duration.ofSeconds(2), Duration.ofMillis(50),
+                        Duration.ofMinutes(1)),
+                config.duration("siplb.tcp.message-timeout", Duration.ofSeconds(10), Duration.ofMillis(100),
+                        Duration.ofMinutes(5)),
+                failoverTimeout,
+                config.integer("siplb.tcp.max-connections", 10_000, 1, 1_000_000),
+                config.integer("siplb.tcp.max-connections-per-source", 100, 1, 1_000_000),
+                certificate, key, path(config, "siplb.tls.trust"),
+                ClientAuth.valueOf(clientAuth.toUpperCase(Locale.ROOT)));
+    }
+
+    /** Defaults, without TLS material (tests). */
+    public static StreamSettings defaults() {
+        return new StreamSettings(Duration.ofSeconds(300), Duration.ofSeconds(2), Duration.ofSeconds(10),
+                Duration.ofSeconds(2), 10_000, 100, null, null, null, ClientAuth.NONE);
+    }
+
+    /** These settings with TLS from these files. */
+    public StreamSettings withTls(Path certificateFile, Path keyFile, Path trustFile) {
+        return new StreamSettings(idleTimeout, connectTimeout, messageTimeout, userTimeout, maxConnections,
+                maxPerSource, certificateFile, keyFile, trustFile, clientAuth);
+    }
+
+    private static Path path(ConfigValues config, String key) {
+        String text = config.string(key, "");
+        return text.isBlank() ? null : Path.of(text.trim());
+    }
+}

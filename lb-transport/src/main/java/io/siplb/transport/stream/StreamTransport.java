@@ -1,0 +1,475 @@
+package io.siplb.transport.stream;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.siplb.core.proxy.MessageSender;
+import io.siplb.core.proxy.Peer;
+import io.siplb.core.proxy.Transport;
+import io.siplb.core.sip.MessageFactory;
+import io.siplb.core.sip.ParseResult;
+import io.siplb.core.sip.SipParser;
+import io.siplb.core.sip.SipParserLimits;
+import io.siplb.core.sip.SipWritable;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SIP over TCP and TLS: the listeners, the connections they accept and the ones opened toward
+ * peers, all on the balancer's event loops. Every connection is known by its flow (the number the
+ * proxy names it by) and by its remote address, so a response or an in-dialog request finds the
+ * connection its peer opened, and requests to a destination reuse one connection per address.
+ *
+ * <p>A connection is bounded on every side: idle ones close after {@code siplb.tcp.idle-timeout},
+ * a message must arrive whole within {@code siplb.tcp.message-timeout} of its first octet,
+ * unacknowledged data ends it after the failover timeout (TCP_USER_TIMEOUT, epoll), a stream that
+ * cannot be framed gets its 400 where it can be answered and is closed, and inbound connections
+ * are capped in all and per source address. Each of these ends that connection only, counted by
+ * {@link Error cause}.
+ */
+public final class StreamTransport implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamTransport.class);
+    private static final byte[] PONG = "\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    /** Why a connection ended before its peer closed it, or could not be opened. */
+    public enum Error {
+        CONNECT_REFUSED, CONNECT_TIMEOUT, RESET, TLS_HANDSHAKE, UNFRAMEABLE, TOO_LARGE, IDLE, STALLED,
+        LIMIT_TOTAL, LIMIT_SOURCE, OTHER;
+
+        /** The metric label: {@code connect-refused}. */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    /** Where whole messages go: the balancer's lane for the connection's listener and loop. */
+    @FunctionalInterface
+    public interface Inbound {
+        /** One message's octets from {@code connection}, on its loop; the buffer is released after. */
+        void message(StreamConnection connection, ByteBuf message);
+    }
+
+    private record RemoteKey(Transport transport, InetSocketAddress address) {
+    }
+
+    private final StreamSettings settings;
+    private final SipParserLimits limits;
+    private final EventLoopGroup group;
+    private final TlsContexts tls;
+    private final Inbound inbound;
+    private final boolean epoll = Epoll.isAvailable();
+    private final AtomicLong flows = new AtomicLong(System.currentTimeMillis() << 12); // unique across restarts
+    private final Map<Long, StreamConnection> byFlow = new ConcurrentHashMap<>();
+    private final Map<RemoteKey, StreamConnection> byRemote = new ConcurrentHashMap<>();
+    private final Map<InetAddress, AtomicInteger> perSource = new ConcurrentHashMap<>();
+    private final AtomicInteger inboundCount = new AtomicInteger();
+    private final Map<Transport, AtomicInteger> open = new EnumMap<>(Transport.class);
+    private final Map<Error, LongAdder> errors = new EnumMap<>(Error.class);
+    private final LongAdder pings = new LongAdder();
+    private final List<Channel> servers = new ArrayList<>();
+
+    /**
+     * @param group the balancer's event loops (epoll where available): listeners accept on them and
+     *     connections live on them
+     * @param tls the TLS contexts, or {@code null} when no TLS is configured (TLS then fails)
+     */
+    public StreamTransport(StreamSettings settings, SipParserLimits limits, EventLoopGroup group, TlsContexts tls,
+            Inbound inbound) {
+        this.settings = settings;
+        this.limits = limits;
+        this.group = group;
+        this.tls = tls;
+        this.inbound = inbound;
+        for (Transport transport : Transport.values()) {
+            open.put(transport, new AtomicInteger());
+        }
+        for (Error error : Error.values()) {
+            errors.put(error, new LongAdder());
+        }
+    }
+
+    /**
+     * Binds a {@code transport} listener.
+     *
+     * @param listener the listen address as {@code siplb.listen} writes it, for the routing rules
+     * @return the bound address (the port the kernel chose for 0)
+     */
+    public InetSocketAddress listen(Transport transport, InetSocketAddress address, String listener) {
+        if (transport.secure() && (tls == null || !tls.canServe())) {
+            throw new io.siplb.core.config.ConfigException("siplb.tls.certificate", "",
+                    "a certificate and key are needed for the listener " + listener);
+        }
+        Class<? extends ServerChannel> type = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(type)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        accepted(channel, transport, listener);
+                    }
+                });
+        if (epoll) {
+            bootstrap.childOption(EpollChannelOption.TCP_USER_TIMEOUT, (int) settings.userTimeout().toMillis());
+        }
+        Channel server = bootstrap.bind(address).syncUninterruptibly().channel();
+        servers.add(server);
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    private void accepted(SocketChannel channel, Transport transport, String listener) {
+        InetSocketAddress remote = channel.remoteAddress();
+        if (inboundCount.incrementAndGet() > settings.maxConnections()) {
+            inboundCount.decrementAndGet();
+            refuse(channel, Error.LIMIT_TOTAL);
+            return;
+        }
+        AtomicInteger fromSource = perSource.computeIfAbsent(remote.getAddress(), a -> new AtomicInteger());
+        if (fromSource.incrementAndGet() > settings.maxPerSource()) {
+            fromSource.decrementAndGet();
+            inboundCount.decrementAndGet();
+            refuse(channel, Error.LIMIT_SOURCE);
+            return;
+        }
+        channel.closeFuture().addListener(closed -> {
+            inboundCount.decrementAndGet();
+            if (fromSource.decrementAndGet() <= 0) {
+                perSource.remove(remote.getAddress(), fromSource);
+            }
+        });
+        if (transport.secure()) {
+            SslHandler ssl = tls.serverHandler(channel.alloc());
+            ssl.setHandshakeTimeoutMillis(settings.messageTimeout().toMillis());
+            channel.pipeline().addLast(ssl);
+        }
+        StreamConnection connection = new StreamConnection(flows.incrementAndGet(), transport, remote, listener,
+                channel, channel.newSucceededFuture());
+        register(connection, true);
+        finishPipeline(connection);
+    }
+
+    private void refuse(SocketChannel channel, Error error) {
+        errors.get(error).increment();
+        LOG.debug("connection from {} refused: {}", channel.remoteAddress(), error.label());
+        channel.config().setOption(ChannelOption.SO_LINGER, 0); // a reset: nothing is kept for it
+        channel.close();
+    }
+
+    private void finishPipeline(StreamConnection connection) {
+        connection.channel().pipeline().addLast(handlers(new Handler(connection)));
+    }
+
+    /** Idle timeout, framer, and the connection's handler: the end of every pipeline. */
+    private io.netty.channel.ChannelHandler[] handlers(Handler handler) {
+        return new io.netty.channel.ChannelHandler[] {
+                new IdleStateHandler(0, 0, settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
+                new StreamFramer(limits.maxMessageBytes(), limits.maxLineBytes()), handler};
+    }
+
+    private void register(StreamConnection connection, boolean byAddress) {
+        byFlow.put(connection.flow(), connection);
+        if (byAddress) {
+            byRemote.put(new RemoteKey(connection.transport(), connection.remote()), connection);
+        }
+        open.get(connection.transport()).incrementAndGet();
+        connection.channel().closeFuture().addListener(closed -> forget(connection));
+    }
+
+    private void forget(StreamConnection connection) {
+        byFlow.remove(connection.flow(), connection);
+        byRemote.values().removeIf(known -> known == connection); // its address and any alias
+        open.get(connection.transport()).decrementAndGet();
+    }
+
+    /**
+     * Also reaches {@code connection} at {@code address}: a client that offered its connection for
+     * requests toward it (Via {@code alias}, RFC 5923) at its sent-by address.
+     */
+    public void alias(StreamConnection connection, InetSocketAddress address) {
+        if (connection.channel().isActive()) {
+            byRemote.put(new RemoteKey(connection.transport(), address), connection);
+        }
+    }
+
+    /**
+     * Sends {@code message} to {@code to}: on its flow while that connection lives, else on any
+     * connection to its address, else on a new one opened from {@code loop}. A failure is told to
+     * {@code failure} on {@code loop}.
+     */
+    public void send(SipWritable message, Peer to, MessageSender.TransportFailure failure, EventLoop loop) {
+        StreamConnection connection = to.flow() == Peer.NO_FLOW ? null : byFlow.get(to.flow());
+        if (connection == null || !connection.usable()) {
+            connection = connectionTo(to, loop);
+        }
+        connection.write(message, failure, loop);
+    }
+
+    /**
+     * A usable connection to {@code to}'s address, or a new one. Two loops that open one at the
+     * same moment both succeed; the later is kept for reuse, the other serves its writes and
+     * closes when idle.
+     */
+    private StreamConnection connectionTo(Peer to, EventLoop loop) {
+        RemoteKey key = new RemoteKey(to.transport(), to.address());
+        StreamConnection known = byRemote.get(key);
+        if (known != null && known.usable()) {
+            return known;
+        }
+        StreamConnection opened = open(to, loop);
+        if (opened.usable()) {
+            byRemote.put(key, opened);
+        }
+        return opened;
+    }
+
+    /** Opens a connection to {@code to} on {@code loop}; writes wait for it (and its handshake). */
+    private StreamConnection open(Peer to, EventLoop loop) {
+        Class<? extends Channel> type = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        Handler handler = new Handler(null);
+        io.netty.util.concurrent.Promise<Void> handshaken = to.transport().secure() ? loop.newPromise() : null;
+        if (handshaken != null && tls == null) {
+            handshaken.setFailure(new IOException("no TLS configured (siplb.tls.*)"));
+        }
+        Bootstrap bootstrap = new Bootstrap().group(loop).channel(type)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel channel) {
+                        if (handshaken != null && tls != null) {
+                            String host = to.serverName() != null ? to.serverName()
+                                    : to.address().getAddress().getHostAddress();
+                            SslHandler ssl = tls.clientHandler(channel.alloc(), host, to.address().getPort());
+                            ssl.setHandshakeTimeoutMillis(settings.connectTimeout().toMillis());
+                            ssl.handshakeFuture().addListener(done -> {
+                                if (done.isSuccess()) {
+                                    handshaken.trySuccess(null);
+                                } else {
+                                    handshaken.tryFailure(done.cause());
+                                }
+                            });
+                            channel.pipeline().addLast(ssl);
+                        }
+                        channel.pipeline().addLast(handlers(handler));
+                    }
+                });
+        if (epoll) {
+            bootstrap.option(EpollChannelOption.TCP_USER_TIMEOUT, (int) settings.userTimeout().toMillis());
+        }
+        ChannelFuture connect = bootstrap.connect(to.address());
+        Channel channel = connect.channel();
+        StreamConnection connection = new StreamConnection(flows.incrementAndGet(), to.transport(), to.address(),
+                null, channel, handshaken != null ? handshaken : connect);
+        handler.connection = connection;
+        connect.addListener((ChannelFutureListener) done -> {
+            if (!done.isSuccess()) {
+                errors.get(done.cause() instanceof ConnectTimeoutException ? Error.CONNECT_TIMEOUT
+                        : done.cause() instanceof ConnectException ? Error.CONNECT_REFUSED : Error.OTHER).increment();
+                LOG.debug("cannot connect to {}: {}", to, done.cause().toString());
+                if (handshaken != null) {
+                    handshaken.tryFailure(done.cause());
+                }
+                channel.close();
+            }
+        });
+        register(connection, false); // put under its address by the caller, while usable
+        return connection;
+    }
+
+    /** Open connections over {@code transport}, inbound and outbound. */
+    public int open(Transport transport) {
+        return open.get(transport).get();
+    }
+
+    /** Connections ended or refused for {@code error} since start. */
+    public long errors(Error error) {
+        return errors.get(error).sum();
+    }
+
+    /** CRLF CRLF keep-alives answered. */
+    public long pings() {
+        return pings.sum();
+    }
+
+    /** The connection with flow {@code flow}, if it is open (tests, operations). */
+    public StreamConnection connection(long flow) {
+        return byFlow.get(flow);
+    }
+
+    /** Every open connection (operations). */
+    public List<StreamConnection> connections() {
+        return List.copyOf(byFlow.values());
+    }
+
+    @Override
+    public void close() {
+        for (Channel server : servers) {
+            server.close().syncUninterruptibly();
+        }
+        for (StreamConnection connection : byFlow.values()) {
+            connection.channel().close();
+        }
+    }
+
+    /** The end of every connection's pipeline: whole messages in, keep-alives, limits, errors. */
+    private final class Handler extends io.netty.channel.ChannelInboundHandlerAdapter {
+        /** Set as soon as the connection exists: before its first read, which runs on its loop. */
+        StreamConnection connection;
+        private ScheduledFuture<?> stallCheck;
+        private long partialSince;
+
+        Handler(StreamConnection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object message) {
+            if (message instanceof ByteBuf frame) {
+                partialSince = 0;
+                try {
+                    inbound.message(connection, frame);
+                } catch (RuntimeException e) {
+                    LOG.error("message on {} not handled: {}", connection, e.toString(), e);
+                } finally {
+                    frame.release();
+                }
+            } else if (message == StreamFramer.PING) {
+                pings.increment();
+                ctx.writeAndFlush(Unpooled.wrappedBuffer(PONG));
+            } else if (message instanceof StreamFramer.Unframeable failure) {
+                unframeable(ctx, failure);
+            }
+        }
+
+        /** A stream out of step: answer what can be answered, then close this connection only. */
+        private void unframeable(ChannelHandlerContext ctx, StreamFramer.Unframeable failure) {
+            errors.get(failure.status() == 513 ? Error.TOO_LARGE : Error.UNFRAMEABLE).increment();
+            LOG.debug("{}: cannot frame the stream ({} {}), closing", connection, failure.status(), failure.reason());
+            SipWritable answer = null;
+            if (failure.head() != null) {
+                ParseResult framed = SipParser.DEFAULT.frame(failure.head(), failure.head().length);
+                if (framed instanceof ParseResult.Parsed parsed && parsed.message().isRequest()) {
+                    try {
+                        answer = MessageFactory.response(parsed.message(), failure.status(), failure.reason(),
+                                Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()));
+                    } catch (RuntimeException e) {
+                        answer = null; // too broken to copy into an answer
+                    }
+                }
+            }
+            if (answer == null) {
+                ctx.close();
+                return;
+            }
+            ByteBuf buffer = ctx.alloc().buffer(answer.byteCount());
+            answer.writeTo(buffer);
+            ctx.writeAndFlush(buffer).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            StreamFramer framer = ctx.pipeline().get(StreamFramer.class);
+            if (framer != null && framer.partial()) {
+                if (partialSince == 0) {
+                    partialSince = System.nanoTime();
+                }
+                if (stallCheck == null) {
+                    scheduleStallCheck(ctx, settings.messageTimeout().toNanos());
+                }
+            } else {
+                partialSince = 0;
+            }
+            ctx.fireChannelReadComplete();
+        }
+
+        /** A message begun and not finished within the message timeout ends the connection. */
+        private void scheduleStallCheck(ChannelHandlerContext ctx, long delayNanos) {
+            stallCheck = ctx.executor().schedule(() -> {
+                stallCheck = null;
+                if (partialSince == 0 || !ctx.channel().isActive()) {
+                    return;
+                }
+                long waited = System.nanoTime() - partialSince;
+                if (waited >= settings.messageTimeout().toNanos()) {
+                    errors.get(Error.STALLED).increment();
+                    LOG.debug("{}: a message stalled for {} ms, closing", connection, waited / 1_000_000);
+                    ctx.close();
+                } else {
+                    scheduleStallCheck(ctx, settings.messageTimeout().toNanos() - waited);
+                }
+            }, delayNanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof IdleStateEvent) {
+                errors.get(Error.IDLE).increment();
+                ctx.close();
+            } else if (event instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
+                errors.get(Error.TLS_HANDSHAKE).increment();
+                LOG.info("{}: TLS handshake failed: {}", connection, handshake.cause().toString());
+                ctx.close();
+            } else {
+                ctx.fireUserEventTriggered(event);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (!(cause.getCause() instanceof javax.net.ssl.SSLException)) { // a handshake's: counted by its event
+                errors.get(cause instanceof IOException ? Error.RESET : Error.OTHER).increment();
+            }
+            LOG.debug("{}: {}", connection, cause.toString());
+            ctx.close();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (stallCheck != null) {
+                stallCheck.cancel(false);
+            }
+            ctx.fireChannelInactive();
+        }
+    }
+}
