@@ -90,6 +90,9 @@ final class ClientTransaction {
      * the wait ends at once with a {@link TransportError}, as RFC 3261 §8.1.3.1 treats it like a 503.
      */
     private void transportFailed(Throwable cause) {
+        if (cause instanceof MessageSender.ConnectionLost && state != State.CALLING) {
+            return; // answered already: the rest may come on a new connection, or the timers end it
+        }
         FluxSink<SipMessage> waiting = sink;
         if (waiting != null && (state == State.CALLING || state == State.PROCEEDING)) {
             waiting.error(new TransportError(destination, cause));

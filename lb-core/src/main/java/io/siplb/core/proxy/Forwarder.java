@@ -118,16 +118,15 @@ public final class Forwarder {
         if (request.topVia().rport() == Via.RPORT_REQUESTED || source.transport().reliable()) {
             edit.viaRport(source.address().getPort());
         }
-        for (int i = 0; i < ourRoutes; i++) {
-            edit.removeFirstRoute();
-        }
+        edit.removeFirstRoutes(ourRoutes);
         if (route.recordRoute() && request.method().createsDialog() && request.to().tag() == null
                 && target.destination() != null) {
+            // insertions at one place come out in the order made: the destination-facing entry on top
             Transport in = source.transport();
+            edit.prependRecordRoute(DialogRoute.recordRoute(settings.advertised(out), out, target.destination()));
             if (in != Transport.UDP || out != Transport.UDP) {
                 edit.prependRecordRoute(DialogRoute.callerFacing(settings.advertised(in), in, source.flow()));
             }
-            edit.prependRecordRoute(DialogRoute.recordRoute(settings.advertised(out), out, target.destination()));
         }
         if (route.rewrite() == Rewrite.DOMAIN && target.destination() != null
                 && request.requestUri() instanceof SipUri uri) {

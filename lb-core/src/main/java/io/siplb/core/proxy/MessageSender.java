@@ -17,6 +17,19 @@ public interface MessageSender {
         send(message, to, null);
     }
 
+    /**
+     * The connection a request went out on closed before any response came: a request that is
+     * still unanswered fails over at once; one that got a provisional waits for its timers, since
+     * its final may come on a new connection (RFC 3261 §18.2.2).
+     */
+    final class ConnectionLost extends java.io.IOException {
+        private static final long serialVersionUID = 1L;
+
+        public ConnectionLost(String message) {
+            super(message);
+        }
+    }
+
     /** Hears that a message could not be delivered to its peer (RFC 3261 §8.1.3.1, §18.4). */
     @FunctionalInterface
     interface TransportFailure {

@@ -226,9 +226,7 @@ public final class SipProxy {
         if (source.transport().reliable()) {
             edit.viaRport(source.address().getPort());
         }
-        for (int i = 0; i < route.ourRoutes(); i++) {
-            edit.removeFirstRoute();
-        }
+        edit.removeFirstRoutes(route.ourRoutes());
         sender.send(edit, next);
     }
 

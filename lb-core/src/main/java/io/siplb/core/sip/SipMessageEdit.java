@@ -139,6 +139,44 @@ public final class SipMessageEdit implements SipWritable {
         return removeFirst(HeaderName.ROUTE);
     }
 
+    /**
+     * Removes the first {@code count} Route values, as a loose router does with its own entries
+     * (two after a double Record-Route, RFC 5658), whether they share a line or not.
+     */
+    public SipMessageEdit removeFirstRoutes(int count) {
+        if (count <= 1) {
+            return count == 1 ? removeFirstRoute() : this;
+        }
+        ValueCursor cursor = new ValueCursor(message, HeaderName.ROUTE);
+        int line = -1;
+        int from = -1;
+        int[] pending = null;
+        try {
+            for (int i = 0; i < count && cursor.next(); i++) {
+                if (cursor.headerIndex != line && pending != null) {
+                    splice(from, pending[1], NOTHING, null, NOTHING); // the line before: done with
+                    pending = null;
+                }
+                line = cursor.headerIndex;
+                if (cursor.lastOnLine()) {
+                    // the values removed so far on this line and this one are all it had
+                    pending = cursor.lineRange();
+                    from = pending[0];
+                } else {
+                    int[] range = cursor.removalRange();
+                    from = pending == null ? range[0] : from;
+                    pending = range;
+                }
+            }
+        } catch (SyntaxError e) {
+            throw new IllegalStateException("cannot edit a malformed Route; validate the message first", e);
+        }
+        if (pending != null) {
+            splice(from, pending[1], NOTHING, null, NOTHING);
+        }
+        return this;
+    }
+
     /** Appends {@code name: value} after the last header field. */
     public SipMessageEdit addHeader(String name, CharSequence value) {
         Objects.requireNonNull(name, "name");

@@ -59,6 +59,16 @@ final class ValueCursor {
         return true;
     }
 
+    /** Whether the current value is the last of its line. */
+    boolean lastOnLine() {
+        return comma < 0 || SipGrammar.skipLws(bytes, comma + 1, lineEnd) == lineEnd;
+    }
+
+    /** The whole line of the current value, as {@code {from, to}}. */
+    int[] lineRange() {
+        return new int[] {message.headerStart(headerIndex), message.lineEnd(headerIndex)};
+    }
+
     /** The range that removing the current value must cut, as {@code {from, to}}. */
     int[] removalRange() {
         boolean first = previousComma < 0;

@@ -84,6 +84,30 @@ class SipMessageEditTest {
     }
 
     @Test
+    void removeFirstRoutesTakesTwoEntriesOnOneLineOrTwo() {
+        String[] head = {"BYE sip:a@192.0.2.9 SIP/2.0", "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK2"};
+        String[] tail = {"To: <sip:a@example.com>;tag=2", "From: <sip:b@example.com>;tag=1", "Call-ID: r2",
+                "CSeq: 2 BYE", "l: 0"};
+        String[][] layouts = {
+            {"Route: <sip:10.0.0.1;lr>", "Route: <sip:10.0.0.1;transport=tcp;lr>", "Route: <sip:p3;lr>"},
+            {"Route: <sip:10.0.0.1;lr>, <sip:10.0.0.1;transport=tcp;lr>", "Route: <sip:p3;lr>"},
+            {"Route: <sip:10.0.0.1;lr>, <sip:10.0.0.1;transport=tcp;lr>, <sip:p3;lr>"},
+            {"Route: <sip:10.0.0.1;lr>", "Route: <sip:10.0.0.1;transport=tcp;lr>,<sip:p3;lr>"},
+        };
+        for (String[] routes : layouts) {
+            String[] lines = new String[head.length + routes.length + tail.length];
+            System.arraycopy(head, 0, lines, 0, head.length);
+            System.arraycopy(routes, 0, lines, head.length, routes.length);
+            System.arraycopy(tail, 0, lines, head.length + routes.length, tail.length);
+            SipMessage m = parse(message("", lines));
+            SipMessage edited = reparse(m.edit().removeFirstRoutes(2));
+            assertThat(edited.routes()).as(String.join(" | ", routes)).singleElement()
+                    .satisfies(route -> assertThat(((SipUri) route.uri()).host()).isEqualTo("p3"));
+            assertThat(reparse(m.edit().removeFirstRoutes(3)).routes()).isEmpty();
+        }
+    }
+
+    @Test
     void removeFirstRouteLeavesTheRest() {
         SipMessage m = parse(message("", "BYE sip:b@192.0.2.9 SIP/2.0",
                 "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1",

@@ -22,15 +22,36 @@ public final class StreamConnection {
     private final String listener;
     private final Channel channel;
     private final Future<?> ready;
+    /** Who to tell if the connection closes before they hear back; on the connection's loop only. */
+    private final java.util.ArrayDeque<Awaiting> awaiting = new java.util.ArrayDeque<>();
+    private final long awaitNanos;
 
+    private record Awaiting(long sentAt, MessageSender.TransportFailure failure, EventExecutor loop) {
+    }
+
+    /**
+     * @param awaitNanos how long after a request is written its sender is told of the connection
+     *     closing ({@link MessageSender.ConnectionLost}); later, its own timers have spoken
+     */
     StreamConnection(long flow, Transport transport, InetSocketAddress remote, String listener, Channel channel,
-            Future<?> ready) {
+            Future<?> ready, long awaitNanos) {
+        this.awaitNanos = awaitNanos;
         this.flow = flow;
         this.transport = transport;
         this.remote = remote;
         this.listener = listener;
         this.channel = channel;
         this.ready = ready;
+        channel.closeFuture().addListener(closed -> lost());
+    }
+
+    /** The connection closed: every request written on it lately hears so. */
+    private void lost() {
+        Awaiting next;
+        MessageSender.ConnectionLost cause = new MessageSender.ConnectionLost("connection " + this + " closed");
+        while ((next = awaiting.poll()) != null) {
+            tell(next.failure(), next.loop(), cause);
+        }
     }
 
     /** Its number, written as {@code flow} in a caller-facing Record-Route. */
@@ -96,6 +117,16 @@ public final class StreamConnection {
         channel.writeAndFlush(buffer).addListener(written -> {
             if (!written.isSuccess()) {
                 tell(failure, loop, written.cause());
+            } else if (failure != null) {
+                long now = System.nanoTime();
+                while (!awaiting.isEmpty() && now - awaiting.peek().sentAt() > awaitNanos) {
+                    awaiting.poll();
+                }
+                if (channel.isOpen()) {
+                    awaiting.add(new Awaiting(now, failure, loop));
+                } else {
+                    tell(failure, loop, new MessageSender.ConnectionLost("connection " + this + " closed"));
+                }
             }
         });
     }

@@ -183,7 +183,7 @@ public final class StreamTransport implements AutoCloseable {
             channel.pipeline().addLast(ssl);
         }
         StreamConnection connection = new StreamConnection(flows.incrementAndGet(), transport, remote, listener,
-                channel, channel.newSucceededFuture());
+                channel, channel.newSucceededFuture(), awaitNanos());
         register(connection, true);
         finishPipeline(connection);
     }
@@ -300,7 +300,7 @@ public final class StreamTransport implements AutoCloseable {
         ChannelFuture connect = bootstrap.connect(to.address());
         Channel channel = connect.channel();
         StreamConnection connection = new StreamConnection(flows.incrementAndGet(), to.transport(), to.address(),
-                null, channel, handshaken != null ? handshaken : connect);
+                null, channel, handshaken != null ? handshaken : connect, awaitNanos());
         handler.connection = connection;
         connect.addListener((ChannelFutureListener) done -> {
             if (!done.isSuccess()) {
@@ -315,6 +315,11 @@ public final class StreamTransport implements AutoCloseable {
         });
         register(connection, false); // put under its address by the caller, while usable
         return connection;
+    }
+
+    /** Requests are told of their connection closing for twice the failover timeout after writing. */
+    private long awaitNanos() {
+        return 2 * settings.userTimeout().toNanos();
     }
 
     /** Open connections over {@code transport}, inbound and outbound. */
