@@ -394,9 +394,13 @@ public final class StreamTransport implements AutoCloseable {
             SipWritable answer = null;
             if (failure.head() != null) {
                 ParseResult framed = SipParser.DEFAULT.frame(failure.head(), failure.head().length);
-                if (framed instanceof ParseResult.Parsed parsed && parsed.message().isRequest()) {
+                // a Content-Length the stream cannot honour is a defect of the framing too: the
+                // parser's salvage of the head answers it
+                io.siplb.core.sip.SipMessage request = framed instanceof ParseResult.Parsed parsed ? parsed.message()
+                        : framed instanceof ParseResult.Malformed malformed ? malformed.answerable().orElse(null) : null;
+                if (request != null && request.isRequest()) {
                     try {
-                        answer = MessageFactory.response(parsed.message(), failure.status(), failure.reason(),
+                        answer = MessageFactory.response(request, failure.status(), failure.reason(),
                                 Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()));
                     } catch (RuntimeException e) {
                         answer = null; // too broken to copy into an answer
