@@ -39,6 +39,8 @@ import reactor.netty.http.server.HttpServerResponse;
  * POST /routes/reload                            the routes again from the configuration; 400 with key=value: rule
  * GET  /protect                                  banned sources with reason and time left; drops by reason
  * POST /protect/unban?source=IP                  lift a ban
+ * GET  /connections                              open TCP/TLS connections (flow, transport, peer, listener); errors by cause
+ * POST /tls/reload                               the TLS certificate, key and trust files again; 400 naming a bad file
  * GET  /metrics
  * GET  /                                         the live status page (status.html, .css, .js from the jar)
  * GET  /events                                   its data once a second, as Server-Sent Events
@@ -79,6 +81,8 @@ final class AdminServer implements AutoCloseable {
                             .post("/routes/reload", this::reloadRoutes)
                             .get("/protect", this::protect)
                             .post("/protect/unban", this::unban)
+                            .get("/connections", this::connections)
+                            .post("/tls/reload", this::reloadTls)
                             .get("/metrics", this::metrics)
                             .get("/", (request, response) -> guarded(request, response,
                                     () -> asset(response, "status.html", "text/html")))
@@ -207,6 +211,44 @@ final class AdminServer implements AutoCloseable {
             metrics.bindDestinations(balancer);
             return json(response, HttpResponseStatus.OK, Map.of("reloaded", listFile.toString(),
                     "destinations", balancer.dispatcher().definitions().size()));
+        });
+    }
+
+    private Publisher<Void> connections(HttpServerRequest request, HttpServerResponse response) {
+        return guarded(request, response, () -> {
+            io.siplb.transport.stream.StreamTransport streams = balancer.streams();
+            List<Map<String, Object>> open = new java.util.ArrayList<>();
+            for (io.siplb.transport.stream.StreamConnection connection : streams.connections()) {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("flow", Long.toString(connection.flow(), 36));
+                entry.put("transport", connection.transport().parameter());
+                entry.put("peer", connection.remote().getAddress().getHostAddress() + ":" + connection.remote().getPort());
+                entry.put("direction", connection.listener() == null ? "out" : "in");
+                entry.put("listener", connection.listener());
+                open.add(entry);
+            }
+            open.sort(java.util.Comparator.comparing(entry -> (String) entry.get("peer")));
+            Map<String, Object> errors = new LinkedHashMap<>();
+            for (io.siplb.transport.stream.StreamTransport.Error error : io.siplb.transport.stream.StreamTransport.Error.values()) {
+                errors.put(error.label(), streams.errors(error));
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("connections", open);
+            body.put("errors", errors);
+            body.put("pings", streams.pings());
+            return json(response, HttpResponseStatus.OK, body);
+        });
+    }
+
+    private Publisher<Void> reloadTls(HttpServerRequest request, HttpServerResponse response) {
+        return guarded(request, response, () -> {
+            try {
+                balancer.reloadTls();
+            } catch (io.siplb.core.config.ConfigException e) {
+                return json(response, HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
+            }
+            return json(response, HttpResponseStatus.OK, Map.of("reloaded", true,
+                    "provider", io.siplb.transport.stream.TlsContexts.provider()));
         });
     }
 

@@ -466,6 +466,7 @@ public final class Balancer implements AutoCloseable {
                 });
         prober.start();
         metrics.bindDestinations(this);
+        metrics.bindStreams(this);
         if (settings.probe().enabled()) {
             LOG.info("probing with {} every {} (mode {}, timeout {})", settings.probe().method(),
                     io.siplb.core.config.ConfigValues.format(settings.probe().interval()), settings.probe().mode(),

@@ -38,7 +38,7 @@ final class Ctl {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String USAGE = "usage: siplb ctl [--admin HOST:PORT] [--token TOKEN] "
             + "list | health | reload | state STATE SET URI | add SET URI [FLAGS [PRIORITY [ATTRS]]] "
-            + "| remove SET URI | ping on|off | routes [reload] | bans | unban IP";
+            + "| remove SET URI | ping on|off | routes [reload] | bans | unban IP | connections | tls reload";
 
     private Ctl() {
     }
@@ -80,6 +80,14 @@ final class Ctl {
                 request = rest.size() == 2 ? post(base + "/routes/reload", token) : get(base + "/routes", token);
             }
             case "reload" -> request = post(base + "/dispatcher/reload", token);
+            case "connections" -> request = get(base + "/connections", token);
+            case "tls" -> {
+                if (rest.size() != 2 || !rest.get(1).equals("reload")) {
+                    err.println(USAGE);
+                    return 2;
+                }
+                request = post(base + "/tls/reload", token);
+            }
             case "state" -> {
                 if (rest.size() != 4) {
                     err.println(USAGE);
@@ -147,9 +155,28 @@ final class Ctl {
             case "list" -> table(body);
             case "routes" -> routeTable(body);
             case "bans" -> banTable(body);
+            case "connections" -> connectionTable(body);
             default -> body.toString();
         });
         return 0;
+    }
+
+    /** Open connections, one a line, then the errors since start that are not zero. */
+    static String connectionTable(JsonNode body) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"FLOW", "TRANSPORT", "DIRECTION", "PEER", "LISTENER"});
+        for (JsonNode c : body.get("connections")) {
+            rows.add(new String[] {c.get("flow").asText(), c.get("transport").asText(), c.get("direction").asText(),
+                    c.get("peer").asText(), c.get("listener").isNull() ? "-" : c.get("listener").asText()});
+        }
+        StringBuilder errors = new StringBuilder();
+        body.get("errors").fields().forEachRemaining(e -> {
+            if (e.getValue().asLong() > 0) {
+                errors.append(errors.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue().asLong());
+            }
+        });
+        return columns(rows) + "errors since start: " + (errors.length() == 0 ? "none" : errors)
+                + "; keep-alive pings answered: " + body.get("pings").asLong();
     }
 
     /** The list as a table, one destination a line, the way kamcmd dispatcher.list reads. */

@@ -117,6 +117,27 @@ final class Metrics {
         }
     }
 
+    /** TCP and TLS: open connections, connections ended or refused by cause, keep-alives, transport failures. */
+    void bindStreams(Balancer balancer) {
+        io.siplb.transport.stream.StreamTransport streams = balancer.streams();
+        for (io.siplb.core.proxy.Transport transport : java.util.List.of(io.siplb.core.proxy.Transport.TCP,
+                io.siplb.core.proxy.Transport.TLS)) {
+            Gauge.builder("siplb.connections", streams, s -> s.open(transport))
+                    .description("open stream connections, inbound and outbound").tag("transport", transport.parameter())
+                    .register(registry);
+        }
+        for (io.siplb.transport.stream.StreamTransport.Error error : io.siplb.transport.stream.StreamTransport.Error.values()) {
+            FunctionCounter.builder("siplb.connection.errors", streams, s -> s.errors(error))
+                    .description("stream connections that could not be opened or were ended, by cause "
+                            + "(tls-handshake counts TLS handshake failures)")
+                    .tag("cause", error.label()).register(registry);
+        }
+        FunctionCounter.builder("siplb.keepalive.pings", streams, s -> s.pings())
+                .description("CRLF CRLF keep-alives answered with a pong").register(registry);
+        counter("siplb.transport.errors", "attempts that failed because the request could not be delivered",
+                balancer.tables().counters().transportErrors);
+    }
+
     /** Hits per route; called at start and after every reload of the routes (new names get a meter). */
     void bindRoutes(Balancer balancer) {
         io.siplb.core.route.Router router = balancer.router();

@@ -3,6 +3,7 @@ package io.siplb.transport;
 import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.DestinationListException;
 import io.siplb.transport.demo.Demo;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -88,7 +89,13 @@ public final class SiplbCli {
                 System.out.println("siplb demo: status page http://" + settings.admin().host() + ":" + balancer.adminPort()
                         + "/   (siplb ctl list, siplb ctl routes, siplb ctl bans in another terminal)");
             }
-            running.start(balancer.boundAddresses().get(0));
+            InetSocketAddress tls = balancer.boundAddress(io.siplb.core.proxy.Transport.TLS);
+            if (tls != null) {
+                System.out.println("siplb demo: also TCP and TLS; TLS on " + tls.getAddress().getHostAddress() + ":"
+                        + tls.getPort() + " with the certificate generated in " + Demo.tlsDirectory()
+                        + " (trust siplb-demo.crt to verify it)");
+            }
+            running.start(balancer.boundAddress(io.siplb.core.proxy.Transport.UDP));
         }
         try {
             stopped.await();

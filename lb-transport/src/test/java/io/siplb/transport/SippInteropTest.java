@@ -40,6 +40,19 @@ class SippInteropTest {
         }
         probe.waitFor(10, TimeUnit.SECONDS);
         Files.createDirectories(OUT);
+        // these runs measure calls at rate; paranoid leak tracking (a stack trace per buffer, the
+        // other tests' setting) would make the balancer shed load it normally carries
+        leakLevel = io.netty.util.ResourceLeakDetector.getLevel();
+        io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.SIMPLE);
+    }
+
+    private static io.netty.util.ResourceLeakDetector.Level leakLevel;
+
+    @org.junit.jupiter.api.AfterAll
+    static void restoreLeakLevel() {
+        if (leakLevel != null) {
+            io.netty.util.ResourceLeakDetector.setLevel(leakLevel);
+        }
     }
 
     @AfterEach
@@ -61,31 +74,62 @@ class SippInteropTest {
         return process;
     }
 
-    private Process uas(int port) throws IOException {
+    private Process uas(int port, String... transport) throws IOException {
         // uas-rr.xml copies Record-Route into its 180/200 (the built-in uas does not), so the
         // caller's ACK and BYE really follow the route set; -aa answers the balancer's probes
-        return sipp("uas-" + port + ".log", "-sf", SCENARIOS.resolve("uas-rr.xml").toString(), "-aa",
-                "-p", Integer.toString(port));
+        List<String> args = new ArrayList<>(List.of("-sf", SCENARIOS.resolve("uas-rr.xml").toString(), "-aa",
+                "-p", Integer.toString(port)));
+        args.addAll(List.of(transport));
+        return sipp("uas-" + port + ".log", args.toArray(String[]::new));
     }
 
     /** Runs the UAC to the end and returns its exit code (0: every call succeeded). */
     private int uac(String scenario, int rate, int calls) throws Exception {
+        return uac(scenario, rate, calls, lb.address.getPort());
+    }
+
+    /** Same, to {@code port} of the balancer with {@code transport} SIPp options ({@code -t t1}). */
+    private int uac(String scenario, int rate, int calls, int balancerPort, String... transport) throws Exception {
         int port = LoopbackBalancer.freePort();
-        Process uac = sipp("uac-" + port + ".log", "127.0.0.1:" + lb.address.getPort(),
+        List<String> args = new ArrayList<>(List.of("127.0.0.1:" + balancerPort,
                 "-sf", SCENARIOS.resolve(scenario).toString(), "-p", Integer.toString(port),
                 "-r", Integer.toString(rate), "-m", Integer.toString(calls), "-l", Integer.toString(calls),
                 "-d", "0", "-timeout", "60", "-timeout_error",
-                "-trace_stat", "-stf", OUT.resolve("uac-" + port + ".csv").toString());
+                "-trace_stat", "-stf", OUT.resolve("uac-" + port + ".csv").toString()));
+        args.addAll(List.of(transport));
+        Process uac = sipp("uac-" + port + ".log", args.toArray(String[]::new));
         assertThat(uac.waitFor(90, TimeUnit.SECONDS)).as("SIPp UAC finished").isTrue();
         return uac.exitValue();
     }
 
     private void balancer(int uas1, int uas2, String... settings) throws Exception {
+        balancer("sip:127.0.0.1:" + uas1, "sip:127.0.0.1:" + uas2, settings);
+    }
+
+    private void balancer(String uas1, String uas2, String... settings) throws Exception {
         List<String> all = new ArrayList<>(List.of("siplb.probe.interval=1s", "siplb.probe.timeout=500ms"));
         all.addAll(List.of(settings));
-        lb = new LoopbackBalancer(List.of("1 sip:127.0.0.1:" + uas1 + " 0 0 duid=uas1",
-                "1 sip:127.0.0.1:" + uas2 + " 0 0 duid=uas2"), all.toArray(String[]::new));
+        lb = new LoopbackBalancer(List.of("1 " + uas1 + " 0 0 duid=uas1", "1 " + uas2 + " 0 0 duid=uas2"),
+                all.toArray(String[]::new));
         Thread.sleep(300); // SIPp binds its sockets at start
+    }
+
+    @Test
+    void sippOverTcpThroughToUasOverUdpAndOverTcp() throws Exception {
+        int overUdp = LoopbackBalancer.freePort();
+        int overTcp = LoopbackBalancer.freePort();
+        uas(overUdp);
+        uas(overTcp, "-t", "t1");
+        balancer("sip:127.0.0.1:" + overUdp, "sip:127.0.0.1:" + overTcp + ";transport=tcp",
+                "siplb.listen=udp:127.0.0.1:0,tcp:127.0.0.1:0", "siplb.failover.timeout=2s",
+                "siplb.warmup.calls=5000"); // as an operator runs it: the proxy meets no cold JIT
+        int tcp = lb.balancer.boundAddress(io.siplb.core.proxy.Transport.TCP).getPort();
+        int exit = uac("uac-rr.xml", 200, 1000, tcp, "-t", "t1");
+        assertThat(exit).as("SIPp exit code, see " + OUT).isZero();
+        assertThat(lb.balancer.tables().counters().failovers.sum()).isZero();
+        assertThat(lb.balancer.tables().counters().transportErrors.sum()).isZero();
+        // both destinations took calls: round-robin across the transports
+        assertThat(lb.balancer.dispatcher().set(1).destinations()).allSatisfy(d -> assertThat(d.usable()).isTrue());
     }
 
     @Test

@@ -34,11 +34,23 @@ public final class Demo implements AutoCloseable {
         this.list = list;
     }
 
-    /** The settings the demo starts from; the command line may still override them. */
+    /** Where {@code --demo} keeps the TLS pair it generates at its first start. */
+    public static Path tlsDirectory() {
+        return Path.of(System.getProperty("user.home"), ".siplb", "demo-tls");
+    }
+
+    /**
+     * The settings the demo starts from; the command line may still override them. It listens on
+     * UDP and TCP 5060 and TLS 5061 of loopback, TLS with a self-signed pair generated into
+     * {@link #tlsDirectory()} at the first start.
+     */
     public static List<String> settings() {
+        DemoCertificate.Pair tls = DemoCertificate.inDirectory(tlsDirectory());
         // a failure marks its destination inactive; OPTIONS every 2 s bring pbx2 back, never pbx3
         return List.of("siplb.failover.timeout=1s", "siplb.failover.mark=inactive", "siplb.probe.interval=2s",
-                "siplb.probe.timeout=1s");
+                "siplb.probe.timeout=1s",
+                "siplb.listen=udp:127.0.0.1:5060,tcp:127.0.0.1:5060,tls:127.0.0.1:5061",
+                "siplb.tls.certificate=" + tls.certificate(), "siplb.tls.key=" + tls.key());
     }
 
     /** Starts the backends and writes their destination list. */
