@@ -15,9 +15,16 @@ import io.siplb.core.proxy.Branches;
 import io.siplb.core.proxy.MessageSender;
 import io.siplb.core.proxy.Peer;
 import io.siplb.core.proxy.Transport;
+import io.siplb.transport.admin.AdminServer;
+import io.siplb.transport.admin.Metrics;
+import io.siplb.transport.admin.StatusFeed;
+import io.siplb.transport.config.BalancerSettings;
+import io.siplb.transport.config.ListenAddress;
+import io.siplb.transport.probe.Prober;
 import io.siplb.transport.stream.StreamConnection;
 import io.siplb.transport.stream.StreamTransport;
 import io.siplb.transport.stream.TlsContexts;
+import io.siplb.transport.udp.DatagramReceiveAllocator;
 import io.siplb.core.proxy.ProxySettings;
 import io.siplb.core.proxy.ProxyTables;
 import io.siplb.core.proxy.SipProxy;
@@ -620,7 +627,7 @@ public final class Balancer implements AutoCloseable {
     }
 
     /** The status page's data. */
-    StatusFeed status() {
+    public StatusFeed status() {
         return status;
     }
 
@@ -667,7 +674,7 @@ public final class Balancer implements AutoCloseable {
     }
 
     /** Requests taken by the route {@code name} since start (across reloads). */
-    long routeHits(String name) {
+    public long routeHits(String name) {
         LongAdder hits = routeHits.get(name);
         return hits == null ? 0 : hits.sum();
     }
@@ -693,7 +700,8 @@ public final class Balancer implements AutoCloseable {
         return destinationsUp.sum();
     }
 
-    Prober prober() {
+    /** The OPTIONS prober: whether it is on, what it has sent. */
+    public Prober prober() {
         return prober;
     }
 

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.siplb.transport.cli.Ctl;
 import io.siplb.transport.demo.Backend;
 import io.siplb.transport.demo.CallGenerator;
 import java.io.ByteArrayOutputStream;

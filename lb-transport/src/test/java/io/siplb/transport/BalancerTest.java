@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.siplb.transport.demo.Backend;
 import io.siplb.transport.demo.CallGenerator;
+import io.siplb.transport.udp.DatagramReceiveAllocator;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;

@@ -2,6 +2,8 @@ package io.siplb.transport;
 
 import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.DestinationListException;
+import io.siplb.transport.config.BalancerSettings;
+import io.siplb.transport.config.ConfigLoader;
 import io.siplb.transport.demo.Backend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +18,7 @@ import java.util.Map;
  * A balancer on a loopback port the kernel chooses, in front of the given backends (set 1, in this
  * order), without the start-up warm-up unless a test asks for it.
  */
-final class LoopbackBalancer implements AutoCloseable {
+public final class LoopbackBalancer implements AutoCloseable {
     final Balancer balancer;
     final InetSocketAddress address;
 
@@ -59,7 +61,7 @@ final class LoopbackBalancer implements AutoCloseable {
         return lines;
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0,
                 java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();

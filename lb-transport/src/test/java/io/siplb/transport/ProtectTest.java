@@ -3,6 +3,7 @@ package io.siplb.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.siplb.transport.cli.Ctl;
 import io.siplb.transport.demo.Backend;
 import io.siplb.transport.demo.CallGenerator;
 import io.siplb.transport.protect.SourceGuard;

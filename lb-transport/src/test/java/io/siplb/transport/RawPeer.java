@@ -9,10 +9,10 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 
 /** A bare UDP socket on loopback for datagrams no SIP stack would send. */
-final class RawPeer implements AutoCloseable {
+public final class RawPeer implements AutoCloseable {
     private final DatagramSocket socket;
 
-    RawPeer() throws IOException {
+    public RawPeer() throws IOException {
         this("127.0.0.1");
     }
 
@@ -26,7 +26,7 @@ final class RawPeer implements AutoCloseable {
         return socket.getLocalPort();
     }
 
-    void send(InetSocketAddress to, String text) throws IOException {
+    public void send(InetSocketAddress to, String text) throws IOException {
         byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
         socket.send(new DatagramPacket(bytes, bytes.length, to));
     }

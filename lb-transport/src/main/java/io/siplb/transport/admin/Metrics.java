@@ -1,4 +1,4 @@
-package io.siplb.transport;
+package io.siplb.transport.admin;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -15,6 +15,8 @@ import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.DestinationSet;
 import io.siplb.core.proxy.ProxyCounters;
 import io.siplb.core.sip.SipMethod;
+import io.siplb.transport.Balancer;
+import io.siplb.transport.probe.Prober;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -23,12 +25,12 @@ import java.util.concurrent.atomic.LongAdder;
  * malformed datagrams, load shed, JVM and Netty buffer pools. Counters read the proxy's own
  * {@link LongAdder}s when scraped, so the hot path pays nothing for them.
  */
-final class Metrics {
+public final class Metrics {
     private static final String[] LETTERS = {"AX", "AP", "TX", "TP", "IX", "IP", "DX"};
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
-    Metrics(Balancer balancer) {
+    public Metrics(Balancer balancer) {
         ProxyCounters counters = balancer.tables().counters();
         for (SipMethod method : SipMethod.values()) {
             counter("siplb.requests", "SIP requests received", counters.requestsByMethod.get(method),
@@ -87,11 +89,11 @@ final class Metrics {
         FunctionCounter.builder("siplb.protect.bans", guard, g -> g.bansIssued()).description("bans issued")
                 .register(registry);
         Prober prober = balancer.prober();
-        FunctionCounter.builder("siplb.probes.sent", prober, p -> p.sent.sum())
+        FunctionCounter.builder("siplb.probes.sent", prober, Prober::sentCount)
                 .description("probes sent to destinations").register(registry);
-        FunctionCounter.builder("siplb.probes.answered", prober, p -> p.alive.sum())
+        FunctionCounter.builder("siplb.probes.answered", prober, Prober::aliveCount)
                 .description("probes ended, by result").tag("result", "alive").register(registry);
-        FunctionCounter.builder("siplb.probes.answered", prober, p -> p.failed.sum())
+        FunctionCounter.builder("siplb.probes.answered", prober, Prober::failedCount)
                 .description("probes ended, by result").tag("result", "failed").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
@@ -104,7 +106,7 @@ final class Metrics {
      * Probe latency per destination; called after every (re)load. Each gauge looks its destination
      * up when scraped, so a reload (new objects, same set and URI) keeps it live.
      */
-    void bindDestinations(Balancer balancer) {
+    public void bindDestinations(Balancer balancer) {
         for (DestinationSet set : balancer.dispatcher().sets()) {
             for (Destination d : set.destinations()) {
                 int setId = d.setId();
@@ -118,7 +120,7 @@ final class Metrics {
     }
 
     /** TCP and TLS: open connections, connections ended or refused by cause, keep-alives, transport failures. */
-    void bindStreams(Balancer balancer) {
+    public void bindStreams(Balancer balancer) {
         io.siplb.transport.stream.StreamTransport streams = balancer.streams();
         for (io.siplb.core.proxy.Transport transport : java.util.List.of(io.siplb.core.proxy.Transport.TCP,
                 io.siplb.core.proxy.Transport.TLS)) {
@@ -139,7 +141,7 @@ final class Metrics {
     }
 
     /** Hits per route; called at start and after every reload of the routes (new names get a meter). */
-    void bindRoutes(Balancer balancer) {
+    public void bindRoutes(Balancer balancer) {
         io.siplb.core.route.Router router = balancer.router();
         java.util.List<String> names = new java.util.ArrayList<>();
         router.routes().forEach(route -> names.add(route.name()));

@@ -1,9 +1,10 @@
-package io.siplb.transport;
+package io.siplb.transport.config;
 
 import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.StateThresholds;
 import io.siplb.core.proxy.ProxySettings;
 import io.siplb.core.sip.SipParserLimits;
+import io.siplb.transport.probe.ProbeSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -26,8 +27,9 @@ import java.util.List;
  *     silent destinations are not marked down; zero turns overload control off
  * @param dropLoopLag lag above which an overloaded loop drops INVITE datagrams before parsing
  * @param overloadSustain how long the lag must stay above {@code maxLoopLag}, with datagrams
- *     waiting, before the loop counts as overloaded ({@link LoopLoad})
- * @param warmupCalls synthetic calls run through the proxy before binding ({@link Warmup}); 0 = none
+ *     waiting, before the loop counts as overloaded ({@code io.siplb.transport.LoopLoad})
+ * @param warmupCalls synthetic calls run through the proxy before binding ({@code io.siplb.transport.Warmup});
+ *     0 = none
  * @param receiveBufferBytes SO_RCVBUF of every UDP channel ({@code siplb.udp.receive-buffer}); 0 =
  *     the kernel's default
  * @param protect edge protection ({@code siplb.protect.*})
@@ -35,7 +37,7 @@ import java.util.List;
  * @param config the values all this was read from (the routes are built from them)
  * @param source reads the configuration again, for {@code POST /routes/reload}
  */
-record BalancerSettings(List<ListenAddress> listen, Path destinations, ProxySettings proxy,
+public record BalancerSettings(List<ListenAddress> listen, Path destinations, ProxySettings proxy,
         StateThresholds thresholds, int eventLoops, Duration drain, SipParserLimits parserLimits,
         ProbeSettings probe, ListenAddress.HostPort admin, String adminToken, Duration maxLoopLag,
         Duration dropLoopLag, Duration overloadSustain, int warmupCalls, int receiveBufferBytes,
@@ -48,7 +50,7 @@ record BalancerSettings(List<ListenAddress> listen, Path destinations, ProxySett
     }
 
     /** Settings from {@code config}; a reload of the routes asks {@code source} for fresh values. */
-    static BalancerSettings from(ConfigValues config, java.util.function.Supplier<ConfigValues> source) {
+    public static BalancerSettings from(ConfigValues config, java.util.function.Supplier<ConfigValues> source) {
         List<ListenAddress> listen = ListenAddress.parseAll(config.string("siplb.listen", "udp:127.0.0.1:5060"));
         String advertisedText = config.string("siplb.advertised-address", "");
         String host = listen.get(0).host();
@@ -95,7 +97,8 @@ record BalancerSettings(List<ListenAddress> listen, Path destinations, ProxySett
         return admin;
     }
 
-    int loopCount() {
+    /** The event loops to run: {@code eventLoops}, or one per core when it is 0. */
+    public int loopCount() {
         return eventLoops > 0 ? eventLoops : Math.max(1, Runtime.getRuntime().availableProcessors());
     }
 }

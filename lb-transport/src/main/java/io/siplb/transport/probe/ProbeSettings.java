@@ -1,4 +1,4 @@
-package io.siplb.transport;
+package io.siplb.transport.probe;
 
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
@@ -18,10 +18,10 @@ import java.util.Locale;
  *     2 those flagged probing and inactive, 3 like 0 but the flag survives success
  * @param aliveCodes final responses besides 2xx that count as alive ({@code ds_ping_reply_codes})
  */
-record ProbeSettings(Duration interval, Duration timeout, String method, String from, int mode,
+public record ProbeSettings(Duration interval, Duration timeout, String method, String from, int mode,
         FailoverCodes aliveCodes) {
 
-    static ProbeSettings from(ConfigValues config) {
+    public static ProbeSettings from(ConfigValues config) {
         Duration interval = config.duration("siplb.probe.interval", Duration.ofSeconds(10), Duration.ZERO,
                 Duration.ofHours(1));
         if (!interval.isZero() && interval.toMillis() < 100) {
@@ -49,7 +49,7 @@ record ProbeSettings(Duration interval, Duration timeout, String method, String 
         return new ProbeSettings(interval, timeout, method, from, mode, alive);
     }
 
-    boolean enabled() {
+    public boolean enabled() {
         return !interval.isZero();
     }
 }

@@ -1,4 +1,4 @@
-package io.siplb.transport;
+package io.siplb.transport.probe;
 
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.DestinationDefinition;
@@ -30,7 +30,7 @@ import reactor.core.scheduler.Scheduler;
  * failure it is set in modes 1–3. In mode 0 Kamailio also clears it on failure, which stops
  * probing the one destination that needs it; siplb keeps it there.
  */
-final class Prober implements AutoCloseable {
+public final class Prober implements AutoCloseable {
     /** How often due destinations are looked for; probes then go out spread over the interval. */
     private static final Duration TICK = Duration.ofMillis(100);
 
@@ -48,7 +48,7 @@ final class Prober implements AutoCloseable {
     private Disposable ticker;
 
     /** A socket's proxy and the loop to run its probe on. */
-    interface ProbeChannel {
+    public interface ProbeChannel {
         void execute(Runnable task);
 
         Mono<SipMessage> probe(Destination destination, String method, String from, Duration timeout);
@@ -59,7 +59,7 @@ final class Prober implements AutoCloseable {
         volatile boolean inFlight;
     }
 
-    Prober(ProbeSettings settings, Dispatcher dispatcher, int channelCount, IntFunction<ProbeChannel> channels,
+    public Prober(ProbeSettings settings, Dispatcher dispatcher, int channelCount, IntFunction<ProbeChannel> channels,
             Scheduler scheduler) {
         this.settings = settings;
         this.dispatcher = dispatcher;
@@ -68,19 +68,34 @@ final class Prober implements AutoCloseable {
         this.scheduler = scheduler;
     }
 
-    void start() {
+    public void start() {
         if (settings.enabled()) {
             ticker = Flux.interval(TICK, TICK, scheduler).subscribe(tick -> probeDue());
         }
     }
 
     /** Probing on or off at run time ({@code POST /dispatcher/ping?active=0|1}). */
-    void active(boolean on) {
+    public void active(boolean on) {
         active = on;
     }
 
-    boolean active() {
+    public boolean active() {
         return active && settings.enabled();
+    }
+
+    /** Probes sent since start. */
+    public long sentCount() {
+        return sent.sum();
+    }
+
+    /** Probes that ended alive: a 2xx, or a code of {@code siplb.probe.reply-codes}. */
+    public long aliveCount() {
+        return alive.sum();
+    }
+
+    /** Probes that ended failed: no final response in time, or a code that does not count as alive. */
+    public long failedCount() {
+        return failed.sum();
     }
 
     private void probeDue() {

@@ -1,4 +1,4 @@
-package io.siplb.transport;
+package io.siplb.transport.probe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

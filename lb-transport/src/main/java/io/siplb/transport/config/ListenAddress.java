@@ -1,4 +1,4 @@
-package io.siplb.transport;
+package io.siplb.transport.config;
 
 import io.siplb.core.config.ConfigException;
 import java.net.InetSocketAddress;
@@ -14,24 +14,24 @@ import java.util.Locale;
  * @param host the address to bind, as written (no brackets)
  * @param port the port
  */
-record ListenAddress(String transport, String host, int port) {
+public record ListenAddress(String transport, String host, int port) {
 
     /** The transport, as the proxy knows it. */
-    io.siplb.core.proxy.Transport kind() {
+    public io.siplb.core.proxy.Transport kind() {
         return io.siplb.core.proxy.Transport.fromToken(transport);
     }
 
     /** As {@code siplb.listen} writes it: {@code tcp:127.0.0.1:5060}. */
-    String text() {
+    public String text() {
         return transport + ":" + hostPort();
     }
 
-    InetSocketAddress socketAddress() {
+    public InetSocketAddress socketAddress() {
         return new InetSocketAddress(host, port);
     }
 
     /** {@code host:port} as a SIP URI writes it. */
-    String hostPort() {
+    public String hostPort() {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
     }
 
@@ -66,7 +66,7 @@ record ListenAddress(String transport, String host, int port) {
     }
 
     /** {@code host[:port]} with IPv6 in brackets; port -1 when absent. */
-    record HostPort(String host, int port) {
+    public record HostPort(String host, int port) {
         static HostPort parse(String text, String key, String whole) {
             String host;
             String rest;

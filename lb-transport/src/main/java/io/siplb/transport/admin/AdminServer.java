@@ -1,4 +1,4 @@
-package io.siplb.transport;
+package io.siplb.transport.admin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -12,6 +12,8 @@ import io.siplb.core.dispatch.DestinationSet;
 import io.siplb.core.dispatch.DestinationState;
 import io.siplb.core.dispatch.Dispatcher;
 import io.siplb.core.dispatch.LatencyStats;
+import io.siplb.transport.Balancer;
+import io.siplb.transport.config.ListenAddress;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,7 +52,7 @@ import reactor.netty.http.server.HttpServerResponse;
  * (else 401), or {@code ?token=TOKEN} in the URL — what a browser can send when it opens the page
  * and its event stream. Bad parameters get 400 with a JSON error, unknown sets and URIs 404.
  */
-final class AdminServer implements AutoCloseable {
+public final class AdminServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Balancer balancer;
@@ -101,12 +103,12 @@ final class AdminServer implements AutoCloseable {
         }
     }
 
-    static AdminServer start(Balancer balancer, Metrics metrics, String token, java.nio.file.Path listFile,
+    public static AdminServer start(Balancer balancer, Metrics metrics, String token, java.nio.file.Path listFile,
             ListenAddress.HostPort listen) {
         return new AdminServer(balancer, metrics, token, listFile, listen);
     }
 
-    int port() {
+    public int port() {
         return server.port();
     }
 

@@ -1,4 +1,4 @@
-package io.siplb.transport;
+package io.siplb.transport.admin;
 
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.DestinationSet;
@@ -6,6 +6,7 @@ import io.siplb.core.proxy.ProxyCounters;
 import io.siplb.core.route.Route;
 import io.siplb.core.route.Router;
 import io.siplb.core.sip.SipMethod;
+import io.siplb.transport.Balancer;
 import io.siplb.transport.protect.SourceGuard;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,7 +20,7 @@ import java.util.Map;
  * 5 minutes (one sample every 5 s). Fixed size: 900 samples per series, 60 per destination.
  * {@link #sample} runs on one thread (the housekeeping tick); {@link #snapshot} on any.
  */
-final class StatusFeed {
+public final class StatusFeed {
     static final int HISTORY = 900;
     static final int SPARK = 60;
 
@@ -37,7 +38,7 @@ final class StatusFeed {
     private long lastShed;
     private Map<String, Object> rates = Map.of();
 
-    StatusFeed(Balancer balancer) {
+    public StatusFeed(Balancer balancer) {
         this.balancer = balancer;
         ProxyCounters counters = balancer.tables().counters();
         lastInvites = counters.requestsByMethod.get(SipMethod.INVITE).sum();
@@ -48,7 +49,7 @@ final class StatusFeed {
     }
 
     /** One second's worth: the counters' deltas, and every fifth second the latency estimates. */
-    synchronized void sample() {
+    public synchronized void sample() {
         ProxyCounters counters = balancer.tables().counters();
         long invites = counters.requestsByMethod.get(SipMethod.INVITE).sum();
         long failed = counters.failovers.sum();

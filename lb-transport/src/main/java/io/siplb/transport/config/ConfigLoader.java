@@ -1,4 +1,4 @@
-package io.siplb.transport;
+package io.siplb.transport.config;
 
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
@@ -18,7 +18,7 @@ import java.util.Properties;
  * Unknown keys and malformed {@code --set} arguments stop start-up with a message; the keys of a
  * route ({@code siplb.route.NAME.*}) are known by their part after the name.
  */
-final class ConfigLoader {
+public final class ConfigLoader {
     private ConfigLoader() {
     }
 
@@ -27,7 +27,7 @@ final class ConfigLoader {
      * @param environment the process environment
      * @param sets the {@code key=value} arguments of {@code --set}
      */
-    static ConfigValues load(Path file, Map<String, String> environment, List<String> sets) {
+    public static ConfigValues load(Path file, Map<String, String> environment, List<String> sets) {
         Map<String, String> merged = new LinkedHashMap<>(ConfigKeys.DEFAULTS);
         if (file != null) {
             Properties properties = new Properties();

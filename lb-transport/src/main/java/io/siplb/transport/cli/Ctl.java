@@ -1,4 +1,4 @@
-package io.siplb.transport;
+package io.siplb.transport.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,7 +34,7 @@ import java.util.Map;
  *   unban IP                               lift a ban
  * </pre>
  */
-final class Ctl {
+public final class Ctl {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String USAGE = "usage: siplb ctl [--admin HOST:PORT] [--token TOKEN] "
             + "list | health | reload | state STATE SET URI | add SET URI [FLAGS [PRIORITY [ATTRS]]] "
@@ -44,7 +44,7 @@ final class Ctl {
     }
 
     /** Runs one command; returns the process exit code (0 done, 1 refused or unreachable, 2 usage). */
-    static int run(List<String> args, PrintStream out, PrintStream err) {
+    public static int run(List<String> args, PrintStream out, PrintStream err) {
         String admin = "127.0.0.1:8080";
         String token = System.getenv().getOrDefault("SIPLB_ADMIN_TOKEN", "");
         List<String> rest = new ArrayList<>();

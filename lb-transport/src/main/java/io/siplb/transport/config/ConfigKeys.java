@@ -1,4 +1,4 @@
-package io.siplb.transport;
+package io.siplb.transport.config;
 
 import java.util.LinkedHashMap;
 import java.util.Locale;

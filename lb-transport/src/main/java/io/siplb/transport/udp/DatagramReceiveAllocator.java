@@ -1,4 +1,4 @@
-package io.siplb.transport;
+package io.siplb.transport.udp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -15,12 +15,13 @@ import io.netty.util.UncheckedBooleanSupplier;
  * only while it is parsed.
  *
  * <p>It also counts read batches that ended because the batch was full ({@value #BATCH} datagrams
- * in one wake-up): more datagrams were waiting, the backlog that {@link LoopLoad} asks for.
- * Counted by the channel's loop, read by the same loop.
+ * in one wake-up): more datagrams were waiting, the backlog that the loop's overload signal
+ * ({@code io.siplb.transport.LoopLoad}) asks for. Counted by the channel's loop, read by the same
+ * loop.
  */
-final class DatagramReceiveAllocator extends FixedRecvByteBufAllocator {
+public final class DatagramReceiveAllocator extends FixedRecvByteBufAllocator {
     /** Datagrams read per wake-up of the loop: Netty's default for datagram channels. */
-    static final int BATCH = 16;
+    public static final int BATCH = 16;
     /** The largest UDP payload is 65 507 octets over IPv4 and 65 527 over IPv6: 65 536 always fits. */
     private static final int LARGEST = 65_536;
 
@@ -28,7 +29,7 @@ final class DatagramReceiveAllocator extends FixedRecvByteBufAllocator {
     private long fullBatches;
 
     /** For datagrams of at most {@code maxMessageBytes} octets. */
-    DatagramReceiveAllocator(int maxMessageBytes) {
+    public DatagramReceiveAllocator(int maxMessageBytes) {
         super(bufferSize(maxMessageBytes));
         this.bufferSize = bufferSize(maxMessageBytes);
         maxMessagesPerRead(BATCH);
@@ -44,7 +45,7 @@ final class DatagramReceiveAllocator extends FixedRecvByteBufAllocator {
     }
 
     /** Full read batches so far. */
-    long fullBatches() {
+    public long fullBatches() {
         return fullBatches;
     }
 

@@ -1,4 +1,4 @@
-package io.siplb.transport;
+package io.siplb.transport.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.Algorithm;
+import io.siplb.transport.Balancer;
+import io.siplb.transport.LoopbackBalancer;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;

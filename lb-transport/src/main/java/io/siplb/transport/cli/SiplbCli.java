@@ -1,7 +1,10 @@
-package io.siplb.transport;
+package io.siplb.transport.cli;
 
 import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.DestinationListException;
+import io.siplb.transport.Balancer;
+import io.siplb.transport.config.BalancerSettings;
+import io.siplb.transport.config.ConfigLoader;
 import io.siplb.transport.demo.Demo;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
