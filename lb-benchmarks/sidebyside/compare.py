@@ -10,10 +10,15 @@ calls (all processes of the system, from /proc), then: the highest rate with zer
 CPU per call at the highest rate both sustain, and the calls each completes at twice Kamailio's
 zero-failure rate — with siplb/Kamailio ratios from this one run.
 
+With --transports udp,tcp each system also listens on TCP, in front of two more SIPp UAS over TCP
+(set 2; every TCP leg one connection, SIPp -t t1), and every rate is run over each transport; the
+summary is given per transport.
+
 Installs nothing. Needs: sipp (apt-get install sip-tester), kamailio (apt-get install kamailio),
 a built siplb jar (mvn -B -q -DskipTests package).
 
   python3 lb-benchmarks/sidebyside/compare.py --rates 500,1000,1500,2000,2500,3000 --seconds 10
+  python3 lb-benchmarks/sidebyside/compare.py --transports udp,tcp --rates 500,1000,1500 --seconds 10
 """
 import argparse
 import os
@@ -34,7 +39,9 @@ KAMAILIO_CFG = """#!KAMAILIO
 debug=-1
 log_stderror=yes
 children={children}
+tcp_children={children}
 listen=udp:127.0.0.1:{port}
+{tcp_listen}
 mpath="{modules}"
 loadmodule "tm.so"
 loadmodule "sl.so"
@@ -63,7 +70,9 @@ request_route {{
     if (is_method("CANCEL")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
     t_check_trans();
     if (is_method("INVITE")) {{ record_route(); }}
-    if (!ds_select_dst("1", "4")) {{ sl_send_reply("503", "Service Unavailable"); exit; }}
+    # set 1: the UDP destinations, set 2 the TCP ones (what siplb's route "tcp" does)
+    if ($pr == "tcp") {{ $var(set) = 2; }} else {{ $var(set) = 1; }}
+    if (!ds_select_dst("$var(set)", "4")) {{ sl_send_reply("503", "Service Unavailable"); exit; }}
     t_on_failure("DISPATCH_FAILURE");
     if (!t_relay()) {{ sl_reply_error(); }}
     exit;
@@ -135,7 +144,11 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--children", type=int, default=4, help="Kamailio UDP worker processes")
     parser.add_argument("--jar", default=os.path.join(ROOT, "lb-transport", "target", "siplb.jar"))
+    parser.add_argument("--transports", default="udp", help="udp, tcp or udp,tcp: the transport of every leg")
     args = parser.parse_args()
+    transports = [t.strip() for t in args.transports.split(",")]
+    if any(t not in ("udp", "tcp") for t in transports):
+        sys.exit("--transports takes udp and/or tcp")
     missing = [tool for tool, package in (("sipp", "sip-tester"), ("kamailio", "kamailio")) if shutil.which(tool) is None]
     if missing:
         sys.exit("missing: " + ", ".join(missing) + " (apt-get install sip-tester kamailio); nothing was installed")
@@ -147,45 +160,51 @@ def main():
         sys.exit("cannot find Kamailio's modules directory")
 
     work = tempfile.mkdtemp(prefix="siplb-compare-")
-    uas_ports = [load.free_port(), load.free_port()]
     listing = os.path.join(work, "dispatcher.list")
-    with open(listing, "w") as f:
-        for i, port in enumerate(uas_ports):
-            f.write(f"1 sip:127.0.0.1:{port} 0 0 duid=uas{i + 1}\n")
+    uas = load.start_uas([load.free_port(), load.free_port()], work, "udp", 1)
+    if "tcp" in transports:
+        uas += load.start_uas([load.free_port(), load.free_port()], work, "tcp", 2)
     kamailio_port, siplb_port = load.free_port(), load.free_port()
     cfg = os.path.join(work, "kamailio.cfg")
     with open(cfg, "w") as f:
-        f.write(KAMAILIO_CFG.format(children=args.children, port=kamailio_port, modules=modules, list=listing))
+        f.write(KAMAILIO_CFG.format(children=args.children, port=kamailio_port, modules=modules, list=listing,
+                                    tcp_listen=f"listen=tcp:127.0.0.1:{kamailio_port}" if "tcp" in transports
+                                    else "disable_tcp=yes"))
+    listen = f"udp:127.0.0.1:{siplb_port}" + (f",tcp:127.0.0.1:{siplb_port}" if "tcp" in transports else "")
+    siplb_command = ["java", "-jar", args.jar, "--set", f"siplb.listen={listen}",
+                     "--set", f"siplb.destinations.file={listing}", "--set", "siplb.admin.listen="]
+    if "tcp" in transports:  # requests that came over TCP go to the TCP destinations, as Kamailio's $pr test
+        siplb_command += ["--set", "siplb.routes=tcp", "--set", f"siplb.route.tcp.match.listen=tcp:127.0.0.1:{siplb_port}",
+                          "--set", "siplb.route.tcp.sets=2:round-robin"]
     systems = [
         System("kamailio", ["kamailio", "-f", cfg, "-DD", "-E", "-m", "256", "-M", "16", "-P",
                             os.path.join(work, "kamailio.pid")], kamailio_port, work),
-        System("siplb", ["java", "-jar", args.jar, "--set", f"siplb.listen=udp:127.0.0.1:{siplb_port}",
-                         "--set", f"siplb.destinations.file={listing}", "--set", "siplb.admin.listen="],
-               siplb_port, work),
+        System("siplb", siplb_command, siplb_port, work),
     ]
-    uas = [subprocess.Popen(["sipp", "-sf", os.path.join(os.path.dirname(HERE), "sipp", "uas-rr.xml"), "-aa",
-                             "-i", "127.0.0.1", "-p", str(p), "-nostdin"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work) for p in uas_ports]
-    results = {s.name: {} for s in systems}
+    results = {(s.name, t): {} for s in systems for t in transports}
     rates = [int(r) for r in args.rates.split(",")]
     try:
-        print(f"{'system':>9} {'rate':>6} {'calls':>7} {'failed':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-              f"{'cpu s/1000':>11}", flush=True)
+        print(f"{'system':>9} {'over':>4} {'rate':>6} {'calls':>7} {'failed':>7} {'p50 ms':>7} {'p95 ms':>7} "
+              f"{'p99 ms':>7} {'cpu s/1000':>11}", flush=True)
         for system in systems:  # both run for the whole comparison; the JVM gets its JIT warm-up
             system.start()
-            load.run_step(system.port, 500, 5, work)
-            load.run_step(system.port, 1000, 10, work)
+            for transport in transports:
+                load.run_step(system.port, 500, 5, work, transport=transport)
+                load.run_step(system.port, 1000, 10, work, transport=transport)
         for rate in rates:
-            for system in systems:  # alternating at every rate
-                before = cpu(system.process.pid)
-                calls, failed, rtd, _ = load.run_step(system.port, rate, args.seconds, work)
-                used = cpu(system.process.pid) - before
-                results[system.name][rate] = (calls, failed, used)
-                time.sleep(3)  # let the last calls' transactions finish
-                print(f"{system.name:>9} {rate:>6} {calls:>7} {failed:>7} {load.percentile(rtd, 50):>7.1f} "
-                      f"{load.percentile(rtd, 95):>7.1f} {load.percentile(rtd, 99):>7.1f} "
-                      f"{used / calls * 1000:>11.3f}", flush=True)
-        summary(results, rates)
+            for transport in transports:
+                for system in systems:  # alternating at every rate
+                    before = cpu(system.process.pid)
+                    calls, failed, rtd, _ = load.run_step(system.port, rate, args.seconds, work, transport=transport)
+                    used = cpu(system.process.pid) - before
+                    results[(system.name, transport)][rate] = (calls, failed, used)
+                    time.sleep(3)  # let the last calls' transactions finish
+                    print(f"{system.name:>9} {transport:>4} {rate:>6} {calls:>7} {failed:>7} "
+                          f"{load.percentile(rtd, 50):>7.1f} {load.percentile(rtd, 95):>7.1f} "
+                          f"{load.percentile(rtd, 99):>7.1f} {used / calls * 1000:>11.3f}", flush=True)
+        for transport in transports:
+            print(f"\nover {transport}:", end="")
+            summary({name: r for (name, t), r in results.items() if t == transport}, rates)
         print(f"(work files in {work})")
     finally:
         for system in systems:

@@ -3,11 +3,14 @@
 
 Starts siplb (lb-transport/target/siplb.jar) in front of two SIPp UAS, then steps a SIPp UAC
 (uac-rr.xml: INVITE, 200, ACK and BYE along the Record-Route set) through the offered rates.
+With --transport tcp every leg runs over TCP: the UAC over one connection (SIPp -t t1) to a tcp
+listener, siplb to each UAS over one connection (destinations ;transport=tcp).
 For each step it reports calls, failed calls, response-time percentiles (from SIPp's per-call
 RTD trace) and siplb's CPU seconds per 1000 calls (utime+stime of the siplb process, from
 /proc). Needs: a built jar (mvn -B -q -DskipTests package), sipp (apt-get install sip-tester).
 
   python3 lb-benchmarks/sipp/load.py --rates 200,400,800,1200,1600 --seconds 20
+  python3 lb-benchmarks/sipp/load.py --transport tcp --rates 500,1000,1500 --seconds 10
 
 Everything binds to 127.0.0.1 and every process is stopped at the end.
 """
@@ -62,19 +65,29 @@ def rtd_values(work):
     return values
 
 
-def start_uas(ports, work):
-    """A SIPp UAS (uas-rr.xml, answering probes with -aa) on each port, and work/dispatcher.list
-    naming them as set 1; returns the processes."""
-    with open(os.path.join(work, "dispatcher.list"), "w") as f:
+def transport_options(transport):
+    """SIPp's options for `transport`: one TCP connection for all calls, or UDP."""
+    return ["-t", "t1"] if transport == "tcp" else []
+
+
+def destination(port, transport):
+    return f"sip:127.0.0.1:{port}" + (";transport=tcp" if transport == "tcp" else "")
+
+
+def start_uas(ports, work, transport="udp", set_id=1, listing="dispatcher.list"):
+    """A SIPp UAS (uas-rr.xml, answering probes with -aa) on each port over `transport`, and
+    work/`listing` naming them as set `set_id` (appended to); returns the processes."""
+    with open(os.path.join(work, listing), "a") as f:
         for i, port in enumerate(ports):
-            f.write(f"1 sip:127.0.0.1:{port} 0 0 duid=uas{i + 1}\n")
+            f.write(f"{set_id} {destination(port, transport)} 0 0 duid={transport}-uas{i + 1}\n")
     return [subprocess.Popen(["sipp", "-sf", os.path.join(HERE, "uas-rr.xml"), "-aa", "-i", "127.0.0.1",
-                              "-p", str(port), "-nostdin"],
+                              "-p", str(port), "-nostdin"] + transport_options(transport),
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work) for port in ports]
 
 
-def run_step(target_port, rate, seconds, work, scenario=os.path.join(HERE, "uac-rr.xml")):
-    """One SIPp UAC run at `rate` for `seconds`; returns (calls, failed, response times in ms, exit code)."""
+def run_step(target_port, rate, seconds, work, scenario=os.path.join(HERE, "uac-rr.xml"), transport="udp"):
+    """One SIPp UAC run at `rate` for `seconds` over `transport`; returns (calls, failed, response
+    times in ms, exit code)."""
     for old in glob.glob(os.path.join(work, "*_rtt.csv")):
         os.remove(old)
     calls = rate * seconds
@@ -84,7 +97,8 @@ def run_step(target_port, rate, seconds, work, scenario=os.path.join(HERE, "uac-
                           "-l", str(max(rate * 4, 100)), "-d", "0", "-nostdin", "-timeout", str(seconds * 3),
                           # a 180 overtaken by its 200 (multi-process proxies reorder) is not a failed call
                           "-default_behaviors", "all,-abortunexp",
-                          "-timeout_error", "-trace_rtt", "-rtt_freq", "1", "-trace_stat", "-stf", stat],
+                          "-timeout_error", "-trace_rtt", "-rtt_freq", "1", "-trace_stat", "-stf", stat]
+                         + transport_options(transport),
                          cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return calls, read_failed(stat), rtd_values(work), uac.returncode
 
@@ -95,6 +109,8 @@ def main():
     parser.add_argument("--seconds", type=int, default=20, help="duration of each step")
     parser.add_argument("--jar", default=os.path.join(ROOT, "lb-transport", "target", "siplb.jar"))
     parser.add_argument("--set", action="append", default=[], help="extra siplb --set key=value")
+    parser.add_argument("--transport", choices=("udp", "tcp"), default="udp",
+                        help="every leg over UDP, or over TCP (one connection per peer)")
     args = parser.parse_args()
     if shutil.which("sipp") is None:
         sys.exit("sipp is not installed: apt-get install sip-tester")
@@ -106,8 +122,8 @@ def main():
     lb_port = free_port()
     processes = []
     try:
-        processes += start_uas(uas_ports, work)
-        command = ["java", "-jar", args.jar, "--set", f"siplb.listen=udp:127.0.0.1:{lb_port}",
+        processes += start_uas(uas_ports, work, args.transport)
+        command = ["java", "-jar", args.jar, "--set", f"siplb.listen={args.transport}:127.0.0.1:{lb_port}",
                    "--set", f"siplb.destinations.file={work}/dispatcher.list"]
         for extra in args.set:
             command += ["--set", extra]
@@ -117,22 +133,12 @@ def main():
         print(f"{'rate':>6} {'calls':>7} {'failed':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'cpu s/1000 calls':>17}")
         best = 0
         for rate in [int(r) for r in args.rates.split(",")]:
-            for old in glob.glob(os.path.join(work, "*_rtt.csv")):
-                os.remove(old)
-            calls = rate * args.seconds
             before = cpu_seconds(lb.pid)
-            uac = subprocess.run(["sipp", f"127.0.0.1:{lb_port}", "-sf", os.path.join(HERE, "uac-rr.xml"),
-                                  "-i", "127.0.0.1", "-p", str(free_port()), "-r", str(rate), "-m", str(calls),
-                                  "-l", str(max(rate * 4, 100)), "-d", "0", "-nostdin", "-timeout", str(args.seconds * 3),
-                                  "-timeout_error", "-trace_rtt", "-rtt_freq", "1", "-trace_stat", "-stf",
-                                  os.path.join(work, f"stat-{rate}.csv")],
-                                 cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            calls, failed, rtd, code = run_step(lb_port, rate, args.seconds, work, transport=args.transport)
             cpu = cpu_seconds(lb.pid) - before
-            failed = read_failed(os.path.join(work, f"stat-{rate}.csv"))
-            rtd = rtd_values(work)
             print(f"{rate:>6} {calls:>7} {failed:>7} {percentile(rtd, 50):>7.1f} {percentile(rtd, 95):>7.1f} "
                   f"{percentile(rtd, 99):>7.1f} {cpu / calls * 1000:>17.3f}", flush=True)
-            if failed == 0 and uac.returncode == 0:
+            if failed == 0 and code == 0:
                 best = max(best, rate)
         print(f"highest rate with zero failed calls: {best} calls/s (work files in {work})")
     finally:
