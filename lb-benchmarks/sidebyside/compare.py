@@ -125,6 +125,8 @@ class System:
     def start(self):
         log = open(os.path.join(self.work, f"{self.name}.log"), "w")
         self.process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        if self.name == "siplb":
+            load.wait_until_serving(os.path.join(self.work, "siplb.log"), self.process)
         time.sleep(4)  # both bind and load their lists
         if self.process.poll() is not None:
             sys.exit(f"{self.name} did not start; see {self.work}/{self.name}.log")

@@ -65,6 +65,19 @@ def rtd_values(work):
     return values
 
 
+def wait_until_serving(log_path, process, timeout=60):
+    """Waits for siplb's last start-up line ("advertising ..."), printed once every listener is bound."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"siplb exited at start; see {log_path}")
+        with open(log_path) as f:
+            if " advertising " in f.read():
+                return
+        time.sleep(0.2)
+    sys.exit(f"siplb did not start within {timeout} s; see {log_path}")
+
+
 def transport_options(transport):
     """SIPp's options for `transport`: one TCP connection for all calls, or UDP."""
     return ["-t", "t1"] if transport == "tcp" else []
@@ -129,7 +142,7 @@ def main():
             command += ["--set", extra]
         lb = subprocess.Popen(command, stdout=open(os.path.join(work, "siplb.log"), "w"), stderr=subprocess.STDOUT)
         processes.append(lb)
-        time.sleep(3)
+        wait_until_serving(os.path.join(work, "siplb.log"), lb)
         print(f"{'rate':>6} {'calls':>7} {'failed':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'cpu s/1000 calls':>17}")
         best = 0
         for rate in [int(r) for r in args.rates.split(",")]:

@@ -95,7 +95,10 @@ public final class Balancer implements AutoCloseable {
     private final TlsContexts tls;
     private StreamTransport streams;
     private volatile boolean closed;
-    private final CachingResolver resolver = new CachingResolver();
+    /** Keeps the destinations named by host resolved (RFC 3263), on its own DNS loop. */
+    private final io.siplb.transport.dns.SipResolver dns;
+    /** What the proxies ask for addresses: never blocks. */
+    private final io.siplb.transport.dns.DnsAddressResolver resolver;
     private final LongAdder sendFailures = new LongAdder();
     private final LongAdder destinationsDown = new LongAdder();
     private final LongAdder destinationsUp = new LongAdder();
@@ -363,6 +366,24 @@ public final class Balancer implements AutoCloseable {
         this.parser = new SipParser(settings.parserLimits());
         this.loops = LoopResources.create("siplb-udp", settings.loopCount(), true);
         this.tls = new TlsContexts(settings.streams()); // a missing or unreadable file stops start-up here
+        this.dns = new io.siplb.transport.dns.SipResolver(settings.dns(), this::namedDestinations, dispatcher::expand);
+        this.resolver = new io.siplb.transport.dns.DnsAddressResolver(dns);
+    }
+
+    /** The URIs of the list's destinations, for the resolver to keep resolved. */
+    private java.util.Collection<SipUri> namedDestinations() {
+        List<SipUri> uris = new ArrayList<>();
+        for (io.siplb.core.dispatch.DestinationSet set : dispatcher.sets()) {
+            for (io.siplb.core.dispatch.Destination destination : set.destinations()) {
+                uris.add(destination.uri());
+            }
+        }
+        return uris;
+    }
+
+    /** The resolver of destination names: answers, failures (metrics, tests). */
+    public io.siplb.transport.dns.SipResolver dns() {
+        return dns;
     }
 
     /**
@@ -390,6 +411,11 @@ public final class Balancer implements AutoCloseable {
         if (settings.warmupCalls() > 0) {
             warmUp();
         }
+        // the first calls should find the destinations' addresses: wait for the first answers
+        List<String> unresolved = dns.awaitFirstAnswers(settings.dns().timeout().multipliedBy(2));
+        if (!unresolved.isEmpty()) {
+            LOG.warn("still resolving at start: {}; calls to them fail over until they resolve", unresolved);
+        }
         boolean reusePort = Epoll.isAvailable();
         int channelsPerAddress = reusePort ? settings.loopCount() : 1;
         // everything that loads classes or competes for the cores comes before the SIP sockets
@@ -407,6 +433,13 @@ public final class Balancer implements AutoCloseable {
                 public reactor.core.publisher.Mono<io.siplb.core.sip.SipMessage> probe(
                         io.siplb.core.dispatch.Destination destination, String method, String from, Duration timeout) {
                     return binding.proxy.probe(destination, method, from, timeout);
+                }
+
+                @Override
+                public reactor.core.publisher.Mono<io.siplb.core.sip.SipMessage> probe(
+                        io.siplb.core.dispatch.Destination destination, io.siplb.core.dispatch.DestinationTarget target,
+                        String method, String from, Duration timeout) {
+                    return binding.proxy.probe(destination, target, method, from, timeout);
                 }
             };
         }, probeScheduler);
@@ -474,6 +507,7 @@ public final class Balancer implements AutoCloseable {
         prober.start();
         metrics.bindDestinations(this);
         metrics.bindStreams(this);
+        metrics.bindDns(dns);
         if (settings.probe().enabled()) {
             LOG.info("probing with {} every {} (mode {}, timeout {})", settings.probe().method(),
                     io.siplb.core.config.ConfigValues.format(settings.probe().interval()), settings.probe().mode(),
@@ -617,6 +651,11 @@ public final class Balancer implements AutoCloseable {
         Set<InetSocketAddress> addresses = new HashSet<>();
         for (io.siplb.core.dispatch.DestinationSet set : dispatcher.sets()) {
             for (io.siplb.core.dispatch.Destination destination : set.destinations()) {
+                List<io.siplb.core.dispatch.DestinationTarget> targets = destination.targets();
+                if (targets != null) {
+                    targets.forEach(target -> addresses.add(target.address()));
+                    continue;
+                }
                 InetSocketAddress resolved = resolver.resolve(destination.uri());
                 if (resolved != null) {
                     addresses.add(resolved);
@@ -823,6 +862,7 @@ public final class Balancer implements AutoCloseable {
         }
         probeScheduler.dispose();
         closed = true;
+        dns.close();
         if (streams != null) {
             streams.close();
         }

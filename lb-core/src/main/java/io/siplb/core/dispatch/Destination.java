@@ -43,9 +43,20 @@ public final class Destination {
         return runtime.state();
     }
 
-    /** Whether requests may go to it now (not inactive, not disabled). */
+    /**
+     * Whether requests may go to it now: not inactive, not disabled, and when its host is a name,
+     * with at least one usable target.
+     */
     public boolean usable() {
-        return runtime.usable();
+        return runtime.usableWithTargets();
+    }
+
+    /**
+     * The addresses its host resolved to, in DNS order (RFC 3263: SRV targets with their priority
+     * and weight, or A/AAAA); {@code null} when written with an IP literal or not resolved yet.
+     */
+    public java.util.List<DestinationTarget> targets() {
+        return runtime.targets;
     }
 
     /** Calls counted against it now (shared with every destination of the same duid). */

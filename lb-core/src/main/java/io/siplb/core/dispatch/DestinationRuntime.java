@@ -18,6 +18,14 @@ final class DestinationRuntime {
     /** Requests sent to it (each attempt, each forked branch), and those that failed (failover codes, silence). */
     final java.util.concurrent.atomic.LongAdder attempts = new java.util.concurrent.atomic.LongAdder();
     final java.util.concurrent.atomic.LongAdder failures = new java.util.concurrent.atomic.LongAdder();
+    /**
+     * The addresses DNS gave for the destination's host, in answer order ({@code null} for a
+     * destination written with an IP literal, or not resolved yet; empty when its name resolves to
+     * nothing usable).
+     */
+    volatile java.util.List<DestinationTarget> targets;
+    /** The answer {@link #targets} was built from, so that the same answer is not merged twice. */
+    java.util.List<DestinationTarget> targetsSource;
 
     DestinationRuntime(int initialFlags, AtomicInteger load, double latencyAlpha) {
         this.flags = initialFlags & DestinationState.MASK;
@@ -31,6 +39,23 @@ final class DestinationRuntime {
 
     boolean usable() {
         return (flags & (DestinationState.INACTIVE | DestinationState.DISABLED)) == 0;
+    }
+
+    /** Usable, and when DNS expanded it, with at least one usable target. */
+    boolean usableWithTargets() {
+        if (!usable()) {
+            return false;
+        }
+        java.util.List<DestinationTarget> known = targets;
+        if (known == null) {
+            return true;
+        }
+        for (int i = 0; i < known.size(); i++) {
+            if (known.get(i).usable()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     AtomicInteger load() {

@@ -146,6 +146,87 @@ public final class Dispatcher {
         return loads.computeIfAbsent(key, k -> new AtomicInteger());
     }
 
+    /**
+     * Sets the addresses DNS gave for every destination whose URI is written {@code uri} (any set):
+     * targets already known by transport, address and port keep their state; the others start
+     * active. Transactions under way keep the address they were sent to.
+     *
+     * @return whether any destination has that URI
+     */
+    public boolean expand(String uri, java.util.List<DestinationTarget> targets) {
+        boolean found = false;
+        for (Destination destination : byKey.values()) {
+            if (!destination.uri().text().equals(uri)) {
+                continue;
+            }
+            found = true;
+            DestinationRuntime runtime = destination.runtime();
+            synchronized (runtime) {
+                if (runtime.targetsSource == targets) {
+                    continue; // this very answer is in force already
+                }
+                runtime.targetsSource = targets;
+                java.util.List<DestinationTarget> old = runtime.targets;
+                Map<String, DestinationTarget> known = new HashMap<>();
+                if (old != null) {
+                    old.forEach(t -> known.put(t.key(), t));
+                }
+                java.util.List<DestinationTarget> next = new ArrayList<>(targets.size());
+                for (DestinationTarget target : targets) {
+                    DestinationTarget previous = known.get(target.key());
+                    next.add(previous == null ? target : target.keeping(previous));
+                }
+                runtime.targets = java.util.List.copyOf(next);
+            }
+        }
+        return found;
+    }
+
+    /** A failed attempt to one target of a destination named by DNS, per {@code siplb.failover.mark}. */
+    public void markFailure(Destination destination, DestinationTarget target, FailureMark mark) {
+        if (target == null) {
+            markFailure(destination, mark);
+            return;
+        }
+        boolean before = destination.usable();
+        switch (mark) {
+            case NONE -> { }
+            case TRYING -> target.runtime().request(DestinationState.TRYING
+                    | target.state().flags() & DestinationState.PROBING, thresholds);
+            case INACTIVE -> target.runtime().request(DestinationState.INACTIVE
+                    | target.state().flags() & DestinationState.PROBING, thresholds);
+        }
+        notifyIfTargetsCrossed(destination, before);
+    }
+
+    /** A probe result for one target, as {@link #probed(Destination, boolean, boolean)} for a destination. */
+    public void probed(Destination destination, DestinationTarget target, boolean alive, boolean probing) {
+        if (destination.state().disabled()) {
+            return;
+        }
+        boolean before = destination.usable();
+        int flag = probing ? DestinationState.PROBING : 0;
+        target.runtime().request((alive ? 0 : DestinationState.TRYING) | flag, thresholds);
+        notifyIfTargetsCrossed(destination, before);
+    }
+
+    /** The destination's usability follows its targets: listeners hear when it crosses. */
+    private void notifyIfTargetsCrossed(Destination destination, boolean before) {
+        boolean after = destination.usable();
+        if (before != after) {
+            DestinationState state = destination.state();
+            DestinationState shown = after ? state : new DestinationState(state.flags() | DestinationState.INACTIVE);
+            DestinationState was = before ? state : new DestinationState(state.flags() | DestinationState.INACTIVE);
+            for (DestinationListener listener : listeners) {
+                try {
+                    listener.usabilityChanged(destination, was, shown);
+                } catch (RuntimeException e) {
+                    listenerFailures.incrementAndGet();
+                }
+            }
+        }
+    }
+
     /** What a failed attempt does, per {@code siplb.failover.mark}. */
     public void markFailure(Destination destination, FailureMark mark) {
         switch (mark) {

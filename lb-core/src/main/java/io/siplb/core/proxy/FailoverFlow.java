@@ -1,6 +1,8 @@
 package io.siplb.core.proxy;
 
 import io.siplb.core.dispatch.Destination;
+import io.siplb.core.dispatch.DestinationTarget;
+import io.siplb.core.dispatch.SrvOrder;
 import io.siplb.core.dispatch.FailoverPlan;
 import io.siplb.core.dispatch.FailureMark;
 import io.siplb.core.route.RouteSettings;
@@ -50,7 +52,11 @@ final class FailoverFlow implements RequestFlow {
      * Where one attempt goes: a destination of the dispatcher, or a bare next hop in a dialog;
      * {@code peer} is {@code null} when its host does not resolve or its transport is not spoken.
      */
-    record Target(Destination destination, Peer peer) {
+    record Target(Destination destination, Peer peer, DestinationTarget target) {
+        Target(Destination destination, Peer peer) {
+            this(destination, peer, null);
+        }
+
         InetSocketAddress address() {
             return peer == null ? null : peer.address();
         }
@@ -69,6 +75,9 @@ final class FailoverFlow implements RequestFlow {
     private boolean cancelled;
     private Branch current;
     private SipMessage best;
+    /** The destination now being tried when DNS expanded it, and its targets not tried yet. */
+    private Destination expanded;
+    private java.util.Iterator<DestinationTarget> targetsLeft;
 
     /** A new request walked through {@code plan}, as its route's {@code settings} say. */
     FailoverFlow(SipProxy proxy, ServerTransaction server, FailoverPlan plan, RouteSettings settings,
@@ -118,7 +127,8 @@ final class FailoverFlow implements RequestFlow {
     }
 
     private boolean canFailOver() {
-        return plan != null && !cancelled && !expired() && plan.tried() < plan.size();
+        return plan != null && !cancelled && !expired()
+                && (plan.tried() < plan.size() || targetsLeft != null && targetsLeft.hasNext());
     }
 
     private boolean expired() {
@@ -133,8 +143,27 @@ final class FailoverFlow implements RequestFlow {
             fixedUsed = true;
             return fixed;
         }
+        if (targetsLeft != null && targetsLeft.hasNext()) {
+            // RFC 3263 §4.3: the next target of the same destination before the next destination
+            DestinationTarget target = targetsLeft.next();
+            return new Target(expanded, proxy.peer(expanded, target), target);
+        }
         Destination destination = plan.next();
-        return destination == null ? null : new Target(destination, proxy.peer(destination));
+        if (destination == null) {
+            return null;
+        }
+        java.util.List<DestinationTarget> targets = destination.targets();
+        if (targets == null) {
+            return new Target(destination, proxy.peer(destination));
+        }
+        java.util.List<DestinationTarget> order = SrvOrder.of(targets);
+        if (order.isEmpty()) {
+            return new Target(destination, null); // its name resolves to nothing usable
+        }
+        expanded = destination;
+        targetsLeft = order.iterator();
+        DestinationTarget first = targetsLeft.next();
+        return new Target(destination, proxy.peer(destination, first), first);
     }
 
     private Mono<Outcome> attempt() {
@@ -284,7 +313,7 @@ final class FailoverFlow implements RequestFlow {
 
     private void markFailure(Target target) {
         if (markable(target)) {
-            proxy.dispatcher().markFailure(target.destination(), settings.failover().mark());
+            proxy.dispatcher().markFailure(target.destination(), target.target(), settings.failover().mark());
         }
     }
 

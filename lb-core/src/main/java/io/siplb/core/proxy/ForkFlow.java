@@ -63,7 +63,7 @@ final class ForkFlow implements RequestFlow {
         return Mono.create(created -> {
             sink = created;
             for (Destination destination : plan.destinations()) {
-                FailoverFlow.Target target = new FailoverFlow.Target(destination, proxy.peer(destination));
+                FailoverFlow.Target target = proxy.firstTarget(destination); // a fork tries one target each
                 if (target.address() == null) {
                     proxy.counters().unresolvable.increment();
                     destination.countFailure();
@@ -200,7 +200,7 @@ final class ForkFlow implements RequestFlow {
 
     private void markFailure(FailoverFlow.Target target) {
         if (markable(target)) {
-            proxy.dispatcher().markFailure(target.destination(), settings.failover().mark());
+            proxy.dispatcher().markFailure(target.destination(), target.target(), settings.failover().mark());
         }
     }
 

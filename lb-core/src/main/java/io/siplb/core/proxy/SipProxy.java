@@ -436,7 +436,7 @@ public final class SipProxy {
         if (destination == null) {
             destination = toward == null ? null : destinationAt(resolver.resolve(toward));
         }
-        return destination == null ? null : new InDialogRoute(new FailoverFlow.Target(destination, peer(destination)), ours);
+        return destination == null ? null : new InDialogRoute(dialogTarget(destination, toward), ours);
     }
 
     /**
@@ -465,6 +465,13 @@ public final class SipProxy {
             Map<InetSocketAddress, Destination> index = new HashMap<>();
             for (DestinationSet set : sets) {
                 for (int i = 0; i < set.size(); i++) {
+                    java.util.List<io.siplb.core.dispatch.DestinationTarget> targets = set.get(i).targets();
+                    if (targets != null) {
+                        for (io.siplb.core.dispatch.DestinationTarget target : targets) {
+                            index.putIfAbsent(target.address(), set.get(i));
+                        }
+                        continue;
+                    }
                     InetSocketAddress resolved = resolve(set.get(i));
                     if (resolved != null) {
                         index.putIfAbsent(resolved, set.get(i)); // the first in set order wins, as before
@@ -531,7 +538,16 @@ public final class SipProxy {
      * Must be called on this proxy's loop.
      */
     public Mono<SipMessage> probe(Destination destination, String method, String from, Duration timeout) {
-        Peer peer = peer(destination);
+        return probe(destination, peer(destination), method, from, timeout);
+    }
+
+    /** Same, to one DNS target of {@code destination}. */
+    public Mono<SipMessage> probe(Destination destination, io.siplb.core.dispatch.DestinationTarget target,
+            String method, String from, Duration timeout) {
+        return probe(destination, peer(destination, target), method, from, timeout);
+    }
+
+    private Mono<SipMessage> probe(Destination destination, Peer peer, String method, String from, Duration timeout) {
         if (peer == null) {
             return Mono.empty();
         }
@@ -587,7 +603,58 @@ public final class SipProxy {
      * resolve or names a transport this balancer does not speak.
      */
     Peer peer(Destination destination) {
-        return peer(destination.uri());
+        java.util.List<io.siplb.core.dispatch.DestinationTarget> targets = destination.targets();
+        if (targets == null) {
+            return peer(destination.uri());
+        }
+        io.siplb.core.dispatch.DestinationTarget first = null;
+        for (io.siplb.core.dispatch.DestinationTarget target : targets) {
+            if (target.usable() && (first == null || target.priority() < first.priority())) {
+                first = target;
+            }
+        }
+        return first == null ? null : peer(destination, first);
+    }
+
+    /** One DNS target of {@code destination}: its address over its transport, SNI with its name. */
+    Peer peer(Destination destination, io.siplb.core.dispatch.DestinationTarget target) {
+        Transport transport = Transport.fromToken(target.transport());
+        if (transport == null) {
+            return null;
+        }
+        String name = target.name().endsWith(".") ? target.name().substring(0, target.name().length() - 1)
+                : target.name();
+        return new Peer(transport, target.address(), Peer.NO_FLOW,
+                transport.secure() && AddressResolver.literal(name) == null ? name : null);
+    }
+
+    /** The first attempt to {@code destination}: its first target in RFC 2782 order when DNS expanded it. */
+    FailoverFlow.Target firstTarget(Destination destination) {
+        java.util.List<io.siplb.core.dispatch.DestinationTarget> targets = destination.targets();
+        if (targets == null) {
+            return new FailoverFlow.Target(destination, peer(destination));
+        }
+        java.util.List<io.siplb.core.dispatch.DestinationTarget> order = io.siplb.core.dispatch.SrvOrder.of(targets);
+        return order.isEmpty() ? new FailoverFlow.Target(destination, null)
+                : new FailoverFlow.Target(destination, peer(destination, order.get(0)), order.get(0));
+    }
+
+    /**
+     * Where a request of a dialog through {@code destination} goes: for a destination DNS expanded,
+     * the target the dialog's Contact names when it is one of them (the dialog stays on its
+     * address), else its first usable target.
+     */
+    private FailoverFlow.Target dialogTarget(Destination destination, SipUri toward) {
+        java.util.List<io.siplb.core.dispatch.DestinationTarget> targets = destination.targets();
+        if (targets != null && toward != null && AddressResolver.literal(toward.host()) != null) {
+            InetSocketAddress named = AddressResolver.LITERALS.resolve(toward);
+            for (io.siplb.core.dispatch.DestinationTarget target : targets) {
+                if (target.address().equals(named)) {
+                    return new FailoverFlow.Target(destination, peer(destination, target), target);
+                }
+            }
+        }
+        return new FailoverFlow.Target(destination, peer(destination));
     }
 
     private Peer peer(SipUri uri) {

@@ -196,4 +196,31 @@ class DispatcherTest {
         assertThat(events).containsExactly("IX");
         assertThat(dispatcher.listenerFailures()).isEqualTo(1);
     }
+
+    @org.junit.jupiter.api.Test
+    void dnsTargetsKeepTheirStateAcrossAnswersAndDecideUsability() throws Exception {
+        Dispatcher dispatcher = dispatcher(new StateThresholds(1, 1), "1 sip:pbx.example.test 0 1");
+        Destination pbx = only(dispatcher);
+        java.net.InetSocketAddress one = new java.net.InetSocketAddress("127.0.0.1", 5071);
+        java.net.InetSocketAddress two = new java.net.InetSocketAddress("127.0.0.1", 5072);
+        dispatcher.expand("sip:pbx.example.test", List.of(new DestinationTarget("a.example.test", one, "udp", 10, 50),
+                new DestinationTarget("b.example.test", two, "udp", 20, 0)));
+        DestinationTarget first = pbx.targets().get(0);
+        dispatcher.markFailure(pbx, first, FailureMark.INACTIVE);
+        org.assertj.core.api.Assertions.assertThat(first.state().inactive()).isTrue();
+        org.assertj.core.api.Assertions.assertThat(pbx.usable()).as("through its second target").isTrue();
+        org.assertj.core.api.Assertions.assertThat(SrvOrder.of(pbx.targets())).extracting(DestinationTarget::name)
+                .containsExactly("b.example.test");
+        // the same address answered again keeps its state; a new address starts active
+        java.net.InetSocketAddress three = new java.net.InetSocketAddress("127.0.0.1", 5073);
+        dispatcher.expand("sip:pbx.example.test", List.of(new DestinationTarget("a.example.test", one, "udp", 10, 50),
+                new DestinationTarget("c.example.test", three, "udp", 20, 0)));
+        org.assertj.core.api.Assertions.assertThat(pbx.targets()).extracting(t -> t.state().inactive())
+                .containsExactly(true, false);
+        dispatcher.markFailure(pbx, pbx.targets().get(1), FailureMark.INACTIVE);
+        org.assertj.core.api.Assertions.assertThat(pbx.usable()).as("no usable target left").isFalse();
+        org.assertj.core.api.Assertions.assertThat(events).contains("pbx.example.test AX->IX");
+        dispatcher.expand("sip:pbx.example.test", List.of());
+        org.assertj.core.api.Assertions.assertThat(pbx.usable()).as("resolves to nothing").isFalse();
+    }
 }

@@ -196,6 +196,25 @@ public final class AdminServer implements AutoCloseable {
         latency.put("timeouts", l.timeouts());
         latency.put("samples", l.samples());
         out.put("latency", latency);
+        out.put("usable", d.usable());
+        java.util.List<io.siplb.core.dispatch.DestinationTarget> targets = d.targets();
+        if (targets != null) {
+            // what DNS gave for its host (RFC 3263): each SRV target or address with its own state
+            List<Map<String, Object>> listed = new java.util.ArrayList<>();
+            for (io.siplb.core.dispatch.DestinationTarget t : targets) {
+                Map<String, Object> target = new LinkedHashMap<>();
+                target.put("name", t.name());
+                target.put("address", t.address().getAddress().getHostAddress() + ":" + t.address().getPort());
+                target.put("transport", t.transport());
+                target.put("priority", t.priority());
+                target.put("weight", t.weight());
+                target.put("flags", t.state().letters());
+                target.put("est", round(t.latency().estimate()));
+                target.put("timeouts", t.latency().timeouts());
+                listed.add(target);
+            }
+            out.put("targets", listed);
+        }
         return out;
     }
 

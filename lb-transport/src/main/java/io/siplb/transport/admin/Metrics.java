@@ -140,6 +140,22 @@ public final class Metrics {
                 balancer.tables().counters().transportErrors);
     }
 
+    /** DNS: answers, changes, stale answers used, failures by reason. */
+    public void bindDns(io.siplb.transport.dns.SipResolver dns) {
+        FunctionCounter.builder("siplb.dns.resolutions", dns, d -> d.resolutions())
+                .description("answers for destination names").register(registry);
+        FunctionCounter.builder("siplb.dns.changes", dns, d -> d.changes())
+                .description("answers for destination names that changed").register(registry);
+        FunctionCounter.builder("siplb.dns.stale", dns, d -> d.staleServed())
+                .description("failed refreshes that left the last good answer in force").register(registry);
+        for (String reason : java.util.List.of("nxdomain", "servfail", "refused", "timeout", "truncated", "malformed",
+                "cname-loop", "no-address", "error", "off", "transport")) {
+            FunctionCounter.builder("siplb.dns.failures", dns, d -> d.failures().getOrDefault(reason, 0L))
+                    .description("failed resolutions of destination names, by reason").tag("reason", reason)
+                    .register(registry);
+        }
+    }
+
     /** Hits per route; called at start and after every reload of the routes (new names get a meter). */
     public void bindRoutes(Balancer balancer) {
         io.siplb.core.route.Router router = balancer.router();

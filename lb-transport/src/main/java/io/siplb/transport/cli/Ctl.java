@@ -197,6 +197,18 @@ public final class Ctl {
                         d.get("priority").asText(), d.get("load").asText(), String.format("%.1f", latency.get("est").asDouble()),
                         String.format("%.1f", latency.get("avg").asDouble()), latency.get("timeouts").asText(),
                         attrs.toString()});
+                JsonNode targets = d.get("targets");
+                if (targets != null) {
+                    if (targets.isEmpty()) {
+                        rows.add(new String[] {"", "  (resolves to nothing)", "", "", "", "", "", "", ""});
+                    }
+                    for (JsonNode t : targets) { // under its destination: what DNS gave, SRV priority/weight
+                        rows.add(new String[] {"", "  -> " + t.get("transport").asText() + ":" + t.get("address").asText(),
+                                t.get("flags").asText(), t.get("priority").asText() + "/" + t.get("weight").asText(), "",
+                                String.format("%.1f", t.get("est").asDouble()), "", t.get("timeouts").asText(),
+                                "name=" + t.get("name").asText()});
+                    }
+                }
             }
         }
         StringBuilder text = new StringBuilder(columns(rows));

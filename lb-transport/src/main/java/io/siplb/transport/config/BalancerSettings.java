@@ -34,6 +34,7 @@ import java.util.List;
  *     the kernel's default
  * @param protect edge protection ({@code siplb.protect.*})
  * @param streams TCP and TLS ({@code siplb.tcp.*}, {@code siplb.tls.*})
+ * @param dns how destinations named by host are resolved ({@code siplb.dns.*})
  * @param config the values all this was read from (the routes are built from them)
  * @param source reads the configuration again, for {@code POST /routes/reload}
  */
@@ -42,6 +43,7 @@ public record BalancerSettings(List<ListenAddress> listen, Path destinations, Pr
         ProbeSettings probe, ListenAddress.HostPort admin, String adminToken, Duration maxLoopLag,
         Duration dropLoopLag, Duration overloadSustain, int warmupCalls, int receiveBufferBytes,
         io.siplb.transport.protect.ProtectSettings protect, io.siplb.transport.stream.StreamSettings streams,
+        io.siplb.transport.dns.DnsSettings dns,
         ConfigValues config, java.util.function.Supplier<ConfigValues> source) {
 
     /** Settings from {@code config}, which a reload of the routes reads again as it is. */
@@ -82,7 +84,8 @@ public record BalancerSettings(List<ListenAddress> listen, Path destinations, Pr
                 config.integer("siplb.warmup.calls", 5_000, 0, 1_000_000),
                 config.integer("siplb.udp.receive-buffer", 4_194_304, 0, 1 << 30),
                 io.siplb.transport.protect.ProtectSettings.from(config),
-                io.siplb.transport.stream.StreamSettings.from(config, proxy.failover().timeout()), config, source);
+                io.siplb.transport.stream.StreamSettings.from(config, proxy.failover().timeout()),
+                io.siplb.transport.dns.DnsSettings.from(config), config, source);
     }
 
     private static ListenAddress.HostPort admin(ConfigValues config) {

@@ -59,6 +59,12 @@ final class ConfigKeys {
         DEFAULTS.put("siplb.tls.key", "");
         DEFAULTS.put("siplb.tls.trust", "");
         DEFAULTS.put("siplb.tls.client-auth", "none");
+        DEFAULTS.put("siplb.dns.mode", "srv");
+        DEFAULTS.put("siplb.dns.servers", "");
+        DEFAULTS.put("siplb.dns.min-ttl", "5s");
+        DEFAULTS.put("siplb.dns.max-ttl", "1h");
+        DEFAULTS.put("siplb.dns.stale-for", "10m");
+        DEFAULTS.put("siplb.dns.timeout", "2s");
         DEFAULTS.put("siplb.protect.rate", "0");
         DEFAULTS.put("siplb.protect.window", "2s");
         DEFAULTS.put("siplb.protect.ban", "5m");

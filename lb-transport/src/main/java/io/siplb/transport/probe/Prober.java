@@ -52,6 +52,10 @@ public final class Prober implements AutoCloseable {
         void execute(Runnable task);
 
         Mono<SipMessage> probe(Destination destination, String method, String from, Duration timeout);
+
+        /** Probes one DNS target of {@code destination} (an SRV target, one A/AAAA address). */
+        Mono<SipMessage> probe(Destination destination, io.siplb.core.dispatch.DestinationTarget target, String method,
+                String from, Duration timeout);
     }
 
     private static final class Schedule {
@@ -111,21 +115,33 @@ public final class Prober implements AutoCloseable {
                 if (!chosen(destination)) {
                     continue;
                 }
-                String key = destination.setId() + " " + destination.uri().text();
-                Schedule schedule = schedules.computeIfAbsent(key, k -> {
-                    Schedule fresh = new Schedule();
-                    // spread the first probes over the interval rather than sending them in one burst
-                    fresh.dueNanos = now + ThreadLocalRandom.current().nextLong(interval);
-                    return fresh;
-                });
-                if (schedule.inFlight || now < schedule.dueNanos) {
+                java.util.List<io.siplb.core.dispatch.DestinationTarget> targets = destination.targets();
+                if (targets == null) {
+                    due(destination, null, destination.setId() + " " + destination.uri().text(), now, interval, index);
                     continue;
                 }
-                schedule.inFlight = true;
-                schedule.dueNanos = now + interval;
-                send(destination, schedule, channels.apply(index % channelCount));
+                for (io.siplb.core.dispatch.DestinationTarget target : targets) { // each target on its own
+                    due(destination, target, destination.setId() + " " + destination.uri().text() + " "
+                            + target.transport() + ":" + target.address(), now, interval, index++);
+                }
             }
         }
+    }
+
+    private void due(Destination destination, io.siplb.core.dispatch.DestinationTarget target, String key, long now,
+            long interval, int index) {
+        Schedule schedule = schedules.computeIfAbsent(key, k -> {
+            Schedule fresh = new Schedule();
+            // spread the first probes over the interval rather than sending them in one burst
+            fresh.dueNanos = now + ThreadLocalRandom.current().nextLong(interval);
+            return fresh;
+        });
+        if (schedule.inFlight || now < schedule.dueNanos) {
+            return;
+        }
+        schedule.inFlight = true;
+        schedule.dueNanos = now + interval;
+        send(destination, target, schedule, channels.apply(index % channelCount));
     }
 
     private boolean chosen(Destination destination) {
@@ -140,15 +156,23 @@ public final class Prober implements AutoCloseable {
         };
     }
 
-    private void send(Destination destination, Schedule schedule, ProbeChannel channel) {
+    private void send(Destination destination, io.siplb.core.dispatch.DestinationTarget target, Schedule schedule,
+            ProbeChannel channel) {
         String from = destination.attributes().pingFrom() != null ? destination.attributes().pingFrom() : settings.from();
         channel.execute(() -> {
             long started = System.nanoTime();
             sent.increment();
-            channel.probe(destination, settings.method(), from, settings.timeout())
+            (target == null ? channel.probe(destination, settings.method(), from, settings.timeout())
+                    : channel.probe(destination, target, settings.method(), from, settings.timeout()))
                     .map(java.util.Optional::of)
                     .defaultIfEmpty(java.util.Optional.empty())
-                    .doOnNext(answer -> result(destination, answer.orElse(null), started))
+                    .doOnNext(answer -> {
+                        if (target == null) {
+                            result(destination, answer.orElse(null), started);
+                        } else {
+                            targetResult(destination, target, answer.orElse(null), started);
+                        }
+                    })
                     .doFinally(signal -> schedule.inFlight = false)
                     .subscribe();
         });
@@ -167,6 +191,23 @@ public final class Prober implements AutoCloseable {
         boolean ok = status >= 200 && status < 300 || settings.aliveCodes().contains(status);
         (ok ? alive : failed).increment();
         record(destination, ok);
+    }
+
+    /** A target's probe: its own latency and state; the destination's usability follows its targets. */
+    private void targetResult(Destination destination, io.siplb.core.dispatch.DestinationTarget target,
+            SipMessage response, long startedNanos) {
+        boolean ok = false;
+        if (response == null) {
+            target.latency().recordTimeout();
+        } else {
+            target.latency().record((System.nanoTime() - startedNanos) / 1_000_000.0);
+            int status = response.statusCode();
+            ok = status >= 200 && status < 300 || settings.aliveCodes().contains(status);
+        }
+        (ok ? alive : failed).increment();
+        boolean probing = target.state().probing();
+        boolean keep = ok ? settings.mode() == 1 && probing || settings.mode() == 3 : settings.mode() != 0 || probing;
+        dispatcher.probed(destination, target, ok, keep);
     }
 
     private void record(Destination destination, boolean ok) {

@@ -50,6 +50,12 @@ class ProberTest {
                 probed.add(name);
                 return alive.contains(name) ? Mono.just(OK) : Mono.empty();
             }
+
+            @Override
+            public Mono<SipMessage> probe(Destination destination, io.siplb.core.dispatch.DestinationTarget target,
+                    String method, String from, Duration timeout) {
+                throw new AssertionError("these destinations have no DNS targets");
+            }
         }, clock);
         prober.start();
         clock.advanceTimeBy(Duration.ofMillis(1_100)); // every chosen destination once, none twice

@@ -1,0 +1,232 @@
+package io.siplb.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.siplb.core.dispatch.Destination;
+import io.siplb.core.dispatch.DestinationTarget;
+import io.siplb.core.dispatch.SrvOrder;
+import io.siplb.transport.demo.Backend;
+import io.siplb.transport.dns.TestDnsServer;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Destinations named by host, resolved through an in-JVM DNS server (RFC 3263): SRV targets in
+ * RFC 2782 order and weight, failover between targets, answers that change, a server that goes
+ * away, names that never resolve and answers that are wrong — with real calls on loopback.
+ */
+class DnsResolutionTest {
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    private <T extends AutoCloseable> T closing(T resource) {
+        open.add(resource);
+        return resource;
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+        open.clear();
+    }
+
+    private LoopbackBalancer balancer(TestDnsServer dns, List<String> lines, String... extra) {
+        List<String> settings = new ArrayList<>(List.of(dns.setting(), "siplb.dns.timeout=300ms",
+                "siplb.probe.interval=0", "siplb.failover.timeout=1s"));
+        settings.addAll(List.of(extra));
+        return closing(new LoopbackBalancer(lines, settings.toArray(String[]::new)));
+    }
+
+    private static String invite(RawPeer from, String id) {
+        return "INVITE sip:service@127.0.0.1 SIP/2.0\r\n"
+                + "Via: SIP/2.0/UDP 127.0.0.1:" + from.port() + ";branch=z9hG4bK-" + id + ";rport\r\n"
+                + "From: <sip:caller@127.0.0.1>;tag=" + id + "\r\nTo: <sip:service@127.0.0.1>\r\n"
+                + "Call-ID: " + id + "@127.0.0.1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+    }
+
+    private static int call(RawPeer caller, LoopbackBalancer lb, String id) throws IOException {
+        caller.send(lb.address, invite(caller, id));
+        while (true) {
+            String message = caller.receive();
+            int status = SipText.status(message);
+            // a final of an earlier call (our 503s are resent until ACKed) is not this call's
+            if (status >= 200 && (id + "@127.0.0.1").equals(SipText.header(message, "Call-ID"))) {
+                return status;
+            }
+        }
+    }
+
+    private static int freeTcpPort() throws IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static List<DestinationTarget> targets(LoopbackBalancer lb, int index) {
+        return lb.balancer.dispatcher().set(1).get(index).targets();
+    }
+
+    @Test
+    void srvTargetsAreTriedInPriorityThenWeightOrderAndCarryCallsByWeight() throws Exception {
+        Backend a = closing(new Backend("a", 0, Backend.Behaviour.HEALTHY));
+        Backend b = closing(new Backend("b", 0, Backend.Behaviour.HEALTHY));
+        Backend c = closing(new Backend("c", 0, Backend.Behaviour.HEALTHY));
+        Backend spare = closing(new Backend("spare", 0, Backend.Behaviour.HEALTHY));
+        TestDnsServer dns = closing(new TestDnsServer());
+        dns.srv("_sip._udp.pbx.example.test", 10, 60, a.address().getPort(), "a.example.test", 300)
+                .srv("_sip._udp.pbx.example.test", 10, 20, b.address().getPort(), "b.example.test", 300)
+                .srv("_sip._udp.pbx.example.test", 10, 20, c.address().getPort(), "c.example.test", 300)
+                .srv("_sip._udp.pbx.example.test", 20, 0, spare.address().getPort(), "spare.example.test", 300);
+        for (String host : List.of("a", "b", "c", "spare")) {
+            dns.a(host + ".example.test", "127.0.0.1", 300);
+        }
+        LoopbackBalancer lb = balancer(dns, List.of("1 sip:pbx.example.test 0 1 duid=pbx"),
+                "siplb.admin.listen=127.0.0.1:" + freeTcpPort());
+        List<DestinationTarget> targets = targets(lb, 0);
+        assertThat(targets).hasSize(4);
+        Map<Integer, Integer> first = new HashMap<>();
+        for (int i = 0; i < 10_000; i++) {
+            List<DestinationTarget> order = SrvOrder.of(targets);
+            assertThat(order.get(3).priority()).as("priority 20 only after all of priority 10").isEqualTo(20);
+            first.merge(order.get(0).address().getPort(), 1, Integer::sum);
+        }
+        assertThat(first.get(a.address().getPort()) / 100.0).isBetween(58.0, 62.0);
+        assertThat(first.get(b.address().getPort()) / 100.0).isBetween(18.0, 22.0);
+        assertThat(first.get(c.address().getPort()) / 100.0).isBetween(18.0, 22.0);
+        assertThat(first).doesNotContainKey(spare.address().getPort());
+
+        RawPeer caller = closing(new RawPeer());
+        for (int i = 0; i < 500; i++) {
+            assertThat(call(caller, lb, "w" + i)).isEqualTo(200);
+        }
+        // every SRV target of priority 10 took calls in proportion to its weight; the spare none
+        assertThat(a.answered() / 5.0).isBetween(50.0, 70.0);
+        assertThat(b.answered() / 5.0).isBetween(12.0, 28.0);
+        assertThat(c.answered() / 5.0).isBetween(12.0, 28.0);
+        assertThat(spare.invites()).isZero();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        assertThat(io.siplb.transport.cli.Ctl.run(List.of("--admin", "127.0.0.1:" + lb.balancer.adminPort(), "list"),
+                new java.io.PrintStream(out), System.err)).isZero();
+        String listing = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(listing).contains("-> udp:127.0.0.1:" + a.address().getPort()).contains("name=a.example.test");
+        System.out.println("siplb ctl list:\n" + listing);
+    }
+
+    @Test
+    void aTargetAnswering503FailsOverToTheNextTargetAndIsMarked() throws Exception {
+        Backend refusing = closing(new Backend("refusing", 0, Backend.Behaviour.refusing(1.0)));
+        Backend healthy = closing(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
+        TestDnsServer dns = closing(new TestDnsServer());
+        dns.srv("_sip._udp.pbx.example.test", 10, 0, refusing.address().getPort(), "one.example.test", 300)
+                .srv("_sip._udp.pbx.example.test", 20, 0, healthy.address().getPort(), "two.example.test", 300)
+                .a("one.example.test", "127.0.0.1", 300).a("two.example.test", "127.0.0.1", 300);
+        LoopbackBalancer lb = balancer(dns, List.of("1 sip:pbx.example.test 0 1"));
+        RawPeer caller = closing(new RawPeer());
+        assertThat(call(caller, lb, "srv-503")).isEqualTo(200);
+        assertThat(refusing.invites()).isEqualTo(1);
+        assertThat(healthy.answered()).isEqualTo(1);
+        DestinationTarget failed = targets(lb, 0).stream().filter(t -> t.priority() == 10).findFirst().orElseThrow();
+        assertThat(failed.state().inactive()).isTrue();
+        Destination destination = lb.balancer.dispatcher().set(1).get(0);
+        assertThat(destination.usable()).as("usable through its other target").isTrue();
+        assertThat(call(caller, lb, "srv-next")).isEqualTo(200);
+        assertThat(refusing.invites()).as("an inactive target is skipped").isEqualTo(1);
+    }
+
+    @Test
+    void aChangedRecordIsUsedOnceItsTtlRunsOut() throws Exception {
+        Backend before = closing(new Backend("before", 0, Backend.Behaviour.HEALTHY));
+        Backend after = closing(new Backend("after", 0, Backend.Behaviour.HEALTHY));
+        TestDnsServer dns = closing(new TestDnsServer());
+        dns.srv("_sip._udp.pbx.example.test", 10, 0, before.address().getPort(), "host.example.test", 1)
+                .a("host.example.test", "127.0.0.1", 1);
+        LoopbackBalancer lb = balancer(dns, List.of("1 sip:pbx.example.test 0 1"), "siplb.dns.min-ttl=0s");
+        RawPeer caller = closing(new RawPeer());
+        assertThat(call(caller, lb, "ttl-1")).isEqualTo(200);
+        dns.clear("_sip._udp.pbx.example.test")
+                .srv("_sip._udp.pbx.example.test", 10, 0, after.address().getPort(), "host.example.test", 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> targets(lb, 0).get(0).address().getPort()
+                == after.address().getPort());
+        assertThat(call(caller, lb, "ttl-2")).isEqualTo(200);
+        assertThat(before.answered()).isEqualTo(1);
+        assertThat(after.answered()).isEqualTo(1);
+        assertThat(lb.balancer.dns().changes()).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void whenDnsGoesAwayTheLastAnswerServesForStaleForThenTheDestinationHasNoAddress() throws Exception {
+        Backend healthy = closing(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
+        TestDnsServer dns = closing(new TestDnsServer());
+        dns.a("pbx.example.test", "127.0.0.1", 1);
+        LoopbackBalancer lb = balancer(dns, List.of("1 sip:pbx.example.test:" + healthy.address().getPort() + " 0 1"),
+                "siplb.dns.min-ttl=0s", "siplb.dns.stale-for=2s", "siplb.failover.mark=none");
+        RawPeer caller = closing(new RawPeer());
+        assertThat(call(caller, lb, "stale-0")).isEqualTo(200);
+        dns.behaveForAll(TestDnsServer.Behaviour.SILENT);
+        await().atMost(Duration.ofSeconds(5)).until(() -> lb.balancer.dns().staleServed() > 0);
+        assertThat(call(caller, lb, "stale-1")).as("the last good answer still serves").isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> targets(lb, 0).isEmpty());
+        assertThat(call(caller, lb, "stale-2")).as("no address left: the plan runs out").isEqualTo(503);
+        assertThat(lb.balancer.dns().failures()).containsKey("timeout");
+        dns.behaveForAll(TestDnsServer.Behaviour.ANSWER);
+        await().atMost(Duration.ofSeconds(40)).until(() -> !targets(lb, 0).isEmpty());
+        assertThat(call(caller, lb, "stale-3")).as("back once DNS answers").isEqualTo(200);
+    }
+
+    @Test
+    void namesThatNeverResolveOrAnswerWronglyFailOnlyThemselves() throws Exception {
+        Backend healthy = closing(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
+        TestDnsServer dns = closing(new TestDnsServer());
+        dns.behave("servfail.example.test", TestDnsServer.Behaviour.SERVFAIL)
+                .behave("garbage.example.test", TestDnsServer.Behaviour.GARBAGE)
+                .behave("truncated.example.test", TestDnsServer.Behaviour.TRUNCATED)
+                .cname("loop.example.test", "loop2.example.test", 60).cname("loop2.example.test", "loop.example.test", 60)
+                .srv("_sip._udp.noaddress.example.test", 10, 0, 5060, "nothing-there.example.test", 60)
+                .a("ttl0.example.test", "127.0.0.1", 0)
+                .a("ttlhuge.example.test", "127.0.0.1", Integer.MAX_VALUE);
+        List<String> lines = new ArrayList<>();
+        int priority = 20;
+        for (String name : List.of("nowhere", "servfail", "garbage", "truncated", "loop", "noaddress")) {
+            lines.add("1 sip:" + name + ".example.test 0 " + priority--);
+        }
+        lines.add("1 sip:ttl0.example.test:" + healthy.address().getPort() + " 0 " + priority--);
+        lines.add("1 sip:ttlhuge.example.test:" + healthy.address().getPort() + " 0 " + priority--);
+        LoopbackBalancer lb = balancer(dns, lines);
+        await().atMost(Duration.ofSeconds(5)).until(() -> lb.balancer.dns().failures().keySet()
+                .containsAll(List.of("nxdomain", "servfail", "cname-loop", "no-address")));
+        for (int i = 0; i < 6; i++) {
+            assertThat(targets(lb, i)).as(lines.get(i)).isEmpty();
+            assertThat(lb.balancer.dispatcher().set(1).get(i).usable()).isFalse();
+        }
+        assertThat(targets(lb, 6)).singleElement().satisfies(t -> assertThat(t.address().getPort())
+                .isEqualTo(healthy.address().getPort()));
+        assertThat(targets(lb, 7)).hasSize(1);
+        RawPeer caller = closing(new RawPeer());
+        assertThat(call(caller, lb, "bad-dns")).isEqualTo(200); // past every broken name, to a good one
+        assertThat(healthy.answered()).isEqualTo(1);
+        assertThat(lb.balancer.dns().threads()).as("resolution never on a SIP event loop")
+                .isNotEmpty().allSatisfy(thread -> assertThat(thread).startsWith("siplb-dns"));
+    }
+
+    @Test
+    void naptrChoosesTheTransportAndItsSrvName() throws Exception {
+        TestDnsServer dns = closing(new TestDnsServer());
+        dns.naptr("carrier.example.test", 10, 50, "SIP+D2T", "_sip._tcp.carrier.example.test", 300)
+                .naptr("carrier.example.test", 20, 50, "SIP+D2U", "_sip._udp.carrier.example.test", 300)
+                .srv("_sip._tcp.carrier.example.test", 10, 0, 5070, "edge.carrier.example.test", 300)
+                .srv("_sip._udp.carrier.example.test", 10, 0, 5080, "edge.carrier.example.test", 300)
+                .a("edge.carrier.example.test", "127.0.0.2", 300)
+                .a("edge.carrier.example.test", "::1", 300);
+        LoopbackBalancer lb = balancer(dns, List.of("1 sip:carrier.example.test 0 1"));
+        assertThat(targets(lb, 0)).extracting(t -> t.transport() + ":" + t.address().getAddress().getHostAddress()
+                + ":" + t.address().getPort()).containsExactly("tcp:127.0.0.2:5070", "tcp:0:0:0:0:0:0:0:1:5070");
+    }
+}
