@@ -229,4 +229,25 @@ class DnsResolutionTest {
         assertThat(targets(lb, 0)).extracting(t -> t.transport() + ":" + t.address().getAddress().getHostAddress()
                 + ":" + t.address().getPort()).containsExactly("tcp:127.0.0.2:5070", "tcp:0:0:0:0:0:0:0:1:5070");
     }
+
+    @Test
+    void eachTargetIsProbedOnItsOwn() throws Exception {
+        Backend answering = closing(new Backend("answering", 0, Backend.Behaviour.HEALTHY));
+        RawPeer silent = closing(new RawPeer()); // takes the probes, never answers
+        TestDnsServer dns = closing(new TestDnsServer());
+        dns.srv("_sip._udp.pbx.example.test", 10, 0, answering.address().getPort(), "up.example.test", 300)
+                .srv("_sip._udp.pbx.example.test", 10, 0, silent.port(), "down.example.test", 300)
+                .a("up.example.test", "127.0.0.1", 300).a("down.example.test", "127.0.0.1", 300);
+        List<String> settings = new ArrayList<>(List.of(dns.setting(), "siplb.dns.timeout=300ms",
+                "siplb.probe.interval=1s", "siplb.probe.timeout=300ms"));
+        LoopbackBalancer lb = closing(new LoopbackBalancer(List.of("1 sip:pbx.example.test 0 1"),
+                settings.toArray(String[]::new)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> targets(lb, 0).stream()
+                .anyMatch(t -> t.name().equals("down.example.test") && t.state().inactive()));
+        DestinationTarget up = targets(lb, 0).stream().filter(t -> t.name().equals("up.example.test"))
+                .findFirst().orElseThrow();
+        assertThat(up.state().inactive()).isFalse();
+        assertThat(up.latency().samples()).isPositive();
+        assertThat(lb.balancer.dispatcher().set(1).get(0).usable()).isTrue();
+    }
 }
