@@ -188,14 +188,7 @@ public final class Balancer implements AutoCloseable {
         public void send(SipWritable message, Peer to, TransportFailure failure) {
             Transport transport = to.transport();
             if (transport == Transport.UDP && channel != null) {
-                ByteBuf buffer = channel.alloc().directBuffer(message.byteCount());
-                try {
-                    message.writeTo(buffer);
-                } catch (RuntimeException e) {
-                    buffer.release();
-                    throw e;
-                }
-                channel.writeAndFlush(new DatagramPacket(buffer, to.address())).addListener(future -> {
+                channel.writeAndFlush(new DatagramPacket(message.toDirectBuffer(channel.alloc()), to.address())).addListener(future -> {
                     if (!future.isSuccess()) {
                         sendFailures.increment();
                         if (failure != null) {

@@ -23,19 +23,15 @@ import org.junit.jupiter.api.Test;
  * away, names that never resolve and answers that are wrong — with real calls on loopback.
  */
 class DnsResolutionTest {
-    private final List<AutoCloseable> open = new ArrayList<>();
+    private final Closer open = new Closer();
 
     private <T extends AutoCloseable> T closing(T resource) {
-        open.add(resource);
-        return resource;
+        return open.add(resource);
     }
 
     @AfterEach
     void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-        open.clear();
+        open.close();
     }
 
     private LoopbackBalancer balancer(TestDnsServer dns, List<String> lines, String... extra) {

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import javax.net.ssl.SSLContext;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -25,11 +24,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class StreamCallTest {
     private static final TestTls TLS = TestTls.generate("siplb test");
-    private final List<AutoCloseable> open = new ArrayList<>();
-
-    @AfterAll
-    static void done() {
-    }
+    private final Closer open = new Closer();
 
     /** One side of the call: a UDP socket or a stream connection, sending to siplb. */
     private interface Side {
@@ -208,15 +203,11 @@ class StreamCallTest {
     }
 
     private <T extends AutoCloseable> T closing(T resource) {
-        open.add(resource);
-        return resource;
+        return open.add(resource);
     }
 
     @org.junit.jupiter.api.AfterEach
     void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-        open.clear();
+        open.close();
     }
 }

@@ -23,19 +23,15 @@ import org.junit.jupiter.api.Test;
  */
 class StreamEdgeTest {
     private static final TestTls TLS = TestTls.generate("siplb test");
-    private final List<AutoCloseable> open = new ArrayList<>();
+    private final Closer open = new Closer();
 
     private <T extends AutoCloseable> T closing(T resource) {
-        open.add(resource);
-        return resource;
+        return open.add(resource);
     }
 
     @AfterEach
     void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-        open.clear();
+        open.close();
     }
 
     private static String invite(String transport, int port, String id, boolean contentLength) {

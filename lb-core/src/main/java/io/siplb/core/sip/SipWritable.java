@@ -9,4 +9,16 @@ public interface SipWritable {
 
     /** Writes the message to {@code out}; the caller keeps ownership of {@code out}. */
     void writeTo(ByteBuf out);
+
+    /** The message in a new direct buffer of {@code alloc}, which the caller then owns. */
+    default ByteBuf toDirectBuffer(io.netty.buffer.ByteBufAllocator alloc) {
+        ByteBuf buffer = alloc.directBuffer(byteCount());
+        try {
+            writeTo(buffer);
+        } catch (RuntimeException e) {
+            buffer.release();
+            throw e;
+        }
+        return buffer;
+    }
 }

@@ -227,8 +227,9 @@ public final class SipResolver implements AutoCloseable {
                     changes.increment();
                 }
                 LOG.info("{} resolves to {}", entry.uri.text(), describe(answer.targets()));
+                // the destinations first, then the entry: whoever sees the answer sees it expanded
+                expand.accept(entry.uri.text(), answer.targets());
                 entry.targets = answer.targets();
-                expand.accept(entry.uri.text(), entry.targets);
             }
             return;
         }
@@ -248,15 +249,17 @@ public final class SipResolver implements AutoCloseable {
             if (now - entry.expiresAt > settings.staleFor().toNanos()) {
                 LOG.warn("{}: no answer for siplb.dns.stale-for ({}) past the last one's TTL; it has no address now",
                         entry.uri.text(), io.siplb.core.config.ConfigValues.format(settings.staleFor()));
-                entry.targets = List.of();
-                expand.accept(entry.uri.text(), entry.targets);
+                List<DestinationTarget> none = List.of();
+                expand.accept(entry.uri.text(), none);
+                entry.targets = none;
             } else {
                 entry.stale = true;
                 staleServed.increment();
             }
         } else if (entry.targets == null) {
-            entry.targets = List.of(); // resolved, to nothing: the destination is unusable until it resolves
-            expand.accept(entry.uri.text(), entry.targets);
+            List<DestinationTarget> none = List.of(); // resolved, to nothing: unusable until it resolves
+            expand.accept(entry.uri.text(), none);
+            entry.targets = none;
         }
     }
 

@@ -1,6 +1,5 @@
 package io.siplb.transport.stream;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.EventExecutor;
@@ -107,14 +106,7 @@ public final class StreamConnection {
             tell(failure, loop, ready.cause());
             return;
         }
-        ByteBuf buffer = channel.alloc().directBuffer(message.byteCount());
-        try {
-            message.writeTo(buffer);
-        } catch (RuntimeException e) {
-            buffer.release();
-            throw e;
-        }
-        channel.writeAndFlush(buffer).addListener(written -> {
+        channel.writeAndFlush(message.toDirectBuffer(channel.alloc())).addListener(written -> {
             if (!written.isSuccess()) {
                 tell(failure, loop, written.cause());
             } else if (failure != null) {
