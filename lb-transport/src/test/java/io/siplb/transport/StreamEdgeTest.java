@@ -3,6 +3,7 @@ package io.siplb.transport;
 import static io.siplb.transport.SipText.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.proxy.Transport;
@@ -211,5 +212,27 @@ class StreamEdgeTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("siplb.tls.certificate")
                 .hasMessageContaining("needed for the listener tls:127.0.0.1:0");
+    }
+
+    @Test
+    void withClientAuthRequiredOnlyAClientWithATrustedCertificateGetsIn() throws Exception {
+        Backend healthy = closing(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
+        LoopbackBalancer lb = closing(new LoopbackBalancer(LoopbackBalancer.lines(List.of(healthy)),
+                "siplb.listen=udp:127.0.0.1:0,tls:127.0.0.1:0", "siplb.probe.interval=0",
+                "siplb.tls.certificate=" + TLS.certificate, "siplb.tls.key=" + TLS.key,
+                "siplb.tls.trust=" + TLS.certificate, "siplb.tls.client-auth=require"));
+        InetSocketAddress tls = lb.balancer.boundAddress(Transport.TLS);
+        StreamPeer.Link stranger = closing(StreamPeer.connect(tls, TestTls.anonymous(TLS)));
+        try {
+            stranger.send(options(stranger.localPort(), "no-certificate"));
+        } catch (IOException e) {
+            // refused during the handshake: what should happen
+        }
+        assertThat(stranger.endedWithin(2000)).as("a client without a certificate is refused").isTrue();
+        StreamPeer.Link member = closing(StreamPeer.connect(tls, TLS.context(TLS)));
+        member.send(options(member.localPort(), "with-certificate"));
+        assertThat(status(member.receive())).isEqualTo(200);
+        await().atMost(java.time.Duration.ofSeconds(2)).until(
+                () -> lb.balancer.streams().errors(StreamTransport.Error.TLS_HANDSHAKE) == 1);
     }
 }

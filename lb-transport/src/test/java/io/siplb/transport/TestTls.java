@@ -43,6 +43,28 @@ final class TestTls {
                 "siplb.tls.trust=" + certificate};
     }
 
+    /** A JDK context that presents no certificate and trusts {@code trusted}. */
+    static SSLContext anonymous(TestTls... trusted) {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust(trusted).getTrustManagers(), null);
+            return context;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static TrustManagerFactory trust(TestTls... trusted) throws GeneralSecurityException, IOException {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        for (int i = 0; i < trusted.length; i++) {
+            trust.setCertificateEntry("trusted-" + i, trusted[i].pair.certificate());
+        }
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(trust);
+        return factory;
+    }
+
     /** A JDK context that presents this certificate and trusts {@code trusted}. */
     SSLContext context(TestTls... trusted) {
         try {
