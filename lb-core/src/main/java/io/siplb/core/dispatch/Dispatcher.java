@@ -191,10 +191,8 @@ public final class Dispatcher {
         boolean before = destination.usable();
         switch (mark) {
             case NONE -> { }
-            case TRYING -> target.runtime().request(DestinationState.TRYING
-                    | target.state().flags() & DestinationState.PROBING, thresholds);
-            case INACTIVE -> target.runtime().request(DestinationState.INACTIVE
-                    | target.state().flags() & DestinationState.PROBING, thresholds);
+            case TRYING -> keepingProbing(target.runtime(), DestinationState.TRYING);
+            case INACTIVE -> keepingProbing(target.runtime(), DestinationState.INACTIVE);
         }
         notifyIfTargetsCrossed(destination, before);
     }
@@ -205,8 +203,7 @@ public final class Dispatcher {
             return;
         }
         boolean before = destination.usable();
-        int flag = probing ? DestinationState.PROBING : 0;
-        target.runtime().request((alive ? 0 : DestinationState.TRYING) | flag, thresholds);
+        probed(target.runtime(), alive, probing);
         notifyIfTargetsCrossed(destination, before);
     }
 
@@ -215,15 +212,8 @@ public final class Dispatcher {
         boolean after = destination.usable();
         if (before != after) {
             DestinationState state = destination.state();
-            DestinationState shown = after ? state : new DestinationState(state.flags() | DestinationState.INACTIVE);
-            DestinationState was = before ? state : new DestinationState(state.flags() | DestinationState.INACTIVE);
-            for (DestinationListener listener : listeners) {
-                try {
-                    listener.usabilityChanged(destination, was, shown);
-                } catch (RuntimeException e) {
-                    listenerFailures.incrementAndGet();
-                }
-            }
+            DestinationState down = new DestinationState(state.flags() | DestinationState.INACTIVE);
+            tell(destination, before ? state : down, after ? state : down);
         }
     }
 
@@ -246,10 +236,13 @@ public final class Dispatcher {
         if (destination.state().disabled()) {
             return;
         }
-        DestinationRuntime runtime = destination.runtime();
+        notifyIfCrossed(destination, probed(destination.runtime(), alive, probing));
+    }
+
+    /** Alive moves a runtime back towards active, a failure to trying; returns the state before. */
+    private DestinationState probed(DestinationRuntime runtime, boolean alive, boolean probing) {
         int flag = probing ? DestinationState.PROBING : 0;
-        DestinationState before = runtime.request((alive ? 0 : DestinationState.TRYING) | flag, thresholds);
-        notifyIfCrossed(destination, before);
+        return runtime.request((alive ? 0 : DestinationState.TRYING) | flag, thresholds);
     }
 
     /** Sets a state as the operator asks (no thresholds); listeners still hear a crossing. */
@@ -260,22 +253,29 @@ public final class Dispatcher {
 
     /** Asks for a state, keeping the probing flag as it is; thresholds apply. */
     private void request(Destination destination, int stateFlags) {
-        DestinationRuntime runtime = destination.runtime();
+        notifyIfCrossed(destination, keepingProbing(destination.runtime(), stateFlags));
+    }
+
+    /** Asks {@code runtime} for a state, keeping its probing flag; returns the state before. */
+    private DestinationState keepingProbing(DestinationRuntime runtime, int stateFlags) {
         int probing = runtime.state().flags() & DestinationState.PROBING;
-        DestinationState before = runtime.request(stateFlags | probing, thresholds);
-        notifyIfCrossed(destination, before);
+        return runtime.request(stateFlags | probing, thresholds);
     }
 
     private void notifyIfCrossed(Destination destination, DestinationState before) {
         DestinationState after = destination.state();
         if (before.usable() != after.usable()) {
-            for (DestinationListener listener : listeners) {
-                try {
-                    listener.usabilityChanged(destination, before, after);
-                } catch (RuntimeException e) {
-                    // the state has changed whatever one listener does; the others must hear it
-                    listenerFailures.incrementAndGet();
-                }
+            tell(destination, before, after);
+        }
+    }
+
+    private void tell(Destination destination, DestinationState before, DestinationState after) {
+        for (DestinationListener listener : listeners) {
+            try {
+                listener.usabilityChanged(destination, before, after);
+            } catch (RuntimeException e) {
+                // the state has changed whatever one listener does; the others must hear it
+                listenerFailures.incrementAndGet();
             }
         }
     }

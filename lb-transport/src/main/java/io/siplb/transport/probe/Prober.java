@@ -180,40 +180,34 @@ public final class Prober implements AutoCloseable {
 
     /** A final response, or {@code null} when none came in time. */
     private void result(Destination destination, SipMessage response, long startedNanos) {
-        if (response == null) {
-            destination.latency().recordTimeout();
-            failed.increment();
-            record(destination, false);
-            return;
-        }
-        destination.latency().record((System.nanoTime() - startedNanos) / 1_000_000.0);
-        int status = response.statusCode();
-        boolean ok = status >= 200 && status < 300 || settings.aliveCodes().contains(status);
-        (ok ? alive : failed).increment();
-        record(destination, ok);
+        boolean ok = alive(destination.latency(), response, startedNanos);
+        dispatcher.probed(destination, ok, keepProbing(ok, destination.state().probing()));
     }
 
     /** A target's probe: its own latency and state; the destination's usability follows its targets. */
     private void targetResult(Destination destination, io.siplb.core.dispatch.DestinationTarget target,
             SipMessage response, long startedNanos) {
-        boolean ok = false;
-        if (response == null) {
-            target.latency().recordTimeout();
-        } else {
-            target.latency().record((System.nanoTime() - startedNanos) / 1_000_000.0);
-            int status = response.statusCode();
-            ok = status >= 200 && status < 300 || settings.aliveCodes().contains(status);
-        }
-        (ok ? alive : failed).increment();
-        boolean probing = target.state().probing();
-        boolean keep = ok ? settings.mode() == 1 && probing || settings.mode() == 3 : settings.mode() != 0 || probing;
-        dispatcher.probed(destination, target, ok, keep);
+        boolean ok = alive(target.latency(), response, startedNanos);
+        dispatcher.probed(destination, target, ok, keepProbing(ok, target.state().probing()));
     }
 
-    private void record(Destination destination, boolean ok) {
-        boolean probing = destination.state().probing();
-        boolean keep = ok ? settings.mode() == 1 && probing || settings.mode() == 3 : settings.mode() != 0 || probing;
-        dispatcher.probed(destination, ok, keep);
+    /** Records the round trip (or timeout) and counts the probe; whether it says alive. */
+    private boolean alive(io.siplb.core.dispatch.LatencyStats latency, SipMessage response, long startedNanos) {
+        if (response == null) {
+            latency.recordTimeout();
+            failed.increment();
+            return false;
+        }
+        latency.record((System.nanoTime() - startedNanos) / 1_000_000.0);
+        int status = response.statusCode();
+        boolean ok = status >= 200 && status < 300 || settings.aliveCodes().contains(status);
+        (ok ? alive : failed).increment();
+        return ok;
+    }
+
+    /** Kamailio's probing-mode rules: whether the probing flag stays (or is gained) after a result. */
+    private boolean keepProbing(boolean ok, boolean probing) {
+        return ok ? settings.mode() == 1 && probing || settings.mode() == 3 : settings.mode() != 0 || probing;
     }
 
     @Override
