@@ -404,8 +404,10 @@ public final class Balancer implements AutoCloseable {
         if (settings.warmupCalls() > 0) {
             warmUp();
         }
-        // the first calls should find the destinations' addresses: wait for the first answers
-        List<String> unresolved = dns.awaitFirstAnswers(settings.dns().timeout().multipliedBy(2));
+        // the first calls should find the destinations' addresses: wait for every name's first answer
+        // or failure; one resolution is several queries in turn (NAPTR, SRV, A/AAAA, CNAMEs), each
+        // bounded by siplb.dns.timeout, so ten of them bound the wait
+        List<String> unresolved = dns.awaitFirstAnswers(settings.dns().timeout().multipliedBy(10));
         if (!unresolved.isEmpty()) {
             LOG.warn("still resolving at start: {}; calls to them fail over until they resolve", unresolved);
         }
