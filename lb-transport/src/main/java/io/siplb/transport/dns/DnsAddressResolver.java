@@ -13,7 +13,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The proxy's {@link AddressResolver}, which never blocks: IP literals at once; a destination's
- * URI by the answer {@link SipResolver} keeps in force (its first usable target); any other name —
+ * URI by the answer {@link SipResolver} keeps in force (its first address); any other name —
  * a Contact written with a host name — from a small cache filled in the background, so the first
  * request toward a name not seen before finds no address (that attempt fails, as an unresolvable
  * host does) and later ones find it.
@@ -35,11 +35,8 @@ public final class DnsAddressResolver implements AddressResolver {
         }
         List<DestinationTarget> targets = resolver.current(uri);
         if (targets != null) {
-            for (DestinationTarget target : targets) {
-                if (target.usable()) {
-                    return target.address();
-                }
-            }
+            // the answer's first address: states live on the destinations' own copies, and the
+            // proxy picks among those itself
             return targets.isEmpty() ? null : targets.get(0).address();
         }
         String maddr = uri.parameter("maddr");

@@ -39,6 +39,13 @@ final class DnsLookup {
             super(detail, null, false, false);
             this.reason = reason;
         }
+
+        /** What a future failed with, as a failure: unwrapped from CompletionException, else "error". */
+        static Failure of(Throwable error) {
+            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            return cause instanceof Failure f ? f : new Failure("error", String.valueOf(cause.getMessage()));
+        }
     }
 
     /** Records of one type and the smallest TTL among them (seconds; {@code Long.MAX_VALUE} for none). */
@@ -89,8 +96,7 @@ final class DnsLookup {
             if (all.isEmpty()) {
                 // the A query's failure says most (NXDOMAIN, SERVFAIL, a loop); else there is no address
                 Throwable cause = a.error() != null ? a.error() : b.error();
-                throw cause instanceof java.util.concurrent.CompletionException c && c.getCause() instanceof Failure f ? f
-                        : cause instanceof Failure f ? f : new Failure("no-address", name + " has no A or AAAA record");
+                throw cause != null ? Failure.of(cause) : new Failure("no-address", name + " has no A or AAAA record");
             }
             return new Answer<>(all, ttl);
         });

@@ -97,8 +97,8 @@ public final class SipResolver implements AutoCloseable {
     private final java.util.Set<String> threads = ConcurrentHashMap.newKeySet();
 
     /**
-     * @param names the destination URIs to keep resolved, asked once a second (a reload of the list
-     *     adds and drops names by itself)
+     * @param names the destination URIs to keep resolved, asked five times a second (a reload of
+     *     the list adds and drops names by itself)
      * @param expand told every new answer for a URI (its text) on the DNS loop: the dispatcher's
      *     {@code expand}
      */
@@ -153,7 +153,7 @@ public final class SipResolver implements AutoCloseable {
     private List<String> pending() {
         List<String> pending = new ArrayList<>();
         for (Entry entry : entries.values()) {
-            if (entry.targets == null && entry.problem == null) {
+            if (entry.targets == null) { // set, after the destinations got it, by the first answer or failure
                 pending.add(entry.uri.text());
             }
         }
@@ -233,10 +233,9 @@ public final class SipResolver implements AutoCloseable {
             }
             return;
         }
-        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                ? error.getCause() : error;
-        String reason = cause instanceof DnsLookup.Failure f ? f.reason : "error";
-        failures.computeIfAbsent(reason, r -> new LongAdder()).increment();
+        DnsLookup.Failure cause = DnsLookup.Failure.of(error);
+        String reason = cause.reason;
+        count(cause);
         entry.nextAttemptAt = now + entry.retryNanos;
         entry.retryNanos = Math.min(entry.retryNanos * 2, RETRY_MAX_NANOS);
         String problem = reason + ": " + cause.getMessage();
@@ -352,9 +351,9 @@ public final class SipResolver implements AutoCloseable {
             chain = chain.thenCompose(found -> found != null && !found.targets().isEmpty()
                     ? CompletableFuture.completedFuture(found)
                     : srv(service(transport) + host, transport).exceptionally(e -> {
-                        Throwable cause = e.getCause() != null ? e.getCause() : e;
-                        if (cause instanceof DnsLookup.Failure f && f.reason.equals("no-address")) {
-                            throw f;
+                        DnsLookup.Failure cause = DnsLookup.Failure.of(e);
+                        if (cause.reason.equals("no-address")) {
+                            throw cause;
                         }
                         return null;
                     }));
@@ -386,9 +385,7 @@ public final class SipResolver implements AutoCloseable {
                 targets.add(addresses(target, srv.port(), transport, target, srv.priority(), srv.weight())
                         .exceptionally(e -> {
                             // an SRV target without an address: that target fails, the others serve
-                            Throwable cause = e.getCause() != null ? e.getCause() : e;
-                            failures.computeIfAbsent(cause instanceof DnsLookup.Failure f ? f.reason : "error",
-                                    r -> new LongAdder()).increment();
+                            DnsLookup.Failure cause = count(DnsLookup.Failure.of(e));
                             LOG.debug("SRV target {} of {}: {}", target, name, cause.getMessage());
                             return new Resolved(List.of(), Long.MAX_VALUE);
                         }));
@@ -431,9 +428,7 @@ public final class SipResolver implements AutoCloseable {
         }
         return lookup.addresses(host).handle((answer, error) -> {
             if (error != null) {
-                Throwable cause = error.getCause() != null ? error.getCause() : error;
-                failures.computeIfAbsent(cause instanceof DnsLookup.Failure f ? f.reason : "error", r -> new LongAdder())
-                        .increment();
+                count(DnsLookup.Failure.of(error));
                 return null;
             }
             return answer.records().get(0);
@@ -441,6 +436,11 @@ public final class SipResolver implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- counts
+
+    private DnsLookup.Failure count(DnsLookup.Failure failure) {
+        failures.computeIfAbsent(failure.reason, r -> new LongAdder()).increment();
+        return failure;
+    }
 
     /** Answers received since start. */
     public long resolutions() {

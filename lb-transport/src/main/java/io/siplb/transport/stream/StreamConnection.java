@@ -24,6 +24,8 @@ public final class StreamConnection {
     /** Who to tell if the connection closes before they hear back; on the connection's loop only. */
     private final java.util.ArrayDeque<Awaiting> awaiting = new java.util.ArrayDeque<>();
     private final long awaitNanos;
+    /** The keys the transport finds it by (its address, aliases), so closing forgets exactly those. */
+    final java.util.Set<Object> addressKeys = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private record Awaiting(long sentAt, MessageSender.TransportFailure failure, EventExecutor loop) {
     }

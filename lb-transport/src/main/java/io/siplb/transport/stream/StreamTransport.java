@@ -209,7 +209,7 @@ public final class StreamTransport implements AutoCloseable {
     private void register(StreamConnection connection, boolean byAddress) {
         byFlow.put(connection.flow(), connection);
         if (byAddress) {
-            byRemote.put(new RemoteKey(connection.transport(), connection.remote()), connection);
+            reachAt(connection, new RemoteKey(connection.transport(), connection.remote()));
         }
         open.get(connection.transport()).incrementAndGet();
         connection.channel().closeFuture().addListener(closed -> forget(connection));
@@ -217,8 +217,16 @@ public final class StreamTransport implements AutoCloseable {
 
     private void forget(StreamConnection connection) {
         byFlow.remove(connection.flow(), connection);
-        byRemote.values().removeIf(known -> known == connection); // its address and any alias
+        for (Object key : connection.addressKeys) { // its address and any alias
+            byRemote.remove((RemoteKey) key, connection);
+        }
         open.get(connection.transport()).decrementAndGet();
+    }
+
+    /** Finds {@code connection} by {@code key} from now on, until it closes. */
+    private void reachAt(StreamConnection connection, RemoteKey key) {
+        connection.addressKeys.add(key);
+        byRemote.put(key, connection);
     }
 
     /**
@@ -227,7 +235,7 @@ public final class StreamTransport implements AutoCloseable {
      */
     public void alias(StreamConnection connection, InetSocketAddress address) {
         if (connection.channel().isActive()) {
-            byRemote.put(new RemoteKey(connection.transport(), address), connection);
+            reachAt(connection, new RemoteKey(connection.transport(), address));
         }
     }
 
@@ -257,7 +265,7 @@ public final class StreamTransport implements AutoCloseable {
         }
         StreamConnection opened = open(to, loop);
         if (opened.usable()) {
-            byRemote.put(key, opened);
+            reachAt(opened, key);
         }
         return opened;
     }
