@@ -73,6 +73,11 @@ import reactor.netty.udp.UdpServer;
  */
 public final class Balancer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Balancer.class);
+    /**
+     * Every SIP message in and out, one line each (start line, peer, Call-ID), at debug level:
+     * {@code -Dsiplb.log.messages=DEBUG} (logback.xml). Off, it costs one level check per message.
+     */
+    private static final Logger MESSAGES = LoggerFactory.getLogger("io.siplb.messages");
 
     private final BalancerSettings settings;
     private final Dispatcher dispatcher;
@@ -180,12 +185,20 @@ public final class Balancer implements AutoCloseable {
             }, Math.max(0, due - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
 
+        @Override
+        public Peer connected(long flow) {
+            return streams == null ? null : streams.peerOf(flow);
+        }
+
         /**
-         * Datagrams from this loop's UDP channel; TCP and TLS through the stream transport (the
-         * peer's connection, or one opened from this loop).
+         * Datagrams from this loop's UDP channel; TCP, TLS and WebSocket through the stream
+         * transport (the peer's connection, or for TCP and TLS one opened from this loop).
          */
         @Override
         public void send(SipWritable message, Peer to, TransportFailure failure) {
+            if (MESSAGES.isDebugEnabled()) {
+                logMessage("->", to, message);
+            }
             Transport transport = to.transport();
             if (transport == Transport.UDP && channel != null) {
                 channel.writeAndFlush(new DatagramPacket(message.toDirectBuffer(channel.alloc()), to.address())).addListener(future -> {
@@ -196,10 +209,10 @@ public final class Balancer implements AutoCloseable {
                         }
                     }
                 });
-            } else if ((transport == Transport.TCP || transport == Transport.TLS) && streams != null) {
+            } else if (transport != Transport.UDP && streams != null) {
                 streams.send(message, to, failure, loop);
             } else {
-                sendFailures.increment(); // no UDP listener to send from, or WebSocket toward a peer
+                sendFailures.increment(); // no UDP listener to send from
                 if (failure != null) {
                     failure.failed(new java.io.IOException("no " + transport.parameter() + " transport to send over"));
                 }
@@ -235,6 +248,9 @@ public final class Balancer implements AutoCloseable {
                 // far behind: even parsing and answering 503 costs too much; the caller retransmits
                 tables.counters().overloadDropped.increment();
                 return;
+            }
+            if (MESSAGES.isDebugEnabled()) {
+                logMessage("<-", source, content);
             }
             ParseResult result = parser.parse(content);
             if (!admitted(result, source.address(), verdict)) {
@@ -290,6 +306,32 @@ public final class Balancer implements AutoCloseable {
             }
         }
     }
+
+    private static void logMessage(String direction, Peer peer, SipWritable message) {
+        ByteBuf text = io.netty.buffer.Unpooled.buffer(message.byteCount());
+        try {
+            message.writeTo(text);
+            logMessage(direction, peer, text);
+        } finally {
+            text.release();
+        }
+    }
+
+    /** {@code <- WS 127.0.0.1:40312 #1f2 INVITE sip:service@example.com SIP/2.0 [Call-ID: a84b]}. */
+    private static void logMessage(String direction, Peer peer, ByteBuf content) {
+        String text = content.toString(content.readerIndex(), Math.min(content.readableBytes(), 4096),
+                java.nio.charset.StandardCharsets.ISO_8859_1);
+        int lineEnd = text.indexOf('\r');
+        String startLine = lineEnd < 0 ? text : text.substring(0, lineEnd);
+        java.util.regex.Matcher callId = CALL_ID.matcher(text);
+        MESSAGES.debug("{} {} {}:{}{} {} [Call-ID: {}]", direction, peer.transport().token(),
+                peer.address().getAddress().getHostAddress(), peer.address().getPort(),
+                peer.flow() == Peer.NO_FLOW ? "" : " #" + Long.toString(peer.flow(), 36), startLine,
+                callId.find() ? callId.group(1).trim() : "-");
+    }
+
+    private static final java.util.regex.Pattern CALL_ID =
+            java.util.regex.Pattern.compile("(?im)^(?:call-id|i)[ \t]*:([^\r\n]*)");
 
     private static final long LAG_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final byte[] INVITE = "INVITE ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -526,14 +568,14 @@ public final class Balancer implements AutoCloseable {
             }
             InetSocketAddress bound;
             try {
-                bound = streams.listen(address.kind(), address.socketAddress(), address.text());
+                bound = streams.listen(address.kind(), address.socketAddress(), address.path(), address.text());
             } catch (io.siplb.core.config.ConfigException e) {
                 throw e;
             } catch (RuntimeException e) {
                 throw new IllegalStateException("cannot bind " + address.text() + ": " + e.getMessage(), e);
             }
             advertisePort(address, bound.getPort());
-            streamListeners.add(new ListenAddress(address.transport(), address.host(), bound.getPort()));
+            streamListeners.add(address.withPort(bound.getPort()));
             LOG.info("listening on {} {}:{} (connections on {} loop(s){}; idle timeout {}, up to {} per source)",
                     address.transport(), address.host(), bound.getPort(), eventLoops.size(),
                     address.kind().secure() ? ", TLS by " + TlsContexts.provider() : "",

@@ -50,7 +50,7 @@ final class Branch {
         this.settings = settings;
         String branch = proxy.forwarder().newBranch();
         SipMessage forwarded = proxy.forwarder().forwardedRequest(request, server.source, branch, target, settings,
-                ourRoutes);
+                ourRoutes, server.pathFrom);
         this.transaction = proxy.forwarder().create(branch, forwarded, target.peer());
         if (target.destination() != null && request.to().tag() == null) {
             target.destination().countAttempt();

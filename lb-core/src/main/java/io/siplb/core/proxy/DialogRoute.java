@@ -50,6 +50,15 @@ final class DialogRoute {
                 + (flow == Peer.NO_FLOW ? "" : ";" + FLOW + "=" + Long.toString(flow, 36)) + ">";
     }
 
+    /**
+     * Our Path entry for a REGISTER from a client on connection {@code flow} (RFC 3327 §5.3,
+     * with a flow token as RFC 5626 §5.1 does): it faces the registrar, over {@code transport};
+     * the registrar's requests toward the client come back to it and reach that connection.
+     */
+    static String path(String advertised, Transport transport, long flow) {
+        return "<sip:" + advertised + transportParameter(transport) + ";lr;" + FLOW + "=" + Long.toString(flow, 36) + ">";
+    }
+
     private static String transportParameter(Transport transport) {
         return transport == Transport.UDP ? "" : ";transport=" + transport.parameter();
     }

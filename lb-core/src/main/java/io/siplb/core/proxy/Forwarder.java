@@ -2,7 +2,10 @@ package io.siplb.core.proxy;
 
 import io.siplb.core.route.Rewrite;
 import io.siplb.core.route.RouteSettings;
+import io.siplb.core.dispatch.Destination;
+import io.siplb.core.sip.HeaderName;
 import io.siplb.core.sip.SipMessage;
+import io.siplb.core.sip.SipMethod;
 import io.siplb.core.sip.SipMessageEdit;
 import io.siplb.core.sip.SipUri;
 import io.siplb.core.sip.Via;
@@ -105,11 +108,18 @@ public final class Forwarder {
      * Request-URI's host and port set to the destination's (§16.6 step 2 allows the proxy to
      * retarget).
      *
+     * <p>A REGISTER from a client on a connection of its own that supports Path gets our Path entry
+     * naming that connection (RFC 3327, RFC 5626 §5.1). A dialog-creating request that came along
+     * that Path from {@code pathFrom} toward the client's connection is Record-Routed twice in any
+     * case — the client can be reached only through us: the top entry faces the client
+     * ({@code flow}), the lower one names {@code pathFrom} ({@code ds}) for the client's requests.
+     *
      * @param source where the request came from
      * @param ourRoutes how many of the top Route entries are ours, to be removed
+     * @param pathFrom the destination a Path-routed request came from, else {@code null}
      */
     SipMessage forwardedRequest(SipMessage request, Peer source, String branch,
-            FailoverFlow.Target target, RouteSettings route, int ourRoutes) {
+            FailoverFlow.Target target, RouteSettings route, int ourRoutes, Destination pathFrom) {
         Transport out = target.peer().transport();
         SipMessageEdit edit = request.edit()
                 .pushVia(via(out, branch))
@@ -128,11 +138,32 @@ public final class Forwarder {
                 edit.prependRecordRoute(DialogRoute.callerFacing(settings.advertised(in), in, source.flow()));
             }
         }
+        if (pathFrom != null && request.method().createsDialog() && request.to().tag() == null) {
+            Transport in = source.transport();
+            // in the order made: the entry facing the client on top
+            edit.prependRecordRoute(DialogRoute.callerFacing(settings.advertised(out), out, target.peer().flow()));
+            edit.prependRecordRoute(DialogRoute.recordRoute(settings.advertised(in), in, pathFrom));
+        }
+        if (request.method() == SipMethod.REGISTER && source.flow() != Peer.NO_FLOW && supportsPath(request)) {
+            edit.prependPath(DialogRoute.path(settings.advertised(out), out, source.flow()));
+        }
         if (route.rewrite() == Rewrite.DOMAIN && target.destination() != null
                 && request.requestUri() instanceof SipUri uri) {
             edit.requestUri(withHostPort(uri, target.destination().uri())); // ds_select_domain
         }
         return edit.toMessage();
+    }
+
+    /** Whether {@code request} says its sender supports Path ({@code Supported: path}, RFC 3327 §4). */
+    static boolean supportsPath(SipMessage request) {
+        for (int k = request.headerIndex(HeaderName.SUPPORTED); k >= 0; k = request.nextHeaderIndex(HeaderName.SUPPORTED, k + 1)) {
+            for (String tag : request.headerValue(k).toString().split(",")) {
+                if (tag.trim().equalsIgnoreCase("path")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Our Via value for a request leaving over {@code transport}. */

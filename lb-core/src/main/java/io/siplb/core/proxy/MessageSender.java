@@ -18,6 +18,15 @@ public interface MessageSender {
     }
 
     /**
+     * The peer at the far end of the open connection {@code flow} (a client's own connection,
+     * named by the {@code flow} of our Record-Route or Path), or {@code null} when it is closed or
+     * unknown: a WebSocket client is then out of reach (430 Flow Failed, RFC 5626 §5.3).
+     */
+    default Peer connected(long flow) {
+        return null;
+    }
+
+    /**
      * The connection a request went out on closed before any response came: a request that is
      * still unanswered fails over at once; one that got a provisional waits for its timers, since
      * its final may come on a new connection (RFC 3261 §18.2.2).

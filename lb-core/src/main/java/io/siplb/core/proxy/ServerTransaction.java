@@ -33,6 +33,11 @@ final class ServerTransaction {
     volatile Disposable retransmission;
     /** The proxy (event loop) that owns this transaction. */
     SipProxy owner;
+    /**
+     * The destination a request came from along our Path (RFC 3327: a registrar's request to a
+     * client registered through us), whose dialog is Record-Routed back to it; else {@code null}.
+     */
+    io.siplb.core.dispatch.Destination pathFrom;
 
     ServerTransaction(TransactionKey key, SipMessage request, Peer source, Peer upstream,
             String toTag) {

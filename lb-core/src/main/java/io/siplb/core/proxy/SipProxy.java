@@ -195,11 +195,15 @@ public final class SipProxy {
     /**
      * Where the responses to a request from {@code source} go (RFC 3261 §18.2.2): over UDP by the
      * Via rules; over a stream back on its connection, and when that is gone on a new one to the
-     * source's address and the sent-by port.
+     * source's address and the sent-by port; over a WebSocket only on its connection (the client's
+     * sent-by is a {@code .invalid} name, RFC 7118 §5.2).
      */
     private static Peer upstream(Via via, Peer source) {
         if (!source.transport().reliable()) {
             return Peer.udp(ResponseAddress.forRequest(via, source.address()));
+        }
+        if (source.transport() == Transport.WS || source.transport() == Transport.WSS) {
+            return source;
         }
         int port = via != null && via.port() > 0 ? via.port() : source.transport().secure() ? 5061 : 5060;
         return source.withAddress(new InetSocketAddress(source.address().getAddress(), port));
@@ -214,7 +218,8 @@ public final class SipProxy {
         }
         // the ACK of a 2xx is a request of the dialog, end to end (RFC 3261 §13.2.2.4)
         InDialogRoute route = inDialogRoute(ack, source);
-        if (route == null || route.target().address() == null || ack.maxForwards() == 0) {
+        if (route == null || route == InDialogRoute.FLOW_FAILED || route.target().address() == null
+                || ack.maxForwards() == 0) {
             return; // an ACK is never answered; one out of hops is dropped (RFC 3261 §16.3 step 3)
         }
         String branch = forwarder.newBranch();
@@ -266,8 +271,14 @@ public final class SipProxy {
         String toTag = newTag();
         boolean newDialogOrTransaction = request.to().tag() == null;
         Router routes = router.get();
+        // a destination's request along our Path goes to the client's connection, not by the rules
+        InDialogRoute path = newDialogOrTransaction ? pathRoute(request, source) : null;
+        if (path == InDialogRoute.FLOW_FAILED) {
+            respond(flowFailed(request, toTag), upstream);
+            return;
+        }
         // new requests: admission checks and routing rules; in-dialog ones: admission only
-        RoutingDecision decision = newDialogOrTransaction
+        RoutingDecision decision = newDialogOrTransaction && path == null
                 ? routes.route(new RouteRequest(request, source.address(), listener), dispatcher)
                 : Router.admission(request);
         if (decision instanceof RoutingDecision.Reply reply) {
@@ -288,7 +299,10 @@ public final class SipProxy {
         }
         ServerTransaction transaction = new ServerTransaction(key, request, source, upstream, toTag);
         RequestFlow flow;
-        if (decision instanceof RoutingDecision.Forward forward) {
+        if (path != null) {
+            transaction.pathFrom = destinationOf(source);
+            flow = new FailoverFlow(this, transaction, path.target(), routes.defaultSettings(), path.ourRoutes());
+        } else if (decision instanceof RoutingDecision.Forward forward) {
             FailoverPlan plan = forward.plan();
             RouteSettings route = forward.route().settings();
             // algorithm 12 forks an INVITE; other methods, and a plan of one, are tried in turn
@@ -297,6 +311,10 @@ public final class SipProxy {
                     : new FailoverFlow(this, transaction, plan, route, ourRoutes(request));
         } else {
             InDialogRoute route = inDialogRoute(request, source);
+            if (route == InDialogRoute.FLOW_FAILED) {
+                respond(flowFailed(request, toTag), upstream);
+                return;
+            }
             if (route == null || route.target().address() == null) {
                 // no dialog of ours, and nothing names a destination (RFC 3261 §12.2.2)
                 respond(MessageFactory.response(request, 481, "Call/Transaction Does Not Exist", toTag), upstream);
@@ -386,6 +404,45 @@ public final class SipProxy {
 
     /** Where an in-dialog request goes, and how many of its top Route entries are ours (removed). */
     private record InDialogRoute(FailoverFlow.Target target, int ourRoutes) {
+        /** The request names a client's connection that is gone, over a transport nothing else reaches. */
+        static final InDialogRoute FLOW_FAILED = new InDialogRoute(null, 0);
+    }
+
+    /** RFC 5626 §5.3: the flow a Route names is gone. */
+    private static SipMessage flowFailed(SipMessage request, String toTag) {
+        return MessageFactory.response(request, 430, "Flow Failed", toTag);
+    }
+
+    /**
+     * A new request from one of our destinations whose top Route is our Path entry (RFC 3327: a
+     * registrar's request toward a client that registered through us): to the client's
+     * connection that entry names, or {@link InDialogRoute#FLOW_FAILED} when it is closed. Only a
+     * destination's host may route by a flow; {@code null} for every other request.
+     */
+    private InDialogRoute pathRoute(SipMessage request, Peer source) {
+        if (ourRoutes(request) == 0 || !(request.routes().get(0).uri() instanceof SipUri top)) {
+            return null;
+        }
+        long flow = DialogRoute.flow(top);
+        if (flow == Peer.NO_FLOW || DialogRoute.facesDestination(top) || !fromDestinationHost(source)) {
+            return null;
+        }
+        Peer client = sender.connected(flow);
+        return client == null ? InDialogRoute.FLOW_FAILED : new InDialogRoute(new FailoverFlow.Target(null, client), 1);
+    }
+
+    /** The destination {@code source} is: by address, or over a stream by host. */
+    private Destination destinationOf(Peer source) {
+        Destination byAddress = destinationAt(source.address());
+        if (byAddress != null || !source.transport().reliable()) {
+            return byAddress;
+        }
+        for (Map.Entry<InetSocketAddress, Destination> indexed : addressIndex.entrySet()) {
+            if (indexed.getKey().getAddress().equals(source.address().getAddress())) {
+                return indexed.getValue();
+            }
+        }
+        return null;
     }
 
     /**
@@ -396,8 +453,10 @@ public final class SipProxy {
      *   <li>Two entries of ours (RFC 5658 double Record-Route): the second faces where the request
      *       goes. If it names a destination ({@code ds}), there; otherwise it faces the caller, and
      *       only a destination's host may route that way: to the next Route, else the
-     *       Request-URI (the caller's Contact), over the entry's transport and, when it names one,
-     *       over the caller's own connection ({@code flow}).</li>
+     *       Request-URI (the caller's Contact), over the caller's own connection when the entry
+     *       names one ({@code flow}) and it is open, else over the entry's transport to that
+     *       address — except a WebSocket client, which nothing else reaches: 430 Flow Failed
+     *       (RFC 5626 §5.3).</li>
      *   <li>From one of our destinations (the callee hanging up, re-INVITEs, NOTIFYs): toward the
      *       caller — the next Route, else the Request-URI.</li>
      *   <li>From anyone else: toward the dialog's destination — named by {@code ds}, else by the
@@ -418,10 +477,17 @@ public final class SipProxy {
                 if (toward == null || !fromDestinationHost(source)) {
                     return null;
                 }
+                long flow = DialogRoute.flow(facing);
+                Peer client = flow == Peer.NO_FLOW ? null : sender.connected(flow);
+                if (client != null) {
+                    return new InDialogRoute(new FailoverFlow.Target(null, client), ours);
+                }
                 Transport transport = facing.transport() == null ? Transport.UDP : Transport.fromToken(facing.transport());
+                if (flow != Peer.NO_FLOW && (transport == Transport.WS || transport == Transport.WSS)) {
+                    return InDialogRoute.FLOW_FAILED; // a browser is reached over its own connection or not at all
+                }
                 InetSocketAddress address = resolver.resolve(toward);
-                Peer peer = transport == null || address == null ? null
-                        : new Peer(transport, address, DialogRoute.flow(facing), null);
+                Peer peer = transport == null || address == null ? null : new Peer(transport, address, flow, null);
                 return new InDialogRoute(new FailoverFlow.Target(null, peer), ours);
             }
             destination = DialogRoute.destination(facing, dispatcher).orElse(null);

@@ -32,6 +32,7 @@ public enum HeaderName {
     TIMESTAMP("Timestamp", '\0'),
     DATE("Date", '\0'),
     USER_AGENT("User-Agent", '\0'),
+    PATH("Path", '\0'),
     OTHER("", '\0');
 
     private static final HeaderName[] VALUES = values();

@@ -22,6 +22,7 @@ public final class SipMessageEdit implements SipWritable {
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] VIA = ascii("Via: ");
     private static final byte[] RECORD_ROUTE = ascii("Record-Route: ");
+    private static final byte[] PATH = ascii("Path: ");
     private static final byte[] MAX_FORWARDS = ascii("Max-Forwards: ");
     private static final byte[] RECEIVED = ascii("received=");
     private static final byte[] SEMI_RECEIVED = ascii(";received=");
@@ -132,6 +133,14 @@ public final class SipMessageEdit implements SipWritable {
      */
     public SipMessageEdit prependRecordRoute(CharSequence value) {
         return insertAbove(HeaderName.RECORD_ROUTE, RECORD_ROUTE, value);
+    }
+
+    /**
+     * Inserts {@code Path: value} above every other Path, as a proxy on the way to a registrar
+     * adds its own (RFC 3327 §5.3): the registrar's requests then come back through it.
+     */
+    public SipMessageEdit prependPath(CharSequence value) {
+        return insertAbove(HeaderName.PATH, PATH, value);
     }
 
     /** Removes the first Route value, as a loose router does with its own entry (§16.4). */

@@ -119,11 +119,11 @@ public final class Metrics {
         }
     }
 
-    /** TCP and TLS: open connections, connections ended or refused by cause, keep-alives, transport failures. */
+    /** TCP, TLS and WebSocket: open connections, connections ended or refused by cause, keep-alives, transport failures. */
     public void bindStreams(Balancer balancer) {
         io.siplb.transport.stream.StreamTransport streams = balancer.streams();
         for (io.siplb.core.proxy.Transport transport : java.util.List.of(io.siplb.core.proxy.Transport.TCP,
-                io.siplb.core.proxy.Transport.TLS)) {
+                io.siplb.core.proxy.Transport.TLS, io.siplb.core.proxy.Transport.WS, io.siplb.core.proxy.Transport.WSS)) {
             Gauge.builder("siplb.connections", streams, s -> s.open(transport))
                     .description("open stream connections, inbound and outbound").tag("transport", transport.parameter())
                     .register(registry);
@@ -138,6 +138,30 @@ public final class Metrics {
                 .description("CRLF CRLF keep-alives answered with a pong").register(registry);
         counter("siplb.transport.errors", "attempts that failed because the request could not be delivered",
                 balancer.tables().counters().transportErrors);
+        bindWebSockets(streams.webSockets());
+    }
+
+    /** WebSocket: upgrades refused by cause, messages rejected, frames each way, pings. */
+    private void bindWebSockets(io.siplb.transport.ws.WebSocketStats ws) {
+        for (io.siplb.transport.ws.WebSocketStats.Refusal refusal : io.siplb.transport.ws.WebSocketStats.Refusal.values()) {
+            FunctionCounter.builder("siplb.ws.refused", ws, w -> w.count(refusal))
+                    .description("WebSocket handshakes refused, or connections closed at the WebSocket layer, by cause")
+                    .tag("cause", refusal.label()).register(registry);
+        }
+        for (io.siplb.transport.ws.WebSocketStats.Rejection rejection
+                : io.siplb.transport.ws.WebSocketStats.Rejection.values()) {
+            FunctionCounter.builder("siplb.ws.messages.rejected", ws, w -> w.count(rejection))
+                    .description("WebSocket messages answered 400 for not holding exactly one SIP message")
+                    .tag("reason", rejection.label()).register(registry);
+        }
+        FunctionCounter.builder("siplb.ws.handshakes", ws, w -> w.upgraded())
+                .description("WebSocket handshakes completed").register(registry);
+        FunctionCounter.builder("siplb.ws.frames", ws, w -> w.framesIn())
+                .description("WebSocket data frames (one SIP message each)").tag("direction", "in").register(registry);
+        FunctionCounter.builder("siplb.ws.frames", ws, w -> w.framesOut())
+                .description("WebSocket data frames (one SIP message each)").tag("direction", "out").register(registry);
+        FunctionCounter.builder("siplb.ws.pings", ws, w -> w.pingsSent())
+                .description("WebSocket pings sent to silent clients").register(registry);
     }
 
     /** DNS: answers, changes, stale answers used, failures by reason. */

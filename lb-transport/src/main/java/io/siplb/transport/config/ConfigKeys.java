@@ -59,6 +59,8 @@ final class ConfigKeys {
         DEFAULTS.put("siplb.tls.key", "");
         DEFAULTS.put("siplb.tls.trust", "");
         DEFAULTS.put("siplb.tls.client-auth", "none");
+        DEFAULTS.put("siplb.ws.origins", "");
+        DEFAULTS.put("siplb.ws.ping-interval", "30s");
         DEFAULTS.put("siplb.dns.mode", "srv");
         DEFAULTS.put("siplb.dns.servers", "");
         DEFAULTS.put("siplb.dns.min-ttl", "5s");

@@ -8,22 +8,34 @@ import java.util.Locale;
 
 /**
  * One entry of {@code siplb.listen}: {@code transport:host:port}, IPv6 hosts in brackets
- * ({@code udp:[::1]:5060}, {@code tls:0.0.0.0:5061}).
+ * ({@code udp:[::1]:5060}, {@code tls:0.0.0.0:5061}); a WebSocket listener may name the HTTP
+ * path it upgrades ({@code wss:0.0.0.0:8443/sip}).
  *
- * @param transport {@code udp}, {@code tcp} or {@code tls}
+ * @param transport {@code udp}, {@code tcp}, {@code tls}, {@code ws} or {@code wss}
  * @param host the address to bind, as written (no brackets)
  * @param port the port
+ * @param path the WebSocket upgrade path ({@code /sip}); {@code null} = any path, and always for
+ *     the other transports
  */
-public record ListenAddress(String transport, String host, int port) {
+public record ListenAddress(String transport, String host, int port, String path) {
+
+    public ListenAddress(String transport, String host, int port) {
+        this(transport, host, port, null);
+    }
+
+    /** The same listener bound at {@code boundPort} (the port the kernel chose for 0). */
+    public ListenAddress withPort(int boundPort) {
+        return new ListenAddress(transport, host, boundPort, path);
+    }
 
     /** The transport, as the proxy knows it. */
     public io.siplb.core.proxy.Transport kind() {
         return io.siplb.core.proxy.Transport.fromToken(transport);
     }
 
-    /** As {@code siplb.listen} writes it: {@code tcp:127.0.0.1:5060}. */
+    /** As {@code siplb.listen} writes it: {@code tcp:127.0.0.1:5060}, {@code wss:0.0.0.0:8443/sip}. */
     public String text() {
-        return transport + ":" + hostPort();
+        return transport + ":" + hostPort() + (path == null ? "" : path);
     }
 
     public InetSocketAddress socketAddress() {
@@ -54,15 +66,29 @@ public record ListenAddress(String transport, String host, int port) {
             throw new ConfigException("siplb.listen", whole, "'" + item + "' must be transport:host:port");
         }
         String transport = item.substring(0, colon).toLowerCase(Locale.ROOT);
-        if (!transport.equals("udp") && !transport.equals("tcp") && !transport.equals("tls")) {
+        if (!List.of("udp", "tcp", "tls", "ws", "wss").contains(transport)) {
             throw new ConfigException("siplb.listen", whole, "transport '" + transport
-                    + "' is not supported (udp, tcp, tls)");
+                    + "' is not supported (udp, tcp, tls, ws, wss)");
         }
-        HostPort hostPort = HostPort.parse(item.substring(colon + 1), "siplb.listen", whole);
+        String rest = item.substring(colon + 1);
+        String path = null;
+        int slash = rest.indexOf('/', rest.lastIndexOf(']') + 1);
+        if (slash >= 0) {
+            path = rest.substring(slash);
+            rest = rest.substring(0, slash);
+            if (!transport.startsWith("ws")) {
+                throw new ConfigException("siplb.listen", whole, "'" + item + "': only ws and wss listeners have a path");
+            }
+            if (!path.matches("/[A-Za-z0-9._~!$&'()*+;=:@/%-]*")) {
+                throw new ConfigException("siplb.listen", whole, "'" + item + "': the path '" + path
+                        + "' is not an HTTP path");
+            }
+        }
+        HostPort hostPort = HostPort.parse(rest, "siplb.listen", whole);
         if (hostPort.port() < 0) {
             throw new ConfigException("siplb.listen", whole, "'" + item + "' needs a port (0 = any free port)");
         }
-        return new ListenAddress(transport, hostPort.host(), hostPort.port());
+        return new ListenAddress(transport, hostPort.host(), hostPort.port(), path);
     }
 
     /** {@code host[:port]} with IPv6 in brackets; port -1 when absent. */

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A SIP server behind the balancer, as small as a real one can be: it answers INVITE with 180
- * then 200 (Record-Route copied, Contact set), BYE and OPTIONS with 200, CANCEL with 200 and
+ * then 200 (Record-Route copied, Contact set), REGISTER with 200 and its binding, BYE and OPTIONS with 200, CANCEL with 200 and
  * 487, and absorbs ACKs. How it misbehaves is set per backend: a share of INVITEs refused with
  * 503, silence, the first INVITE of each call dropped (to exercise retransmission), or a ringing
  * time before the 200.
@@ -120,8 +120,29 @@ public final class Backend extends SipPeer {
                 byes.incrementAndGet();
                 send(MessageFactory.response(request, 200, "OK", tag(request)), source);
             }
+            case REGISTER -> send(registered(request), source);
             default -> send(MessageFactory.response(request, 200, "OK", tag(request)), source);
         }
+    }
+
+    /**
+     * A registrar that accepts every binding: 200 with the Contact and Path sent (RFC 3261
+     * §10.3 step 8, RFC 3327 §5.3), so a client that checks its binding in the answer registers.
+     */
+    private SipMessage registered(SipMessage register) {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        io.netty.util.AsciiString contact = register.headerValue(io.siplb.core.sip.HeaderName.CONTACT);
+        io.netty.util.AsciiString expires = register.headerValue(io.siplb.core.sip.HeaderName.EXPIRES);
+        if (contact != null && !contact.toString().trim().equals("*")
+                && !(expires != null && expires.toString().trim().equals("0")) && !contact.toString().contains("expires=0")) {
+            lines.add("Contact: " + contact + (contact.toString().contains("expires=") ? ""
+                    : ";expires=" + (expires == null ? "3600" : expires.toString().trim())));
+        }
+        io.netty.util.AsciiString path = register.headerValue(io.siplb.core.sip.HeaderName.PATH);
+        if (path != null) {
+            lines.add("Path: " + path);
+        }
+        return MessageFactory.response(register, 200, "OK", tag(register), lines.toArray(String[]::new));
     }
 
     private void onInvite(SipMessage invite, InetSocketAddress source, String key, Behaviour now) {

@@ -3,6 +3,10 @@ package io.siplb.transport.stream;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.siplb.core.sip.MessageFactory;
+import io.siplb.core.sip.ParseResult;
+import io.siplb.core.sip.SipMessage;
+import io.siplb.core.sip.SipParser;
 import java.util.List;
 
 /**
@@ -34,6 +38,63 @@ public final class StreamFramer extends ByteToMessageDecoder {
      *     can); {@code null} when no whole block arrived
      */
     public record Unframeable(int status, String reason, byte[] head) {
+
+        /**
+         * The response that says why to the request whose head this is, or {@code null} when
+         * there is no whole head, it is a response, or it is too broken to copy into an answer.
+         */
+        public io.siplb.core.sip.SipWritable answer() {
+            if (head == null) {
+                return null;
+            }
+            ParseResult framed = SipParser.DEFAULT.frame(head, head.length);
+            // a Content-Length the framing cannot honour is a defect of the framing too: the
+            // parser's salvage of the head answers it
+            SipMessage request = framed instanceof ParseResult.Parsed parsed ? parsed.message()
+                    : framed instanceof ParseResult.Malformed malformed ? malformed.answerable().orElse(null) : null;
+            if (request == null || !request.isRequest()) {
+                return null;
+            }
+            try {
+                return MessageFactory.response(request, status, reason,
+                        Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()));
+            } catch (RuntimeException e) {
+                return null;
+            }
+        }
+    }
+
+    /**
+     * Whether {@code message}, one WebSocket message (RFC 7118 §5), holds exactly one SIP message:
+     * a whole header block and a body of its Content-Length, or of the rest when it names none
+     * (the WebSocket frames it). CRLFs after it are padding.
+     *
+     * @return {@code null} when it does; otherwise why not, with the head for an answer when it is
+     *     whole
+     */
+    public static Unframeable checkWhole(ByteBuf message, int maxMessageBytes, int maxLineBytes) {
+        StreamFramer framer = new StreamFramer(maxMessageBytes, maxLineBytes);
+        int headEnd = framer.headerEnd(message);
+        if (headEnd < 0) {
+            return new Unframeable(400, "Incomplete Message", null);
+        }
+        int contentLength = contentLength(message, headEnd);
+        int rest = message.readableBytes() - headEnd;
+        if (contentLength == MISSING) {
+            return null;
+        }
+        if (contentLength < 0) {
+            return new Unframeable(400, "Bad Content-Length", head(message, headEnd));
+        }
+        if (contentLength > rest) {
+            return new Unframeable(400, "Incomplete Message", head(message, headEnd));
+        }
+        for (int i = message.readerIndex() + headEnd + contentLength; i < message.writerIndex(); i++) {
+            if (!isCrOrLf(message.getByte(i))) {
+                return new Unframeable(400, "One SIP Message Per WebSocket Message", head(message, headEnd));
+            }
+        }
+        return null;
     }
 
     private static final int CR = '\r';

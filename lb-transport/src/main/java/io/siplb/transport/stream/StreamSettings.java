@@ -7,8 +7,9 @@ import java.time.Duration;
 import java.util.Locale;
 
 /**
- * The {@code siplb.tcp.*} and {@code siplb.tls.*} keys: how stream connections are opened, kept
- * and bounded, and where TLS finds its certificate, key and trust.
+ * The {@code siplb.tcp.*}, {@code siplb.tls.*} and {@code siplb.ws.*} keys: how stream connections
+ * (TCP, TLS, WebSocket) are opened, kept and bounded, where TLS finds its certificate, key and
+ * trust, and whom a WebSocket handshake is accepted from.
  *
  * @param idleTimeout a connection with no traffic either way for this long is closed
  *     ({@code siplb.tcp.idle-timeout}, 300s)
@@ -26,10 +27,14 @@ import java.util.Locale;
  * @param trust PEM certificates trusted for peers ({@code siplb.tls.trust}); {@code null} = the
  *     JDK's default trust store
  * @param clientAuth whether TLS clients must present a certificate ({@code siplb.tls.client-auth})
+ * @param origins the browser origins a WebSocket handshake may come from ({@code siplb.ws.origins});
+ *     empty = any
+ * @param pingInterval a WebSocket client silent this long gets a ping ({@code siplb.ws.ping-interval});
+ *     zero = none
  */
 public record StreamSettings(Duration idleTimeout, Duration connectTimeout, Duration messageTimeout,
         Duration userTimeout, int maxConnections, int maxPerSource, Path certificate, Path key, Path trust,
-        ClientAuth clientAuth) {
+        ClientAuth clientAuth, java.util.Set<String> origins, Duration pingInterval) {
 
     /** {@code siplb.tls.client-auth}. */
     public enum ClientAuth { NONE, OPTIONAL, REQUIRE }
@@ -53,19 +58,54 @@ public record StreamSettings(Duration idleTimeout, Duration connectTimeout, Dura
                 config.integer("siplb.tcp.max-connections", 10_000, 1, 1_000_000),
                 config.integer("siplb.tcp.max-connections-per-source", 100, 1, 1_000_000),
                 certificate, key, path(config, "siplb.tls.trust"),
-                ClientAuth.valueOf(clientAuth.toUpperCase(Locale.ROOT)));
+                ClientAuth.valueOf(clientAuth.toUpperCase(Locale.ROOT)), origins(config),
+                pingInterval(config));
+    }
+
+    private static java.util.Set<String> origins(ConfigValues config) {
+        String text = config.string("siplb.ws.origins", "");
+        java.util.Set<String> origins = new java.util.LinkedHashSet<>();
+        for (String item : text.split(",")) {
+            String origin = item.trim();
+            if (origin.isEmpty()) {
+                continue;
+            }
+            if (!origin.matches("(?i)(https?|null)(://[^/\\s]+)?") || origin.endsWith("/")) {
+                throw new ConfigException("siplb.ws.origins", text, "'" + origin
+                        + "' is not an origin as browsers send it (scheme://host[:port], no path)");
+            }
+            origins.add(origin.toLowerCase(Locale.ROOT));
+        }
+        return java.util.Set.copyOf(origins);
+    }
+
+    private static Duration pingInterval(ConfigValues config) {
+        String text = config.string("siplb.ws.ping-interval", "30s").trim();
+        Duration interval = text.equals("0") ? Duration.ZERO
+                : config.duration("siplb.ws.ping-interval", Duration.ofSeconds(30), Duration.ZERO, Duration.ofHours(1));
+        if (!interval.isZero() && interval.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new ConfigException("siplb.ws.ping-interval", text, "must be 0 (no pings) or from 1s to 1h");
+        }
+        return interval;
     }
 
     /** Defaults, without TLS material (tests). */
     public static StreamSettings defaults() {
         return new StreamSettings(Duration.ofSeconds(300), Duration.ofSeconds(2), Duration.ofSeconds(10),
-                Duration.ofSeconds(2), 10_000, 100, null, null, null, ClientAuth.NONE);
+                Duration.ofSeconds(2), 10_000, 100, null, null, null, ClientAuth.NONE, java.util.Set.of(),
+                Duration.ofSeconds(30));
     }
 
     /** These settings with TLS from these files. */
     public StreamSettings withTls(Path certificateFile, Path keyFile, Path trustFile) {
         return new StreamSettings(idleTimeout, connectTimeout, messageTimeout, userTimeout, maxConnections,
-                maxPerSource, certificateFile, keyFile, trustFile, clientAuth);
+                maxPerSource, certificateFile, keyFile, trustFile, clientAuth, origins, pingInterval);
+    }
+
+    /** These settings with WebSocket handshakes allowed from {@code allowed} origins only. */
+    public StreamSettings withOrigins(java.util.Set<String> allowed) {
+        return new StreamSettings(idleTimeout, connectTimeout, messageTimeout, userTimeout, maxConnections,
+                maxPerSource, certificate, key, trust, clientAuth, allowed, pingInterval);
     }
 
     private static Path path(ConfigValues config, String key) {

@@ -35,6 +35,9 @@ import io.siplb.core.sip.ParseResult;
 import io.siplb.core.sip.SipParser;
 import io.siplb.core.sip.SipParserLimits;
 import io.siplb.core.sip.SipWritable;
+import io.siplb.transport.ws.WebSocketSip;
+import io.siplb.transport.ws.WebSocketStats;
+import io.siplb.transport.ws.WebSocketUpgrade;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -54,7 +57,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * SIP over TCP and TLS: the listeners, the connections they accept and the ones opened toward
+ * SIP over TCP, TLS and WebSocket (plain or over TLS): the listeners, the connections they accept and the ones opened toward
  * peers, all on the balancer's event loops. Every connection is known by its flow (the number the
  * proxy names it by) and by its remote address, so a response or an in-dialog request finds the
  * connection its peer opened, and requests to a destination reuse one connection per address.
@@ -106,6 +109,7 @@ public final class StreamTransport implements AutoCloseable {
     private final Map<Error, LongAdder> errors = new EnumMap<>(Error.class);
     private final LongAdder pings = new LongAdder();
     private final List<Channel> servers = new ArrayList<>();
+    private final WebSocketStats webSockets = new WebSocketStats();
 
     /**
      * @param group the balancer's event loops (epoll where available): listeners accept on them and
@@ -134,6 +138,14 @@ public final class StreamTransport implements AutoCloseable {
      * @return the bound address (the port the kernel chose for 0)
      */
     public InetSocketAddress listen(Transport transport, InetSocketAddress address, String listener) {
+        return listen(transport, address, null, listener);
+    }
+
+    /**
+     * Binds a {@code transport} listener; a WebSocket one upgrades only {@code path} when it is
+     * not {@code null}.
+     */
+    public InetSocketAddress listen(Transport transport, InetSocketAddress address, String path, String listener) {
         if (transport.secure() && (tls == null || !tls.canServe())) {
             throw new io.siplb.core.config.ConfigException("siplb.tls.certificate", "",
                     "a certificate and key are needed for the listener " + listener);
@@ -146,7 +158,7 @@ public final class StreamTransport implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        accepted(channel, transport, listener);
+                        accepted(channel, transport, path, listener);
                     }
                 });
         if (epoll) {
@@ -157,7 +169,7 @@ public final class StreamTransport implements AutoCloseable {
         return (InetSocketAddress) server.localAddress();
     }
 
-    private void accepted(SocketChannel channel, Transport transport, String listener) {
+    private void accepted(SocketChannel channel, Transport transport, String path, String listener) {
         InetSocketAddress remote = channel.remoteAddress();
         if (inboundCount.incrementAndGet() > settings.maxConnections()) {
             inboundCount.decrementAndGet();
@@ -182,10 +194,31 @@ public final class StreamTransport implements AutoCloseable {
             ssl.setHandshakeTimeoutMillis(settings.messageTimeout().toMillis());
             channel.pipeline().addLast(ssl);
         }
+        if (transport == Transport.WS || transport == Transport.WSS) {
+            channel.pipeline().addLast(new WebSocketUpgrade(path, settings.origins(), limits.maxMessageBytes(),
+                    settings.messageTimeout().toMillis(), webSockets, upgraded -> upgraded(upgraded, transport,
+                            listener)).handlers());
+            return; // a connection of SIP once its handshake is done
+        }
         StreamConnection connection = new StreamConnection(flows.incrementAndGet(), transport, remote, listener,
                 channel, channel.newSucceededFuture(), awaitNanos());
         register(connection, true);
         finishPipeline(connection);
+    }
+
+    /** A WebSocket handshake done: from now on a connection of SIP messages, one per frame. */
+    private void upgraded(ChannelHandlerContext ctx, Transport transport, String listener) {
+        Channel channel = ctx.channel();
+        StreamConnection connection = new StreamConnection(flows.incrementAndGet(), transport,
+                (InetSocketAddress) channel.remoteAddress(), listener, channel, channel.newSucceededFuture(),
+                awaitNanos());
+        register(connection, true);
+        Handler handler = new Handler(connection);
+        channel.pipeline().addLast(new WebSocketSip(limits.maxMessageBytes(), limits.maxLineBytes(),
+                settings.pingInterval(), settings.idleTimeout(), webSockets,
+                () -> errors.get(Error.IDLE).increment()).handlers());
+        channel.pipeline().addLast(handler);
+        LOG.debug("{}: WebSocket upgraded", connection);
     }
 
     private void refuse(SocketChannel channel, Error error) {
@@ -247,9 +280,32 @@ public final class StreamTransport implements AutoCloseable {
     public void send(SipWritable message, Peer to, MessageSender.TransportFailure failure, EventLoop loop) {
         StreamConnection connection = to.flow() == Peer.NO_FLOW ? null : byFlow.get(to.flow());
         if (connection == null || !connection.usable()) {
-            connection = connectionTo(to, loop);
+            if (webSocket(to.transport())) {
+                connection = byRemote.get(new RemoteKey(to.transport(), to.address()));
+                if (connection == null || !connection.usable()) {
+                    // a browser cannot be connected to: it is reached over its own connection or not at all
+                    StreamConnection.tell(failure, loop, new MessageSender.ConnectionLost(
+                            "no WebSocket connection open to " + to));
+                    return;
+                }
+            } else {
+                connection = connectionTo(to, loop);
+            }
         }
         connection.write(message, failure, loop);
+    }
+
+    private static boolean webSocket(Transport transport) {
+        return transport == Transport.WS || transport == Transport.WSS;
+    }
+
+    /**
+     * The peer at the far end of the open connection {@code flow}, or {@code null} when that
+     * connection is closed (or was never this process's).
+     */
+    public Peer peerOf(long flow) {
+        StreamConnection connection = byFlow.get(flow);
+        return connection == null || !connection.usable() ? null : connection.peer();
     }
 
     /**
@@ -340,6 +396,11 @@ public final class StreamTransport implements AutoCloseable {
         return errors.get(error).sum();
     }
 
+    /** What the WebSocket listeners refused and carried. */
+    public WebSocketStats webSockets() {
+        return webSockets;
+    }
+
     /** CRLF CRLF keep-alives answered. */
     public long pings() {
         return pings.sum();
@@ -399,22 +460,7 @@ public final class StreamTransport implements AutoCloseable {
         private void unframeable(ChannelHandlerContext ctx, StreamFramer.Unframeable failure) {
             errors.get(failure.status() == 513 ? Error.TOO_LARGE : Error.UNFRAMEABLE).increment();
             LOG.debug("{}: cannot frame the stream ({} {}), closing", connection, failure.status(), failure.reason());
-            SipWritable answer = null;
-            if (failure.head() != null) {
-                ParseResult framed = SipParser.DEFAULT.frame(failure.head(), failure.head().length);
-                // a Content-Length the stream cannot honour is a defect of the framing too: the
-                // parser's salvage of the head answers it
-                io.siplb.core.sip.SipMessage request = framed instanceof ParseResult.Parsed parsed ? parsed.message()
-                        : framed instanceof ParseResult.Malformed malformed ? malformed.answerable().orElse(null) : null;
-                if (request != null && request.isRequest()) {
-                    try {
-                        answer = MessageFactory.response(request, failure.status(), failure.reason(),
-                                Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()));
-                    } catch (RuntimeException e) {
-                        answer = null; // too broken to copy into an answer
-                    }
-                }
-            }
+            SipWritable answer = failure.answer();
             if (answer == null) {
                 ctx.close();
                 return;

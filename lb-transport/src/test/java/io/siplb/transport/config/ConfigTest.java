@@ -56,6 +56,19 @@ class ConfigTest {
     }
 
     @Test
+    void webSocketListenersMayNameTheirPath() {
+        BalancerSettings settings = BalancerSettings.from(ConfigLoader.load(null, Map.of(), List.of(
+                "siplb.listen=udp:127.0.0.1:5060,wss:[::1]:8443/sip,ws:127.0.0.1:8088",
+                "siplb.ws.origins=https://phone.example.com, http://localhost:3000", "siplb.ws.ping-interval=0")));
+        assertThat(settings.listen()).containsExactly(new ListenAddress("udp", "127.0.0.1", 5060),
+                new ListenAddress("wss", "::1", 8443, "/sip"), new ListenAddress("ws", "127.0.0.1", 8088));
+        assertThat(settings.listen().get(1).text()).isEqualTo("wss:[::1]:8443/sip");
+        assertThat(settings.streams().origins()).containsExactlyInAnyOrder("https://phone.example.com",
+                "http://localhost:3000");
+        assertThat(settings.streams().pingInterval()).isZero();
+    }
+
+    @Test
     void listenAndAdvertisedAddresses() {
         BalancerSettings settings = BalancerSettings.from(ConfigLoader.load(null, Map.of(), List.of(
                 "siplb.listen=udp:127.0.0.1:5062, udp:[::1]:5062", "siplb.advertised-address=lb.example.com")));
@@ -73,7 +86,13 @@ class ConfigTest {
                 "siplb.dispatch.algoritm=siplb.dispatch.algoritm=4: is not a siplb key (in --set)");
         assertBad(List.of("no-equals-sign"), "--set=no-equals-sign: must be key=value");
         assertBad(List.of("siplb.listen=sctp:127.0.0.1:5060"),
-                "siplb.listen=sctp:127.0.0.1:5060: transport 'sctp' is not supported (udp, tcp, tls)");
+                "siplb.listen=sctp:127.0.0.1:5060: transport 'sctp' is not supported (udp, tcp, tls, ws, wss)");
+        assertBad(List.of("siplb.listen=tcp:127.0.0.1:5060/sip"),
+                "siplb.listen=tcp:127.0.0.1:5060/sip: 'tcp:127.0.0.1:5060/sip': only ws and wss listeners have a path");
+        assertBad(List.of("siplb.ws.origins=phone.example.com"),
+                "siplb.ws.origins=phone.example.com: 'phone.example.com' is not an origin as browsers send it");
+        assertBad(List.of("siplb.ws.ping-interval=500ms"),
+                "siplb.ws.ping-interval=500ms: must be 0 (no pings) or from 1s to 1h");
         assertBad(List.of("siplb.tls.certificate=/etc/siplb/cert.pem"),
                 "siplb.tls.key=: siplb.tls.certificate and siplb.tls.key are set together");
         assertBad(List.of("siplb.tls.client-auth=always"), "siplb.tls.client-auth=always: must be one of");
