@@ -125,6 +125,8 @@ public final class Balancer implements AutoCloseable {
         final Connection connection;
         /** The UDP channel datagrams leave from: this lane's own, or its loop's first. */
         Channel channel;
+        /** The UDP channel's once-per-read-batch flush; {@code null} without a UDP channel. */
+        private final io.siplb.transport.udp.FlushAtReadEnd flush;
         final SipProxy proxy;
         final DatagramReceiveAllocator receive;
         /** The overload signal, from this loop's lag and read batches (a stream lane shares its loop's). */
@@ -148,6 +150,7 @@ public final class Balancer implements AutoCloseable {
             this.loop = loop;
             this.connection = connection;
             this.channel = udp;
+            this.flush = udp == null ? null : udp.pipeline().get(io.siplb.transport.udp.FlushAtReadEnd.class);
             this.receive = receive;
             this.load = loopLoad != null ? loopLoad : new LoopLoad(settings.maxLoopLag().toNanos(),
                     settings.dropLoopLag().toNanos(), settings.overloadSustain().toNanos());
@@ -201,7 +204,8 @@ public final class Balancer implements AutoCloseable {
             }
             Transport transport = to.transport();
             if (transport == Transport.UDP && channel != null) {
-                channel.writeAndFlush(new DatagramPacket(message.toDirectBuffer(channel.alloc()), to.address())).addListener(future -> {
+                DatagramPacket datagram = new DatagramPacket(message.toDirectBuffer(channel.alloc()), to.address());
+                (flush == null ? channel.writeAndFlush(datagram) : flush.send(channel, datagram)).addListener(future -> {
                     if (!future.isSuccess()) {
                         sendFailures.increment();
                         if (failure != null) {
@@ -505,6 +509,8 @@ public final class Balancer implements AutoCloseable {
                         // an address landed on one loop and the other cores stood idle
                         .runOn(eventLoops.get(i % eventLoops.size()))
                         .option(ChannelOption.RCVBUF_ALLOCATOR, receive)
+                        .doOnChannelInit((observer, channel, remote) -> channel.pipeline()
+                                .addFirst(new io.siplb.transport.udp.FlushAtReadEnd()))
                         .option(ChannelOption.SO_RCVBUF, settings.receiveBufferBytes() > 0
                                 ? settings.receiveBufferBytes() : null)
                         .handle((in, out) -> in.receiveObject()
