@@ -84,7 +84,7 @@ public class PipelineBenchmark {
         long n = ++calls;
         ByteBuf datagram = ByteBufAllocator.DEFAULT.ioBuffer(receiveBuffer);
         try {
-            datagram.writeBytes(ProxyBench.invite(n));
+            ProxyBench.writeInvite(datagram, n);
             bench.proxy.receive(parser.parse(datagram), ProxyBench.UAC);
         } finally {
             datagram.release();
@@ -93,11 +93,10 @@ public class PipelineBenchmark {
         ProxyBench.Sent trying = bench.sent.poll();
         ProxyBench.Sent forwarded = bench.sent.poll();
         trying.bytes().release();
-        String branch = branchOf(forwarded.bytes());
-        forwarded.bytes().release();
         ByteBuf ok = ByteBufAllocator.DEFAULT.ioBuffer(receiveBuffer);
         try {
-            ok.writeBytes(ok(n, branch));
+            writeOk(ok, n, forwarded.bytes());
+            forwarded.bytes().release();
             bench.proxy.receive(parser.parse(ok), forwarded.to());
         } finally {
             ok.release();
@@ -108,27 +107,49 @@ public class PipelineBenchmark {
         return size;
     }
 
-    /** The branch of the top Via: the first "branch=" up to ';' or CR. */
-    private static String branchOf(ByteBuf bytes) {
-        String text = bytes.toString(0, Math.min(bytes.readableBytes(), 200), StandardCharsets.US_ASCII);
-        int from = text.indexOf("branch=") + 7;
+    private static final byte[] BRANCH = "branch=".getBytes(StandardCharsets.US_ASCII);
+    /** The 200 to call n, cut where the forwarded INVITE's branch and the call number go. */
+    private static final byte[][] OK_PARTS = ProxyBench.parts("SIP/2.0 200 OK\r\n"
+            + "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=#\r\n"
+            + "Via: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bK-bench-#;received=127.0.0.1\r\n"
+            + "Record-Route: <sip:127.0.0.1:5060;lr>\r\n"
+            + "From: sipp <sip:sipp@127.0.0.1:5061>;tag=4242SIPpTag00#\r\n"
+            + "To: service <sip:service@127.0.0.1:5060>;tag=uas#\r\n"
+            + "Call-ID: #-4242@127.0.0.1\r\n"
+            + "CSeq: 1 INVITE\r\n"
+            + "Contact: <sip:service@127.0.0.1:6001>\r\n"
+            + "Content-Length: 0\r\n\r\n");
+
+    /**
+     * The destination's 200, written into {@code out} allocating nothing: the branch of the
+     * forwarded INVITE's top Via (from "branch=" up to ';' or CR) copied across.
+     */
+    private static void writeOk(ByteBuf out, long n, ByteBuf forwarded) {
+        int from = indexOf(forwarded, BRANCH) + BRANCH.length;
         int to = from;
-        while (text.charAt(to) != ';' && text.charAt(to) != '\r') {
+        while (forwarded.getByte(to) != ';' && forwarded.getByte(to) != '\r') {
             to++;
         }
-        return text.substring(from, to);
+        out.writeBytes(OK_PARTS[0]);
+        out.writeBytes(forwarded, from, to - from);
+        for (int i = 1; i < OK_PARTS.length; i++) {
+            out.writeBytes(OK_PARTS[i]);
+            if (i < OK_PARTS.length - 1) {
+                ProxyBench.writeDecimal(out, n);
+            }
+        }
     }
 
-    private static byte[] ok(long n, String branch) {
-        return ("SIP/2.0 200 OK\r\n"
-                + "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=" + branch + "\r\n"
-                + "Via: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bK-bench-" + n + ";received=127.0.0.1\r\n"
-                + "Record-Route: <sip:127.0.0.1:5060;lr>\r\n"
-                + "From: sipp <sip:sipp@127.0.0.1:5061>;tag=4242SIPpTag00" + n + "\r\n"
-                + "To: service <sip:service@127.0.0.1:5060>;tag=uas" + n + "\r\n"
-                + "Call-ID: " + n + "-4242@127.0.0.1\r\n"
-                + "CSeq: 1 INVITE\r\n"
-                + "Contact: <sip:service@127.0.0.1:6001>\r\n"
-                + "Content-Length: 0\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    private static int indexOf(ByteBuf in, byte[] needle) {
+        outer:
+        for (int i = in.readerIndex(); i <= in.writerIndex() - needle.length; i++) {
+            for (int k = 0; k < needle.length; k++) {
+                if (in.getByte(i + k) != needle[k]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new IllegalStateException("no branch in the forwarded INVITE");
     }
 }

@@ -90,6 +90,55 @@ final class ProxyBench {
         }
     }
 
+    private static final String SDP = "v=0\r\no=user1 53655765 2353687637 IN IP4 127.0.0.1\r\ns=-\r\n"
+            + "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+    /** {@link #invite}'s text cut where the call number goes, so it can be written without garbage. */
+    private static final byte[][] INVITE_PARTS = parts("INVITE sip:service@127.0.0.1:5060 SIP/2.0\r\n"
+            + "Via: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bK-bench-#\r\n"
+            + "From: sipp <sip:sipp@127.0.0.1:5061>;tag=4242SIPpTag00#\r\n"
+            + "To: service <sip:service@127.0.0.1:5060>\r\n"
+            + "Call-ID: #-4242@127.0.0.1\r\n"
+            + "CSeq: 1 INVITE\r\n"
+            + "Contact: sip:sipp@127.0.0.1:5061\r\n"
+            + "Max-Forwards: 70\r\n"
+            + "Subject: Performance Test\r\n"
+            + "Content-Type: application/sdp\r\n"
+            + "Content-Length: " + SDP.length() + "\r\n\r\n" + SDP);
+
+    static byte[][] parts(String template) {
+        String[] pieces = template.split("#", -1);
+        byte[][] parts = new byte[pieces.length][];
+        for (int i = 0; i < pieces.length; i++) {
+            parts[i] = pieces[i].getBytes(StandardCharsets.US_ASCII);
+        }
+        return parts;
+    }
+
+    /** {@code parts} joined by {@code n} in decimal, written into {@code out} allocating nothing. */
+    static void write(ByteBuf out, byte[][] parts, long n) {
+        for (int i = 0; i < parts.length; i++) {
+            out.writeBytes(parts[i]);
+            if (i < parts.length - 1) {
+                writeDecimal(out, n);
+            }
+        }
+    }
+
+    static void writeDecimal(ByteBuf out, long n) {
+        long divisor = 1;
+        while (divisor <= n / 10) {
+            divisor *= 10;
+        }
+        for (; divisor > 0; divisor /= 10) {
+            out.writeByte((int) ('0' + n / divisor % 10));
+        }
+    }
+
+    /** SIPp's INVITE with a fresh Call-ID and branch, written into {@code out} as a datagram arrives. */
+    static void writeInvite(ByteBuf out, long n) {
+        write(out, INVITE_PARTS, n);
+    }
+
     /** SIPp's INVITE with a fresh Call-ID and branch. */
     static byte[] invite(long n) {
         String sdp = "v=0\r\no=user1 53655765 2353687637 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
