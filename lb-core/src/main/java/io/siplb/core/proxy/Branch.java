@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -70,29 +69,86 @@ final class Branch {
      * timer above ran out. Every provisional is handed to {@code onProvisional} first.
      */
     Mono<SipMessage> finalResponse(Consumer<SipMessage> onProvisional) {
-        Flux<SipMessage> responses = transaction.responses().doOnNext(response -> {
-            if (response.statusCode() < 200) {
-                if (cancelWanted) {
-                    sendCancel(); // §9.1: a CANCEL waits for the branch's first provisional
-                }
-                onProvisional.accept(response);
-            }
+        // one sink and one timer per attempt: a Flux with timeout, filter and next cost a queue,
+        // three operators and a name for the timeout's message (built eagerly) on every attempt
+        return Mono.create(sink -> {
+            Waiting waiting = new Waiting(sink, onProvisional);
+            sink.onDispose(waiting);
+            waiting.arm(settings.failover().timeout());
+            transaction.start(waiting);
         });
-        Duration frTimer = settings.failover().timeout();
-        Mono<SipMessage> waited = invite
-                ? responses.timeout(Mono.defer(() -> delay(frTimer)),
-                        response -> Mono.defer(() -> delay(settings.failover().inviteTimeout())))
-                        .filter(response -> response.statusCode() >= 200).next()
-                : responses.filter(response -> response.statusCode() >= 200).next()
-                        .timeout(Mono.defer(() -> delay(frTimer)));
-        return waited; // a CANCEL's give-up ends it through the transaction (ClientTransaction.giveUp)
     }
 
-    /** A timer of {@code duration}, cut to the lifetime left. */
-    private Mono<Long> delay(Duration duration) {
-        long left = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE
-                : Math.max(0, deadlineNanos - proxy.scheduler().now(TimeUnit.NANOSECONDS));
-        return Mono.delay(Duration.ofNanos(Math.min(duration.toNanos(), left)), proxy.scheduler());
+    /**
+     * The wait for one attempt's final: {@code fr_timer} until the first provisional, then (for an
+     * INVITE) {@code fr_inv_timer} from each provisional, both cut to the request's lifetime.
+     */
+    private final class Waiting implements ClientTransaction.Waiter, reactor.core.Disposable {
+        private final reactor.core.publisher.MonoSink<SipMessage> sink;
+        private final Consumer<SipMessage> onProvisional;
+        private reactor.core.Disposable timer;
+        private boolean done;
+
+        Waiting(reactor.core.publisher.MonoSink<SipMessage> sink, Consumer<SipMessage> onProvisional) {
+            this.sink = sink;
+            this.onProvisional = onProvisional;
+        }
+
+        void arm(Duration duration) {
+            if (timer != null) {
+                timer.dispose();
+            }
+            long left = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE
+                    : Math.max(0, deadlineNanos - proxy.scheduler().now(TimeUnit.NANOSECONDS));
+            timer = proxy.scheduler().schedule(this::expired, Math.min(duration.toNanos(), left), TimeUnit.NANOSECONDS);
+        }
+
+        private void expired() {
+            if (!done) {
+                done = true;
+                sink.error(new TimeoutException("no final response in time")); // disposes: abandons
+            }
+        }
+
+        @Override
+        public void provisional(SipMessage response) {
+            if (done) {
+                return;
+            }
+            if (cancelWanted) {
+                sendCancel(); // §9.1: a CANCEL waits for the branch's first provisional
+            }
+            onProvisional.accept(response);
+            if (invite && !done) {
+                arm(settings.failover().inviteTimeout());
+            }
+        }
+
+        @Override
+        public void finalResponse(SipMessage response) {
+            if (!done) {
+                done = true;
+                sink.success(response);
+            }
+        }
+
+        @Override
+        public void failed(Throwable cause) {
+            if (!done) {
+                done = true;
+                sink.error(cause);
+            }
+        }
+
+        /** The attempt ended, was given up or cancelled: the timer and the transaction stop. */
+        @Override
+        public void dispose() {
+            done = true;
+            if (timer != null) {
+                timer.dispose();
+            }
+            transaction.abandon();
+        }
     }
 
     /**

@@ -6,7 +6,6 @@ import io.siplb.core.sip.SipMethod;
 import java.util.concurrent.TimeUnit;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.FluxSink;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -30,7 +29,8 @@ final class ClientTransaction {
     private final Peer destination;
     private final boolean invite;
     private final Scheduler scheduler;
-    private FluxSink<SipMessage> sink;
+    /** Who waits for the responses; {@code null} before the request is sent and once they gave up. */
+    private Waiter sink;
     private Disposable retransmission;
     private long intervalMillis;
     private State state = State.CALLING;
@@ -71,17 +71,53 @@ final class ClientTransaction {
         return state;
     }
 
+    /**
+     * Who hears the responses of a transaction it started: every provisional, then the final or a
+     * failure (exactly one of the two). All on the owning loop.
+     */
+    interface Waiter {
+        void provisional(SipMessage response);
+
+        void finalResponse(SipMessage response);
+
+        void failed(Throwable cause);
+    }
+
+    /**
+     * Sends the request and tells {@code waiter} its responses until it {@link #abandon}s: no Flux,
+     * no queue — one call per response on the loop that received it.
+     */
+    void start(Waiter waiter) {
+        sink = waiter;
+        forwarder.register(this);
+        forwarder.sender().send(request, destination, this::transportFailed);
+        if (!destination.transport().reliable()) { // Timer A and E run over UDP only (§17.1.1.2)
+            intervalMillis = forwarder.settings().t1().toMillis();
+            scheduleRetransmission();
+        }
+    }
+
     /** Every response to the request; subscribing sends it, cancelling stops retransmissions. */
     Flux<SipMessage> responses() {
         return Flux.create(emitter -> {
-            sink = emitter;
             emitter.onDispose(this::abandon);
-            forwarder.register(this);
-            forwarder.sender().send(request, destination, this::transportFailed);
-            if (!destination.transport().reliable()) { // Timer A and E run over UDP only (§17.1.1.2)
-                intervalMillis = forwarder.settings().t1().toMillis();
-                scheduleRetransmission();
-            }
+            start(new Waiter() {
+                @Override
+                public void provisional(SipMessage response) {
+                    emitter.next(response);
+                }
+
+                @Override
+                public void finalResponse(SipMessage response) {
+                    emitter.next(response);
+                    emitter.complete();
+                }
+
+                @Override
+                public void failed(Throwable cause) {
+                    emitter.error(cause);
+                }
+            });
         });
     }
 
@@ -93,9 +129,10 @@ final class ClientTransaction {
         if (cause instanceof MessageSender.ConnectionLost && state != State.CALLING) {
             return; // answered already: the rest may come on a new connection, or the timers end it
         }
-        FluxSink<SipMessage> waiting = sink;
+        Waiter waiting = sink;
         if (waiting != null && (state == State.CALLING || state == State.PROCEEDING)) {
-            waiting.error(new TransportError(destination, cause));
+            sink = null;
+            waiting.failed(new TransportError(destination, cause));
         }
     }
 
@@ -170,16 +207,16 @@ final class ClientTransaction {
         } else {
             forwarder.linger(this);
         }
-        FluxSink<SipMessage> subscriber = sink; // next() may end the subscription and clear sink
+        Waiter subscriber = sink;
         if (subscriber != null) {
-            subscriber.next(response);
-            subscriber.complete();
+            sink = null; // told once: the waiter's end abandons a completed transaction, a no-op
+            subscriber.finalResponse(response);
         }
     }
 
     private void emit(SipMessage response) {
         if (sink != null) {
-            sink.next(response);
+            sink.provisional(response);
         }
     }
 
@@ -190,8 +227,8 @@ final class ClientTransaction {
         forwarder.sender().send(ack, destination);
     }
 
-    /** The subscriber gave up (timeout, CANCEL, the flow ended): stop, but linger for late replies. */
-    private void abandon() {
+    /** The waiter gave up (timeout, CANCEL, the flow ended): stop, but linger for late replies. */
+    void abandon() {
         stopRetransmitting();
         if (state == State.CALLING || state == State.PROCEEDING) {
             state = State.TERMINATED;
@@ -217,9 +254,10 @@ final class ClientTransaction {
      * no final within 64·T1 (RFC 3261 §9.1). A no-op once nobody waits any more.
      */
     void giveUp() {
-        FluxSink<SipMessage> waiting = sink;
+        Waiter waiting = sink;
         if (waiting != null) {
-            waiting.error(new java.util.concurrent.TimeoutException("no final response 64*T1 after the CANCEL"));
+            sink = null;
+            waiting.failed(new java.util.concurrent.TimeoutException("no final response 64*T1 after the CANCEL"));
         }
     }
 
