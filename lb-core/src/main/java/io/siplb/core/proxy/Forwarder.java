@@ -133,7 +133,7 @@ public final class Forwarder {
                 && target.destination() != null) {
             // insertions at one place come out in the order made: the destination-facing entry on top
             Transport in = source.transport();
-            edit.prependRecordRoute(DialogRoute.recordRoute(settings.advertised(out), out, target.destination()));
+            edit.prependRecordRoute(recordRoute(out, target.destination()));
             if (in != Transport.UDP || out != Transport.UDP) {
                 edit.prependRecordRoute(DialogRoute.callerFacing(settings.advertised(in), in, source.flow()));
             }
@@ -142,7 +142,7 @@ public final class Forwarder {
             Transport in = source.transport();
             // in the order made: the entry facing the client on top
             edit.prependRecordRoute(DialogRoute.callerFacing(settings.advertised(out), out, target.peer().flow()));
-            edit.prependRecordRoute(DialogRoute.recordRoute(settings.advertised(in), in, pathFrom));
+            edit.prependRecordRoute(recordRoute(in, pathFrom));
         }
         if (request.method() == SipMethod.REGISTER && source.flow() != Peer.NO_FLOW && supportsPath(request)) {
             edit.prependPath(DialogRoute.path(settings.advertised(out), out, source.flow()));
@@ -152,6 +152,27 @@ public final class Forwarder {
             edit.requestUri(withHostPort(uri, target.destination().uri())); // ds_select_domain
         }
         return edit.toMessage();
+    }
+
+    /** Our Record-Route entries naming each destination, per transport: the same for every call. */
+    private final java.util.concurrent.ConcurrentHashMap<Destination, String[]> recordRoutes =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The entry facing {@code destination} over {@code transport}, built once per destination. */
+    private String recordRoute(Transport transport, Destination destination) {
+        String[] byTransport = recordRoutes.get(destination);
+        if (byTransport == null) {
+            if (recordRoutes.size() > 10_000) {
+                recordRoutes.clear(); // destinations of lists reloaded away
+            }
+            byTransport = recordRoutes.computeIfAbsent(destination, d -> new String[Transport.values().length]);
+        }
+        String entry = byTransport[transport.ordinal()];
+        if (entry == null) {
+            entry = DialogRoute.recordRoute(settings.advertised(transport), transport, destination);
+            byTransport[transport.ordinal()] = entry; // a race builds the same text twice, harmlessly
+        }
+        return entry;
     }
 
     /** Whether {@code request} says its sender supports Path ({@code Supported: path}, RFC 3327 §4). */
