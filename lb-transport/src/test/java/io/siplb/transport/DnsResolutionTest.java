@@ -238,8 +238,11 @@ class DnsResolutionTest {
                 "siplb.probe.interval=1s", "siplb.probe.timeout=300ms"));
         LoopbackBalancer lb = closing(new LoopbackBalancer(List.of("1 sip:pbx.example.test 0 1"),
                 settings.toArray(String[]::new)));
+        // probes are jittered: each target's first may come a while after the other's
         await().atMost(Duration.ofSeconds(10)).until(() -> targets(lb, 0).stream()
-                .anyMatch(t -> t.name().equals("down.example.test") && t.state().inactive()));
+                .anyMatch(t -> t.name().equals("down.example.test") && t.state().inactive())
+                && targets(lb, 0).stream().anyMatch(t -> t.name().equals("up.example.test")
+                        && t.latency().samples() > 0));
         DestinationTarget up = targets(lb, 0).stream().filter(t -> t.name().equals("up.example.test"))
                 .findFirst().orElseThrow();
         assertThat(up.state().inactive()).isFalse();

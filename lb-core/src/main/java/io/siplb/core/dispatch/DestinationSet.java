@@ -1,7 +1,7 @@
 package io.siplb.core.dispatch;
 
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -13,7 +13,14 @@ public final class DestinationSet {
     private final int id;
     private final Destination[] destinations;
     private final AtomicLong turns = new AtomicLong();
-    private final AtomicInteger roundRobin = new AtomicInteger();
+    /**
+     * Round-robin cursors, one per thread stripe (each event loop selects on its own thread), each
+     * on a cache line of its own: loops dispatching into one set do not contend for one counter.
+     */
+    private final AtomicIntegerArray roundRobin = new AtomicIntegerArray(STRIPES * STRIDE);
+    private static final int STRIPES = 64;
+    /** Ints per cursor: 64 octets, a cache line, so two cursors never share one. */
+    private static final int STRIDE = 16;
 
     DestinationSet(int id, Destination[] ordered) {
         this.id = id;
@@ -68,19 +75,23 @@ public final class DestinationSet {
     /**
      * Kamailio's round-robin step: start where the last selection left off, take the first usable
      * destination from there, and leave the cursor just after it. A down destination's turn thus
-     * passes to the next usable one once, not twice.
+     * passes to the next usable one once, not twice. Each thread keeps its own cursor (threads are
+     * spread over 64 stripes by id; two that share one share its cursor), so every event loop
+     * goes round the set on its own and together they spread evenly, without a counter that every
+     * loop's selection contends for.
      *
      * @return the index chosen, or -1 when nothing is usable
      */
     int nextRoundRobin() {
         int n = destinations.length;
+        int slot = (int) (Thread.currentThread().getId() & (STRIPES - 1)) * STRIDE;
         while (true) {
-            int last = roundRobin.get();
+            int last = roundRobin.get(slot);
             int chosen = nextUsable(last % n);
             if (chosen < 0) {
                 return -1;
             }
-            if (roundRobin.compareAndSet(last, (chosen + 1) % n)) {
+            if (roundRobin.compareAndSet(slot, last, (chosen + 1) % n)) {
                 return chosen;
             }
         }
