@@ -2,7 +2,9 @@
 """siplb against Kamailio's dispatcher at its best, side by side, same machine, same SIPp load.
 
 Runs Kamailio (a config equivalent to siplb's default policy: ds_select_dst round-robin,
-t_on_failure + ds_next_dst on 5xx and timeouts, ds_mark_dst, Record-Route, OPTIONS probing) with
+t_on_failure + ds_next_dst on 5xx and timeouts, ds_mark_dst, Record-Route, OPTIONS probing, and the
+4 MB UDP receive buffer siplb asks for: maxbuffer, which Kamailio's probing stops at; 1 GB of
+shared memory) with
 1, 2 and 4 UDP children, a stateless Kamailio (ds_select_dst and forward(), no tm: no failover,
 no retransmission absorption) as the rig's ceiling, and siplb, each in front of the same two SIPp
 UAS on loopback (uas-rr.xml). Each system's cold cost is taken right after its start: its CPU
@@ -45,6 +47,8 @@ KAMAILIO_CFG = """#!KAMAILIO
 # Written by siplb's compare.py: Kamailio's dispatcher with siplb's default policy.
 debug=-1
 log_stderror=yes
+# the UDP receive buffer siplb asks for (siplb.udp.receive-buffer): Kamailio probes up to this
+maxbuffer=4194304
 children={children}
 tcp_children={children}
 listen=udp:127.0.0.1:{port}
@@ -151,6 +155,7 @@ KAMAILIO_STATELESS_CFG = """#!KAMAILIO
 # Written by siplb's compare.py: the ceiling of the rig, Kamailio's dispatcher without tm.
 debug=-1
 log_stderror=yes
+maxbuffer=4194304
 children={children}
 listen=udp:127.0.0.1:{port}
 disable_tcp=yes
@@ -295,7 +300,9 @@ def run_once(args, transports):
 
 
 def kamailio(name, cfg, port, work):
-    return System(name, ["kamailio", "-f", cfg, "-DD", "-E", "-m", "256", "-M", "16", "-P",
+    # 1 GB of shared memory: with 256 MB a backlog of transactions (fr_inv_timer is 120 s) ran the
+    # pool out ("could not allocate shared memory") and cost Kamailio calls it could have carried
+    return System(name, ["kamailio", "-f", cfg, "-DD", "-E", "-m", "1024", "-M", "16", "-P",
                          os.path.join(work, f"{name}.pid")], port, work)
 
 
