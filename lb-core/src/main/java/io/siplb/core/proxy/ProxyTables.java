@@ -32,6 +32,7 @@ public final class ProxyTables {
         long bound = Math.max(1024, settings.maxTransactions() * 2L);
         this.serverTransactions = Caffeine.newBuilder()
                 .ticker(ticker)
+                .executor(Runnable::run) // maintenance on the loop that wrote, not a woken pool thread
                 .maximumWeight(bound)
                 .weigher((TransactionKey key, ServerTransaction t) -> t.finished() ? 1 : 0)
                 .expireAfter(new Lifetime<ServerTransaction>(live, linger) {
@@ -43,6 +44,7 @@ public final class ProxyTables {
                 .build();
         this.clientTransactions = Caffeine.newBuilder()
                 .ticker(ticker)
+                .executor(Runnable::run) // maintenance on the loop that wrote, not a woken pool thread
                 .maximumWeight(bound)
                 .weigher((TransactionKey key, ClientTransaction t) -> t.state() == ClientTransaction.State.COMPLETED
                         || t.state() == ClientTransaction.State.TERMINATED ? 1 : 0)
@@ -56,6 +58,7 @@ public final class ProxyTables {
                 .build();
         this.dialogs = Caffeine.newBuilder()
                 .ticker(ticker)
+                .executor(Runnable::run) // maintenance on the loop that wrote, not a woken pool thread
                 .maximumSize(Math.max(10_000, settings.maxTransactions() * 10L))
                 .expireAfterAccess(settings.affinityExpiry())
                 .build();
