@@ -2,22 +2,21 @@
 """siplb against Kamailio's dispatcher at its best, side by side, same machine, same SIPp load.
 
 Runs Kamailio (a config equivalent to siplb's default policy: ds_select_dst round-robin,
-t_on_failure + ds_next_dst on 5xx and timeouts, ds_mark_dst, Record-Route, OPTIONS probing, and the
-4 MB UDP receive buffer siplb asks for: maxbuffer, which Kamailio's probing stops at; 1 GB of
-shared memory) with
-1, 2 and 4 UDP children, a stateless Kamailio (ds_select_dst and forward(), no tm: no failover,
-no retransmission absorption) as the rig's ceiling, and siplb, each in front of the same two SIPp
-UAS on loopback (uas-rr.xml). Each system's cold cost is taken right after its start: its CPU
-from process start to the end of 10 s at 1000 calls/s (JIT and start-up included), per call. All
-are then warmed alike (5 s at 500, 10 s at 1000 calls/s) and a SIPp UAC (INVITE, 200, ACK and BYE
-along the Record-Route set) steps through the offered rates, alternating the systems at every
-rate. For each step it prints failed calls, response-time percentiles and CPU seconds per 1000
-calls (all processes of the system, from /proc). The summary compares siplb with Kamailio's best
-configuration (the highest zero-failure rate, then the lowest warm CPU per call): zero-failure
-rate (that rate and every lower one without a failed call), warm CPU per call at --cpu-rate,
-cold CPU per call, p99 at every step, and the calls each completes at twice Kamailio's best
-zero-failure rate (a step added when --rates lacks it). --runs repeats everything from a fresh
-start; every run is reported.
+t_on_failure + ds_next_dst on 5xx and timeouts, ds_mark_dst, Record-Route, OPTIONS probing; with
+the 4 MB UDP receive buffer siplb asks for, as maxbuffer, and 1 GB of shared memory) with 1, 2 and
+4 UDP children, a stateless Kamailio (ds_select_dst and forward(), no tm: no failover, no
+retransmission absorption) as the rig's ceiling, and siplb with bin/siplb's JVM settings, each in
+front of the same two SIPp UAS on loopback (uas-rr.xml). Each system's cold cost is taken right
+after its start: its CPU from process start to the end of 10 s at 1000 calls/s (JIT and start-up
+included), per call. All are then warmed alike (5 s at 500, 10 s at 1000 calls/s) and a SIPp UAC
+(INVITE, 200, ACK and BYE along the Record-Route set) steps through the offered rates, alternating
+the systems at every rate. For each step it prints failed calls, response-time percentiles and CPU
+seconds per 1000 calls (all processes of the system, from /proc). The summary compares siplb with
+Kamailio's best configuration (the highest zero-failure rate, then the lowest warm CPU per call):
+zero-failure rate (that rate and every lower one without a failed call), warm CPU per call at
+--cpu-rate, cold CPU per call, p99 at every step, and the calls each completes at twice
+Kamailio's best zero-failure rate (a step added when --rates lacks it). --runs repeats everything
+from a fresh start; every run is reported.
 
 With --transports udp,tcp each system also listens on TCP, in front of two more SIPp UAS over TCP
 (set 2; every TCP leg one connection, SIPp -t t1); the stateless ceiling is then left out (it
@@ -237,7 +236,7 @@ def run_once(args, transports):
         systems.append(kamailio("stateless", cfg, port, work))
     siplb_port = load.free_port()
     listen = f"udp:127.0.0.1:{siplb_port}" + (f",tcp:127.0.0.1:{siplb_port}" if "tcp" in transports else "")
-    siplb_command = ["java", "-jar", args.jar, "--set", f"siplb.listen={listen}",
+    siplb_command = load.siplb_command(args.jar) + ["--set", f"siplb.listen={listen}",
                      "--set", f"siplb.destinations.file={listing}", "--set", "siplb.admin.listen="]
     if "tcp" in transports:  # requests that came over TCP go to the TCP destinations, as Kamailio's $pr test
         siplb_command += ["--set", "siplb.routes=tcp", "--set", f"siplb.route.tcp.match.listen=tcp:127.0.0.1:{siplb_port}",

@@ -5,6 +5,7 @@ Starts siplb (lb-transport/target/siplb.jar) in front of two SIPp UAS, then step
 (uac-rr.xml: INVITE, 200, ACK and BYE along the Record-Route set) through the offered rates.
 With --transport tcp every leg runs over TCP: the UAC over one connection (SIPp -t t1) to a tcp
 listener, siplb to each UAS over one connection (destinations ;transport=tcp).
+siplb runs with bin/siplb's JVM settings (SIPLB_JAVA_OPTS replaces them, as for bin/siplb).
 For each step it reports calls, failed calls, response-time percentiles (from SIPp's per-call
 RTD trace) and siplb's CPU seconds per 1000 calls (utime+stime of the siplb process, from
 /proc). Needs: a built jar (mvn -B -q -DskipTests package), sipp (apt-get install sip-tester).
@@ -35,6 +36,22 @@ def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def jvm_options():
+    """The JVM settings bin/siplb runs the balancer with (its opts line), or SIPLB_JAVA_OPTS: the
+    benchmarks measure siplb as an operator runs it."""
+    if os.environ.get("SIPLB_JAVA_OPTS"):
+        return os.environ["SIPLB_JAVA_OPTS"].split()
+    with open(os.path.join(ROOT, "bin", "siplb")) as f:
+        for line in f:
+            if line.startswith("opts="):
+                return line.split(':-"', 1)[1].rsplit('"', 1)[0].split()
+    sys.exit("bin/siplb has no opts= line")
+
+
+def siplb_command(jar):
+    return ["java"] + jvm_options() + ["-jar", jar]
 
 
 def cpu_seconds(pid):
@@ -136,7 +153,7 @@ def main():
     processes = []
     try:
         processes += start_uas(uas_ports, work, args.transport)
-        command = ["java", "-jar", args.jar, "--set", f"siplb.listen={args.transport}:127.0.0.1:{lb_port}",
+        command = siplb_command(args.jar) + ["--set", f"siplb.listen={args.transport}:127.0.0.1:{lb_port}",
                    "--set", f"siplb.destinations.file={work}/dispatcher.list"]
         for extra in args.set:
             command += ["--set", extra]
