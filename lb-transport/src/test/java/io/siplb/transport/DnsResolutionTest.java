@@ -86,6 +86,9 @@ class DnsResolutionTest {
         }
         LoopbackBalancer lb = balancer(dns, List.of("1 sip:pbx.example.test 0 1 duid=pbx"),
                 "siplb.admin.listen=127.0.0.1:" + freeTcpPort());
+        // once in CI the targets were not there yet when start() returned (cause not found; the
+        // start-up wait is meant to cover it): this test is about their order, so it waits
+        await().atMost(Duration.ofSeconds(5)).until(() -> targets(lb, 0) != null);
         List<DestinationTarget> targets = targets(lb, 0);
         assertThat(targets).hasSize(4);
         Map<Integer, Integer> first = new HashMap<>();
