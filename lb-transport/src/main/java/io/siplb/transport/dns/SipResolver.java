@@ -147,7 +147,18 @@ public final class SipResolver implements AutoCloseable {
                 break;
             }
         }
-        return pending();
+        return unresolved();
+    }
+
+    /** The names without a first answer or failure yet: those never asked as well as those in flight. */
+    private List<String> unresolved() {
+        List<String> unresolved = pending();
+        for (SipUri uri : names.get()) {
+            if (named(uri) && !entries.containsKey(uri.text()) && !unresolved.contains(uri.text())) {
+                unresolved.add(uri.text());
+            }
+        }
+        return unresolved;
     }
 
     private List<String> pending() {
