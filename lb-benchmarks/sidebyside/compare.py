@@ -42,6 +42,16 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "sipp"))
 import load  # noqa: E402  (the SIPp helpers of lb-benchmarks/sipp/load.py)
 
+# the modules both Kamailio configs load (the stateful one adds tm before them)
+MODULES = """loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "maxfwd.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "pv.so"
+loadmodule "dispatcher.so"
+"""
+
 KAMAILIO_CFG = """#!KAMAILIO
 # Written by siplb's compare.py: Kamailio's dispatcher with siplb's default policy.
 debug=-1
@@ -54,14 +64,7 @@ listen=udp:127.0.0.1:{port}
 {tcp_listen}
 mpath="{modules}"
 loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "maxfwd.so"
-loadmodule "textops.so"
-loadmodule "siputils.so"
-loadmodule "pv.so"
-loadmodule "dispatcher.so"
-modparam("tm", "fr_timer", 2000)
+""" + MODULES + """modparam("tm", "fr_timer", 2000)
 modparam("tm", "fr_inv_timer", 120000)
 modparam("dispatcher", "list_file", "{list}")
 modparam("dispatcher", "flags", 2)
@@ -159,14 +162,7 @@ children={children}
 listen=udp:127.0.0.1:{port}
 disable_tcp=yes
 mpath="{modules}"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "maxfwd.so"
-loadmodule "textops.so"
-loadmodule "siputils.so"
-loadmodule "pv.so"
-loadmodule "dispatcher.so"
-modparam("dispatcher", "list_file", "{list}")
+""" + MODULES + """modparam("dispatcher", "list_file", "{list}")
 
 request_route {{
     if (!mf_process_maxfwd_header("70")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
