@@ -30,7 +30,7 @@ final class ClientTransaction {
     private final boolean invite;
     private final Scheduler scheduler;
     /** Who waits for the responses; {@code null} before the request is sent and once they gave up. */
-    private Waiter sink;
+    private Waiter waiter;
     private Disposable retransmission;
     private long intervalMillis;
     private State state = State.CALLING;
@@ -84,11 +84,11 @@ final class ClientTransaction {
     }
 
     /**
-     * Sends the request and tells {@code waiter} its responses until it {@link #abandon}s: no Flux,
+     * Sends the request and tells {@code waiting} its responses until it {@link #abandon}s: no Flux,
      * no queue — one call per response on the loop that received it.
      */
-    void start(Waiter waiter) {
-        sink = waiter;
+    void start(Waiter waiting) {
+        waiter = waiting;
         forwarder.register(this);
         forwarder.sender().send(request, destination, this::transportFailed);
         if (!destination.transport().reliable()) { // Timer A and E run over UDP only (§17.1.1.2)
@@ -129,9 +129,9 @@ final class ClientTransaction {
         if (cause instanceof MessageSender.ConnectionLost && state != State.CALLING) {
             return; // answered already: the rest may come on a new connection, or the timers end it
         }
-        Waiter waiting = sink;
+        Waiter waiting = waiter;
         if (waiting != null && (state == State.CALLING || state == State.PROCEEDING)) {
-            sink = null;
+            waiter = null;
             waiting.failed(new TransportError(destination, cause));
         }
     }
@@ -207,16 +207,16 @@ final class ClientTransaction {
         } else {
             forwarder.linger(this);
         }
-        Waiter subscriber = sink;
+        Waiter subscriber = waiter;
         if (subscriber != null) {
-            sink = null; // told once: the waiter's end abandons a completed transaction, a no-op
+            waiter = null; // told once: the waiter's end abandons a completed transaction, a no-op
             subscriber.finalResponse(response);
         }
     }
 
     private void emit(SipMessage response) {
-        if (sink != null) {
-            sink.provisional(response);
+        if (waiter != null) {
+            waiter.provisional(response);
         }
     }
 
@@ -234,7 +234,7 @@ final class ClientTransaction {
             state = State.TERMINATED;
             forwarder.linger(this);
         }
-        sink = null;
+        waiter = null;
     }
 
     private void stopRetransmitting() {
@@ -246,7 +246,7 @@ final class ClientTransaction {
 
     /** Whether someone still waits for this transaction's responses. */
     boolean awaited() {
-        return sink != null;
+        return waiter != null;
     }
 
     /**
@@ -254,9 +254,9 @@ final class ClientTransaction {
      * no final within 64·T1 (RFC 3261 §9.1). A no-op once nobody waits any more.
      */
     void giveUp() {
-        Waiter waiting = sink;
+        Waiter waiting = waiter;
         if (waiting != null) {
-            sink = null;
+            waiter = null;
             waiting.failed(new java.util.concurrent.TimeoutException("no final response 64*T1 after the CANCEL"));
         }
     }

@@ -56,7 +56,7 @@ final class DialogRoute {
      * the registrar's requests toward the client come back to it and reach that connection.
      */
     static String path(String advertised, Transport transport, long flow) {
-        return "<sip:" + advertised + transportParameter(transport) + ";lr;" + FLOW + "=" + Long.toString(flow, 36) + ">";
+        return callerFacing(advertised, transport, flow); // the same shape: our address, transport, flow
     }
 
     private static String transportParameter(Transport transport) {

@@ -1,12 +1,12 @@
 package io.siplb.core.proxy;
 
+import io.siplb.core.dispatch.Destination;
 import io.siplb.core.route.Rewrite;
 import io.siplb.core.route.RouteSettings;
-import io.siplb.core.dispatch.Destination;
 import io.siplb.core.sip.HeaderName;
 import io.siplb.core.sip.SipMessage;
-import io.siplb.core.sip.SipMethod;
 import io.siplb.core.sip.SipMessageEdit;
+import io.siplb.core.sip.SipMethod;
 import io.siplb.core.sip.SipUri;
 import io.siplb.core.sip.Via;
 import java.util.function.Consumer;

@@ -61,7 +61,8 @@ public final class SipProxy {
     // touched only on this proxy's loop
     private List<DestinationSet> indexedSets;
     private Map<InetSocketAddress, Destination> addressIndex = Map.of();
-    private java.util.Set<java.net.InetAddress> destinationHosts = java.util.Set.of();
+    /** The destination of each host in {@link #addressIndex}: the first in set order. */
+    private Map<java.net.InetAddress, Destination> destinationHosts = Map.of();
     private long indexedAt;
 
     /**
@@ -202,7 +203,7 @@ public final class SipProxy {
         if (!source.transport().reliable()) {
             return Peer.udp(ResponseAddress.forRequest(via, source.address()));
         }
-        if (source.transport() == Transport.WS || source.transport() == Transport.WSS) {
+        if (source.transport().webSocket()) {
             return source;
         }
         int port = via != null && via.port() > 0 ? via.port() : source.transport().secure() ? 5061 : 5060;
@@ -431,18 +432,16 @@ public final class SipProxy {
         return client == null ? InDialogRoute.FLOW_FAILED : new InDialogRoute(new FailoverFlow.Target(null, client), 1);
     }
 
-    /** The destination {@code source} is: by address, or over a stream by host. */
+    /**
+     * The destination {@code source} is: the one at its address, or over a stream (which a
+     * destination may open from any port) the first at its host; {@code null} for anyone else.
+     */
     private Destination destinationOf(Peer source) {
         Destination byAddress = destinationAt(source.address());
         if (byAddress != null || !source.transport().reliable()) {
             return byAddress;
         }
-        for (Map.Entry<InetSocketAddress, Destination> indexed : addressIndex.entrySet()) {
-            if (indexed.getKey().getAddress().equals(source.address().getAddress())) {
-                return indexed.getValue();
-            }
-        }
-        return null;
+        return destinationHosts.get(source.address().getAddress());
     }
 
     /**
@@ -483,7 +482,7 @@ public final class SipProxy {
                     return new InDialogRoute(new FailoverFlow.Target(null, client), ours);
                 }
                 Transport transport = facing.transport() == null ? Transport.UDP : Transport.fromToken(facing.transport());
-                if (flow != Peer.NO_FLOW && (transport == Transport.WS || transport == Transport.WSS)) {
+                if (flow != Peer.NO_FLOW && transport != null && transport.webSocket()) {
                     return InDialogRoute.FLOW_FAILED; // a browser is reached over its own connection or not at all
                 }
                 InetSocketAddress address = resolver.resolve(toward);
@@ -505,15 +504,9 @@ public final class SipProxy {
         return destination == null ? null : new InDialogRoute(dialogTarget(destination, toward), ours);
     }
 
-    /**
-     * Whether {@code source} is one of our destinations: its address, or over a stream (which a
-     * destination may open from any port) its host.
-     */
+    /** Whether {@code source} is one of our destinations ({@link #destinationOf}). */
     private boolean fromDestinationHost(Peer source) {
-        if (destinationAt(source.address()) != null) {
-            return true;
-        }
-        return source.transport().reliable() && destinationHosts.contains(source.address().getAddress());
+        return destinationOf(source) != null;
     }
 
     /**
@@ -528,7 +521,7 @@ public final class SipProxy {
         List<DestinationSet> sets = dispatcher.sets();
         long now = scheduler.now(TimeUnit.NANOSECONDS);
         if (sets != indexedSets || now - indexedAt > ADDRESS_INDEX_LIFETIME_NANOS) {
-            Map<InetSocketAddress, Destination> index = new HashMap<>();
+            Map<InetSocketAddress, Destination> index = new java.util.LinkedHashMap<>(); // set order, for the hosts
             for (DestinationSet set : sets) {
                 for (int i = 0; i < set.size(); i++) {
                     java.util.List<io.siplb.core.dispatch.DestinationTarget> targets = set.get(i).targets();
@@ -545,8 +538,8 @@ public final class SipProxy {
                 }
             }
             addressIndex = index;
-            java.util.Set<java.net.InetAddress> hosts = new java.util.HashSet<>();
-            index.keySet().forEach(indexed -> hosts.add(indexed.getAddress()));
+            Map<java.net.InetAddress, Destination> hosts = new HashMap<>();
+            index.forEach((indexed, destination) -> hosts.putIfAbsent(indexed.getAddress(), destination));
             destinationHosts = hosts;
             indexedSets = sets;
             indexedAt = now;

@@ -40,6 +40,14 @@ public enum Transport {
         return secure;
     }
 
+    /**
+     * Whether it is a WebSocket (RFC 7118): its clients sit behind a {@code .invalid} sent-by and
+     * can be reached only over the connection they opened.
+     */
+    public boolean webSocket() {
+        return this == WS || this == WSS;
+    }
+
     /** The {@code transport} URI parameter naming it, in lower case. */
     public String parameter() {
         return name().toLowerCase(Locale.ROOT);

@@ -64,6 +64,9 @@ public final class StreamFramer extends ByteToMessageDecoder {
         }
     }
 
+    /** {@link #checkWhole}'s reason for a WebSocket message holding more than one SIP message. */
+    public static final String TWO_MESSAGES = "One SIP Message Per WebSocket Message";
+
     /**
      * Whether {@code message}, one WebSocket message (RFC 7118 §5), holds exactly one SIP message:
      * a whole header block and a body of its Content-Length, or of the rest when it names none
@@ -91,7 +94,7 @@ public final class StreamFramer extends ByteToMessageDecoder {
         }
         for (int i = message.readerIndex() + headEnd + contentLength; i < message.writerIndex(); i++) {
             if (!isCrOrLf(message.getByte(i))) {
-                return new Unframeable(400, "One SIP Message Per WebSocket Message", head(message, headEnd));
+                return new Unframeable(400, TWO_MESSAGES, head(message, headEnd));
             }
         }
         return null;
@@ -186,7 +189,8 @@ public final class StreamFramer extends ByteToMessageDecoder {
         return true;
     }
 
-    private static boolean onlyCrLf(ByteBuf in) {
+    /** Whether {@code in} holds nothing but CRs and LFs (keep-alives, padding). */
+    public static boolean onlyCrLf(ByteBuf in) {
         for (int i = in.readerIndex(); i < in.writerIndex(); i++) {
             if (!isCrOrLf(in.getByte(i))) {
                 return false;

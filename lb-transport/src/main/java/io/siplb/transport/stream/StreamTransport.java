@@ -57,8 +57,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * SIP over TCP, TLS and WebSocket (plain or over TLS): the listeners, the connections they accept and the ones opened toward
- * peers, all on the balancer's event loops. Every connection is known by its flow (the number the
+ * SIP over TCP, TLS and WebSocket (plain or over TLS): the listeners, the connections they
+ * accept and the TCP and TLS ones opened toward peers (none is opened over WebSocket), all on the
+ * balancer's event loops. Every connection is known by its flow (the number the
  * proxy names it by) and by its remote address, so a response or an in-dialog request finds the
  * connection its peer opened, and requests to a destination reuse one connection per address.
  *
@@ -194,7 +195,7 @@ public final class StreamTransport implements AutoCloseable {
             ssl.setHandshakeTimeoutMillis(settings.messageTimeout().toMillis());
             channel.pipeline().addLast(ssl);
         }
-        if (transport == Transport.WS || transport == Transport.WSS) {
+        if (transport.webSocket()) {
             channel.pipeline().addLast(new WebSocketUpgrade(path, settings.origins(), limits.maxMessageBytes(),
                     settings.messageTimeout().toMillis(), webSockets, upgraded -> upgraded(upgraded, transport,
                             listener)).handlers());
@@ -280,7 +281,7 @@ public final class StreamTransport implements AutoCloseable {
     public void send(SipWritable message, Peer to, MessageSender.TransportFailure failure, EventLoop loop) {
         StreamConnection connection = to.flow() == Peer.NO_FLOW ? null : byFlow.get(to.flow());
         if (connection == null || !connection.usable()) {
-            if (webSocket(to.transport())) {
+            if (to.transport().webSocket()) {
                 connection = byRemote.get(new RemoteKey(to.transport(), to.address()));
                 if (connection == null || !connection.usable()) {
                     // a browser cannot be connected to: it is reached over its own connection or not at all
@@ -293,10 +294,6 @@ public final class StreamTransport implements AutoCloseable {
             }
         }
         connection.write(message, failure, loop);
-    }
-
-    private static boolean webSocket(Transport transport) {
-        return transport == Transport.WS || transport == Transport.WSS;
     }
 
     /**

@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The SIP side of an upgraded WebSocket connection (RFC 7118 §5): each text or binary message
  * (fragments reassembled, up to the message limit) must hold exactly one SIP message, which goes
- * on down the pipeline as one buffer, to the connection's handler like a framed TCP message; one holding half a message or two is answered with 400 where its head
- * allows and the connection stays open. Outbound, each SIP message leaves as one frame: text when
+ * on down the pipeline as one buffer, to the connection's handler like a framed TCP message; one
+ * holding half a message or two is answered with 400 where its head allows and the connection
+ * stays open. Outbound, each SIP message leaves as one frame: text when
  * it is valid UTF-8 (a browser closes a connection on a text frame that is not), else binary.
  * Pings are answered; a client silent for the ping interval is pinged, one silent for the idle
  * timeout is closed.
@@ -90,7 +91,7 @@ public final class WebSocketSip extends ChannelDuplexHandler {
     }
 
     private void sip(ChannelHandlerContext ctx, ByteBuf content) {
-        if (onlyCrLf(content)) {
+        if (StreamFramer.onlyCrLf(content)) {
             return; // a CRLF keep-alive some clients send over WebSocket too; WebSocket pings do that job here
         }
         StreamFramer.Unframeable wrong = StreamFramer.checkWhole(content, maxMessageBytes, maxLineBytes);
@@ -98,7 +99,7 @@ public final class WebSocketSip extends ChannelDuplexHandler {
             ctx.fireChannelRead(content.retain()); // the SIP message, to the connection's handler
             return;
         }
-        stats.rejected(wrong.reason().startsWith("One") ? WebSocketStats.Rejection.TWO_MESSAGES
+        stats.rejected(StreamFramer.TWO_MESSAGES.equals(wrong.reason()) ? WebSocketStats.Rejection.TWO_MESSAGES
                 : WebSocketStats.Rejection.INCOMPLETE);
         LOG.debug("{}: WebSocket message of {} octets rejected: {}", ctx.channel().remoteAddress(),
                 content.readableBytes(), wrong.reason());
@@ -106,16 +107,6 @@ public final class WebSocketSip extends ChannelDuplexHandler {
         if (answer != null) {
             ctx.writeAndFlush(frame(answer.toDirectBuffer(ctx.alloc()))); // from here on, it passes no write() of ours
         }
-    }
-
-    private static boolean onlyCrLf(ByteBuf content) {
-        for (int i = content.readerIndex(); i < content.writerIndex(); i++) {
-            byte b = content.getByte(i);
-            if (b != '\r' && b != '\n') {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** A SIP message (a buffer) leaves as one data frame. */
