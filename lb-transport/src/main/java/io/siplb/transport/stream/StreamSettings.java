@@ -70,7 +70,7 @@ public record StreamSettings(Duration idleTimeout, Duration connectTimeout, Dura
             if (origin.isEmpty()) {
                 continue;
             }
-            if (!origin.matches("(?i)(https?|null)(://[^/\\s]+)?") || origin.endsWith("/")) {
+            if (!origin.matches("(?i)null|https?://[^/\\s]+")) {
                 throw new ConfigException("siplb.ws.origins", text, "'" + origin
                         + "' is not an origin as browsers send it (scheme://host[:port], no path)");
             }
@@ -100,12 +100,7 @@ public record StreamSettings(Duration idleTimeout, Duration connectTimeout, Dura
     public StreamSettings withTls(Path certificateFile, Path keyFile, Path trustFile) {
         return new StreamSettings(idleTimeout, connectTimeout, messageTimeout, userTimeout, maxConnections,
                 maxPerSource, certificateFile, keyFile, trustFile, clientAuth, origins, pingInterval);
-    }
 
-    /** These settings with WebSocket handshakes allowed from {@code allowed} origins only. */
-    public StreamSettings withOrigins(java.util.Set<String> allowed) {
-        return new StreamSettings(idleTimeout, connectTimeout, messageTimeout, userTimeout, maxConnections,
-                maxPerSource, certificate, key, trust, clientAuth, allowed, pingInterval);
     }
 
     private static Path path(ConfigValues config, String key) {

@@ -91,6 +91,9 @@ class ConfigTest {
                 "siplb.listen=tcp:127.0.0.1:5060/sip: 'tcp:127.0.0.1:5060/sip': only ws and wss listeners have a path");
         assertBad(List.of("siplb.ws.origins=phone.example.com"),
                 "siplb.ws.origins=phone.example.com: 'phone.example.com' is not an origin as browsers send it");
+        assertBad(List.of("siplb.ws.origins=https"), "siplb.ws.origins=https: 'https' is not an origin as browsers send it");
+        assertBad(List.of("siplb.ws.origins=https://phone.example.com/"),
+                "siplb.ws.origins=https://phone.example.com/: 'https://phone.example.com/' is not an origin");
         assertBad(List.of("siplb.ws.ping-interval=500ms"),
                 "siplb.ws.ping-interval=500ms: must be 0 (no pings) or from 1s to 1h");
         assertBad(List.of("siplb.tls.certificate=/etc/siplb/cert.pem"),
