@@ -24,8 +24,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * The balancer's per-transaction work without sockets: an INVITE datagram in (a pooled direct
  * buffer, as epoll delivers it) is parsed, validated, routed and written out twice (100 Trying
  * upstream, the forwarded INVITE); then the destination's 200 comes in and is relayed upstream.
- * The 200 is pre-built from the forwarded INVITE's branch with a byte splice, so the benchmark's
- * own work is one buffer copy per datagram.
+ * The INVITE and the 200 are written into pooled buffers from byte templates (the call number in
+ * decimal, the forwarded INVITE's branch copied across), so the benchmark's own heap allocation
+ * per call is only the record it queues for each datagram the proxy sends.
  *
  * <p>Run: {@code java -jar lb-benchmarks/target/benchmarks.jar PipelineBenchmark -prof gc}
  *
