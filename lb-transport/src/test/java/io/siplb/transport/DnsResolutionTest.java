@@ -14,8 +14,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
+import io.netty.handler.codec.dns.DnsRecordType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Destinations named by host, resolved through an in-JVM DNS server (RFC 3263): SRV targets in
@@ -257,6 +262,82 @@ class DnsResolutionTest {
                 .findFirst().orElseThrow();
         assertThat(up.state().inactive()).isFalse();
         assertThat(up.latency().samples()).isPositive();
+        assertThat(lb.balancer.dispatcher().set(1).get(0).usable()).isTrue();
+    }
+
+    /**
+     * RFC 3263 §4.1: a NAPTR query that fails — REFUSED (dnsmasq and most forwarders), SERVFAIL,
+     * NOTIMP, silence, NXDOMAIN or an empty answer — is no NAPTR, and resolution goes on to SRV,
+     * or to A/AAAA when there is no SRV either; calls then complete.
+     */
+    @ParameterizedTest(name = "NAPTR {0}, {1}")
+    @MethodSource("naptrFailures")
+    void aNaptrQueryThatFailsGoesOnToSrvThenA(TestDnsServer.Behaviour naptr, String records) throws Exception {
+        Backend healthy = closing(records.equals("SRV") ? new Backend("healthy", 0, Backend.Behaviour.HEALTHY)
+                : onPort5060("healthy"));
+        String host = healthy.address().getAddress().getHostAddress();
+        TestDnsServer dns = closing(new TestDnsServer());
+        if (records.equals("SRV")) {
+            dns.srv("_sip._udp.pbx.example.test", 10, 0, healthy.address().getPort(), "backend.example.test", 300)
+                    .a("backend.example.test", host, 300).a("pbx.example.test", "127.0.0.9", 300);
+        } else { // no SRV (refused, as dnsmasq does), then A on 5060
+            dns.a("pbx.example.test", host, 300)
+                    .behave("_sip._udp.pbx.example.test", DnsRecordType.SRV, TestDnsServer.Behaviour.REFUSED);
+        }
+        if (naptr != TestDnsServer.Behaviour.ANSWER) { // ANSWER: the name holds A records, no NAPTR
+            dns.behave("pbx.example.test", DnsRecordType.NAPTR, naptr);
+        }
+        LoopbackBalancer lb = balancer(dns, List.of("1 sip:pbx.example.test 0 1"), "siplb.dns.timeout=200ms");
+        await().atMost(Duration.ofSeconds(5)).until(() -> targets(lb, 0) != null && !targets(lb, 0).isEmpty());
+        assertThat(targets(lb, 0)).extracting(t -> t.transport() + ":" + t.address().getAddress().getHostAddress()
+                + ":" + t.address().getPort()).contains("udp:" + host + ":" + healthy.address().getPort());
+        RawPeer caller = closing(new RawPeer());
+        assertThat(call(caller, lb, "naptr-" + naptr)).isEqualTo(200);
+        assertThat(healthy.answered()).isEqualTo(1);
+        assertThat(lb.balancer.dispatcher().set(1).get(0).usable()).isTrue();
+    }
+
+    /** A backend on port 5060, where A records without SRV lead, of a loopback address of its own. */
+    static Backend onPort5060(String name) {
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; ; attempt++) {
+            String host = "127." + (100 + random.nextInt(100)) + "." + random.nextInt(250) + "." + (1 + random.nextInt(250));
+            try {
+                return new Backend(name, host, 5060, Backend.Behaviour.HEALTHY);
+            } catch (RuntimeException taken) {
+                if (attempt == 10) {
+                    throw taken;
+                }
+            }
+        }
+    }
+
+    static Stream<Arguments> naptrFailures() {
+        List<Arguments> cases = new ArrayList<>();
+        for (TestDnsServer.Behaviour naptr : List.of(TestDnsServer.Behaviour.REFUSED, TestDnsServer.Behaviour.SERVFAIL,
+                TestDnsServer.Behaviour.NOTIMP, TestDnsServer.Behaviour.SILENT, TestDnsServer.Behaviour.NXDOMAIN,
+                TestDnsServer.Behaviour.ANSWER)) {
+            cases.add(Arguments.of(naptr, "SRV"));
+            cases.add(Arguments.of(naptr, "A only"));
+        }
+        return cases.stream();
+    }
+
+    @Test
+    void aNameThatDoesNotResolveIsAskedAgainOnABackoffAndCallsSkipItMeanwhile() throws Exception {
+        Backend healthy = closing(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
+        TestDnsServer dns = closing(new TestDnsServer());
+        dns.behave("late.example.test", TestDnsServer.Behaviour.SERVFAIL);
+        LoopbackBalancer lb = balancer(dns, List.of("1 sip:late.example.test:" + healthy.address().getPort() + " 0 2",
+                "1 sip:127.0.0.1:" + healthy.address().getPort() + " 0 1"));
+        assertThat(targets(lb, 0)).isEmpty();
+        RawPeer caller = closing(new RawPeer());
+        long started = System.nanoTime();
+        assertThat(call(caller, lb, "skip-unresolved")).isEqualTo(200);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("no attempt toward the name without an address")
+                .isLessThan(Duration.ofMillis(900)); // siplb.failover.timeout is 1 s
+        dns.a("late.example.test", "127.0.0.1", 300).behave("late.example.test", TestDnsServer.Behaviour.ANSWER);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !targets(lb, 0).isEmpty()); // asked again by itself
         assertThat(lb.balancer.dispatcher().set(1).get(0).usable()).isTrue();
     }
 }

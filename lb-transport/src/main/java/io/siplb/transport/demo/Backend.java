@@ -56,7 +56,12 @@ public final class Backend extends SipPeer {
     private final Map<String, java.util.concurrent.atomic.LongAdder> byMethod = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Backend(String name, int port, Behaviour behaviour) {
-        super(name, "127.0.0.1", port);
+        this(name, "127.0.0.1", port, behaviour);
+    }
+
+    /** On {@code host} (a local address) and {@code port} (0: the kernel chooses). */
+    public Backend(String name, String host, int port, Behaviour behaviour) {
+        super(name, host, port);
         this.name = name;
         this.behaviour = behaviour;
     }

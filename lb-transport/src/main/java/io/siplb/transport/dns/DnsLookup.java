@@ -185,8 +185,7 @@ final class DnsLookup {
             throw new Failure("nxdomain", type.name() + " " + name + ": NXDOMAIN");
         }
         if (code != DnsResponseCode.NOERROR) {
-            throw new Failure(code == DnsResponseCode.SERVFAIL ? "servfail" : "refused",
-                    type.name() + " " + name + ": " + code);
+            throw new Failure(reason(code), type.name() + " " + name + ": " + code);
         }
         List<Decoded> out = new ArrayList<>();
         for (int i = 0; i < response.count(DnsSection.ANSWER); i++) {
@@ -229,6 +228,20 @@ final class DnsLookup {
             out.add(new Decoded(kind, ttl, value));
         }
         return out;
+    }
+
+    /** The metric label of an error code: {@code servfail}, {@code refused}, {@code notimp}, else {@code rcode-N}. */
+    private static String reason(DnsResponseCode code) {
+        if (code == DnsResponseCode.SERVFAIL) {
+            return "servfail";
+        }
+        if (code == DnsResponseCode.REFUSED) {
+            return "refused";
+        }
+        if (code == DnsResponseCode.NOTIMP) {
+            return "notimp";
+        }
+        return "rcode-" + code.intValue();
     }
 
     /** A DNS character-string: a length octet and that many octets. */

@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>a port in the URI (or {@code siplb.dns.mode} {@code load}/{@code timer}): A/AAAA on it;</li>
  *   <li>else NAPTR ({@code SIP+D2U}, {@code SIP+D2T}, {@code SIPS+D2T}; for {@code sips:} only the
- *       last), the most preferred one whose transport siplb speaks; without NAPTR, SRV for the
- *       URI's transport or {@code _sip._udp}, then {@code _sip._tcp}, then {@code _sips._tcp};
+ *       last), the most preferred one whose transport siplb speaks; without NAPTR (none, or a
+ *       NAPTR query answered REFUSED, SERVFAIL, NOTIMP or not at all), SRV for the URI's transport or {@code _sip._udp}, then {@code _sip._tcp}, then {@code _sips._tcp};
  *       without SRV, A/AAAA on 5060 (5061 for TLS);</li>
  *   <li>every SRV target becomes a {@link DestinationTarget} of the destination, with its
  *       priority, weight and own state.</li>
@@ -94,6 +94,7 @@ public final class SipResolver implements AutoCloseable {
     private final LongAdder resolutions = new LongAdder();
     private final LongAdder changes = new LongAdder();
     private final LongAdder staleServed = new LongAdder();
+    private final LongAdder naptrFallbacks = new LongAdder();
     private final java.util.Set<String> threads = ConcurrentHashMap.newKeySet();
 
     /**
@@ -318,7 +319,15 @@ public final class SipResolver implements AutoCloseable {
         if (explicitTransport) {
             return srvOrAddresses(uri, host, List.of(transport));
         }
-        return lookup.naptr(host).thenCompose(naptr -> {
+        return lookup.naptr(host).exceptionally(error -> {
+            // RFC 3263 §4.1: no usable NAPTR, go on to SRV. Forwarders and home, cloud and
+            // corporate resolvers answer REFUSED, SERVFAIL or NOTIMP for a type they do not
+            // serve, or nothing at all; that says nothing of the SRV and A records behind it.
+            DnsLookup.Failure cause = count(DnsLookup.Failure.of(error));
+            naptrFallbacks.increment();
+            LOG.debug("{}: {}; going on to SRV", uri.text(), cause.getMessage());
+            return new DnsLookup.Answer<>(List.of(), Long.MAX_VALUE);
+        }).thenCompose(naptr -> {
             Naptrs chosen = choose(naptr.records(), uri.secure());
             if (chosen == null) {
                 return srvOrAddresses(uri, host, uri.secure() ? List.of("tls") : List.of("udp", "tcp", "tls"));
@@ -473,6 +482,11 @@ public final class SipResolver implements AutoCloseable {
     /** Times a failed refresh left the last good answer in force. */
     public long staleServed() {
         return staleServed.sum();
+    }
+
+    /** NAPTR queries that failed (an error code or silence) and were passed over for SRV. */
+    public long naptrFallbacks() {
+        return naptrFallbacks.sum();
     }
 
     /** The threads resolution ran on (tests: never a SIP event loop). */

@@ -41,7 +41,7 @@ import java.util.function.Consumer;
  */
 public final class TestDnsServer implements AutoCloseable {
     /** How the server answers a name. */
-    public enum Behaviour { ANSWER, NXDOMAIN, SERVFAIL, SILENT, TRUNCATED, GARBAGE }
+    public enum Behaviour { ANSWER, NXDOMAIN, SERVFAIL, REFUSED, NOTIMP, SILENT, TRUNCATED, GARBAGE }
 
     private record Entry(DnsRecordType type, long ttl, Consumer<ByteBuf> content) {
     }
@@ -50,6 +50,8 @@ public final class TestDnsServer implements AutoCloseable {
     private final Channel channel;
     private final Map<String, List<Entry>> records = new ConcurrentHashMap<>();
     private final Map<String, Behaviour> behaviours = new ConcurrentHashMap<>();
+    /** Per name and query type ({@code name/TYPE}): over the name's own behaviour. */
+    private final Map<String, Behaviour> typeBehaviours = new ConcurrentHashMap<>();
     private volatile Behaviour everyName = Behaviour.ANSWER;
     private final AtomicInteger queries = new AtomicInteger();
 
@@ -126,6 +128,12 @@ public final class TestDnsServer implements AutoCloseable {
         return this;
     }
 
+    /** How queries of {@code type} for {@code name} are answered (other types as the name's own). */
+    public TestDnsServer behave(String name, DnsRecordType type, Behaviour behaviour) {
+        typeBehaviours.put(key(name) + "/" + type.name(), behaviour);
+        return this;
+    }
+
     /** How every name is answered from now on (SILENT: the server is down). */
     public void behaveForAll(Behaviour behaviour) {
         everyName = behaviour;
@@ -153,7 +161,8 @@ public final class TestDnsServer implements AutoCloseable {
             DnsQuestion question = query.recordAt(DnsSection.QUESTION);
             String name = key(question.name());
             Behaviour behaviour = everyName != Behaviour.ANSWER ? everyName
-                    : behaviours.getOrDefault(name, Behaviour.ANSWER);
+                    : typeBehaviours.getOrDefault(name + "/" + question.type().name(),
+                            behaviours.getOrDefault(name, Behaviour.ANSWER));
             if (behaviour == Behaviour.SILENT) {
                 return;
             }
@@ -171,6 +180,8 @@ public final class TestDnsServer implements AutoCloseable {
             switch (behaviour) {
                 case NXDOMAIN -> response.setCode(DnsResponseCode.NXDOMAIN);
                 case SERVFAIL -> response.setCode(DnsResponseCode.SERVFAIL);
+                case REFUSED -> response.setCode(DnsResponseCode.REFUSED);
+                case NOTIMP -> response.setCode(DnsResponseCode.NOTIMP);
                 case TRUNCATED -> response.setTruncated(true);
                 default -> {
                     if (known == null) {
