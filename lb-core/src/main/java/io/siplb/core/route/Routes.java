@@ -25,7 +25,7 @@ import java.util.regex.PatternSyntaxException;
  * <pre>
  * siplb.routes=pstn,registrar,deny               # tried in this order, first match wins
  * siplb.route.pstn.match.method=INVITE
- * siplb.route.pstn.match.ruri-user=^\+?[0-9]{8,15}$
+ * siplb.route.pstn.match.ruri-user=^\\+?[0-9]{8,15}$   # a properties file needs the backslash doubled
  * siplb.route.pstn.sets=2:priority,3:weight      # set 2 by its algorithm, then set 3 by its own
  * siplb.route.pstn.rewrite=domain                # ds_select_domain; default dst
  * siplb.route.deny.reply=403 Forbidden           # no match keys: every other request; or drop

@@ -83,7 +83,7 @@ class ConfigTest {
     @Test
     void badInputStopsStartUpNamingKeyValueAndRule() {
         assertBad(List.of("siplb.dispatch.algoritm=4"),
-                "siplb.dispatch.algoritm=siplb.dispatch.algoritm=4: is not a siplb key (in --set)");
+                "siplb.dispatch.algoritm=4: is not a siplb key (in --set)");
         assertBad(List.of("no-equals-sign"), "--set=no-equals-sign: must be key=value");
         assertBad(List.of("siplb.listen=sctp:127.0.0.1:5060"),
                 "siplb.listen=sctp:127.0.0.1:5060: transport 'sctp' is not supported (udp, tcp, tls, ws, wss)");
@@ -116,6 +116,46 @@ class ConfigTest {
     private static void assertBad(List<String> sets, String message) {
         assertThatThrownBy(() -> BalancerSettings.from(ConfigLoader.load(null, Map.of(), sets)))
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith(message);
+    }
+
+    @Test
+    void anUnknownKeyInTheFileIsNamedWithItsValue(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("siplb.properties");
+        Files.writeString(file, "siplb.dispatch.algoritm = hash-callid\n");
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), List.of())).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("siplb.dispatch.algoritm=hash-callid: is not a siplb key (in " + file);
+    }
+
+    @Test
+    void aMatchValueWhoseBackslashThePropertiesFormatDroppedStopsStartUpWithTheDoubledForm(@TempDir Path dir)
+            throws IOException {
+        Path file = dir.resolve("siplb.properties");
+        Files.writeString(file, "siplb.routes=pstn\n"
+                + "siplb.route.pstn.match.ruri-user=^\\+?[0-9]{8,15}$\n"
+                + "siplb.route.pstn.sets=1\n");
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), List.of())).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("siplb.route.pstn.match.ruri-user=^\\+?[0-9]{8,15}$: a backslash in a "
+                        + "properties file escapes the next character and is dropped (this reads as ^+?[0-9]{8,15}$); "
+                        + "write ^\\\\+?[0-9]{8,15}$ for a backslash in the value");
+
+        // written doubled, the pattern is the one meant and matches a number with its plus
+        Files.writeString(file, "siplb.routes=pstn\n"
+                + "siplb.route.pstn.match.ruri-user = ^\\\\+?[0-9]{8,15}$\n"
+                + "siplb.route.pstn.match.ruri-host=\\u0070bx.example.com\n"
+                + "siplb.route.pstn.sets=1\n");
+        ConfigValues config = ConfigLoader.load(file, Map.of(), List.of());
+        assertThat(config.string("siplb.route.pstn.match.ruri-user", "")).isEqualTo("^\\+?[0-9]{8,15}$");
+        assertThat(java.util.regex.Pattern.compile(config.string("siplb.route.pstn.match.ruri-user", ""))
+                .matcher("+15550100123").find()).isTrue();
+        assertThat(config.string("siplb.route.pstn.match.ruri-host", "")).isEqualTo("pbx.example.com");
+
+        // a continued line is checked as one value; other keys keep the properties format's rules
+        Files.writeString(file, "siplb.routes=pstn\n"
+                + "siplb.route.pstn.match.ruri-host=^pbx\\\n"
+                + "    \\.example$\n"
+                + "siplb.route.pstn.sets=1\n");
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), List.of())).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("siplb.route.pstn.match.ruri-host=^pbx\\.example$: ");
     }
 
     @Test
