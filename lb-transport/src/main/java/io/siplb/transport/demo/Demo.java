@@ -17,7 +17,8 @@ import java.util.function.Supplier;
 /**
  * {@code --demo}: three SIP backends on loopback — {@code pbx1} healthy, {@code pbx2} refusing a
  * third of its calls with 503, {@code pbx3} silent — a destination list naming them, and a caller
- * placing calls through the balancer, with a one-line progress display. Calls that land on pbx2's
+ * placing calls through the balancer, with a one-line progress display that log lines are
+ * printed above, whole ({@link ProgressLine}). Calls that land on pbx2's
  * refusals or pbx3's silence fail over; the caller sees them complete.
  */
 public final class Demo implements AutoCloseable {
@@ -27,6 +28,7 @@ public final class Demo implements AutoCloseable {
     private final Path list;
     private CallGenerator caller;
     private ScheduledExecutorService display;
+    private final ProgressLine console = new ProgressLine(System.out, System.err);
     private Supplier<String> balancerStatus = () -> "";
 
     private Demo(List<Backend> backends, Path list) {
@@ -89,7 +91,8 @@ public final class Demo implements AutoCloseable {
     public void start(InetSocketAddress balancer) {
         caller = new CallGenerator(balancer, false);
         caller.start(CALLS_PER_SECOND, Duration.ofMillis(500));
-        System.out.println("siplb demo: calling " + balancer.getAddress().getHostAddress() + ":"
+        console.install();
+        console.print(System.out, "siplb demo: calling " + balancer.getAddress().getHostAddress() + ":"
                 + balancer.getPort() + " at " + CALLS_PER_SECOND
                 + " calls/s; pbx1 healthy, pbx2 refuses a third with 503, pbx3 silent. Ctrl-C stops.");
         display = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -100,10 +103,9 @@ public final class Demo implements AutoCloseable {
         long[] last = {0};
         display.scheduleAtFixedRate(() -> {
             long done = caller.completed() + caller.failed();
-            System.out.print("\rcalls/s " + (done - last[0]) + " | completed " + caller.completed()
+            console.show("calls/s " + (done - last[0]) + " | completed " + caller.completed()
                     + " | failed " + caller.failed() + " | in progress " + caller.inProgress()
-                    + balancerStatus.get() + "      ");
-            System.out.flush();
+                    + balancerStatus.get());
             last[0] = done;
         }, 1, 1, TimeUnit.SECONDS);
     }
@@ -112,8 +114,8 @@ public final class Demo implements AutoCloseable {
     public void close() {
         if (display != null) {
             display.shutdownNow();
-            System.out.println();
         }
+        console.close();
         if (caller != null) {
             caller.stop();
             caller.close();
