@@ -17,6 +17,9 @@ zero-failure rate (that rate and every lower one without a failed call), warm CP
 --cpu-rate, cold CPU per call, p99 at every step, and the calls each completes at twice
 Kamailio's best zero-failure rate (a step added when --rates lacks it). --runs repeats everything
 from a fresh start; every run is reported.
+Every SIPp step is bounded in wall-clock time (three times its length plus 30 s): a step that
+overruns is killed, reported as OVERRUN with the calls it has no figure for counted failed, and the
+run goes on.
 
 With --transports udp,tcp each system also listens on TCP, in front of two more SIPp UAS over TCP
 (set 2; every TCP leg one connection, SIPp -t t1); the stateless ceiling is then left out (it
@@ -108,7 +111,7 @@ failure_route[DISPATCH_FAILURE] {{
 def pids_of(root_pid):
     """The process and all its descendants."""
     pids = [root_pid]
-    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True).stdout
+    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True, timeout=30).stdout
     children = {}
     for line in out.splitlines():
         pid, ppid = (int(x) for x in line.split())
@@ -248,11 +251,12 @@ def run_once(args, transports):
               f"{'p99 ms':>7} {'cpu s/1000':>11}", flush=True)
         for system in systems:  # each cold from its own start, while the others idle
             system.start()
-            calls, failed, rtd, _ = load.run_step(system.port, 1000, 10, work, transport=transports[0])
+            calls, failed, rtd, code = load.run_step(system.port, 1000, 10, work, transport=transports[0])
             cold[system.name] = (cpu(system.process.pid), calls, failed)
             print(f"{system.name:>9} {transports[0]:>4} {'cold':>6} {calls:>7} {failed:>7} "
                   f"{load.percentile(rtd, 50):>7.1f} {load.percentile(rtd, 95):>7.1f} {load.percentile(rtd, 99):>7.1f} "
-                  f"{cold[system.name][0] / calls * 1000:>11.3f}  (from process start)", flush=True)
+                  f"{cold[system.name][0] / calls * 1000:>11.3f}  (from process start)"
+                  + ("  OVERRUN" if code == "overrun" else ""), flush=True)
             time.sleep(3)
         for system in systems:  # all warmed alike
             for transport in transports:
@@ -261,14 +265,15 @@ def run_once(args, transports):
 
         def step(system, transport, rate):
             before = cpu(system.process.pid)
-            calls, failed, rtd, _ = load.run_step(system.port, rate, args.seconds, work, transport=transport)
+            calls, failed, rtd, code = load.run_step(system.port, rate, args.seconds, work, transport=transport)
             used = cpu(system.process.pid) - before
             p99 = load.percentile(rtd, 99)
             results[(system.name, transport)][rate] = (calls, failed, used, p99)
             time.sleep(3)  # let the last calls' transactions finish
             print(f"{system.name:>9} {transport:>4} {rate:>6} {calls:>7} {failed:>7} "
                   f"{load.percentile(rtd, 50):>7.1f} {load.percentile(rtd, 95):>7.1f} "
-                  f"{p99:>7.1f} {used / calls * 1000:>11.3f}", flush=True)
+                  f"{p99:>7.1f} {used / calls * 1000:>11.3f}" + ("  OVERRUN" if code == "overrun" else ""),
+                  flush=True)
 
         for rate in rates:
             for transport in transports:
@@ -289,9 +294,7 @@ def run_once(args, transports):
     finally:
         for system in systems:
             system.stop()
-        for p in uas:
-            p.send_signal(signal.SIGTERM)
-            p.wait(timeout=10)
+        load.stop(uas)
 
 
 def kamailio(name, cfg, port, work):

@@ -52,17 +52,18 @@ def one_run(args, work):
         ready = time.monotonic() - started
         stat = os.path.join(work, "stat.csv")
         calls = args.rate * args.seconds
-        uac = subprocess.run(["sipp", f"127.0.0.1:{lb_port}", "-sf", os.path.join(HERE, "uac-rr.xml"),
-                              "-i", "127.0.0.1", "-p", str(load.free_port()), "-r", str(args.rate), "-m", str(calls),
-                              "-l", str(max(args.rate * 4, 100)), "-d", "0", "-nostdin",
-                              "-timeout", str(args.seconds * 3), "-timeout_error", "-trace_stat", "-stf", stat],
-                             cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        code = load.bounded_run(["sipp", f"127.0.0.1:{lb_port}", "-sf", os.path.join(HERE, "uac-rr.xml"),
+                                 "-i", "127.0.0.1", "-p", str(load.free_port()), "-r", str(args.rate), "-m", str(calls),
+                                 "-l", str(max(args.rate * 4, 100)), "-d", "0", "-nostdin",
+                                 "-timeout", str(args.seconds * 3), "-timeout_error", "-trace_stat", "-stf", stat],
+                                args.seconds * 3 + 30, f"the SIPp run at {args.rate} calls/s",
+                                cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         failed = load.read_failed(stat)
         shed = scrape(admin_port, 'siplb_responses_sent_total{class="5xx"')
         lb.send_signal(signal.SIGTERM)
         lb.wait(timeout=20)
         lines = [line.rstrip() for line in open(log_path) if "warm" in line or "lag" in line]
-        return ready, calls, failed, shed, uac.returncode, lines
+        return ready, calls, failed, shed, "overrun" if code is None else code, lines
     finally:
         load.stop(processes)
 

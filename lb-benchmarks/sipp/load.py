@@ -9,6 +9,9 @@ siplb runs with bin/siplb's JVM settings (SIPLB_JAVA_OPTS replaces them, as for 
 For each step it reports calls, failed calls, response-time percentiles (from SIPp's per-call
 RTD trace) and siplb's CPU seconds per 1000 calls (utime+stime of the siplb process, from
 /proc). Needs: a built jar (mvn -B -q -DskipTests package), sipp (apt-get install sip-tester).
+Every SIPp step is bounded in wall-clock time (three times its length plus 30 s): a step that
+overruns is killed, reported as OVERRUN with the calls it has no figure for counted failed, and the
+run goes on.
 
   python3 lb-benchmarks/sipp/load.py --rates 200,400,800,1200,1600 --seconds 20
   python3 lb-benchmarks/sipp/load.py --transport tcp --rates 500,1000,1500 --seconds 10
@@ -95,6 +98,21 @@ def wait_until_serving(log_path, process, timeout=60):
     sys.exit(f"siplb did not start within {timeout} s; see {log_path}")
 
 
+def bounded_run(command, bound, what, **kwargs):
+    """subprocess.run with a wall-clock bound: a process still running `bound` seconds after its
+    start (a SIPp step that never ends on a starved machine) is killed, reported on stderr as an
+    overrun of `what`, and the run goes on; returns its exit code, or None when it overran."""
+    process = subprocess.Popen(command, **kwargs)
+    try:
+        return process.wait(timeout=bound)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        print(f"OVERRUN: {what} was still running after {bound} s; killed, the run goes on", file=sys.stderr,
+              flush=True)
+        return None
+
+
 def transport_options(transport):
     """SIPp's options for `transport`: one TCP connection for all calls, or UDP."""
     return ["-t", "t1"] if transport == "tcp" else []
@@ -116,21 +134,27 @@ def start_uas(ports, work, transport="udp", set_id=1, listing="dispatcher.list")
 
 
 def run_step(target_port, rate, seconds, work, scenario=os.path.join(HERE, "uac-rr.xml"), transport="udp"):
-    """One SIPp UAC run at `rate` for `seconds` over `transport`; returns (calls, failed, response
-    times in ms, exit code)."""
+    """One SIPp UAC run at `rate` for `seconds` over `transport`, bounded in wall-clock time;
+    returns (calls, failed, response times in ms, exit code or "overrun")."""
     for old in glob.glob(os.path.join(work, "*_rtt.csv")):
         os.remove(old)
     calls = rate * seconds
     stat = os.path.join(work, f"stat-{target_port}-{rate}.csv")
-    uac = subprocess.run(["sipp", f"127.0.0.1:{target_port}", "-sf", scenario,
-                          "-i", "127.0.0.1", "-p", str(free_port()), "-r", str(rate), "-m", str(calls),
-                          "-l", str(max(rate * 4, 100)), "-d", "0", "-nostdin", "-timeout", str(seconds * 3),
-                          # a 180 overtaken by its 200 (multi-process proxies reorder) is not a failed call
-                          "-default_behaviors", "all,-abortunexp",
-                          "-timeout_error", "-trace_rtt", "-rtt_freq", "1", "-trace_stat", "-stf", stat]
-                         + transport_options(transport),
-                         cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return calls, read_failed(stat), rtd_values(work), uac.returncode
+    code = bounded_run(["sipp", f"127.0.0.1:{target_port}", "-sf", scenario,
+                        "-i", "127.0.0.1", "-p", str(free_port()), "-r", str(rate), "-m", str(calls),
+                        "-l", str(max(rate * 4, 100)), "-d", "0", "-nostdin", "-timeout", str(seconds * 3),
+                        # a 180 overtaken by its 200 (multi-process proxies reorder) is not a failed call
+                        "-default_behaviors", "all,-abortunexp",
+                        "-timeout_error", "-trace_rtt", "-rtt_freq", "1", "-trace_stat", "-stf", stat]
+                       + transport_options(transport),
+                       seconds * 3 + 30, f"the SIPp step at {rate} calls/s for {seconds} s",
+                       cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # an overrun step: what SIPp's statistics file holds, every call it has no figure for failed
+    failed = read_failed(stat)
+    if code is None:
+        failed = calls if failed < 0 else failed
+        code = "overrun"
+    return calls, failed, rtd_values(work), code
 
 
 def main():
@@ -167,7 +191,8 @@ def main():
             calls, failed, rtd, code = run_step(lb_port, rate, args.seconds, work, transport=args.transport)
             cpu = cpu_seconds(lb.pid) - before
             print(f"{rate:>6} {calls:>7} {failed:>7} {percentile(rtd, 50):>7.1f} {percentile(rtd, 95):>7.1f} "
-                  f"{percentile(rtd, 99):>7.1f} {cpu / calls * 1000:>17.3f}", flush=True)
+                  f"{percentile(rtd, 99):>7.1f} {cpu / calls * 1000:>17.3f}"
+                  + ("  OVERRUN" if code == "overrun" else ""), flush=True)
             if failed == 0 and code == 0:
                 best = max(best, rate)
         print(f"highest rate with zero failed calls: {best} calls/s (work files in {work})")
