@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The state every event loop shares: transactions (server and client, Caffeine, expiring),
- * dialog affinity (Call-ID to destination), call load and counters. A transaction's own fields
+ * dialog affinity (Call-ID to destination, from an INVITE's 2xx until its BYE is answered, or
+ * {@code siplb.dialogs.affinity-expiry} without traffic for a dialog never seen to end), call load
+ * and counters. A transaction's own fields
  * are touched only by the loop that owns it; the tables are how the others find it.
  */
 public final class ProxyTables {
@@ -85,10 +87,19 @@ public final class ProxyTables {
         return liveServerTransactions.get();
     }
 
-    /** Dialogs remembered for affinity. */
     /** Whether a dialog with {@code callId} was answered through this balancer and not yet expired. */
     public boolean knowsDialog(CharSequence callId) {
         return callId != null && dialogs.getIfPresent(callId.toString()) != null;
+    }
+
+    /**
+     * Forgets the dialog of {@code callId}: it ended (its BYE was answered). Its affinity entry is
+     * kept only for dialogs never seen to end, until {@code siplb.dialogs.affinity-expiry}.
+     */
+    void forgetDialog(CharSequence callId) {
+        if (callId != null) {
+            dialogs.invalidate(callId.toString());
+        }
     }
 
     /** Dialogs remembered, as Caffeine estimates it without a maintenance run (cheap: for the status page). */

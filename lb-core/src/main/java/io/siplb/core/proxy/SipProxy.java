@@ -354,6 +354,9 @@ public final class SipProxy {
         tables.liveServerTransactions.decrementAndGet();
         SipMessage response = outcome.response();
         boolean invite = transaction.request.method() == SipMethod.INVITE;
+        if (transaction.request.method() == SipMethod.BYE && endsDialog(response.statusCode())) {
+            tables.forgetDialog(transaction.request.callId());
+        }
         io.siplb.core.sip.SipWritable upstream = outcome.relayed()
                 ? new ServerTransaction.Bytes(response.edit().popVia().toByteArray()) : response;
         transaction.finish(upstream, response.statusCode());
@@ -362,6 +365,15 @@ public final class SipProxy {
         if (invite && response.statusCode() >= 300 && !transaction.upstream.transport().reliable()) {
             resendUntilAcknowledged(transaction, settings.t1().toMillis(), 0);
         }
+    }
+
+    /**
+     * Whether a final response to a BYE ends its dialog: every one but a challenge (401, 407),
+     * after which the caller sends the BYE again with credentials. RFC 3261 §15.1.1: the UAC
+     * considers the dialog terminated whatever else the BYE got, 481, 408 and silence included.
+     */
+    private static boolean endsDialog(int status) {
+        return status != 401 && status != 407;
     }
 
     /**

@@ -67,7 +67,7 @@ public final class Metrics {
         Gauge.builder("siplb.transactions", balancer.tables(), t -> t.serverTransactionCount())
                 .description("server transactions in the table, lingering ones included").register(registry);
         Gauge.builder("siplb.dialogs", balancer.tables(), t -> t.dialogCount())
-                .description("dialogs remembered for Call-ID affinity").register(registry);
+                .description("dialogs answered 2xx whose BYE was not yet seen answered (Call-ID affinity entries)").register(registry);
         for (String letters : LETTERS) {
             Gauge.builder("siplb.destinations", balancer, b -> countInState(b, letters))
                     .description("destinations by state, as Kamailio shows it").tag("state", letters).register(registry);
