@@ -432,11 +432,23 @@ public final class Balancer implements AutoCloseable {
      */
     public static Balancer start(BalancerSettings settings) throws DestinationListException {
         Objects.requireNonNull(settings, "settings");
-        Dispatcher dispatcher = new Dispatcher(settings.thresholds(), 0.9);
+        Dispatcher dispatcher = new Dispatcher(settings.thresholds(), 0.9, settings.panicThreshold());
         dispatcher.reload(settings.destinations());
         Balancer balancer = new Balancer(settings, dispatcher);
         balancer.router.set(balancer.routes(settings.config())); // a bad route stops start-up here
-        dispatcher.addListener(balancer::usabilityChanged);
+        dispatcher.addListener(new io.siplb.core.dispatch.DestinationListener() {
+            @Override
+            public void usabilityChanged(io.siplb.core.dispatch.Destination destination,
+                    io.siplb.core.dispatch.DestinationState before, io.siplb.core.dispatch.DestinationState after) {
+                balancer.usabilityChanged(destination, before, after);
+            }
+
+            @Override
+            public void panicChanged(io.siplb.core.dispatch.DestinationSet set, io.siplb.core.dispatch.SetHealth health,
+                    boolean entered) {
+                balancer.panicChanged(set, health, entered);
+            }
+        });
         try {
             balancer.bind();
         } catch (RuntimeException e) {
@@ -770,6 +782,18 @@ public final class Balancer implements AutoCloseable {
         } else {
             destinationsDown.increment();
             LOG.warn("destination {} of set {} is down ({} -> {})", destination.uri(), destination.setId(), before, after);
+        }
+    }
+
+    /** Logged once per panic episode, when it begins and when it ends. */
+    private void panicChanged(io.siplb.core.dispatch.DestinationSet set, io.siplb.core.dispatch.SetHealth health,
+            boolean entered) {
+        if (entered) {
+            LOG.warn("set {} is in panic: {} of {} destinations usable, below siplb.dispatch.panic-threshold ({}%); "
+                    + "routing to every one not disabled until enough are back", set.id(), health.usable(),
+                    health.counted(), settings.panicThreshold());
+        } else {
+            LOG.info("set {} left panic: {} of {} destinations usable", set.id(), health.usable(), health.counted());
         }
     }
 

@@ -104,6 +104,62 @@ class BalancerTest {
         assertThat(silent.requests()).isGreaterThanOrEqualTo(1); // it was tried, and stayed silent
     }
 
+    /**
+     * One slow moment (the machine starved while the JIT compiled) in which each destination had
+     * one attempt time out marks both inactive. With the panic threshold the set is routed as if
+     * both were usable and the calls after it complete; without it every call gets 503 until a
+     * probe (here 30 s away, no recheck) brings one back.
+     */
+    @Test
+    void aMomentInWhichEveryDestinationTimedOutOnceCostsOnlyTheCallsItHeld() {
+        assertThat(callsAfterASetWideTimeout("50%")).as("completed of 50, in panic").isEqualTo(50);
+        assertThat(callsAfterASetWideTimeout("0%")).as("completed of 50, no panic threshold").isZero();
+    }
+
+    private long callsAfterASetWideTimeout(String panicThreshold) {
+        Backend a = backend("a", Backend.Behaviour.HEALTHY);
+        Backend b = backend("b", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(a, b), "siplb.probe.interval=30s",
+                "siplb.probe.recheck=0", "siplb.dispatch.panic-threshold=" + panicThreshold));
+        CallGenerator caller = open(new CallGenerator(lb.address, false));
+        a.behave(Backend.Behaviour.silentOne());
+        b.behave(Backend.Behaviour.silentOne());
+        placeCalls(caller, 1);
+        awaitCalls(caller, 1);
+        assertThat(caller.failed()).as("the call the moment held").isEqualTo(1);
+        assertThat(lb.balancer.dispatcher().set(1).destinations()).extracting(d -> d.state().letters())
+                .containsExactly("IX", "IX");
+        a.behave(Backend.Behaviour.HEALTHY);
+        b.behave(Backend.Behaviour.HEALTHY);
+        placeCalls(caller, 50);
+        awaitCalls(caller, 51);
+        boolean panic = !panicThreshold.equals("0%");
+        assertThat(lb.balancer.dispatcher().health(1).panic()).isEqualTo(panic);
+        assertThat(lb.balancer.dispatcher().panicEpisodes()).isEqualTo(panic ? 1 : 0);
+        if (panic) {
+            assertThat(a.answered() + b.answered()).isEqualTo(50);
+            assertThat(a.answered()).as("both carry calls").isPositive();
+            assertThat(b.answered()).isPositive();
+        } else {
+            assertThat(caller.finalStatuses()).as("the moment's call and every one after").containsEntry(503, 51L);
+        }
+        return caller.completed();
+    }
+
+    @Test
+    void aDestinationACallTookDownIsRecheckedWithinASecondNotAtTheProbeInterval() {
+        Backend a = backend("a", Backend.Behaviour.HEALTHY);
+        Backend b = backend("b", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(a, b), "siplb.probe.interval=30s",
+                "siplb.probe.timeout=300ms", "siplb.probe.recheck=1s"));
+        io.siplb.core.dispatch.Destination first = lb.balancer.dispatcher().set(1).get(0);
+        lb.balancer.dispatcher().markFailure(first, io.siplb.core.dispatch.FailureMark.INACTIVE); // as a call does
+        long markedAt = System.nanoTime();
+        await().atMost(Duration.ofSeconds(5)).until(first::healthy);
+        assertThat(Duration.ofNanos(System.nanoTime() - markedAt)).isLessThan(Duration.ofSeconds(2));
+        assertThat(first.recheck()).isFalse();
+    }
+
     @Test
     void aLostInviteIsRecoveredByTimerA() {
         Backend lossy = backend("lossy", new Backend.Behaviour(0, 503, false, true, Duration.ZERO));
@@ -120,7 +176,9 @@ class BalancerTest {
     @Test
     void anEmptyOrDeadSetAnswers503AndMalformedInputNeverStopsTheNextCall() throws Exception {
         Backend healthy = backend("healthy", Backend.Behaviour.HEALTHY);
-        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(healthy)));
+        // a set whose one destination failed answers 503 only without the panic threshold, which
+        // would otherwise route to it anyway (aMomentInWhichEveryDestinationTimedOutOnce…)
+        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(healthy), "siplb.dispatch.panic-threshold=0"));
         RawPeer raw = open(new RawPeer());
         raw.send(lb.address, "garbage that is no SIP at all\r\n\r\n");
         raw.send(lb.address, new String(io.siplb.testing.Fixtures.bytes("rfc4475/badinv01.sip"),

@@ -10,11 +10,13 @@ import java.util.Objects;
 public final class Destination {
     private final DestinationDefinition definition;
     private final DestinationRuntime runtime;
+    private final SetHealth health;
     private final long uriHash;
 
-    Destination(DestinationDefinition definition, DestinationRuntime runtime) {
+    Destination(DestinationDefinition definition, DestinationRuntime runtime, SetHealth health) {
         this.definition = Objects.requireNonNull(definition, "definition");
         this.runtime = Objects.requireNonNull(runtime, "runtime");
+        this.health = Objects.requireNonNull(health, "health");
         this.uriHash = Hashing.hash(definition.uri().text());
     }
 
@@ -44,11 +46,32 @@ public final class Destination {
     }
 
     /**
-     * Whether requests may go to it now: not inactive, not disabled, and when its host is a name,
-     * with at least one usable target.
+     * Whether requests may go to it now: {@link #healthy()}, or its set is in panic and it is not
+     * disabled, not held down by an operator and has an address ({@link SetHealth}).
      */
     public boolean usable() {
+        return runtime.usableWithTargets() || health.panic() && runtime.revivable();
+    }
+
+    /**
+     * Whether it is up by its own state: not inactive, not disabled, and when its host is a name,
+     * with at least one usable target.
+     */
+    public boolean healthy() {
         return runtime.usableWithTargets();
+    }
+
+    /** Whether it is in use only because its set is in panic. */
+    public boolean revivedByPanic() {
+        return !runtime.usableWithTargets() && health.panic() && runtime.revivable();
+    }
+
+    /**
+     * A call's failure made it unusable and no probe has brought it back yet: the prober checks
+     * it at {@code siplb.probe.recheck}, not at the probe interval.
+     */
+    public boolean recheck() {
+        return runtime.recheck;
     }
 
     /**

@@ -1,11 +1,16 @@
 package io.siplb.core.dispatch;
 
 /**
- * Hears a destination go down (usable to inactive or disabled) or come back up. Called once per
- * crossing, never per probe, on the thread that caused it; it must not block or throw (a
- * throwing listener is skipped and counted by {@link Dispatcher#listenerFailures()}).
+ * Hears a destination go down (usable to inactive or disabled) or come back up, and a set enter or
+ * leave panic. Called once per crossing, never per probe, on the thread that caused it; it must
+ * not block or throw (a throwing listener is skipped and counted by
+ * {@link Dispatcher#listenerFailures()}).
  */
 @FunctionalInterface
 public interface DestinationListener {
     void usabilityChanged(Destination destination, DestinationState before, DestinationState after);
+
+    /** Set {@code set} entered ({@code entered}) or left panic; {@code health} has the counts. */
+    default void panicChanged(DestinationSet set, SetHealth health, boolean entered) {
+    }
 }

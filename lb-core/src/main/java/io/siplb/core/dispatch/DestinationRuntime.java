@@ -26,6 +26,17 @@ final class DestinationRuntime {
     volatile java.util.List<DestinationTarget> targets;
     /** The answer {@link #targets} was built from, so that the same answer is not merged twice. */
     java.util.List<DestinationTarget> targetsSource;
+    /**
+     * Taken out of use by an operator (state {@code i} or {@code t} set by hand): a set's panic
+     * leaves it out. Cleared when it is usable again.
+     */
+    private volatile boolean operatorHeld;
+    /**
+     * A call's failure made it unusable: the prober checks it again at once and then every
+     * {@code siplb.probe.recheck} until it answers, not at the probe interval. Cleared when it
+     * is usable again.
+     */
+    volatile boolean recheck;
 
     DestinationRuntime(int initialFlags, AtomicInteger load, double latencyAlpha) {
         this.flags = initialFlags & DestinationState.MASK;
@@ -39,6 +50,23 @@ final class DestinationRuntime {
 
     boolean usable() {
         return (flags & (DestinationState.INACTIVE | DestinationState.DISABLED)) == 0;
+    }
+
+    /**
+     * Whether a set in panic may use it although it is not usable: not disabled, not held down by
+     * an operator, and with an address (a name that resolves to nothing has none to try).
+     */
+    boolean revivable() {
+        if ((flags & DestinationState.DISABLED) != 0 || operatorHeld) {
+            return false;
+        }
+        java.util.List<DestinationTarget> known = targets;
+        return known == null || !known.isEmpty();
+    }
+
+    /** Whether an operator took it out of use (it counts toward no set's panic). */
+    boolean operatorHeld() {
+        return operatorHeld || (flags & DestinationState.DISABLED) != 0;
     }
 
     /** Usable, and when DNS expanded it, with at least one usable target. */
@@ -102,6 +130,10 @@ final class DestinationRuntime {
             counter = 0;
         }
         flags = next;
+        if (usable()) {
+            operatorHeld = false;
+            recheck = false;
+        }
         return new DestinationState(old);
     }
 
@@ -110,6 +142,8 @@ final class DestinationRuntime {
         int old = flags;
         flags = state.flags();
         counter = 0;
+        operatorHeld = !usable();
+        recheck = false;
         return new DestinationState(old);
     }
 }

@@ -76,6 +76,11 @@ public final class DestinationTarget {
         return runtime.usable();
     }
 
+    /** A call's failure took it down and no probe has brought it back yet ({@link Destination#recheck()}). */
+    public boolean recheck() {
+        return runtime.recheck;
+    }
+
     /** Its probe round trips. */
     public LatencyStats latency() {
         return runtime.latency();

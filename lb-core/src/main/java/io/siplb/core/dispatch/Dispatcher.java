@@ -31,20 +31,34 @@ public final class Dispatcher {
     private volatile Map<DestinationDefinition.DestinationKey, Destination> byKey = Map.of();
     private final Map<String, AtomicInteger> loads = new HashMap<>();
     private final AtomicLong listenerFailures = new AtomicLong();
+    /** Each set's panic state by set id, kept across reloads (an episode is one episode). */
+    private final Map<Integer, SetHealth> health = new java.util.concurrent.ConcurrentHashMap<>();
+    private final int panicThreshold;
 
     /**
      * @param thresholds how many failures make a destination inactive and successes bring it back
      * @param latencyAlpha weight of the old value in the latency estimate, in (0, 1)
+     * @param panicThreshold {@code siplb.dispatch.panic-threshold}: the percentage of a set's
+     *     destinations below which it is in panic ({@link SetHealth}); 0 never
      */
-    public Dispatcher(StateThresholds thresholds, double latencyAlpha) {
+    public Dispatcher(StateThresholds thresholds, double latencyAlpha, int panicThreshold) {
         this.thresholds = Objects.requireNonNull(thresholds, "thresholds");
         if (!(latencyAlpha > 0 && latencyAlpha < 1)) {
             throw new IllegalArgumentException("latency alpha " + latencyAlpha + " must be in (0, 1)");
         }
+        if (panicThreshold < 0 || panicThreshold > 100) {
+            throw new IllegalArgumentException("panic threshold " + panicThreshold + " must be 0 to 100");
+        }
         this.latencyAlpha = latencyAlpha;
+        this.panicThreshold = panicThreshold;
     }
 
-    /** A dispatcher with Kamailio's default thresholds (1, 1) and estimator alpha (0.9). */
+    /** Without a panic threshold: a set whose destinations all failed has nothing usable. */
+    public Dispatcher(StateThresholds thresholds, double latencyAlpha) {
+        this(thresholds, latencyAlpha, 0);
+    }
+
+    /** A dispatcher with Kamailio's default thresholds (1, 1) and estimator alpha (0.9), no panic. */
     public Dispatcher() {
         this(StateThresholds.DEFAULT, 0.9);
     }
@@ -87,7 +101,8 @@ public final class Dispatcher {
             DestinationRuntime runtime = previous != null && previous.definition().flags() == definition.flags()
                     ? previous.runtime()
                     : new DestinationRuntime(definition.initialState().flags(), load(definition), latencyAlpha);
-            Destination destination = new Destination(definition, runtime);
+            Destination destination = new Destination(definition, runtime,
+                    health.computeIfAbsent(definition.setId(), id -> new SetHealth()));
             if (next.putIfAbsent(definition.key(), destination) != null) {
                 throw new IllegalArgumentException("destination " + definition.uri().text()
                         + " appears twice in set " + definition.setId());
@@ -99,6 +114,56 @@ public final class Dispatcher {
         byKey = next;
         sets = Map.copyOf(built);
         ordered = List.copyOf(built.values());
+        health.keySet().retainAll(built.keySet());
+        for (DestinationSet set : ordered) {
+            assess(set.id());
+        }
+    }
+
+    /** The panic state of set {@code id}, or {@code null} when there is no such set. */
+    public SetHealth health(int id) {
+        return sets.containsKey(id) ? health.get(id) : null;
+    }
+
+    /** Panic episodes of every set since start ({@code siplb_set_panic_total}). */
+    public long panicEpisodes() {
+        long total = 0;
+        for (SetHealth h : health.values()) {
+            total += h.episodes();
+        }
+        return total;
+    }
+
+    /**
+     * Counts set {@code id}'s usable destinations against those that count (all but disabled or
+     * operator-held ones) and enters or leaves panic; listeners hear a change.
+     */
+    private void assess(int id) {
+        DestinationSet set = sets.get(id);
+        SetHealth h = health.get(id);
+        if (set == null || h == null) {
+            return;
+        }
+        int usable = 0;
+        int counted = 0;
+        for (Destination d : set.array()) {
+            if (!d.runtime().operatorHeld()) {
+                counted++;
+                if (d.healthy()) {
+                    usable++;
+                }
+            }
+        }
+        int change = h.assess(usable, counted, panicThreshold, System.nanoTime());
+        if (change != 0) {
+            for (DestinationListener listener : listeners) {
+                try {
+                    listener.panicChanged(set, h, change > 0);
+                } catch (RuntimeException e) {
+                    listenerFailures.incrementAndGet();
+                }
+            }
+        }
     }
 
     /** Adds one destination at run time (admin API); it joins its set in priority order. */
@@ -178,6 +243,7 @@ public final class Dispatcher {
                 }
                 runtime.targets = java.util.List.copyOf(next);
             }
+            assess(destination.setId());
         }
         return found;
     }
@@ -188,11 +254,14 @@ public final class Dispatcher {
             markFailure(destination, mark);
             return;
         }
-        boolean before = destination.usable();
+        boolean before = destination.healthy();
         switch (mark) {
             case NONE -> { }
             case TRYING -> keepingProbing(target.runtime(), DestinationState.TRYING);
             case INACTIVE -> keepingProbing(target.runtime(), DestinationState.INACTIVE);
+        }
+        if (!target.runtime().usable()) {
+            target.runtime().recheck = true;
         }
         notifyIfTargetsCrossed(destination, before);
     }
@@ -202,14 +271,14 @@ public final class Dispatcher {
         if (destination.state().disabled()) {
             return;
         }
-        boolean before = destination.usable();
+        boolean before = destination.healthy();
         probed(target.runtime(), alive, probing);
         notifyIfTargetsCrossed(destination, before);
     }
 
     /** The destination's usability follows its targets: listeners hear when it crosses. */
     private void notifyIfTargetsCrossed(Destination destination, boolean before) {
-        boolean after = destination.usable();
+        boolean after = destination.healthy();
         if (before != after) {
             DestinationState state = destination.state();
             DestinationState down = new DestinationState(state.flags() | DestinationState.INACTIVE);
@@ -217,12 +286,18 @@ public final class Dispatcher {
         }
     }
 
-    /** What a failed attempt does, per {@code siplb.failover.mark}. */
+    /**
+     * What a failed attempt does, per {@code siplb.failover.mark}; a destination it leaves
+     * unusable is to be checked again soon ({@link Destination#recheck()}).
+     */
     public void markFailure(Destination destination, FailureMark mark) {
         switch (mark) {
             case NONE -> { }
             case TRYING -> request(destination, DestinationState.TRYING);
             case INACTIVE -> request(destination, DestinationState.INACTIVE);
+        }
+        if (!destination.runtime().usable()) {
+            destination.runtime().recheck = true;
         }
     }
 
@@ -249,6 +324,7 @@ public final class Dispatcher {
     public void setState(Destination destination, DestinationState state) {
         DestinationState before = destination.runtime().set(state);
         notifyIfCrossed(destination, before);
+        assess(destination.setId()); // an operator's change counts even where it crosses nothing
     }
 
     /** Asks for a state, keeping the probing flag as it is; thresholds apply. */
@@ -278,6 +354,7 @@ public final class Dispatcher {
                 listenerFailures.incrementAndGet();
             }
         }
+        assess(destination.setId());
     }
 
     /** How many times a listener threw (and was skipped); a listener must not throw. */

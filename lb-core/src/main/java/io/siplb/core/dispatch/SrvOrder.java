@@ -10,19 +10,25 @@ import java.util.concurrent.ThreadLocalRandom;
  * §4.4): the lowest priority value first; within one priority a weighted random order — sum the
  * weights, pick a number from 0 to the sum, take the first target whose running sum reaches it,
  * remove it, repeat — with weight-0 targets placed first so they keep a small chance. Unusable
- * targets are left out. A/AAAA targets (priority and weight 0) keep their answer order.
+ * targets are left out while one is usable. A/AAAA targets (priority and weight 0) keep their answer order.
  */
 public final class SrvOrder {
     private SrvOrder() {
     }
 
-    /** The usable targets of {@code targets} in the order to try them. */
+    /**
+     * The usable targets of {@code targets} in the order to try them; all of them when none is
+     * usable (the destination is tried only because its set is in panic, {@link SetHealth}).
+     */
     public static List<DestinationTarget> of(List<DestinationTarget> targets) {
         List<DestinationTarget> usable = new ArrayList<>(targets.size());
         for (DestinationTarget target : targets) {
             if (target.usable()) {
                 usable.add(target);
             }
+        }
+        if (usable.isEmpty()) {
+            usable.addAll(targets);
         }
         usable.sort(Comparator.comparingInt(DestinationTarget::priority)); // stable: answer order kept
         List<DestinationTarget> ordered = new ArrayList<>(usable.size());

@@ -152,7 +152,9 @@ public final class AdminServer implements AutoCloseable {
             for (Destination d : set.destinations()) {
                 destinations.add(describe(d));
             }
-            sets.add(Map.of("id", set.id(), "destinations", destinations));
+            io.siplb.core.dispatch.SetHealth health = balancer.dispatcher().health(set.id());
+            sets.add(Map.of("id", set.id(), "destinations", destinations,
+                    "panic", health != null && health.panic()));
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("sets", sets);

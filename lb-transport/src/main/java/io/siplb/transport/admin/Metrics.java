@@ -76,6 +76,8 @@ public final class Metrics {
                 .description("destinations that went down").register(registry);
         FunctionCounter.builder("siplb.destinations.up", balancer, Balancer::destinationsUp)
                 .description("destinations that came back up").register(registry);
+        FunctionCounter.builder("siplb.set.panic", balancer.dispatcher(), d -> d.panicEpisodes())
+                .description("times a set entered panic (siplb.dispatch.panic-threshold)").register(registry);
         FunctionCounter.builder("siplb.send.failures", balancer, Balancer::sendFailures)
                 .description("datagrams the kernel refused to send").register(registry);
         io.siplb.transport.protect.SourceGuard guard = balancer.guard();

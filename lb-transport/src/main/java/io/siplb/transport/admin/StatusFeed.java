@@ -120,7 +120,8 @@ public final class StatusFeed {
                 out.put("spark", points);
                 destinations.add(out);
             }
-            sets.add(Map.of("id", set.id(), "destinations", destinations));
+            io.siplb.core.dispatch.SetHealth health = balancer.dispatcher().health(set.id());
+            sets.add(Map.of("id", set.id(), "destinations", destinations, "panic", health != null && health.panic()));
         }
         body.put("sets", sets);
         Router router = balancer.router();

@@ -212,6 +212,12 @@ public final class Ctl {
             }
         }
         StringBuilder text = new StringBuilder(columns(rows));
+        for (JsonNode set : list.get("sets")) {
+            if (set.path("panic").asBoolean()) {
+                text.append("set ").append(set.get("id").asText()).append(" is in PANIC: too few destinations are "
+                        + "usable (siplb.dispatch.panic-threshold), so every one not disabled is used\n");
+            }
+        }
         text.append("probing ").append(list.get("probing").asBoolean() ? "on" : "off");
         return text.toString();
     }

@@ -17,6 +17,8 @@ import java.util.List;
  * @param destinations the {@code dispatcher.list} file
  * @param proxy the proxy core's settings (advertised address included)
  * @param thresholds failure and success thresholds of destination states
+ * @param panicThreshold {@code siplb.dispatch.panic-threshold}: below this percentage of usable
+ *     destinations a set is routed as if all were usable ({@code io.siplb.core.dispatch.SetHealth}); 0 = off
  * @param eventLoops event loops (and UDP channels per address); 0 = one per core
  * @param drain how long a SIGTERM waits for live transactions
  * @param parserLimits the parser's bounds
@@ -39,8 +41,8 @@ import java.util.List;
  * @param source reads the configuration again, for {@code POST /routes/reload}
  */
 public record BalancerSettings(List<ListenAddress> listen, Path destinations, ProxySettings proxy,
-        StateThresholds thresholds, int eventLoops, Duration drain, SipParserLimits parserLimits,
-        ProbeSettings probe, ListenAddress.HostPort admin, String adminToken, Duration maxLoopLag,
+        StateThresholds thresholds, int panicThreshold, int eventLoops, Duration drain,
+        SipParserLimits parserLimits, ProbeSettings probe, ListenAddress.HostPort admin, String adminToken, Duration maxLoopLag,
         Duration dropLoopLag, Duration overloadSustain, int warmupCalls, int receiveBufferBytes,
         io.siplb.transport.protect.ProtectSettings protect, io.siplb.transport.stream.StreamSettings streams,
         io.siplb.transport.dns.DnsSettings dns,
@@ -75,7 +77,8 @@ public record BalancerSettings(List<ListenAddress> listen, Path destinations, Pr
                 config.integer("siplb.parser.max-headers", 256, 8, 4096),
                 config.integer("siplb.parser.max-line-bytes", 8192, 64, 65535));
         return new BalancerSettings(listen, Path.of(config.string("siplb.destinations.file",
-                "config/dispatcher.list")), proxy, thresholds, loops, drain, limits, ProbeSettings.from(config),
+                "config/dispatcher.list")), proxy, thresholds, percent(config, "siplb.dispatch.panic-threshold", 50),
+                loops, drain, limits, ProbeSettings.from(config),
                 admin(config), config.string("siplb.admin.token", ""),
                 config.duration("siplb.overload.max-loop-lag", Duration.ofMillis(50), Duration.ZERO, Duration.ofSeconds(10)),
                 config.duration("siplb.overload.drop-loop-lag", Duration.ofMillis(500), Duration.ofMillis(1),
@@ -86,6 +89,21 @@ public record BalancerSettings(List<ListenAddress> listen, Path destinations, Pr
                 io.siplb.transport.protect.ProtectSettings.from(config),
                 io.siplb.transport.stream.StreamSettings.from(config, proxy.failover().timeout()),
                 io.siplb.transport.dns.DnsSettings.from(config), config, source);
+    }
+
+    /** A percentage, written {@code 50%} or {@code 50}, from 0 to 100. */
+    private static int percent(ConfigValues config, String key, int fallback) {
+        String text = config.string(key, fallback + "%");
+        String digits = text.endsWith("%") ? text.substring(0, text.length() - 1).trim() : text;
+        try {
+            int value = Integer.parseInt(digits);
+            if (value >= 0 && value <= 100) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new io.siplb.core.config.ConfigException(key, text, "must be a percentage from 0 (off) to 100, e.g. 50%");
     }
 
     private static ListenAddress.HostPort admin(ConfigValues config) {

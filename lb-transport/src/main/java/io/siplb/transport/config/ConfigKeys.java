@@ -21,6 +21,7 @@ final class ConfigKeys {
         DEFAULTS.put("siplb.dispatch.limit", "0");
         DEFAULTS.put("siplb.dispatch.hash-mode", "kamailio");
         DEFAULTS.put("siplb.dispatch.hash-header", "");
+        DEFAULTS.put("siplb.dispatch.panic-threshold", "50%");
         DEFAULTS.put("siplb.failover.codes", "5xx,408");
         DEFAULTS.put("siplb.failover.timeout", "2s");
         DEFAULTS.put("siplb.failover.invite-timeout", "120s");
@@ -38,6 +39,7 @@ final class ConfigKeys {
         DEFAULTS.put("siplb.probe.failure-threshold", "1");
         DEFAULTS.put("siplb.probe.success-threshold", "1");
         DEFAULTS.put("siplb.probe.reply-codes", "");
+        DEFAULTS.put("siplb.probe.recheck", "1s");
         DEFAULTS.put("siplb.admin.listen", "127.0.0.1:8080");
         DEFAULTS.put("siplb.admin.token", "");
         DEFAULTS.put("siplb.sip.t1", "500ms");

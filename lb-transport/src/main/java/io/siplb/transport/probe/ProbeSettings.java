@@ -17,9 +17,17 @@ import java.util.Locale;
  * @param mode Kamailio's {@code ds_probing_mode}: 0 probes destinations flagged probing, 1 all,
  *     2 those flagged probing and inactive, 3 like 0 but the flag survives success
  * @param aliveCodes final responses besides 2xx that count as alive ({@code ds_ping_reply_codes})
+ * @param recheck how soon a destination a call's failure took down is probed again, at once and
+ *     then at this interval until it answers ({@code siplb.probe.recheck}); 0 = at {@code interval}
  */
 public record ProbeSettings(Duration interval, Duration timeout, String method, String from, int mode,
-        FailoverCodes aliveCodes) {
+        FailoverCodes aliveCodes, Duration recheck) {
+
+    /** Without a recheck: a destination taken down by a call is probed at the interval like the others. */
+    public ProbeSettings(Duration interval, Duration timeout, String method, String from, int mode,
+            FailoverCodes aliveCodes) {
+        this(interval, timeout, method, from, mode, aliveCodes, Duration.ZERO);
+    }
 
     public static ProbeSettings from(ConfigValues config) {
         Duration interval = config.duration("siplb.probe.interval", Duration.ofSeconds(10), Duration.ZERO,
@@ -46,7 +54,13 @@ public record ProbeSettings(Duration interval, Duration timeout, String method, 
         } catch (IllegalArgumentException e) {
             throw new ConfigException("siplb.probe.reply-codes", codes, e.getMessage());
         }
-        return new ProbeSettings(interval, timeout, method, from, mode, alive);
+        Duration recheck = config.duration("siplb.probe.recheck", Duration.ofSeconds(1), Duration.ZERO,
+                Duration.ofHours(1));
+        if (!recheck.isZero() && recheck.toMillis() < 100) {
+            throw new ConfigException("siplb.probe.recheck", ConfigValues.format(recheck),
+                    "must be 0 (at siplb.probe.interval) or from 100ms");
+        }
+        return new ProbeSettings(interval, timeout, method, from, mode, alive, recheck);
     }
 
     public boolean enabled() {

@@ -29,6 +29,10 @@ import reactor.core.scheduler.Scheduler;
  * and inactive. On success the probing flag is kept in modes 1 and 3 and cleared in 0 and 2; on
  * failure it is set in modes 1–3. In mode 0 Kamailio also clears it on failure, which stops
  * probing the one destination that needs it; siplb keeps it there.
+ *
+ * <p>A destination (or DNS target) that a call's failure took down is probed again at once and
+ * then every {@code siplb.probe.recheck} until it answers, whatever the mode: a transient — one
+ * attempt that timed out while the machine was starved — then costs a second, not an interval.
  */
 public final class Prober implements AutoCloseable {
     /** How often due destinations are looked for; probes then go out spread over the interval. */
@@ -61,6 +65,9 @@ public final class Prober implements AutoCloseable {
     private static final class Schedule {
         volatile long dueNanos;
         volatile boolean inFlight;
+        /** Probed at {@code siplb.probe.recheck}: a call's failure took it down. */
+        volatile boolean rechecking;
+        volatile long sentNanos;
     }
 
     public Prober(ProbeSettings settings, Dispatcher dispatcher, int channelCount, IntFunction<ProbeChannel> channels,
@@ -112,7 +119,7 @@ public final class Prober implements AutoCloseable {
         for (DestinationSet set : dispatcher.sets()) {
             for (Destination destination : set.destinations()) {
                 index++;
-                if (!chosen(destination)) {
+                if (!chosen(destination) && !(recheckOn() && rechecked(destination))) {
                     continue;
                 }
                 java.util.List<io.siplb.core.dispatch.DestinationTarget> targets = destination.targets();
@@ -136,12 +143,43 @@ public final class Prober implements AutoCloseable {
             fresh.dueNanos = now + ThreadLocalRandom.current().nextLong(interval);
             return fresh;
         });
+        boolean recheck = recheckOn() && (target == null ? destination.recheck() : target.recheck());
+        if (recheck && !schedule.rechecking) {
+            schedule.dueNanos = now; // a call's failure took it down: checked again at once
+        } else if (!recheck && schedule.rechecking) {
+            schedule.dueNanos = schedule.sentNanos + interval; // it answered: back to the interval
+        }
+        schedule.rechecking = recheck;
         if (schedule.inFlight || now < schedule.dueNanos) {
             return;
         }
         schedule.inFlight = true;
-        schedule.dueNanos = now + interval;
+        schedule.sentNanos = now;
+        schedule.dueNanos = now + (recheck ? Math.min(settings.recheck().toNanos(), interval) : interval);
         send(destination, target, schedule, channels.apply(index % channelCount));
+    }
+
+    private boolean recheckOn() {
+        return !settings.recheck().isZero();
+    }
+
+    /** Whether a call's failure took it (or one of its targets) down, whatever the probing mode says. */
+    private static boolean rechecked(Destination destination) {
+        if (destination.state().disabled() || (destination.definition().flags() & DestinationDefinition.NO_PING) != 0) {
+            return false;
+        }
+        if (destination.recheck()) {
+            return true;
+        }
+        java.util.List<io.siplb.core.dispatch.DestinationTarget> targets = destination.targets();
+        if (targets != null) {
+            for (io.siplb.core.dispatch.DestinationTarget target : targets) {
+                if (target.recheck()) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private boolean chosen(Destination destination) {

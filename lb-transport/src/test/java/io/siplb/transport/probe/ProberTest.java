@@ -109,4 +109,60 @@ class ProberTest {
         byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
         return ((ParseResult.Parsed) SipParser.DEFAULT.parse(bytes, bytes.length)).message();
     }
+
+    @Test
+    void aDestinationACallTookDownIsProbedAtOnceThenAtTheRecheckIntervalUntilItAnswers() throws Exception {
+        dispatcher.load(DestinationListParser.parse("probe.list", List.of("1 sip:a 0 2", "1 sip:b 0 1")));
+        ProbeSettings settings = new ProbeSettings(Duration.ofSeconds(10), Duration.ofMillis(500), "OPTIONS",
+                "sip:siplb@localhost", 1, FailoverCodes.parse("", 100), Duration.ofSeconds(1));
+        List<Long> probesOfA = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean answering = new java.util.concurrent.atomic.AtomicBoolean();
+        Prober prober = new Prober(settings, dispatcher, 1, number -> new Prober.ProbeChannel() {
+            @Override
+            public void execute(Runnable task) {
+                task.run();
+            }
+
+            @Override
+            public Mono<SipMessage> probe(Destination destination, String method, String from, Duration timeout) {
+                String name = destination.uri().text().substring(4);
+                probed.add(name);
+                if (name.equals("a")) {
+                    probesOfA.add(clock.now(java.util.concurrent.TimeUnit.MILLISECONDS));
+                    return answering.get() ? Mono.just(OK) : Mono.empty();
+                }
+                return Mono.just(OK);
+            }
+
+            @Override
+            public Mono<SipMessage> probe(Destination destination, io.siplb.core.dispatch.DestinationTarget target,
+                    String method, String from, Duration timeout) {
+                throw new AssertionError("these destinations have no DNS targets");
+            }
+        }, clock);
+        prober.start();
+        clock.advanceTimeBy(Duration.ofSeconds(10)); // each once, at its offset in the interval
+        assertThat(probed).containsExactlyInAnyOrder("a", "b");
+        probesOfA.clear();
+
+        Destination a = dispatcher.find(1, "sip:a").orElseThrow();
+        long failedAt = clock.now(java.util.concurrent.TimeUnit.MILLISECONDS);
+        dispatcher.markFailure(a, io.siplb.core.dispatch.FailureMark.INACTIVE); // a call timed out on it
+        clock.advanceTimeBy(Duration.ofMillis(3_150));
+        assertThat(probesOfA).as("at once (the next tick), then every second while it stays silent").hasSize(4);
+        assertThat(probesOfA.get(0) - failedAt).isLessThanOrEqualTo(100);
+        for (int i = 1; i < probesOfA.size(); i++) {
+            assertThat(probesOfA.get(i) - probesOfA.get(i - 1)).isBetween(1_000L, 1_100L);
+        }
+        answering.set(true);
+        clock.advanceTimeBy(Duration.ofSeconds(1));
+        assertThat(a.state().letters()).startsWith("A");
+        assertThat(a.recheck()).isFalse();
+        int before = probesOfA.size();
+        clock.advanceTimeBy(Duration.ofSeconds(9));
+        assertThat(probesOfA).as("back at the probe interval").hasSize(before);
+        clock.advanceTimeBy(Duration.ofSeconds(2));
+        assertThat(probesOfA).hasSize(before + 1);
+        prober.close();
+    }
 }

@@ -54,7 +54,9 @@
     document.getElementById('history').innerHTML = polyline(calls, max, '#1b6ec2') + polyline(failovers, max, '#d9480f');
     let html = '';
     for (const set of data.sets) {
-      html += '<div class="set-title">set ' + set.id + '</div><table class="set" data-set="' + set.id + '"><thead><tr>'
+      html += '<div class="set-title">set ' + set.id + (set.panic
+          ? ' <span class="panic" title="too few destinations usable (siplb.dispatch.panic-threshold): every one not disabled is used">PANIC</span>'
+          : '') + '</div><table class="set" data-set="' + set.id + '"><thead><tr>'
         + '<th>destination</th><th>state</th><th class="prio">prio</th><th>load</th><th>est ms</th><th>avg ms</th>'
         + '<th>timeouts</th><th>sent</th><th>failed</th><th class="spark">latency, 5 min</th><th></th></tr></thead><tbody>';
       for (const d of set.destinations) {
