@@ -55,10 +55,11 @@ def one_run(args, work):
         code = load.bounded_run(["sipp", f"127.0.0.1:{lb_port}", "-sf", os.path.join(HERE, "uac-rr.xml"),
                                  "-i", "127.0.0.1", "-p", str(load.free_port()), "-r", str(args.rate), "-m", str(calls),
                                  "-l", str(max(args.rate * 4, 100)), "-d", "0", "-nostdin",
-                                 "-timeout", str(args.seconds * 3), "-timeout_error", "-trace_stat", "-stf", stat],
+                                 "-timeout", str(args.seconds * 3), "-timeout_error", "-trace_stat", "-stf", stat,
+                                 "-fd", "1"],
                                 args.seconds * 3 + 30, f"the SIPp run at {args.rate} calls/s",
                                 cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        failed = load.read_failed(stat)
+        failed = load.read_failed(stat, calls)
         shed = scrape(admin_port, 'siplb_responses_sent_total{class="5xx"')
         lb.send_signal(signal.SIGTERM)
         lb.wait(timeout=20)

@@ -145,12 +145,12 @@ def run_step(target_port, rate, seconds, work, scenario=os.path.join(HERE, "uac-
                         "-l", str(max(rate * 4, 100)), "-d", "0", "-nostdin", "-timeout", str(seconds * 3),
                         # a 180 overtaken by its 200 (multi-process proxies reorder) is not a failed call
                         "-default_behaviors", "all,-abortunexp",
-                        "-timeout_error", "-trace_rtt", "-rtt_freq", "1", "-trace_stat", "-stf", stat]
+                        "-timeout_error", "-trace_rtt", "-rtt_freq", "1", "-trace_stat", "-stf", stat, "-fd", "1"]
                        + transport_options(transport),
                        seconds * 3 + 30, f"the SIPp step at {rate} calls/s for {seconds} s",
                        cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # an overrun step: what SIPp's statistics file holds, every call it has no figure for failed
-    failed = read_failed(stat)
+    failed = read_failed(stat, calls)
     if code is None:
         failed = calls if failed < 0 else failed
         code = "overrun"
@@ -212,16 +212,20 @@ def stop(processes):
             p.kill()
 
 
-def read_failed(path):
-    """Calls that did not complete: offered minus SipP's SuccessfulCall(C), so that a call left
-    hanging (an unexpected 503 ignored, a timeout) counts as failed, not only FailedCall(C)."""
+def read_failed(path, offered=None):
+    """Calls that did not complete: `offered` (else SIPp's TotalCallCreated) minus SIPp's
+    SuccessfulCall(C), so that a call left hanging (an unexpected 503 ignored, a timeout) counts as
+    failed, not only FailedCall(C) — and so do calls of a run whose last statistics line SIPp never
+    wrote (a run that ended on its -timeout writes none: TotalCallCreated then reads 0)."""
     try:
         with open(path) as f:
             rows = list(csv.reader(f, delimiter=";"))
     except OSError:
         return -1
     header, last = rows[0], rows[-1]
-    return int(last[header.index("TotalCallCreated")]) - int(last[header.index("SuccessfulCall(C)")])
+    successful = int(last[header.index("SuccessfulCall(C)")])
+    created = int(last[header.index("TotalCallCreated")])
+    return (offered if offered is not None else created) - successful
 
 
 if __name__ == "__main__":

@@ -218,7 +218,7 @@ public final class Balancer implements AutoCloseable {
             } else {
                 sendFailures.increment(); // no UDP listener to send from
                 if (failure != null) {
-                    failure.failed(new java.io.IOException("no " + transport.parameter() + " transport to send over"));
+                    failure.failed(new MessageSender.NoTransport("no " + transport.parameter() + " transport to send over"));
                 }
             }
         }

@@ -14,7 +14,11 @@ import reactor.core.publisher.Mono;
  * wait for its final response:
  *
  * <ul>
- *   <li>{@code siplb.failover.timeout} ({@code fr_timer}) while nothing came back;</li>
+ *   <li>{@code siplb.failover.timeout} ({@code fr_timer}) while nothing came back — or, when there
+ *       is nowhere to fail over to (a request of a dialog, one along a Path: one fixed target),
+ *       64·T1, the UAC's own Timer B/F (RFC 3261 §17.1.1.2, §17.1.2.2): {@code fr_timer} exists to
+ *       move on, and with nothing to move on to it would only cut the retransmissions short, so a
+ *       BYE crossing a lossy path gets its eleven copies, not four;</li>
  *   <li>for an INVITE, {@code siplb.failover.invite-timeout} ({@code fr_inv_timer}) after each
  *       provisional;</li>
  *   <li>for an INVITE, both clamped to what is left of the request's whole lifetime
@@ -32,6 +36,7 @@ final class Branch {
     private final boolean invite;
     private final long deadlineNanos;
     private final RouteSettings settings;
+    private final Duration noReply;
     private boolean cancelWanted;
 
     /**
@@ -39,10 +44,15 @@ final class Branch {
      * @param settings the route's: timers, Record-Route, rewrite
      * @param deadlineNanos when the request's lifetime ends, on the proxy scheduler's clock;
      *     {@link Long#MAX_VALUE} for none
+     * @param alone whether this is the only target the request can go to (no plan to fail over
+     *     through): the wait for a first answer is then 64·T1 instead of {@code fr_timer}
      */
     Branch(SipProxy proxy, ServerTransaction server, SipMessage request, FailoverFlow.Target target,
-            RouteSettings settings, int ourRoutes, long deadlineNanos) {
+            RouteSettings settings, int ourRoutes, long deadlineNanos, boolean alone) {
         this.proxy = proxy;
+        Duration timerF = proxy.forwarder().settings().t1().multipliedBy(64);
+        this.noReply = alone && timerF.compareTo(settings.failover().timeout()) > 0 ? timerF
+                : settings.failover().timeout();
         this.target = target;
         this.invite = request.method() == SipMethod.INVITE;
         this.deadlineNanos = deadlineNanos;
@@ -74,7 +84,7 @@ final class Branch {
         return Mono.create(sink -> {
             Waiting waiting = new Waiting(sink, onProvisional);
             sink.onDispose(waiting);
-            waiting.arm(settings.failover().timeout());
+            waiting.arm(noReply);
             transaction.start(waiting);
         });
     }

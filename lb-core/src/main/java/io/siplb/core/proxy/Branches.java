@@ -33,6 +33,25 @@ public final class Branches {
         return head + Long.toHexString(counter.incrementAndGet());
     }
 
+    /**
+     * The branch for a forwarded ACK of a 2xx, the same for every copy of it (RFC 3261 §16.11:
+     * what is forwarded statelessly gets the same branch again when it comes again). It is derived
+     * from the ACK's own top Via branch, Call-ID and CSeq number; a random branch per copy made a
+     * retransmitted ACK look like a new request to a UAS that matches retransmissions by their
+     * bytes (SIPp aborts the call on it). Loop digits {@code ff}: no response ever comes to it.
+     */
+    public static String forAck(CharSequence upstreamBranch, CharSequence callId, long cseq) {
+        long hash = 0xcbf29ce484222325L; // FNV-1a, 64 bits
+        for (CharSequence part : new CharSequence[] {upstreamBranch == null ? "" : upstreamBranch, callId}) {
+            for (int i = 0; i < part.length(); i++) {
+                hash = (hash ^ part.charAt(i)) * 0x100000001b3L;
+            }
+            hash = (hash ^ 0x1f) * 0x100000001b3L;
+        }
+        hash = (hash ^ cseq) * 0x100000001b3L;
+        return PREFIX + "ff" + String.format("%08x", PROCESS) + "a" + Long.toHexString(hash);
+    }
+
     /** Whether {@code branch} is one of ours. */
     public static boolean isOurs(CharSequence branch) {
         if (branch == null || branch.length() < PREFIX.length() + LOOP_DIGITS) {

@@ -90,7 +90,7 @@ final class ClientTransaction {
     void start(Waiter waiting) {
         waiter = waiting;
         forwarder.register(this);
-        forwarder.sender().send(request, destination, this::transportFailed);
+        forwarder.sender().send(request, destination, sendFailure());
         if (!destination.transport().reliable()) { // Timer A and E run over UDP only (§17.1.1.2)
             intervalMillis = forwarder.settings().t1().toMillis();
             scheduleRetransmission();
@@ -119,6 +119,23 @@ final class ClientTransaction {
                 }
             });
         });
+    }
+
+    /**
+     * Who hears that a copy could not be sent. Over a connection, the transaction (it fails over
+     * at once). Over UDP only when there is no UDP transport at all: a datagram the kernel would not send (a firewall's EPERM, a full
+     * buffer's ENOBUFS) is a lost datagram like any other — counted by the sender, recovered by
+     * Timer A/E, given up on by the transaction's timers — not an answer: taken as one, one
+     * dropped BYE was a 408 upstream and one dropped INVITE a healthy destination marked down.
+     */
+    private MessageSender.TransportFailure sendFailure() {
+        return destination.transport().reliable() ? this::transportFailed : this::datagramNotSent;
+    }
+
+    private void datagramNotSent(Throwable cause) {
+        if (cause instanceof MessageSender.NoTransport) {
+            transportFailed(cause); // nothing to send over at all: no retransmission will help
+        }
     }
 
     /**
@@ -153,7 +170,7 @@ final class ClientTransaction {
         if (state != State.CALLING && !(state == State.PROCEEDING && !invite)) {
             return;
         }
-        forwarder.sender().send(request, destination, this::transportFailed);
+        forwarder.sender().send(request, destination, sendFailure());
         forwarder.countRetransmission();
         long t2 = forwarder.settings().t2().toMillis();
         intervalMillis = invite ? intervalMillis * 2

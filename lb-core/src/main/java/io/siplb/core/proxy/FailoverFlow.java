@@ -177,7 +177,7 @@ final class FailoverFlow implements RequestFlow {
             markFailure(target);
             return Mono.error(new AttemptFailed());
         }
-        Branch branch = new Branch(proxy, server, request, target, settings, ourRoutes, deadlineNanos);
+        Branch branch = new Branch(proxy, server, request, target, settings, ourRoutes, deadlineNanos, plan == null);
         if (invite) {
             // a branch given up on may still answer 200: that call is then the one (§16.7 step 5)
             branch.transaction().onLateSuccess(response -> lateSuccess(target, response));

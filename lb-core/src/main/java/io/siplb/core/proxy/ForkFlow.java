@@ -70,7 +70,7 @@ final class ForkFlow implements RequestFlow {
                     markFailure(target);
                     continue;
                 }
-                Branch branch = new Branch(proxy, server, request, target, settings, ourRoutes, deadlineNanos);
+                Branch branch = new Branch(proxy, server, request, target, settings, ourRoutes, deadlineNanos, false);
                 branch.transaction().onLateSuccess(response -> lateSuccess(branch, response));
                 branches.add(branch);
             }

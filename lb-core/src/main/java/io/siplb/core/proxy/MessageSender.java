@@ -39,6 +39,18 @@ public interface MessageSender {
         }
     }
 
+    /**
+     * There is no transport to send over at all (a UDP destination and no UDP listener): not a
+     * lost datagram that a retransmission may recover, so a request fails over at once.
+     */
+    final class NoTransport extends java.io.IOException {
+        private static final long serialVersionUID = 1L;
+
+        public NoTransport(String message) {
+            super(message);
+        }
+    }
+
     /** Hears that a message could not be delivered to its peer (RFC 3261 §8.1.3.1, §18.4). */
     @FunctionalInterface
     interface TransportFailure {

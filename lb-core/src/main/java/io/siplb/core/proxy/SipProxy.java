@@ -223,7 +223,7 @@ public final class SipProxy {
                 || ack.maxForwards() == 0) {
             return; // an ACK is never answered; one out of hops is dropped (RFC 3261 §16.3 step 3)
         }
-        String branch = forwarder.newBranch();
+        String branch = Branches.forAck(ack.topVia().branch(), ack.callId(), ack.cseq().number());
         Peer next = route.target().peer();
         var edit = ack.edit()
                 .pushVia(forwarder.via(next.transport(), branch))

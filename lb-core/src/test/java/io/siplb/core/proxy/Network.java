@@ -22,10 +22,19 @@ final class Network implements MessageSender {
     }
 
     final List<Sent> sent = new ArrayList<>();
+    /** How many of the next sends the "kernel" refuses (EPERM from a firewall): reported, not recorded. */
+    int refuseNext;
 
     @Override
     public void send(SipWritable message, Peer peer, TransportFailure failure) {
         InetSocketAddress to = peer.address();
+        if (refuseNext > 0) {
+            refuseNext--;
+            if (failure != null) {
+                failure.failed(new java.io.IOException("sendmsg(..) failed: Operation not permitted"));
+            }
+            return;
+        }
         ByteBuf buffer = Unpooled.buffer(message.byteCount());
         message.writeTo(buffer);
         byte[] bytes = new byte[buffer.readableBytes()];

@@ -288,6 +288,18 @@ class SipProxyTest {
         SipMessage ack = h.forwardedTo(D1, "ACK");
         assertThat(ack.routes()).isEmpty();
         assertThat(h.network.sent).isEmpty();
+        // the caller sends the same ACK again (the 200 came twice): the same bytes go on, our
+        // branch included (RFC 3261 §16.11), so a UAS that matches retransmissions by their bytes
+        // takes it as one
+        h.send(h.request("ACK", "ackx", "uas", "z9hG4bK-ack", 1, "Route: " + route).replace("ackx", "ack2xx"),
+                ProxyHarness.UAC);
+        SipMessage again = h.forwardedTo(D1, "ACK");
+        assertThat(again.toString()).isEqualTo(ack.toString());
+        assertThat(again.topVia().branch().toString()).startsWith(Branches.PREFIX);
+        h.send(h.request("ACK", "ackx", "uas", "z9hG4bK-ack-other", 1, "Route: " + route).replace("ackx", "ack2xx"),
+                ProxyHarness.UAC);
+        assertThat(h.forwardedTo(D1, "ACK").topVia().branch().toString()).as("another ACK, another branch")
+                .isNotEqualTo(ack.topVia().branch().toString());
     }
 
     @Test

@@ -96,4 +96,68 @@ class TransactionTimersTest {
         h.answer(h.forwardedTo(D2, "OPTIONS"), 200, "pong", D2);
         h.network.take(UAC, status(200));
     }
+
+    /** Sets up a dialog with D1 and sends its BYE from the caller; returns the harness. */
+    private static ProxyHarness byeSent(String callId, int refusedSends) {
+        ProxyHarness h = harness(2, Duration.ofSeconds(2), Duration.ofSeconds(120), Duration.ofSeconds(180));
+        h.send(h.invite(callId), ProxyHarness.UAC);
+        SipMessage invite = h.forwardedTo(D1, "INVITE");
+        h.answer(invite, 200, "uas", D1);
+        h.network.drain();
+        h.network.refuseNext = refusedSends;
+        h.send(h.request("BYE", callId, "uas", "z9hG4bK-" + callId + "-bye", 2,
+                "Route: " + invite.headerValue("Record-Route")), ProxyHarness.UAC);
+        return h;
+    }
+
+    @Test
+    void aByeWithNowhereElseToGoIsRetransmittedUntilTimerFNotCutShortByFrTimer() {
+        ProxyHarness h = byeSent("lossy-bye", 0);
+        long[] copiesAt = {0, 500, 1_500, 3_500, 7_500, 11_500, 15_500, 19_500, 23_500, 27_500, 31_500};
+        long now = 0;
+        for (int i = 0; i < copiesAt.length; i++) {
+            h.advance(Duration.ofMillis(copiesAt[i] - now).minus(i == 0 ? Duration.ZERO : MS));
+            if (i > 0) {
+                assertThat(h.network.count(D1, method("BYE"))).as("no copy %d before %d ms", i, copiesAt[i]).isZero();
+                h.advance(MS);
+            }
+            now = copiesAt[i];
+            assertThat(h.network.count(D1, method("BYE"))).as("copy %d at %d ms", i, copiesAt[i]).isEqualTo(1);
+            if (i < copiesAt.length - 1) {
+                h.network.take(D1, method("BYE")); // lost on the way
+            }
+        }
+        assertThat(h.network.count(UAC, status(408))).as("no 408 at fr_timer (2 s)").isZero();
+        h.answer(h.forwardedTo(D1, "BYE"), 200, "uas", D1); // the eleventh copy gets through
+        h.network.take(UAC, status(200));
+        assertThat(h.tables.liveServerTransactions()).isZero();
+    }
+
+    @Test
+    void aByeNoOneAnswersGets408AtTimerF() {
+        ProxyHarness h = byeSent("deaf-bye", 0);
+        h.advance(Duration.ofSeconds(32).minus(MS));
+        assertThat(h.network.count(UAC, status(408))).isZero();
+        h.advance(MS);
+        h.network.take(UAC, status(408));
+    }
+
+    @Test
+    void aDatagramTheKernelRefusesToSendIsALostCopyNotAnAnswer() {
+        ProxyHarness h = byeSent("refused-bye", 1); // a firewall drops the first copy (EPERM)
+        assertThat(h.network.count(UAC, status(408))).as("not answered at once").isZero();
+        assertThat(h.network.count(D1, method("BYE"))).isZero();
+        h.advance(Duration.ofMillis(500)); // Timer E
+        h.answer(h.forwardedTo(D1, "BYE"), 200, "uas", D1);
+        h.network.take(UAC, status(200));
+
+        ProxyHarness invite = harness(2, Duration.ofSeconds(2), Duration.ofSeconds(120), Duration.ofSeconds(180));
+        invite.network.refuseNext = 2; // the 100 Trying to the caller, then the INVITE to D1
+        invite.send(invite.invite("refused-invite"), ProxyHarness.UAC);
+        assertThat(invite.network.count(D2, method("INVITE"))).as("no failover at once").isZero();
+        invite.advance(Duration.ofMillis(500)); // Timer A: the same destination again
+        invite.answer(invite.forwardedTo(D1, "INVITE"), 200, "uas", D1);
+        invite.network.take(UAC, status(200));
+        assertThat(invite.dispatcher.set(1).get(0).state().letters()).as("a refused send marks nothing").isEqualTo("AX");
+    }
 }
