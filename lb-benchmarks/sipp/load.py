@@ -15,6 +15,8 @@ run goes on.
 
   python3 lb-benchmarks/sipp/load.py --rates 200,400,800,1200,1600 --seconds 20
   python3 lb-benchmarks/sipp/load.py --transport tcp --rates 500,1000,1500 --seconds 10
+  python3 lb-benchmarks/sipp/load.py --destinations 1000 --rates 1500 --seconds 20 \
+      --set siplb.dispatch.algorithm=hash-callid --set siplb.dispatch.hash-mode=rendezvous
 
 Everything binds to 127.0.0.1 and every process is stopped at the end.
 """
@@ -133,6 +135,20 @@ def start_uas(ports, work, transport="udp", set_id=1, listing="dispatcher.list")
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work) for port in ports]
 
 
+def start_uas_behind(count, work, transport="udp", set_id=1, listing="dispatcher.list"):
+    """One SIPp UAS on every address of the host (0.0.0.0) and `count` destinations naming it at
+    as many loopback addresses across 127.0.0.0/8 (127.10.0.1, 127.10.0.2, …): a large set that one
+    process answers. Returns the processes."""
+    port = free_port()
+    with open(os.path.join(work, listing), "a") as f:
+        for i in range(count):
+            host = f"127.{10 + i // 62500}.{(i // 250) % 250}.{i % 250 + 1}"
+            f.write(f"{set_id} {destination(port, transport).replace('127.0.0.1', host)} 0 0 duid=uas{i + 1}\n")
+    return [subprocess.Popen(["sipp", "-sf", os.path.join(HERE, "uas-rr.xml"), "-aa", "-i", "0.0.0.0",
+                              "-p", str(port), "-nostdin"] + transport_options(transport),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work)]
+
+
 def run_step(target_port, rate, seconds, work, scenario=os.path.join(HERE, "uac-rr.xml"), transport="udp"):
     """One SIPp UAC run at `rate` for `seconds` over `transport`, bounded in wall-clock time;
     returns (calls, failed, response times in ms, exit code or "overrun")."""
@@ -165,6 +181,9 @@ def main():
     parser.add_argument("--set", action="append", default=[], help="extra siplb --set key=value")
     parser.add_argument("--transport", choices=("udp", "tcp"), default="udp",
                         help="every leg over UDP, or over TCP (one connection per peer)")
+    parser.add_argument("--destinations", type=int, default=2,
+                        help="destinations in the set: 2 SIPp UAS, or above 2 that many addresses across "
+                             "127.0.0.0/8 all answered by one SIPp UAS")
     args = parser.parse_args()
     if shutil.which("sipp") is None:
         sys.exit("sipp is not installed: apt-get install sip-tester")
@@ -176,7 +195,8 @@ def main():
     lb_port = free_port()
     processes = []
     try:
-        processes += start_uas(uas_ports, work, args.transport)
+        processes += (start_uas(uas_ports, work, args.transport) if args.destinations <= 2
+                      else start_uas_behind(args.destinations, work, args.transport))
         command = siplb_command(args.jar) + ["--set", f"siplb.listen={args.transport}:127.0.0.1:{lb_port}",
                    "--set", f"siplb.destinations.file={work}/dispatcher.list"]
         for extra in args.set:

@@ -78,6 +78,10 @@ public class SelectorBenchmark {
     @Param({"kamailio"})
     public String hashMode;
 
+    /** {@code siplb.dispatch.limit}: destinations in the plan, 0 = all. */
+    @Param({"0"})
+    public int limit;
+
     private Selector selector;
     private DestinationSet set;
     private RoutingRequest[] requests;
@@ -106,7 +110,7 @@ public class SelectorBenchmark {
     @Benchmark
     public FailoverPlan selectAndPlan() {
         RoutingRequest request = requests[next++ & (requests.length - 1)];
-        return selector.select(set, request, 0);
+        return selector.select(set, request, limit);
     }
 
     private record FixedRequest(String callId, Uri fromUri, Uri toUri, Uri requestUri, String authUsername,

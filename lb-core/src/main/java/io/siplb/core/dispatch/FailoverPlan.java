@@ -13,14 +13,62 @@ import java.util.List;
 public final class FailoverPlan {
     private static final Destination[] NONE = {};
 
-    private final Destination[] destinations;
+    /**
+     * The rest of a plan of which only the first places were found at selection (a rendezvous
+     * plan over a large set): offers every candidate to a ranking again, with the same keys, when
+     * a failover first reaches past those places.
+     */
+    @FunctionalInterface
+    interface Tail {
+        void rank(Ranking ranking);
+    }
+
+    private Destination[] destinations;
     private final boolean parallel;
     private int size;
     private int cursor;
+    /** What ranks the places after {@link #size}, or {@code null} when the plan is whole. */
+    private Tail tail;
+    /** The places the plan has once its tail is in: its size until then. */
+    private int planned;
 
     FailoverPlan(int capacity, boolean parallel) {
         this.destinations = capacity == 0 ? NONE : new Destination[capacity];
         this.parallel = parallel;
+    }
+
+    /** A plan of {@code head} (already ranked, {@code headSize} of it) whose other places {@code tail} ranks when needed. */
+    FailoverPlan(Destination[] head, int headSize, int planned, Tail tail) {
+        this.destinations = head;
+        this.size = headSize;
+        this.parallel = false;
+        this.planned = planned;
+        this.tail = planned > headSize ? tail : null;
+    }
+
+    /**
+     * Ranks the places after the head: every candidate offered again, those already in the plan
+     * skipped, up to the planned size. A destination that became unusable since the selection is
+     * left out, so the plan may come out shorter than it said.
+     */
+    private void complete() {
+        Tail rest = tail;
+        if (rest == null) {
+            return;
+        }
+        tail = null;
+        Ranking ranking = Ranking.start(planned);
+        rest.rank(ranking);
+        Destination[] all = ranking.ordered(planned + size);
+        Destination[] grown = Arrays.copyOf(destinations, planned);
+        int filled = size;
+        for (int i = 0; i < all.length && filled < planned; i++) {
+            if (!holds(all[i])) {
+                grown[filled++] = all[i];
+            }
+        }
+        destinations = grown;
+        size = filled;
     }
 
     /** A plan with nothing to try: the set is empty, unknown or entirely down. */
@@ -55,6 +103,9 @@ public final class FailoverPlan {
      * part is: forking does not span sets.
      */
     public static FailoverPlan concat(FailoverPlan[] parts, int limit) {
+        for (FailoverPlan part : parts) {
+            part.complete();
+        }
         int total = 0;
         boolean parallel = parts.length > 0;
         for (FailoverPlan part : parts) {
@@ -90,17 +141,23 @@ public final class FailoverPlan {
     }
 
 
-    /** How many destinations the plan holds. */
+    /**
+     * How many destinations the plan holds: for a plan whose tail is not ranked yet, how many it
+     * will hold if none of them goes down meanwhile.
+     */
     public int size() {
-        return size;
+        return tail != null ? planned : size;
     }
 
     public boolean isEmpty() {
-        return size == 0;
+        return size() == 0;
     }
 
     /** The destination at {@code index} in trying order. */
     public Destination get(int index) {
+        if (index >= size) {
+            complete();
+        }
         if (index < 0 || index >= size) {
             throw new IndexOutOfBoundsException("index " + index + " of a plan of " + size);
         }
@@ -109,6 +166,9 @@ public final class FailoverPlan {
 
     /** The next destination to try, or {@code null} when the plan is exhausted. */
     public Destination next() {
+        if (cursor == size) {
+            complete();
+        }
         return cursor < size ? destinations[cursor++] : null;
     }
 
@@ -124,6 +184,7 @@ public final class FailoverPlan {
 
     /** The destinations in trying order. */
     public List<Destination> destinations() {
+        complete();
         return List.of(Arrays.copyOf(destinations, size));
     }
 

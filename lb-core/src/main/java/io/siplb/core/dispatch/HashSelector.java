@@ -46,16 +46,26 @@ abstract class HashSelector implements Selector {
                 : rendezvous(set, hash, limit);
     }
 
+    /**
+     * Rendezvous: the usable destinations by score. Only the first {@link Ranking#HEAD} places are
+     * ranked when the request is selected; the rest, scored again from the same hash (a score
+     * does not change), when a failover reaches past them — a set of 1 000 ranked whole on every
+     * call cost more than the call.
+     */
     private static FailoverPlan rendezvous(DestinationSet set, long hash, int limit) {
         Destination[] all = set.array();
         Ranking ranking = Ranking.start(all.length);
+        offerScores(ranking, all, hash);
+        return ranking.toLazyPlan(limit, rest -> offerScores(rest, all, hash));
+    }
+
+    private static void offerScores(Ranking ranking, Destination[] all, long hash) {
         for (Destination d : all) {
             if (d.usable()) {
                 // one bit dropped so that signed order is score order
                 ranking.offer(d, Hashing.score(hash, d.uriHash()) >>> 1);
             }
         }
-        return ranking.toPlan(limit, 0, 0);
     }
 
     /**

@@ -22,10 +22,7 @@ final class LatencySelector implements Selector {
                 ranking.offer(d, adjustedPriority(d));
             }
         }
-        int top = 0;
-        while (top < ranking.size() && ranking.key(top) == ranking.key(0)) {
-            top++;
-        }
+        int top = ranking.topTies();
         return ranking.toPlan(limit, top, top > 1 ? set.nextTurn() : 0);
     }
 
