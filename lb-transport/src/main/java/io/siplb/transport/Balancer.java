@@ -902,7 +902,14 @@ public final class Balancer implements AutoCloseable {
      * for at most {@code siplb.shutdown.drain}; then the channels close.
      */
     public void drainAndClose() {
-        tables.drain();
+        if (settings.handover()) {
+            tables.drainForSuccessor();
+            if (streams != null) {
+                streams.closeListeners(); // new connections: the successor's (SO_REUSEPORT), or refused
+            }
+        } else {
+            tables.drain();
+        }
         long deadline = System.nanoTime() + settings.drain().toNanos();
         while (tables.liveServerTransactions() > 0 && System.nanoTime() < deadline) {
             try {

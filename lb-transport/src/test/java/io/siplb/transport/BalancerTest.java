@@ -230,7 +230,8 @@ class BalancerTest {
     @Test
     void drainingRefusesNewCallsWhileLiveOnesFinish() throws Exception {
         Backend slow = backend("slow", new Backend.Behaviour(0, 503, false, false, Duration.ofMillis(700)));
-        LoopbackBalancer lb = LoopbackBalancer.of(List.of(slow), "siplb.shutdown.drain=5s");
+        LoopbackBalancer lb = LoopbackBalancer.of(List.of(slow), "siplb.shutdown.drain=5s",
+                "siplb.shutdown.new-requests=refuse");
         CallGenerator caller = open(new CallGenerator(lb.address, false));
         String live = caller.call(Duration.ZERO);
         await().atMost(Duration.ofSeconds(5)).until(() -> lb.balancer.tables().liveServerTransactions() == 1);
@@ -246,6 +247,39 @@ class BalancerTest {
         assertThat(slow.answered()).isEqualTo(1);
         assertThat(caller.finalStatuses()).containsEntry(200, 1L).containsEntry(503, 1L);
         assertThat(caller.outcome(live)).isNotEqualTo(CallGenerator.Outcome.FAILED);
+    }
+
+    /**
+     * A restart: the first process drains while calls keep coming at 100/s, and a successor binds
+     * the same port (SO_REUSEPORT) 300 ms later. A new call the draining process receives goes
+     * unanswered and its retransmission reaches the successor: none fails. With
+     * {@code siplb.shutdown.new-requests=refuse} the same restart answers 503.
+     */
+    @Test
+    void aSuccessorBoundDuringTheDrainTakesEveryNewCall() throws Exception {
+        Backend slow = backend("slow", new Backend.Behaviour(0, 503, false, false, Duration.ofMillis(400)));
+        Backend quick = backend("quick", Backend.Behaviour.HEALTHY);
+        List<String> lines = LoopbackBalancer.lines(List.of(slow, quick));
+        LoopbackBalancer first = new LoopbackBalancer(lines, "siplb.shutdown.drain=5s");
+        int port = first.address.getPort();
+        CallGenerator caller = open(new CallGenerator(first.address, false));
+        caller.start(100, Duration.ZERO);
+        Thread.sleep(1_000);
+        Thread drain = new Thread(first.balancer::drainAndClose);
+        drain.start(); // calls ringing on "slow" keep it draining for a while: new ones arrive meanwhile
+        Thread.sleep(300);
+        LoopbackBalancer second = open(new LoopbackBalancer(lines, "siplb.listen=udp:127.0.0.1:" + port));
+        Thread.sleep(1_500);
+        caller.stop();
+        drain.join(10_000);
+        assertThat(drain.isAlive()).isFalse();
+        await().atMost(Duration.ofSeconds(20)).until(() -> caller.inProgress() == 0);
+        assertThat(first.balancer.tables().counters().handedOver.sum()).as("new calls the drain left to the successor")
+                .isPositive();
+        assertThat(first.balancer.tables().counters().shed.sum()).isZero();
+        assertThat(second.balancer.tables().counters().requests.sum()).isPositive();
+        assertThat(caller.failed()).as("of %d calls", caller.started()).isZero();
+        assertThat(caller.completed()).isEqualTo(caller.started());
     }
 
     @Test

@@ -60,6 +60,11 @@ public final class ProxyCounters {
     public final LongAdder transportErrors = new LongAdder();
     /** Silent destinations not marked down because the balancer was overloaded when they timed out. */
     public final LongAdder marksSpared = new LongAdder();
+    /**
+     * New requests over UDP left unanswered while draining for a successor
+     * ({@code siplb.shutdown.new-requests=handover}): the caller's retransmission reaches it.
+     */
+    public final LongAdder handedOver = new LongAdder();
     /** INVITE datagrams dropped unparsed because the loop was far behind. */
     public final LongAdder overloadDropped = new LongAdder();
     /**

@@ -24,6 +24,7 @@ public final class ProxyTables {
     final ProxyCounters counters = new ProxyCounters();
     final AtomicInteger liveServerTransactions = new AtomicInteger();
     private volatile boolean draining;
+    private volatile boolean handover;
 
     public ProxyTables(ProxySettings settings, Ticker ticker) {
         long linger = settings.linger().toNanos();
@@ -119,6 +120,22 @@ public final class ProxyTables {
      */
     public void drain() {
         draining = true;
+    }
+
+    /**
+     * Drains for a successor: as {@link #drain()}, except that a new request over UDP is left
+     * unanswered instead of refused, so the caller's retransmission (Timer A/E) reaches whichever
+     * process holds the port next (restart; {@code siplb.shutdown.new-requests=handover}). Over a
+     * connection, which nobody retransmits over, it is still refused.
+     */
+    public void drainForSuccessor() {
+        handover = true;
+        draining = true;
+    }
+
+    /** Whether the drain leaves new UDP requests unanswered for a successor. */
+    public boolean handingOver() {
+        return handover;
     }
 
     public boolean draining() {

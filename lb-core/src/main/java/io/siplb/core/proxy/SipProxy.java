@@ -278,6 +278,19 @@ public final class SipProxy {
             respond(flowFailed(request, toTag), upstream);
             return;
         }
+        if (newDialogOrTransaction && tables.handingOver() && !source.transport().reliable()) {
+            tables.counters.handedOver.increment(); // restarting: the retransmission finds the successor
+            return;
+        }
+        // shed before routing: a loop too busy to take the call must not also pay for choosing
+        // its destinations (a plan over a large set costs more than the 503)
+        if (tables.liveServerTransactions.get() >= settings.maxTransactions()
+                || newDialogOrTransaction && (tables.draining() || overloaded.getAsBoolean())) {
+            tables.counters.shed.increment();
+            respond(MessageFactory.serviceUnavailable(request, toTag, (int) settings.retryAfter().toSeconds()),
+                    upstream);
+            return;
+        }
         // new requests: admission checks and routing rules; in-dialog ones: admission only
         RoutingDecision decision = newDialogOrTransaction && path == null
                 ? routes.route(new RouteRequest(request, source.address(), listener), dispatcher)
@@ -289,13 +302,6 @@ public final class SipProxy {
         }
         if (decision instanceof RoutingDecision.Drop) {
             tables.counters.routeDropped.increment();
-            return;
-        }
-        if (tables.liveServerTransactions.get() >= settings.maxTransactions()
-                || newDialogOrTransaction && (tables.draining() || overloaded.getAsBoolean())) {
-            tables.counters.shed.increment();
-            respond(MessageFactory.serviceUnavailable(request, toTag, (int) settings.retryAfter().toSeconds()),
-                    upstream);
             return;
         }
         ServerTransaction transaction = new ServerTransaction(key, request, source, upstream, toTag);

@@ -44,6 +44,8 @@ public final class Metrics {
         counter("siplb.failovers", "attempts that failed and moved to the next destination", counters.failovers);
         counter("siplb.plans.exhausted", "requests whose destinations all failed", counters.exhausted);
         counter("siplb.load.shed", "new requests refused with 503 for a full table or draining", counters.shed);
+        counter("siplb.shutdown.handed.over", "new UDP requests left unanswered while draining for a successor",
+                counters.handedOver);
         for (ProxyCounters.DropReason reason : ProxyCounters.DropReason.values()) {
             counter("siplb.malformed.dropped", "malformed datagrams dropped unanswered",
                     counters.malformedDropped.get(reason), "reason", reason.label());

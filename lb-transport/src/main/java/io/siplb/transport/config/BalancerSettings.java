@@ -21,6 +21,8 @@ import java.util.List;
  *     destinations a set is routed as if all were usable ({@code io.siplb.core.dispatch.SetHealth}); 0 = off
  * @param eventLoops event loops (and UDP channels per address); 0 = one per core
  * @param drain how long a SIGTERM waits for live transactions
+ * @param handover {@code siplb.shutdown.new-requests=handover}: while draining, new requests over
+ *     UDP go unanswered (the caller's retransmission reaches a successor) instead of 503
  * @param parserLimits the parser's bounds
  * @param probe how destinations are probed
  * @param admin where the admin API listens, or {@code null} when it is off
@@ -41,7 +43,7 @@ import java.util.List;
  * @param source reads the configuration again, for {@code POST /routes/reload}
  */
 public record BalancerSettings(List<ListenAddress> listen, Path destinations, ProxySettings proxy,
-        StateThresholds thresholds, int panicThreshold, int eventLoops, Duration drain,
+        StateThresholds thresholds, int panicThreshold, int eventLoops, Duration drain, boolean handover,
         SipParserLimits parserLimits, ProbeSettings probe, ListenAddress.HostPort admin, String adminToken, Duration maxLoopLag,
         Duration dropLoopLag, Duration overloadSustain, int warmupCalls, int receiveBufferBytes,
         io.siplb.transport.protect.ProtectSettings protect, io.siplb.transport.stream.StreamSettings streams,
@@ -78,7 +80,8 @@ public record BalancerSettings(List<ListenAddress> listen, Path destinations, Pr
                 config.integer("siplb.parser.max-line-bytes", 8192, 64, 65535));
         return new BalancerSettings(listen, Path.of(config.string("siplb.destinations.file",
                 "config/dispatcher.list")), proxy, thresholds, percent(config, "siplb.dispatch.panic-threshold", 50),
-                loops, drain, limits, ProbeSettings.from(config),
+                loops, drain, config.choice("siplb.shutdown.new-requests", "handover", "handover", "refuse")
+                        .equals("handover"), limits, ProbeSettings.from(config),
                 admin(config), config.string("siplb.admin.token", ""),
                 config.duration("siplb.overload.max-loop-lag", Duration.ofMillis(50), Duration.ZERO, Duration.ofSeconds(10)),
                 config.duration("siplb.overload.drop-loop-lag", Duration.ofMillis(500), Duration.ofMillis(1),

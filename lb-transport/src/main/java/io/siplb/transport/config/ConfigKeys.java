@@ -79,6 +79,7 @@ final class ConfigKeys {
         DEFAULTS.put("siplb.protect.max-sources", "100000");
         DEFAULTS.put("siplb.event-loops", "0");
         DEFAULTS.put("siplb.shutdown.drain", "10s");
+        DEFAULTS.put("siplb.shutdown.new-requests", "handover");
         DEFAULTS.put("siplb.parser.max-message-bytes", "65535");
         DEFAULTS.put("siplb.parser.max-headers", "256");
         DEFAULTS.put("siplb.parser.max-line-bytes", "8192");

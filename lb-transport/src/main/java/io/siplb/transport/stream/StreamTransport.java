@@ -164,6 +164,8 @@ public final class StreamTransport implements AutoCloseable {
                 });
         if (epoll) {
             bootstrap.childOption(EpollChannelOption.TCP_USER_TIMEOUT, (int) settings.userTimeout().toMillis());
+            // a successor started during this process's drain binds beside it, as on UDP
+            bootstrap.option(io.netty.channel.unix.UnixChannelOption.SO_REUSEPORT, true);
         }
         Channel server = bootstrap.bind(address).syncUninterruptibly().channel();
         servers.add(server);
@@ -413,11 +415,19 @@ public final class StreamTransport implements AutoCloseable {
         return List.copyOf(byFlow.values());
     }
 
-    @Override
-    public void close() {
+    /**
+     * Stops accepting connections (a drain for a successor): the listeners close, connections
+     * already open go on until {@link #close()}.
+     */
+    public void closeListeners() {
         for (Channel server : servers) {
             server.close().syncUninterruptibly();
         }
+    }
+
+    @Override
+    public void close() {
+        closeListeners();
         for (StreamConnection connection : byFlow.values()) {
             connection.channel().close();
         }
