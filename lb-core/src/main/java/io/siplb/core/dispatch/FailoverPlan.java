@@ -87,6 +87,9 @@ public final class FailoverPlan {
      */
     static FailoverPlan ring(DestinationSet set, int first, int limit) {
         Destination[] all = set.array();
+        if (all.length > LAZY_ABOVE) {
+            return lazyRing(all, first, limit);
+        }
         FailoverPlan plan = new FailoverPlan(capacity(all.length, limit), false);
         for (int step = 0; step < all.length && !plan.full(); step++) {
             Destination d = all[(first + step) % all.length];
@@ -95,6 +98,39 @@ public final class FailoverPlan {
             }
         }
         return plan;
+    }
+
+    /** Sets larger than this get plans whose tail is walked when a failover first needs it. */
+    static final int LAZY_ABOVE = 16;
+
+    /**
+     * The ring walk of a large set: its first {@link Ranking#HEAD} usable places now, the rest when
+     * a failover reaches them (a whole plan of 1 000 was 4 KB a call, nearly all never walked).
+     */
+    private static FailoverPlan lazyRing(Destination[] all, int first, int limit) {
+        int usable = 0;
+        for (Destination d : all) {
+            if (d.usable()) {
+                usable++;
+            }
+        }
+        int planned = capacity(usable, limit);
+        Destination[] head = new Destination[Math.min(planned, Ranking.HEAD)];
+        int found = 0;
+        for (int step = 0; step < all.length && found < head.length; step++) {
+            Destination d = all[(first + step) % all.length];
+            if (d.usable()) {
+                head[found++] = d;
+            }
+        }
+        return new FailoverPlan(head, found, planned, rest -> {
+            for (int step = 0; step < all.length; step++) {
+                Destination d = all[(first + step) % all.length];
+                if (d.usable()) {
+                    rest.offer(d, -step); // ring order: the ranking keeps it
+                }
+            }
+        });
     }
 
     /**

@@ -102,4 +102,31 @@ class RankingTest {
             }
         }
     }
+
+    @Test
+    void aLargeSetsRingPlanWalksItsTailAsAWholePlanWould() {
+        Dispatcher dispatcher = Sets.uniform(200, "");
+        DestinationSet set = dispatcher.set(1);
+        for (int i = 0; i < 200; i += 7) {
+            dispatcher.markFailure(set.get(i), FailureMark.INACTIVE);
+        }
+        for (int first : new int[] {0, 1, 6, 7, 199}) {
+            for (int limit : new int[] {0, 1, 2, 3, 50}) {
+                FailoverPlan lazy = FailoverPlan.ring(set, first, limit);
+                List<String> walked = new ArrayList<>();
+                int size = lazy.size();
+                for (Destination d = lazy.next(); d != null; d = lazy.next()) {
+                    walked.add(d.uri().host());
+                }
+                List<String> expected = new ArrayList<>();
+                for (int step = 0; step < 200; step++) {
+                    Destination d = set.get((first + step) % 200);
+                    if (d.usable() && (limit == 0 || expected.size() < limit)) {
+                        expected.add(d.uri().host());
+                    }
+                }
+                assertThat(walked).as("first=%d limit=%d", first, limit).isEqualTo(expected).hasSize(size);
+            }
+        }
+    }
 }
