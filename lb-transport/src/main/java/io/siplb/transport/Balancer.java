@@ -105,6 +105,7 @@ public final class Balancer implements AutoCloseable {
     /** What the proxies ask for addresses: never blocks. */
     private final io.siplb.transport.dns.DnsAddressResolver resolver;
     private final LongAdder sendFailures = new LongAdder();
+    private final io.siplb.transport.udp.KernelDrops kernelDrops = new io.siplb.transport.udp.KernelDrops();
     private final LongAdder destinationsDown = new LongAdder();
     private final LongAdder destinationsUp = new LongAdder();
     private final reactor.core.scheduler.Scheduler probeScheduler = Schedulers.newSingle("siplb-probe", true);
@@ -543,6 +544,7 @@ public final class Balancer implements AutoCloseable {
                     advertisePort(address, port);
                 }
                 bindings.add(new Binding(number, connection, receive, address.text()));
+                kernelDrops.watch(connection.channel());
                 if (number == 0 && settings.receiveBufferBytes() > 0) {
                     checkReceiveBuffer(connection.channel());
                 }
@@ -893,6 +895,11 @@ public final class Balancer implements AutoCloseable {
     }
 
     /** Datagrams the kernel refused to send. */
+    /** Datagrams the kernel dropped on our UDP sockets for a full receive buffer (Linux; else 0). */
+    public long kernelDrops() {
+        return kernelDrops.total();
+    }
+
     public long sendFailures() {
         return sendFailures.sum();
     }

@@ -80,6 +80,9 @@ public final class Metrics {
                 .description("destinations that came back up").register(registry);
         FunctionCounter.builder("siplb.set.panic", balancer.dispatcher(), d -> d.panicEpisodes())
                 .description("times a set entered panic (siplb.dispatch.panic-threshold)").register(registry);
+        FunctionCounter.builder("siplb.udp.receive.drops", balancer, Balancer::kernelDrops)
+                .description("datagrams the kernel dropped on siplb's UDP sockets for a full receive buffer "
+                        + "(/proc/net/udp; a paused or starved event loop)").register(registry);
         FunctionCounter.builder("siplb.send.failures", balancer, Balancer::sendFailures)
                 .description("datagrams the kernel refused to send").register(registry);
         io.siplb.transport.protect.SourceGuard guard = balancer.guard();

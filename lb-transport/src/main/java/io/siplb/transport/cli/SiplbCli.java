@@ -17,7 +17,7 @@ import java.util.concurrent.CountDownLatch;
  * The command line:
  *
  * <pre>
- * java -jar siplb.jar [--config FILE] [--set key=value]… [--demo]
+ * bin/siplb [--config FILE] [--set key=value]… [--demo]       (java -jar siplb.jar with JvmSettings)
  * java -jar siplb.jar ctl [--admin HOST:PORT] [--token TOKEN] list|health|reload|state|add|remove|ping …
  * </pre>
  *
@@ -69,6 +69,13 @@ public final class SiplbCli {
             sets.addAll(0, Demo.settings());
         }
         ConfigValues values = ConfigLoader.load(config, System.getenv(), sets);
+        String missing = JvmSettings.missing(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        if (!missing.isEmpty()) {
+            org.slf4j.LoggerFactory.getLogger(SiplbCli.class).warn("started without the JVM settings siplb is measured "
+                    + "with ({}): G1's default 200 ms pause target let young collections stop the event loops for "
+                    + "100-230 ms at 1500 calls/s and the UDP receive buffers overflowed (siplb_udp_receive_drops_total); "
+                    + "start it with bin/siplb, or give java these options", missing);
+        }
         Demo running = demo ? Demo.prepare() : null;
         Path file = config;
         java.util.function.Supplier<ConfigValues> source = () -> {
