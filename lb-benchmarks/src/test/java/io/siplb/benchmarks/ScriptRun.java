@@ -62,6 +62,7 @@ final class ScriptRun {
                 throw new AssertionError(script + " did not end within " + seconds + " s:\n" + Files.readString(out));
             }
             String printed = Files.readString(out, StandardCharsets.UTF_8);
+            System.out.println(script + " " + String.join(" ", args) + ":\n" + printed); // the figures, in the test's log
             if (process.exitValue() != 0) {
                 throw new AssertionError(script + " exited " + process.exitValue() + ":\n" + printed);
             }
