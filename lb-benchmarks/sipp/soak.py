@@ -174,8 +174,10 @@ def main():
                 next_sample += 10
             done.wait(0.2)
         failed = load.read_failed(stat, calls)
-        print(f"calls {calls}, failed {failed}; largest dialog table {peak['dialogs']}, old generation "
-              f"{peak['old']:.1f} MB; datagrams dropped on a full receive buffer {udp_drops(lb_port) - drops_at_start}"
+        held = "" if args.kamailio else (f"largest dialog table {peak['dialogs']}, largest old generation in use "
+                                         f"(live and not yet collected) {peak['old']:.1f} MB; ")
+        print(f"calls {calls}, failed {failed}; {held}datagrams dropped on a full receive buffer "
+              f"{udp_drops(lb_port) - drops_at_start}"
               + ("; SIPp OVERRAN its bound" if result.get("code") is None else "") + f" (work files in {work})",
               flush=True)
     finally:
