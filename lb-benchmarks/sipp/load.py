@@ -46,12 +46,12 @@ def free_port():
 def jvm_options():
     """The JVM settings bin/siplb runs the balancer with (its opts line), or SIPLB_JAVA_OPTS: the
     benchmarks measure siplb as an operator runs it."""
-    if os.environ.get("SIPLB_JAVA_OPTS"):
+    if "SIPLB_JAVA_OPTS" in os.environ:  # set, even empty (a bare java -jar), it replaces them
         return os.environ["SIPLB_JAVA_OPTS"].split()
     with open(os.path.join(ROOT, "bin", "siplb")) as f:
         for line in f:
-            if line.startswith("opts="):
-                return line.split(':-"', 1)[1].rsplit('"', 1)[0].split()
+            if line.startswith("opts="):  # opts=${SIPLB_JAVA_OPTS-"..."}
+                return line.split('-"', 1)[1].rsplit('"', 1)[0].split()
     sys.exit("bin/siplb has no opts= line")
 
 
