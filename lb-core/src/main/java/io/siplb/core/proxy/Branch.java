@@ -14,11 +14,14 @@ import reactor.core.publisher.Mono;
  * wait for its final response:
  *
  * <ul>
- *   <li>{@code siplb.failover.timeout} ({@code fr_timer}) while nothing came back — or, when there
- *       is nowhere to fail over to (a request of a dialog, one along a Path: one fixed target),
- *       64·T1, the UAC's own Timer B/F (RFC 3261 §17.1.1.2, §17.1.2.2): {@code fr_timer} exists to
- *       move on, and with nothing to move on to it would only cut the retransmissions short, so a
- *       BYE crossing a lossy path gets its eleven copies, not four;</li>
+ *   <li>{@code siplb.failover.timeout} ({@code fr_timer}) while nothing came back — but when a
+ *       non-INVITE has nowhere to fail over to (a request of a dialog, one along a Path) and
+ *       its destination is still up, the wait goes on, one {@code fr_timer} at a time, up to 64·T1,
+ *       the UAC's own Timer B/F (RFC 3261 §17.1.1.2, §17.1.2.2): {@code fr_timer} exists to move
+ *       on, and with nothing to move on to it would only cut the retransmissions short, so a BYE
+ *       crossing a lossy path gets up to eleven copies, not four; a destination marked down (a
+ *       failed probe or call) ends it at the next {@code fr_timer}, so a caller is not held by
+ *       one that is gone;</li>
  *   <li>for an INVITE, {@code siplb.failover.invite-timeout} ({@code fr_inv_timer}) after each
  *       provisional;</li>
  *   <li>for an INVITE, both clamped to what is left of the request's whole lifetime
@@ -36,7 +39,9 @@ final class Branch {
     private final boolean invite;
     private final long deadlineNanos;
     private final RouteSettings settings;
-    private final Duration noReply;
+    /** Whether this is the only target the request can go to (nothing to fail over to). */
+    private final boolean alone;
+    private final long startedNanos;
     private boolean cancelWanted;
 
     /**
@@ -45,14 +50,14 @@ final class Branch {
      * @param deadlineNanos when the request's lifetime ends, on the proxy scheduler's clock;
      *     {@link Long#MAX_VALUE} for none
      * @param alone whether this is the only target the request can go to (no plan to fail over
-     *     through): the wait for a first answer is then 64·T1 instead of {@code fr_timer}
+     *     through): the wait for a first answer then goes on past {@code fr_timer}, up to 64·T1,
+     *     while the destination is up
      */
     Branch(SipProxy proxy, ServerTransaction server, SipMessage request, FailoverFlow.Target target,
             RouteSettings settings, int ourRoutes, long deadlineNanos, boolean alone) {
         this.proxy = proxy;
-        Duration timerF = proxy.forwarder().settings().t1().multipliedBy(64);
-        this.noReply = alone && timerF.compareTo(settings.failover().timeout()) > 0 ? timerF
-                : settings.failover().timeout();
+        this.alone = alone;
+        this.startedNanos = proxy.scheduler().now(TimeUnit.NANOSECONDS);
         this.target = target;
         this.invite = request.method() == SipMethod.INVITE;
         this.deadlineNanos = deadlineNanos;
@@ -84,7 +89,7 @@ final class Branch {
         return Mono.create(sink -> {
             Waiting waiting = new Waiting(sink, onProvisional);
             sink.onDispose(waiting);
-            waiting.arm(noReply);
+            waiting.arm(settings.failover().timeout());
             transaction.start(waiting);
         });
     }
@@ -114,10 +119,34 @@ final class Branch {
         }
 
         private void expired() {
-            if (!done) {
-                done = true;
-                sink.error(new TimeoutException("no final response in time")); // disposes: abandons
+            if (done) {
+                return;
             }
+            long left = waitLeft();
+            if (left > 0) {
+                timer = proxy.scheduler().schedule(this::expired, Math.min(settings.failover().timeout().toNanos(),
+                        left), TimeUnit.NANOSECONDS); // retransmissions go on meanwhile
+                return;
+            }
+            done = true;
+            sink.error(new TimeoutException("no final response in time")); // disposes: abandons
+        }
+
+        /**
+         * How much longer a silent request with nowhere else to go may wait: what is left of 64·T1
+         * while nothing came back, its destination is up and no lifetime ends sooner; else 0.
+         */
+        private long waitLeft() {
+            if (!alone || transaction.proceeding() || deadlineNanos != Long.MAX_VALUE) {
+                return 0;
+            }
+            io.siplb.core.dispatch.Destination destination = target.destination();
+            if (destination != null && !destination.healthy()
+                    || target.target() != null && !target.target().usable()) {
+                return 0; // gone: a failed probe or call marked it down
+            }
+            long timerF = proxy.forwarder().settings().t1().toNanos() * 64;
+            return startedNanos + timerF - proxy.scheduler().now(TimeUnit.NANOSECONDS);
         }
 
         @Override

@@ -143,6 +143,18 @@ class TransactionTimersTest {
     }
 
     @Test
+    void aByeToADestinationMarkedDownGets408AtTheNextFrTimer() {
+        ProxyHarness h = byeSent("gone-bye", 0);
+        h.advance(Duration.ofSeconds(3)); // past one fr_timer (2 s): the destination is up, it waits on
+        assertThat(h.network.count(UAC, status(408))).isZero();
+        h.dispatcher.markFailure(h.dispatcher.set(1).get(0), FailureMark.INACTIVE); // a probe found it gone
+        h.advance(Duration.ofSeconds(1).minus(MS));
+        assertThat(h.network.count(UAC, status(408))).isZero();
+        h.advance(MS); // the next fr_timer, at 4 s
+        h.network.take(UAC, status(408));
+    }
+
+    @Test
     void aDatagramTheKernelRefusesToSendIsALostCopyNotAnAnswer() {
         ProxyHarness h = byeSent("refused-bye", 1); // a firewall drops the first copy (EPERM)
         assertThat(h.network.count(UAC, status(408))).as("not answered at once").isZero();
