@@ -115,6 +115,19 @@ def bounded_run(command, bound, what, **kwargs):
         return None
 
 
+def parse_metrics(text):
+    """Prometheus text (siplb's /metrics) as {'name{labels}': value}."""
+    metrics = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            try:
+                metrics[name] = float(value)
+            except ValueError:
+                pass
+    return metrics
+
+
 def transport_options(transport):
     """SIPp's options for `transport`: one TCP connection for all calls, or UDP."""
     return ["-t", "t1"] if transport == "tcp" else []

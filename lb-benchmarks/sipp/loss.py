@@ -81,15 +81,7 @@ def scrape(ns, port):
                                         "print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())",
                                         f"http://127.0.0.1:{port}/metrics"], capture_output=True, text=True,
                          timeout=30).stdout
-    metrics = {}
-    for line in out.splitlines():
-        if line and not line.startswith("#"):
-            name, _, value = line.rpartition(" ")
-            try:
-                metrics[name] = float(value)
-            except ValueError:
-                pass
-    return metrics
+    return load.parse_metrics(out)
 
 
 def bound(loss, calls):

@@ -58,15 +58,7 @@ def scrape(port):
         text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
     except OSError:
         return {}
-    metrics = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            name, _, value = line.rpartition(" ")
-            try:
-                metrics[name] = float(value)
-            except ValueError:
-                pass
-    return metrics
+    return load.parse_metrics(text)
 
 
 def old_generation(metrics):

@@ -107,15 +107,8 @@ final class Ranking {
      */
     FailoverPlan toLazyPlan(int limit, FailoverPlan.Tail tail) {
         int planned = FailoverPlan.capacity(size, limit);
-        int head = Math.min(planned, HEAD);
-        arrange(head);
-        Destination[] first = new Destination[head];
-        for (int i = 0; i < head; i++) {
-            first[i] = items[order[i]];
-        }
-        java.util.Arrays.fill(items, 0, size, null);
-        size = 0;
-        return new FailoverPlan(first, head, planned, tail);
+        Destination[] first = ordered(Math.min(planned, HEAD));
+        return new FailoverPlan(first, first.length, planned, tail);
     }
 
     /** The first {@code places} offers in rank order; the ranking is then emptied. */

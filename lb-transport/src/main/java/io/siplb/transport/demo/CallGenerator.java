@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * A caller that places complete calls through the balancer — INVITE, then ACK and after a hold
  * time BYE along the Record-Route set of the 200 (RFC 3261 §12.1.2, §12.2) — and counts how they
- * end. It retransmits its INVITE on Timer A like any UAC. Set {@code ignoreRecordRoute} to
+ * end. It retransmits its INVITE on Timer A and its BYE on Timer E like any UAC. Set {@code ignoreRecordRoute} to
  * behave like a client that sends in-dialog requests to the balancer without a Route.
  */
 public final class CallGenerator extends SipPeer {
@@ -141,6 +141,16 @@ public final class CallGenerator extends SipPeer {
         call.retransmission = later(Duration.ofMillis(call.interval), () -> retransmit(call));
     }
 
+    /** Timer E (RFC 3261 §17.1.2.2): the BYE again at T1 doubling up to T2 (4 s) until its final or the deadline. */
+    private void retransmitBye(Call call, String bye) {
+        if (!calls.containsKey(call.callId)) {
+            return;
+        }
+        sendText(bye, inDialog());
+        call.interval = Math.min(call.interval * 2, 4_000);
+        call.retransmission = later(Duration.ofMillis(call.interval), () -> retransmitBye(call, bye));
+    }
+
     @Override
     protected void onResponse(SipMessage response, InetSocketAddress source) {
         Call call = calls.get(response.callId().toString());
@@ -179,7 +189,12 @@ public final class CallGenerator extends SipPeer {
             NameAddress contact = response.contacts().isEmpty() ? null : response.contacts().get(0);
             call.remoteTarget = contact == null ? "sip:service@" + hostPort(balancer) : contact.uri().text();
             sendText(ack(call, response, false), inDialog());
-            later(call.hold, () -> sendText(bye(call), inDialog()));
+            later(call.hold, () -> {
+                String bye = bye(call); // built once: a retransmission is the same request
+                sendText(bye, inDialog());
+                call.interval = 500;
+                call.retransmission = later(Duration.ofMillis(call.interval), () -> retransmitBye(call, bye));
+            });
         } else if (method.equals("BYE") && status >= 200) {
             end(call, status < 300 ? Outcome.COMPLETED : Outcome.FAILED);
         }

@@ -38,7 +38,20 @@ class ProberTest {
                 "1 sip:c 9 2", "1 sip:d 1 1")));
         ProbeSettings settings = new ProbeSettings(Duration.ofSeconds(1), Duration.ofMillis(500), "OPTIONS",
                 "sip:siplb@localhost", mode, FailoverCodes.parse("", 100));
-        Prober prober = new Prober(settings, dispatcher, 1, number -> new Prober.ProbeChannel() {
+        Prober prober = new Prober(settings, dispatcher, 1, number -> channel(name -> alive.contains(name)), clock);
+        prober.start();
+        clock.advanceTimeBy(Duration.ofMillis(1_100)); // every chosen destination once, none twice
+        prober.close();
+        assertThat(prober.sent.sum()).isEqualTo(probed.size());
+        assertThat(prober.alive.sum() + prober.failed.sum()).isEqualTo(probed.size());
+    }
+
+    /**
+     * A channel that runs probes at once, records each destination's name (its URI after
+     * {@code sip:}) and answers 200 when {@code answers} says so, else nothing.
+     */
+    private Prober.ProbeChannel channel(java.util.function.Predicate<String> answers) {
+        return new Prober.ProbeChannel() {
             @Override
             public void execute(Runnable task) {
                 task.run();
@@ -48,7 +61,7 @@ class ProberTest {
             public Mono<SipMessage> probe(Destination destination, String method, String from, Duration timeout) {
                 String name = destination.uri().text().substring(4);
                 probed.add(name);
-                return alive.contains(name) ? Mono.just(OK) : Mono.empty();
+                return answers.test(name) ? Mono.just(OK) : Mono.empty();
             }
 
             @Override
@@ -56,12 +69,7 @@ class ProberTest {
                     String method, String from, Duration timeout) {
                 throw new AssertionError("these destinations have no DNS targets");
             }
-        }, clock);
-        prober.start();
-        clock.advanceTimeBy(Duration.ofMillis(1_100)); // every chosen destination once, none twice
-        prober.close();
-        assertThat(prober.sent.sum()).isEqualTo(probed.size());
-        assertThat(prober.alive.sum() + prober.failed.sum()).isEqualTo(probed.size());
+        };
     }
 
     private String letters(String name) {
@@ -117,29 +125,13 @@ class ProberTest {
                 "sip:siplb@localhost", 1, FailoverCodes.parse("", 100), Duration.ofSeconds(1));
         List<Long> probesOfA = new ArrayList<>();
         java.util.concurrent.atomic.AtomicBoolean answering = new java.util.concurrent.atomic.AtomicBoolean();
-        Prober prober = new Prober(settings, dispatcher, 1, number -> new Prober.ProbeChannel() {
-            @Override
-            public void execute(Runnable task) {
-                task.run();
+        Prober prober = new Prober(settings, dispatcher, 1, number -> channel(name -> {
+            if (!name.equals("a")) {
+                return true;
             }
-
-            @Override
-            public Mono<SipMessage> probe(Destination destination, String method, String from, Duration timeout) {
-                String name = destination.uri().text().substring(4);
-                probed.add(name);
-                if (name.equals("a")) {
-                    probesOfA.add(clock.now(java.util.concurrent.TimeUnit.MILLISECONDS));
-                    return answering.get() ? Mono.just(OK) : Mono.empty();
-                }
-                return Mono.just(OK);
-            }
-
-            @Override
-            public Mono<SipMessage> probe(Destination destination, io.siplb.core.dispatch.DestinationTarget target,
-                    String method, String from, Duration timeout) {
-                throw new AssertionError("these destinations have no DNS targets");
-            }
-        }, clock);
+            probesOfA.add(clock.now(java.util.concurrent.TimeUnit.MILLISECONDS));
+            return answering.get();
+        }), clock);
         prober.start();
         clock.advanceTimeBy(Duration.ofSeconds(10)); // each once, at its offset in the interval
         assertThat(probed).containsExactlyInAnyOrder("a", "b");
