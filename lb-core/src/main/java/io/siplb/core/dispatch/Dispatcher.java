@@ -154,7 +154,7 @@ public final class Dispatcher {
                 }
             }
         }
-        int change = h.assess(usable, counted, panicThreshold, System.nanoTime());
+        int change = h.assess(usable, counted, panicThreshold);
         if (change != 0) {
             for (DestinationListener listener : listeners) {
                 try {

@@ -13,7 +13,6 @@ public final class SetHealth {
     private volatile int usable;
     private volatile int counted;
     private long episodes;
-    private long enteredNanos;
 
     /** A set not in panic. */
     SetHealth() {
@@ -45,7 +44,7 @@ public final class SetHealth {
      *
      * @param percent the threshold, 0 (never) to 100
      */
-    synchronized int assess(int usableNow, int countedNow, int percent, long nowNanos) {
+    synchronized int assess(int usableNow, int countedNow, int percent) {
         usable = usableNow;
         counted = countedNow;
         boolean next = percent > 0 && countedNow > 0 && usableNow * 100L < (long) percent * countedNow;
@@ -55,14 +54,8 @@ public final class SetHealth {
         panic = next;
         if (next) {
             episodes++;
-            enteredNanos = nowNanos;
             return 1;
         }
         return -1;
-    }
-
-    /** When the current (or last) episode began, {@link System#nanoTime()} scale. */
-    synchronized long enteredNanos() {
-        return enteredNanos;
     }
 }

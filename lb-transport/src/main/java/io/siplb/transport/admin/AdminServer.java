@@ -199,6 +199,9 @@ public final class AdminServer implements AutoCloseable {
         latency.put("samples", l.samples());
         out.put("latency", latency);
         out.put("usable", d.usable());
+        if (d.revivedByPanic()) {
+            out.put("revived", true); // usable only because its set is in panic
+        }
         java.util.List<io.siplb.core.dispatch.DestinationTarget> targets = d.targets();
         if (targets != null) {
             // what DNS gave for its host (RFC 3263): each SRV target or address with its own state
