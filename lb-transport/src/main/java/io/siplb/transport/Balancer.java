@@ -775,15 +775,40 @@ public final class Balancer implements AutoCloseable {
         return hits == null ? 0 : hits.sum();
     }
 
-    /** Logged once per crossing: the dispatcher calls this only when usability changes. */
+    /** Per destination (set and URI): when a crossing was last logged, and how many since were not. */
+    private final Map<String, long[]> crossingsLogged = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final long CROSSING_LOG_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    /**
+     * Counted on every crossing (the dispatcher calls this only when usability changes) and logged
+     * at most once per destination in 5 s, with how many crossings went unlogged since: a
+     * destination that refuses some calls and answers its recheck at once crosses several times a
+     * second, and each crossing a line would drown the log.
+     */
     private void usabilityChanged(io.siplb.core.dispatch.Destination destination,
             io.siplb.core.dispatch.DestinationState before, io.siplb.core.dispatch.DestinationState after) {
+        (after.usable() ? destinationsUp : destinationsDown).increment();
+        long now = System.nanoTime();
+        long[] logged = crossingsLogged.computeIfAbsent(destination.setId() + " " + destination.uri().text(),
+                key -> new long[] {now - CROSSING_LOG_NANOS, 0});
+        long unlogged;
+        synchronized (logged) {
+            if (now - logged[0] < CROSSING_LOG_NANOS) {
+                logged[1]++;
+                return;
+            }
+            logged[0] = now;
+            unlogged = logged[1];
+            logged[1] = 0;
+        }
+        String since = unlogged == 0 ? "" : " (" + unlogged + " more crossing" + (unlogged == 1 ? "" : "s")
+                + " since the last line: siplb_destinations_down_total/_up_total count them all)";
         if (after.usable()) {
-            destinationsUp.increment();
-            LOG.info("destination {} of set {} is up ({} -> {})", destination.uri(), destination.setId(), before, after);
+            LOG.info("destination {} of set {} is up ({} -> {}){}", destination.uri(), destination.setId(), before,
+                    after, since);
         } else {
-            destinationsDown.increment();
-            LOG.warn("destination {} of set {} is down ({} -> {})", destination.uri(), destination.setId(), before, after);
+            LOG.warn("destination {} of set {} is down ({} -> {}){}", destination.uri(), destination.setId(), before,
+                    after, since);
         }
     }
 
