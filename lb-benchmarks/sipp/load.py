@@ -162,6 +162,15 @@ def start_uas_behind(count, work, transport="udp", set_id=1, listing="dispatcher
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work)]
 
 
+def uac_command(target_port, rate, calls, stat, timeout, *extra):
+    """A SIPp UAC (uac-rr.xml) at `rate` for `calls` calls toward siplb on `target_port`, each call
+    hanging up at once, statistics every second into `stat`, ending on its own after `timeout`
+    seconds; `extra` SIPp options follow."""
+    return ["sipp", f"127.0.0.1:{target_port}", "-sf", os.path.join(HERE, "uac-rr.xml"), "-i", "127.0.0.1",
+            "-p", str(free_port()), "-r", str(rate), "-m", str(calls), "-d", "0", "-nostdin",
+            "-timeout", str(timeout), "-timeout_error", "-trace_stat", "-stf", stat, "-fd", "1"] + list(extra)
+
+
 def run_step(target_port, rate, seconds, work, scenario=os.path.join(HERE, "uac-rr.xml"), transport="udp"):
     """One SIPp UAC run at `rate` for `seconds` over `transport`, bounded in wall-clock time;
     returns (calls, failed, response times in ms, exit code or "overrun")."""

@@ -157,12 +157,10 @@ def run_once(args):
         load.wait_until_serving(log, lb)
         stat = os.path.join(work, "uac-stat.csv")
         seconds = args.calls // args.rate + 1
-        code = load.bounded_run(ns.prefix() + ["sipp", f"127.0.0.1:{lb_port}", "-sf", os.path.join(HERE, "uac-rr.xml"),
-                                               "-i", "127.0.0.1", "-p", str(load.free_port()), "-r", str(args.rate),
-                                               "-m", str(args.calls), "-d", "0", "-nostdin", "-timeout",
-                                               str(seconds + 90), "-timeout_error", "-trace_stat", "-stf", stat, "-fd", "1",
-                                               "-trace_err", "-error_file", os.path.join(work, "uac-errors.log"),
-                                               "-default_behaviors", "all,-abortunexp"],
+        code = load.bounded_run(ns.prefix() + load.uac_command(
+                                    lb_port, args.rate, args.calls, stat, seconds + 90,
+                                    "-trace_err", "-error_file", os.path.join(work, "uac-errors.log"),
+                                    "-default_behaviors", "all,-abortunexp"),
                                 seconds + 120, "the lossy SIPp run", cwd=work,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         failed = load.read_failed(stat, args.calls)

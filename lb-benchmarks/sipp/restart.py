@@ -69,10 +69,8 @@ def run_once(args, run):
         stat = os.path.join(work, "uac-stat.csv")
         calls = args.rate * args.seconds
         uac = threading.Thread(target=lambda: results.update(code=load.bounded_run(
-            ["sipp", f"127.0.0.1:{lb_port}", "-sf", os.path.join(HERE, "uac-rr.xml"), "-i", "127.0.0.1",
-             "-p", str(load.free_port()), "-r", str(args.rate), "-m", str(calls), "-l", str(args.rate * 40),
-             "-d", "0", "-nostdin", "-timeout", str(args.seconds + 90), "-timeout_error", "-trace_stat",
-             "-stf", stat, "-fd", "1", "-trace_err", "-error_file", os.path.join(work, "uac-errors.log")],
+            load.uac_command(lb_port, args.rate, calls, stat, args.seconds + 90, "-l", str(args.rate * 40),
+                             "-trace_err", "-error_file", os.path.join(work, "uac-errors.log")),
             args.seconds + 120, "the SIPp UAC", cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
         results = {}
         uac.start()

@@ -131,10 +131,8 @@ def main():
 
         def call():
             result["code"] = load.bounded_run(
-                ["sipp", f"127.0.0.1:{lb_port}", "-sf", os.path.join(HERE, "uac-rr.xml"), "-i", "127.0.0.1",
-                 "-p", str(load.free_port()), "-r", str(args.rate), "-m", str(calls), "-l", str(args.rate * 40),
-                 "-d", "0", "-nostdin", "-timeout", str(seconds + 120), "-timeout_error",
-                 "-default_behaviors", "all,-abortunexp", "-trace_stat", "-stf", stat, "-fd", "1"],
+                load.uac_command(lb_port, args.rate, calls, stat, seconds + 120, "-l", str(args.rate * 40),
+                                 "-default_behaviors", "all,-abortunexp"),
                 seconds + 180, "the soak's SIPp UAC", cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             done.set()
 
