@@ -215,7 +215,8 @@ public final class Ctl {
         for (JsonNode set : list.get("sets")) {
             if (set.path("panic").asBoolean()) {
                 text.append("set ").append(set.get("id").asText()).append(" is in PANIC: too few destinations are "
-                        + "usable (siplb.dispatch.panic-threshold), so every one not disabled is used\n");
+                        + "usable (siplb.dispatch.panic-threshold), so every one not disabled or set down by an "
+                        + "operator is used\n");
             }
         }
         text.append("probing ").append(list.get("probing").asBoolean() ? "on" : "off");
