@@ -55,8 +55,12 @@ def jvm_options():
     sys.exit("bin/siplb has no opts= line")
 
 
-def siplb_command(jar):
-    return ["java"] + jvm_options() + ["-jar", jar]
+def siplb_command(jar, *settings):
+    """siplb as bin/siplb runs it, with a `--set` for each of `settings` (key=value)."""
+    command = ["java"] + jvm_options() + ["-jar", jar]
+    for setting in settings:
+        command += ["--set", setting]
+    return command
 
 
 def cpu_seconds(pid):
@@ -219,10 +223,8 @@ def main():
     try:
         processes += (start_uas(uas_ports, work, args.transport) if args.destinations <= 2
                       else start_uas_behind(args.destinations, work, args.transport))
-        command = siplb_command(args.jar) + ["--set", f"siplb.listen={args.transport}:127.0.0.1:{lb_port}",
-                   "--set", f"siplb.destinations.file={work}/dispatcher.list"]
-        for extra in args.set:
-            command += ["--set", extra]
+        command = siplb_command(args.jar, f"siplb.listen={args.transport}:127.0.0.1:{lb_port}",
+                                f"siplb.destinations.file={work}/dispatcher.list", *args.set)
         lb = subprocess.Popen(command, stdout=open(os.path.join(work, "siplb.log"), "w"), stderr=subprocess.STDOUT)
         processes.append(lb)
         wait_until_serving(os.path.join(work, "siplb.log"), lb)

@@ -145,12 +145,9 @@ def run_once(args):
                                               + (["-trace_msg", "-message_file",
                                                   os.path.join(work, f"uas-{port}-messages.log")] if args.trace else []),
                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work))
-        command = ns.prefix() + load.siplb_command(args.jar) + [
-            "--set", f"siplb.listen=udp:127.0.0.1:{lb_port}",
-            "--set", f"siplb.destinations.file={work}/dispatcher.list",
-            "--set", f"siplb.admin.listen=127.0.0.1:{admin_port}"]
-        for extra in args.set:
-            command += ["--set", extra]
+        command = ns.prefix() + load.siplb_command(args.jar, f"siplb.listen=udp:127.0.0.1:{lb_port}",
+                                                   f"siplb.destinations.file={work}/dispatcher.list",
+                                                   f"siplb.admin.listen=127.0.0.1:{admin_port}", *args.set)
         log = os.path.join(work, "siplb.log")
         lb = subprocess.Popen(command, stdout=open(log, "w"), stderr=subprocess.STDOUT)
         processes.append(lb)

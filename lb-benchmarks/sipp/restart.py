@@ -54,14 +54,10 @@ def run_once(args, run):
         uas_ports = [load.free_port(), load.free_port()]
         processes += load.start_uas(uas_ports, work)
         lb_port = load.free_port()
-        command = load.siplb_command(args.jar) + [
-            "--set", f"siplb.listen=udp:127.0.0.1:{lb_port}",
-            "--set", f"siplb.destinations.file={work}/dispatcher.list",
-            "--set", "siplb.admin.listen="]
-        if args.new_requests:
-            command += ["--set", f"siplb.shutdown.new-requests={args.new_requests}"]
-        for extra in args.set:
-            command += ["--set", extra]
+        command = load.siplb_command(
+            args.jar, f"siplb.listen=udp:127.0.0.1:{lb_port}", f"siplb.destinations.file={work}/dispatcher.list",
+            "siplb.admin.listen=", *([f"siplb.shutdown.new-requests={args.new_requests}"] if args.new_requests else []),
+            *args.set)
         first_log = os.path.join(work, "siplb-1.log")
         first = subprocess.Popen(command, stdout=open(first_log, "w"), stderr=subprocess.STDOUT)
         processes.append(first)

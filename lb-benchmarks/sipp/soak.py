@@ -106,11 +106,9 @@ def main():
                                                 list=os.path.join(work, "dispatcher.list"), tcp_listen="disable_tcp=yes"))
         command = ["kamailio", "-f", cfg, "-DD", "-E", "-m", "1024", "-M", "16", "-P", os.path.join(work, "k.pid")]
     else:
-        command = load.siplb_command(args.jar) + ["--set", f"siplb.listen=udp:127.0.0.1:{lb_port}",
-                                                  "--set", f"siplb.destinations.file={work}/dispatcher.list",
-                                                  "--set", f"siplb.admin.listen=127.0.0.1:{admin_port}"]
-        for extra in args.set:
-            command += ["--set", extra]
+        command = load.siplb_command(args.jar, f"siplb.listen=udp:127.0.0.1:{lb_port}",
+                                     f"siplb.destinations.file={work}/dispatcher.list",
+                                     f"siplb.admin.listen=127.0.0.1:{admin_port}", *args.set)
     lb = subprocess.Popen(command, stdout=open(os.path.join(work, "siplb.log"), "w"), stderr=subprocess.STDOUT,
                           start_new_session=True)
     seconds = int(args.minutes * 60)

@@ -817,9 +817,8 @@ public final class Balancer implements AutoCloseable {
             boolean entered) {
         if (entered) {
             LOG.warn("set {} is in panic: {} of {} destinations usable, below siplb.dispatch.panic-threshold ({}%); "
-                    + "routing to every one not disabled or set down by an operator until enough are back", set.id(),
-                    health.usable(),
-                    health.counted(), settings.panicThreshold());
+                    + "routing to every one not disabled or set down by an operator until enough are back",
+                    set.id(), health.usable(), health.counted(), settings.panicThreshold());
         } else {
             LOG.info("set {} left panic: {} of {} destinations usable", set.id(), health.usable(), health.counted());
         }

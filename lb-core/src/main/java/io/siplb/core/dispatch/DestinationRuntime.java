@@ -27,8 +27,8 @@ final class DestinationRuntime {
     /** The answer {@link #targets} was built from, so that the same answer is not merged twice. */
     java.util.List<DestinationTarget> targetsSource;
     /**
-     * Taken out of use by an operator (state {@code i} or {@code t} set by hand): a set's panic
-     * leaves it out. Cleared when it is usable again.
+     * Taken out of use by an operator (a state that is not usable, {@code i} or {@code d}, set by
+     * hand): a set's panic leaves it out. Cleared when it is usable again.
      */
     private volatile boolean operatorHeld;
     /**

@@ -15,8 +15,8 @@ public final class FailoverPlan {
 
     /**
      * The rest of a plan of which only the first places were found at selection (a rendezvous
-     * plan over a large set): offers every candidate to a ranking again, with the same keys, when
-     * a failover first reaches past those places.
+     * plan, or the ring walk of a set over {@link #LAZY_ABOVE}): offers every candidate to a
+     * ranking again, with the same keys, when a failover first reaches past those places.
      */
     @FunctionalInterface
     interface Tail {

@@ -10,7 +10,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * §4.4): the lowest priority value first; within one priority a weighted random order — sum the
  * weights, pick a number from 0 to the sum, take the first target whose running sum reaches it,
  * remove it, repeat — with weight-0 targets placed first so they keep a small chance. Unusable
- * targets are left out while one is usable. A/AAAA targets (priority and weight 0) keep their answer order.
+ * targets are left out while one is usable. A/AAAA targets (priority and weight 0) keep their
+ * answer order.
  */
 public final class SrvOrder {
     private SrvOrder() {

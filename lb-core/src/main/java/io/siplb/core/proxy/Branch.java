@@ -17,7 +17,7 @@ import reactor.core.publisher.Mono;
  *   <li>{@code siplb.failover.timeout} ({@code fr_timer}) while nothing came back — but when a
  *       non-INVITE has nowhere to fail over to (a request of a dialog, one along a Path) and
  *       its destination is still up, the wait goes on, one {@code fr_timer} at a time, up to 64·T1,
- *       the UAC's own Timer B/F (RFC 3261 §17.1.1.2, §17.1.2.2): {@code fr_timer} exists to move
+ *       the UAC's own Timer F (RFC 3261 §17.1.2.2): {@code fr_timer} exists to move
  *       on, and with nothing to move on to it would only cut the retransmissions short, so a BYE
  *       crossing a lossy path gets up to eleven copies, not four; a destination marked down (a
  *       failed probe or call) ends it at the next {@code fr_timer}, so a caller is not held by

@@ -123,8 +123,8 @@ final class ClientTransaction {
 
     /**
      * Who hears that a copy could not be sent. Over a connection, the transaction (it fails over
-     * at once). Over UDP only when there is no UDP transport at all: a datagram the kernel would not send (a firewall's EPERM, a full
-     * buffer's ENOBUFS) is a lost datagram like any other — counted by the sender, recovered by
+     * at once). Over UDP only when there is no UDP transport at all: a datagram the kernel would
+     * not send (a firewall's EPERM, a full buffer's ENOBUFS) is a lost datagram like any other — counted by the sender, recovered by
      * Timer A/E, given up on by the transaction's timers — not an answer: taken as one, one
      * dropped BYE was a 408 upstream and one dropped INVITE a healthy destination marked down.
      */

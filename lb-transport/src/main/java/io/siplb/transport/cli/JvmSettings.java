@@ -11,7 +11,7 @@ import java.util.List;
  * it runs without them.
  */
 final class JvmSettings {
-    /** What bin/siplb passes (its opts line), for the warning's text. */
+    /** The heap and collector options bin/siplb passes (its opts line), named in the warning. */
     static final String RECOMMENDED = "-Xms512m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+AlwaysPreTouch";
 
     private JvmSettings() {

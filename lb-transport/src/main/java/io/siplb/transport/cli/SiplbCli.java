@@ -74,7 +74,7 @@ public final class SiplbCli {
             org.slf4j.LoggerFactory.getLogger(SiplbCli.class).warn("started without the JVM settings siplb is measured "
                     + "with ({}): G1's default 200 ms pause target let young collections stop the event loops for "
                     + "100-230 ms at 1500 calls/s and the UDP receive buffers overflowed (siplb_udp_receive_drops_total); "
-                    + "start it with bin/siplb, or give java these options", missing);
+                    + "start it with bin/siplb, which passes {}", missing, JvmSettings.RECOMMENDED);
         }
         Demo running = demo ? Demo.prepare() : null;
         Path file = config;

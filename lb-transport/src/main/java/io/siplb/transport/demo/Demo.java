@@ -48,7 +48,8 @@ public final class Demo implements AutoCloseable {
      */
     public static List<String> settings() {
         DemoCertificate.Pair tls = DemoCertificate.inDirectory(tlsDirectory());
-        // a failure marks its destination inactive; OPTIONS every 2 s bring pbx2 back, never pbx3.
+        // a failure marks its destination inactive; its recheck (then OPTIONS every 2 s) brings
+        // pbx2 back, never pbx3.
         // Panic only when all three are down: with the default 50 %, pbx2 and pbx3 down together
         // (a third usable) would put the set in and out of panic every few seconds
         return List.of("siplb.failover.timeout=1s", "siplb.failover.mark=inactive", "siplb.probe.interval=2s",
