@@ -91,7 +91,7 @@ public class FailoverBenchmark {
 
     private int call(ProxyBench bench, boolean refuse, boolean silent) {
         byte[] invite = ProxyBench.invite(++calls);
-        bench.proxy.receive(SipParser.DEFAULT.parse(invite, invite.length), ProxyBench.UAC);
+        bench.proxy.transactions().receive(SipParser.DEFAULT.parse(invite, invite.length), ProxyBench.UAC);
         int finalStatus = 0;
         while (finalStatus == 0) {
             ProxyBench.Sent sent = bench.sent.poll();
@@ -121,7 +121,7 @@ public class FailoverBenchmark {
                 int status = first && refuse ? 503 : 200;
                 SipMessage response = MessageFactory.response(message, status, status == 200 ? "OK" : "Busy", "uas");
                 byte[] bytes = response.toByteArray();
-                bench.proxy.receive(SipParser.DEFAULT.parse(bytes, bytes.length), to);
+                bench.proxy.transactions().receive(SipParser.DEFAULT.parse(bytes, bytes.length), to);
             }
         }
         return finalStatus;

@@ -38,7 +38,7 @@ public final class MemoryFootprintBenchmark {
             SipMessage forwarded = forwardedInvite(bench);
             SipMessage ok = MessageFactory.response(forwarded, 200, "OK", "uas" + n);
             byte[] bytes = ok.toByteArray();
-            bench.proxy.receive(SipParser.DEFAULT.parse(bytes, bytes.length), ProxyBench.D1);
+            bench.proxy.transactions().receive(SipParser.DEFAULT.parse(bytes, bytes.length), ProxyBench.D1);
             bench.drain(); // the 200 relayed upstream
         }
         // finished transactions linger 32 s for retransmissions, then only the dialogs remain
@@ -60,7 +60,7 @@ public final class MemoryFootprintBenchmark {
 
     private static void offer(ProxyBench bench, long n) {
         byte[] invite = ProxyBench.invite(n);
-        bench.proxy.receive(SipParser.DEFAULT.parse(invite, invite.length), ProxyBench.UAC);
+        bench.proxy.transactions().receive(SipParser.DEFAULT.parse(invite, invite.length), ProxyBench.UAC);
     }
 
     /** Releases the 100 Trying and returns the INVITE the proxy forwarded. */

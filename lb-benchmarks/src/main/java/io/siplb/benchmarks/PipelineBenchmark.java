@@ -96,7 +96,7 @@ public class PipelineBenchmark {
         ByteBuf datagram = ByteBufAllocator.DEFAULT.ioBuffer(receiveBuffer);
         try {
             ProxyBench.writeInvite(datagram, n);
-            bench.proxy.receive(parser.parse(datagram), ProxyBench.UAC);
+            bench.proxy.transactions().receive(parser.parse(datagram), ProxyBench.UAC);
         } finally {
             datagram.release();
         }
@@ -108,7 +108,7 @@ public class PipelineBenchmark {
         try {
             writeOk(ok, n, forwarded.bytes());
             forwarded.bytes().release();
-            bench.proxy.receive(parser.parse(ok), forwarded.to());
+            bench.proxy.transactions().receive(parser.parse(ok), forwarded.to());
         } finally {
             ok.release();
         }

@@ -10,7 +10,7 @@ import io.siplb.core.dispatch.DestinationListParser;
 import io.siplb.core.dispatch.Dispatcher;
 import io.siplb.core.dispatch.FailoverSettings;
 import io.siplb.core.dispatch.FailureMark;
-import io.siplb.core.proxy.AddressResolver;
+import io.siplb.core.net.AddressResolver;
 import io.siplb.core.proxy.ProxySettings;
 import io.siplb.core.proxy.ProxyTables;
 import io.siplb.core.proxy.SipProxy;
@@ -170,7 +170,7 @@ final class Warmup {
         ByteBuf datagram = ByteBufAllocator.DEFAULT.ioBuffer(message.byteCount());
         try {
             message.writeTo(datagram);
-            proxy.receive(parser.parse(datagram), source);
+            proxy.transactions().receive(parser.parse(datagram), source);
         } finally {
             datagram.release();
         }

@@ -2,7 +2,7 @@ package io.siplb.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.siplb.core.proxy.Transport;
+import io.siplb.core.net.Transport;
 import io.siplb.core.sip.SipMethod;
 import io.siplb.transport.stream.StreamTransport;
 import java.io.IOException;

@@ -9,7 +9,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
-import io.siplb.core.proxy.Transport;
+import io.siplb.core.net.Transport;
 import io.siplb.core.sip.SipMethod;
 import java.io.IOException;
 import java.net.InetSocketAddress;

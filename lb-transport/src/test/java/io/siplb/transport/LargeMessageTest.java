@@ -3,7 +3,7 @@ package io.siplb.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.siplb.core.proxy.ProxyCounters;
+import io.siplb.core.transaction.ProxyCounters;
 import io.siplb.core.sip.MessageFactory;
 import io.siplb.core.sip.ParseResult;
 import io.siplb.core.sip.SipMessage;

@@ -123,7 +123,7 @@ class SippInteropTest {
         balancer("sip:127.0.0.1:" + overUdp, "sip:127.0.0.1:" + overTcp + ";transport=tcp",
                 "siplb.listen=udp:127.0.0.1:0,tcp:127.0.0.1:0", "siplb.failover.timeout=2s",
                 "siplb.warmup.calls=5000"); // as an operator runs it: the proxy meets no cold JIT
-        int tcp = lb.balancer.boundAddress(io.siplb.core.proxy.Transport.TCP).getPort();
+        int tcp = lb.balancer.boundAddress(io.siplb.core.net.Transport.TCP).getPort();
         int exit = uac("uac-rr.xml", 200, 1000, tcp, "-t", "t1");
         assertThat(exit).as("SIPp exit code, see " + OUT).isZero();
         assertThat(lb.balancer.tables().counters().failovers.sum()).isZero();

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.siplb.core.config.ConfigException;
-import io.siplb.core.proxy.Transport;
+import io.siplb.core.net.Transport;
 import io.siplb.transport.demo.Backend;
 import io.siplb.transport.stream.StreamTransport;
 import java.io.IOException;

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.siplb.core.proxy.Transport;
+import io.siplb.core.net.Transport;
 import io.siplb.transport.ws.WebSocketStats;
 import java.io.IOException;
 import java.io.InputStream;
@@ -116,7 +116,7 @@ class WebSocketTest {
         assertThat(headers(bye, "Route")).isEmpty();
         browser.send(SipText.response(bye, 200, "OK", null, null));
         assertThat(status(receive(pbx, "SIP/2.0 200"))).isEqualTo(200);
-        assertThat(lb.balancer.streams().webSockets().framesIn()).isGreaterThanOrEqualTo(3);
+        assertThat(lb.balancer.webSockets().framesIn()).isGreaterThanOrEqualTo(3);
 
         // the browser goes away: a request toward it gets 430 Flow Failed (RFC 5626 §5.3)
         browser.close();
@@ -197,7 +197,7 @@ class WebSocketTest {
         LoopbackBalancer lb = balancer(pbx);
         WsPeer bystander = closing(WsPeer.connect(wsUrl(lb)));
         InetSocketAddress ws = lb.balancer.boundAddress(Transport.WS);
-        WebSocketStats stats = lb.balancer.streams().webSockets();
+        WebSocketStats stats = lb.balancer.webSockets();
 
         assertThat(handshake(ws, "/sip", "chat", null)).startsWith("HTTP/1.1 400");
         assertThat(handshake(ws, "/sip", null, null)).startsWith("HTTP/1.1 400");
@@ -227,7 +227,7 @@ class WebSocketTest {
         LoopbackBalancer lb = balancer(pbx);
         WsPeer client = closing(WsPeer.connect(wsUrl(lb)));
         WsPeer bystander = closing(WsPeer.connect(wsUrl(lb)));
-        WebSocketStats stats = lb.balancer.streams().webSockets();
+        WebSocketStats stats = lb.balancer.webSockets();
 
         String whole = invite("two@test");
         client.send(whole + whole);
@@ -257,7 +257,7 @@ class WebSocketTest {
     void silentClientsArePingedAndOneThatNeverAnswersIsClosedWhenIdle() throws Exception {
         RawPeer pbx = closing(new RawPeer());
         LoopbackBalancer lb = balancer(pbx, "siplb.ws.ping-interval=1s", "siplb.tcp.idle-timeout=2s");
-        WebSocketStats stats = lb.balancer.streams().webSockets();
+        WebSocketStats stats = lb.balancer.webSockets();
         WsPeer answering = closing(WsPeer.connect(wsUrl(lb))); // Reactor Netty answers pings with pongs
         InetSocketAddress ws = lb.balancer.boundAddress(Transport.WS);
         try (Socket mute = new Socket(ws.getAddress(), ws.getPort())) { // upgraded by hand, then deaf

@@ -1,13 +1,19 @@
 package io.siplb.core.proxy;
 
+import io.siplb.core.dispatch.Destination;
 import io.siplb.core.route.RouteSettings;
+import io.siplb.core.route.Target;
 import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipMethod;
+import io.siplb.core.transaction.ClientTransaction;
+import io.siplb.core.transaction.ServerTransaction;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
 
 /**
  * One copy of a request forwarded to one target (RFC 3261 §16.6), and the timers that end the
@@ -33,8 +39,8 @@ import reactor.core.publisher.Mono;
  * Any of them ends {@link #finalResponse} with a {@link TimeoutException}. Runs on the owning loop.
  */
 final class Branch {
-    private final SipProxy proxy;
-    private final FailoverFlow.Target target;
+    private final FlowContext context;
+    private final Target target;
     private final ClientTransaction transaction;
     private final boolean invite;
     private final long deadlineNanos;
@@ -47,31 +53,32 @@ final class Branch {
     /**
      * @param request the request as received from upstream
      * @param settings the route's: timers, Record-Route, rewrite
+     * @param pathFrom the destination a request along our Path came from, else {@code null}
      * @param deadlineNanos when the request's lifetime ends, on the proxy scheduler's clock;
      *     {@link Long#MAX_VALUE} for none
      * @param alone whether this is the only target the request can go to (no plan to fail over
      *     through): the wait for a first answer then goes on past {@code fr_timer}, up to 64·T1,
      *     while the destination is up
      */
-    Branch(SipProxy proxy, ServerTransaction server, SipMessage request, FailoverFlow.Target target,
-            RouteSettings settings, int ourRoutes, long deadlineNanos, boolean alone) {
-        this.proxy = proxy;
+    Branch(FlowContext context, ServerTransaction server, SipMessage request, Target target, RouteSettings settings,
+            int ourRoutes, Destination pathFrom, long deadlineNanos, boolean alone) {
+        this.context = context;
         this.alone = alone;
-        this.startedNanos = proxy.scheduler().now(TimeUnit.NANOSECONDS);
+        this.startedNanos = context.now();
         this.target = target;
         this.invite = request.method() == SipMethod.INVITE;
         this.deadlineNanos = deadlineNanos;
         this.settings = settings;
-        String branch = proxy.forwarder().newBranch();
-        SipMessage forwarded = proxy.forwarder().forwardedRequest(request, server.source, branch, target, settings,
-                ourRoutes, server.pathFrom);
-        this.transaction = proxy.forwarder().create(branch, forwarded, target.peer());
+        String branch = context.client().newBranch();
+        SipMessage forwarded = context.edits().forwarded(request, server.source(), branch, target, settings,
+                ourRoutes, pathFrom);
+        this.transaction = context.client().create(branch, forwarded, target.peer());
         if (target.destination() != null && request.to().tag() == null) {
             target.destination().countAttempt();
         }
     }
 
-    FailoverFlow.Target target() {
+    Target target() {
         return target;
     }
 
@@ -98,13 +105,13 @@ final class Branch {
      * The wait for one attempt's final: {@code fr_timer} until the first provisional, then (for an
      * INVITE) {@code fr_inv_timer} from each provisional, both cut to the request's lifetime.
      */
-    private final class Waiting implements ClientTransaction.Waiter, reactor.core.Disposable {
-        private final reactor.core.publisher.MonoSink<SipMessage> sink;
+    private final class Waiting implements ClientTransaction.Waiter, Disposable {
+        private final MonoSink<SipMessage> sink;
         private final Consumer<SipMessage> onProvisional;
-        private reactor.core.Disposable timer;
+        private Disposable timer;
         private boolean done;
 
-        Waiting(reactor.core.publisher.MonoSink<SipMessage> sink, Consumer<SipMessage> onProvisional) {
+        Waiting(MonoSink<SipMessage> sink, Consumer<SipMessage> onProvisional) {
             this.sink = sink;
             this.onProvisional = onProvisional;
         }
@@ -114,8 +121,8 @@ final class Branch {
                 timer.dispose();
             }
             long left = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE
-                    : Math.max(0, deadlineNanos - proxy.scheduler().now(TimeUnit.NANOSECONDS));
-            timer = proxy.scheduler().schedule(this::expired, Math.min(duration.toNanos(), left), TimeUnit.NANOSECONDS);
+                    : Math.max(0, deadlineNanos - context.now());
+            timer = context.scheduler().schedule(this::expired, Math.min(duration.toNanos(), left), TimeUnit.NANOSECONDS);
         }
 
         private void expired() {
@@ -124,7 +131,7 @@ final class Branch {
             }
             long left = waitLeft();
             if (left > 0) {
-                timer = proxy.scheduler().schedule(this::expired, Math.min(settings.failover().timeout().toNanos(),
+                timer = context.scheduler().schedule(this::expired, Math.min(settings.failover().timeout().toNanos(),
                         left), TimeUnit.NANOSECONDS); // retransmissions go on meanwhile
                 return;
             }
@@ -140,13 +147,13 @@ final class Branch {
             if (!alone || transaction.proceeding() || deadlineNanos != Long.MAX_VALUE) {
                 return 0;
             }
-            io.siplb.core.dispatch.Destination destination = target.destination();
+            Destination destination = target.destination();
             if (destination != null && !destination.healthy()
                     || target.target() != null && !target.target().usable()) {
                 return 0; // gone: a failed probe or call marked it down
             }
-            long timerF = proxy.forwarder().settings().t1().toNanos() * 64;
-            return startedNanos + timerF - proxy.scheduler().now(TimeUnit.NANOSECONDS);
+            long timerF = context.settings().t1().toNanos() * 64;
+            return startedNanos + timerF - context.now();
         }
 
         @Override
@@ -207,13 +214,13 @@ final class Branch {
 
     private void sendCancel() {
         cancelWanted = false;
-        if (!proxy.forwarder().cancel(transaction) || !transaction.awaited()) {
+        if (!context.client().cancel(transaction) || !transaction.awaited()) {
             return; // already CANCELled, or no longer waited for
         }
         // a final that never comes: the wait ends with a TimeoutException 64·T1 later (a no-op
         // if the final came first)
-        long timerB = 64 * proxy.settings().t1().toNanos();
-        proxy.scheduler().schedule(transaction::giveUp, timerB, TimeUnit.NANOSECONDS);
+        long timerB = 64 * context.settings().t1().toNanos();
+        context.scheduler().schedule(transaction::giveUp, timerB, TimeUnit.NANOSECONDS);
     }
 
     /** Whether this branch was CANCELled and is waiting for its final. */

@@ -2,15 +2,18 @@ package io.siplb.core.proxy;
 
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.DestinationTarget;
-import io.siplb.core.dispatch.SrvOrder;
 import io.siplb.core.dispatch.FailoverPlan;
-import io.siplb.core.dispatch.FailureMark;
+import io.siplb.core.proxy.FailureMarking.Failure;
 import io.siplb.core.route.RouteSettings;
+import io.siplb.core.route.Target;
 import io.siplb.core.sip.MessageFactory;
 import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipMethod;
-import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
+import io.siplb.core.transaction.ClientTransaction;
+import io.siplb.core.transaction.RequestFlow;
+import io.siplb.core.transaction.ServerTransaction;
+import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
 import reactor.core.publisher.Mono;
 
@@ -20,10 +23,10 @@ import reactor.core.publisher.Mono;
  * {@code ds_next_dst}):
  *
  * <pre>
- * Mono.defer(attempt)                        // next destination of the plan, our Via pushed
- *     .timeout(fr_timer, then fr_inv_timer)  // silence, or no final after a provisional
+ * Mono.defer(attempt)                        // next target of the plan: a Branch, our Via pushed,
+ *                                            //   ended by its own timers (fr_timer, fr_inv_timer)
  *     .flatMap(failure code ? error : final) // 5xx/408 and the like fail over
- *     .onErrorResume(failed ->                // the failed destination marked as configured
+ *     .onErrorResume(failed ->                // the failed destination marked (FailureMarking)
  *         plan lasts ? the next attempt, so   //   (one operator per attempt: no retry processor)
  *                    : best response or 503)  // §16.7 step 6
  * </pre>
@@ -48,26 +51,13 @@ final class FailoverFlow implements RequestFlow {
 
     private static final AttemptFailed EXHAUSTED = new AttemptFailed();
 
-    /**
-     * Where one attempt goes: a destination of the dispatcher, or a bare next hop in a dialog;
-     * {@code peer} is {@code null} when its host does not resolve or its transport is not spoken.
-     */
-    record Target(Destination destination, Peer peer, DestinationTarget target) {
-        Target(Destination destination, Peer peer) {
-            this(destination, peer, null);
-        }
-
-        InetSocketAddress address() {
-            return peer == null ? null : peer.address();
-        }
-    }
-
-    private final SipProxy proxy;
+    private final FlowContext context;
     private final ServerTransaction server;
     private final SipMessage request;
     private final FailoverPlan plan;
     private final Target fixed;
     private final int ourRoutes;
+    private final Destination pathFrom;
     private final boolean invite;
     private final long deadlineNanos;
     private final RouteSettings settings;
@@ -77,36 +67,40 @@ final class FailoverFlow implements RequestFlow {
     private SipMessage best;
     /** The destination now being tried when DNS expanded it, and its targets not tried yet. */
     private Destination expanded;
-    private java.util.Iterator<DestinationTarget> targetsLeft;
+    private Iterator<DestinationTarget> targetsLeft;
 
     /** A new request walked through {@code plan}, as its route's {@code settings} say. */
-    FailoverFlow(SipProxy proxy, ServerTransaction server, FailoverPlan plan, RouteSettings settings,
+    FailoverFlow(FlowContext context, ServerTransaction server, FailoverPlan plan, RouteSettings settings,
             int ourRoutes) {
-        this(proxy, server, plan, null, settings, ourRoutes);
+        this(context, server, plan, null, settings, ourRoutes, null);
     }
 
-    /** An in-dialog request sent to one known next hop, without failover. */
-    FailoverFlow(SipProxy proxy, ServerTransaction server, Target fixed, RouteSettings settings, int ourRoutes) {
-        this(proxy, server, null, fixed, settings, ourRoutes);
+    /**
+     * A request sent to one known next hop, without failover: of a dialog, or along our Path from
+     * {@code pathFrom} (else {@code null}).
+     */
+    FailoverFlow(FlowContext context, ServerTransaction server, Target fixed, RouteSettings settings, int ourRoutes,
+            Destination pathFrom) {
+        this(context, server, null, fixed, settings, ourRoutes, pathFrom);
     }
 
-    private FailoverFlow(SipProxy proxy, ServerTransaction server, FailoverPlan plan, Target fixed,
-            RouteSettings settings, int ourRoutes) {
-        this.proxy = proxy;
+    private FailoverFlow(FlowContext context, ServerTransaction server, FailoverPlan plan, Target fixed,
+            RouteSettings settings, int ourRoutes, Destination pathFrom) {
+        this.context = context;
         this.server = server;
-        this.request = server.request; // kept here: the server transaction drops it when finished
+        this.request = server.request(); // kept here: the server transaction drops it when finished
         this.plan = plan;
         this.fixed = fixed;
         this.ourRoutes = ourRoutes;
+        this.pathFrom = pathFrom;
         this.invite = request.method() == SipMethod.INVITE;
         this.settings = settings;
-        this.deadlineNanos = deadline(proxy, settings, invite);
+        this.deadlineNanos = deadline(context, settings, invite);
     }
 
-    /** When an INVITE received now must be over (Timer C), on the proxy's clock. */
-    static long deadline(SipProxy proxy, RouteSettings settings, boolean invite) {
-        return invite ? proxy.scheduler().now(TimeUnit.NANOSECONDS)
-                + settings.failover().maxLifetime().toNanos() : Long.MAX_VALUE;
+    /** When an INVITE received now must be over (Timer C), on the loop's clock. */
+    static long deadline(FlowContext context, RouteSettings settings, boolean invite) {
+        return invite ? context.now() + settings.failover().maxLifetime().toNanos() : Long.MAX_VALUE;
     }
 
     @Override
@@ -120,7 +114,7 @@ final class FailoverFlow implements RequestFlow {
      */
     private Mono<Outcome> afterFailure(AttemptFailed failure) {
         if (failure != EXHAUSTED && canFailOver()) {
-            proxy.counters().failovers.increment();
+            context.counters().failovers.increment();
             return run();
         }
         return Mono.just(exhausted());
@@ -132,7 +126,7 @@ final class FailoverFlow implements RequestFlow {
     }
 
     private boolean expired() {
-        return deadlineNanos != Long.MAX_VALUE && proxy.scheduler().now(TimeUnit.NANOSECONDS) >= deadlineNanos;
+        return deadlineNanos != Long.MAX_VALUE && context.now() >= deadlineNanos;
     }
 
     private Target nextTarget() {
@@ -145,25 +139,19 @@ final class FailoverFlow implements RequestFlow {
         }
         if (targetsLeft != null && targetsLeft.hasNext()) {
             // RFC 3263 §4.3: the next target of the same destination before the next destination
-            DestinationTarget target = targetsLeft.next();
-            return new Target(expanded, proxy.peer(expanded, target), target);
+            return context.targets().of(expanded, targetsLeft.next());
         }
         Destination destination = plan.next();
         if (destination == null) {
             return null;
         }
-        java.util.List<DestinationTarget> targets = destination.targets();
-        if (targets == null) {
-            return new Target(destination, proxy.peer(destination));
-        }
-        java.util.List<DestinationTarget> order = SrvOrder.of(targets);
-        if (order.isEmpty()) {
-            return new Target(destination, null); // its name resolves to nothing usable
+        List<DestinationTarget> order = context.targets().order(destination);
+        if (order == null || order.isEmpty()) {
+            return context.targets().first(destination); // its URI, or a name that resolves to nothing
         }
         expanded = destination;
         targetsLeft = order.iterator();
-        DestinationTarget first = targetsLeft.next();
-        return new Target(destination, proxy.peer(destination, first), first);
+        return context.targets().of(destination, targetsLeft.next());
     }
 
     private Mono<Outcome> attempt() {
@@ -172,19 +160,19 @@ final class FailoverFlow implements RequestFlow {
             return Mono.error(EXHAUSTED);
         }
         if (target.address() == null) {
-            proxy.counters().unresolvable.increment();
-            countFailure(target);
-            markFailure(target);
+            context.counters().unresolvable.increment();
+            failed(target, Failure.UNRESOLVED);
             return Mono.error(new AttemptFailed());
         }
-        Branch branch = new Branch(proxy, server, request, target, settings, ourRoutes, deadlineNanos, plan == null);
+        Branch branch = new Branch(context, server, request, target, settings, ourRoutes, pathFrom, deadlineNanos,
+                plan == null);
         if (invite) {
             // a branch given up on may still answer 200: that call is then the one (§16.7 step 5)
             branch.transaction().onLateSuccess(response -> lateSuccess(target, response));
         }
         current = branch;
         if (countsLoad() && target.destination() != null) {
-            proxy.tables().callLoad.acquire(request.callId(), target.destination());
+            context.tables().callLoad.acquire(request.callId(), target.destination());
         }
         return branch.finalResponse(this::onProvisional)
                 .onErrorMap(TimeoutException.class, e -> timedOut(branch))
@@ -194,23 +182,17 @@ final class FailoverFlow implements RequestFlow {
 
     private void onProvisional(SipMessage response) {
         if (response.statusCode() > 100) {
-            proxy.relayProvisional(server, response);
+            context.server().relayProvisional(server, response);
         }
     }
 
     private AttemptFailed timedOut(Branch branch) {
         if (invite && branch.transaction().proceeding()) {
             // fr_inv_timer or the lifetime: give up on a ringing branch (RFC 3261 §16.8)
-            proxy.forwarder().cancel(branch.transaction());
+            context.client().cancel(branch.transaction());
         }
         if (!cancelled && !expired()) {
-            countFailure(branch.target());
-            if (!proxy.overloaded()) {
-                markFailure(branch.target());
-            } else if (markable(branch.target())) {
-                // a late answer may be ours, not the destination's: do not take it out of service
-                proxy.counters().marksSpared.increment();
-            }
+            failed(branch.target(), Failure.SILENT);
         }
         return new AttemptFailed();
     }
@@ -221,10 +203,9 @@ final class FailoverFlow implements RequestFlow {
      * the refusal is the destination's, not a late answer that may be ours.
      */
     private AttemptFailed unreachable(Branch branch) {
-        proxy.counters().transportErrors.increment();
+        context.counters().transportErrors.increment();
         if (!cancelled && !expired()) {
-            countFailure(branch.target());
-            markFailure(branch.target());
+            failed(branch.target(), Failure.UNREACHABLE);
         }
         return new AttemptFailed();
     }
@@ -233,16 +214,15 @@ final class FailoverFlow implements RequestFlow {
         int status = response.statusCode();
         if (status < 300) {
             if (invite && target.destination() != null) {
-                proxy.tables().dialogs.put(request.callId().toString(), target.destination());
+                context.tables().dialogAnswered(request.callId(), target.destination());
                 if (countsLoad()) {
-                    proxy.tables().callLoad.confirm(request.callId());
+                    context.tables().callLoad.confirm(request.callId());
                 }
             }
             return Mono.just(new Outcome(response, true));
         }
         if (plan != null && !cancelled && settings.failover().codes().failsOver(status)) {
-            countFailure(target);
-            markFailure(target);
+            failed(target, Failure.ANSWERED);
             if (best == null || better(response, best)) {
                 best = response;
             }
@@ -264,7 +244,7 @@ final class FailoverFlow implements RequestFlow {
 
     private Outcome exhausted() {
         releaseLoad();
-        return exhausted(proxy, settings, server, request, cancelled, expired(), best, plan == null);
+        return exhausted(context, settings, server, request, cancelled, expired(), best, plan == null);
     }
 
     /**
@@ -272,31 +252,30 @@ final class FailoverFlow implements RequestFlow {
      * response (§16.7 step 6), else 408 when the lifetime ran out or a dialog's peer did not
      * answer, else {@code siplb.failover.exhausted-reply}.
      */
-    static Outcome exhausted(SipProxy proxy, RouteSettings settings, ServerTransaction server, SipMessage request,
+    static Outcome exhausted(FlowContext context, RouteSettings settings, ServerTransaction server, SipMessage request,
             boolean cancelled, boolean expired, SipMessage best, boolean inDialog) {
         if (cancelled) {
-            return new Outcome(MessageFactory.response(request, 487, "Request Terminated", server.toTag), false);
+            return new Outcome(MessageFactory.response(request, 487, "Request Terminated", server.toTag()), false);
         }
-        proxy.counters().exhausted.increment();
+        context.counters().exhausted.increment();
         if (best != null) {
             return new Outcome(best, true);
         }
         if (inDialog || expired) {
             // Timer C, or a request of a dialog whose peer did not answer: 408 (RFC 3261 §16.8, §12.2.1.2)
-            return new Outcome(MessageFactory.response(request, 408, "Request Timeout", server.toTag), false);
+            return new Outcome(MessageFactory.response(request, 408, "Request Timeout", server.toTag()), false);
         }
         int status = settings.failover().exhaustedReply();
         String[] extra = status == 503
-                ? new String[] {"Retry-After: " + proxy.settings().retryAfter().toSeconds()}
+                ? new String[] {"Retry-After: " + context.settings().retryAfter().toSeconds()}
                 : new String[0];
         return new Outcome(MessageFactory.response(request, status,
-                MessageFactory.reasonPhrase(status, "No Destination Available"), server.toTag, extra), false);
+                MessageFactory.reasonPhrase(status, "No Destination Available"), server.toTag(), extra), false);
     }
-
 
     private void releaseLoad() {
         if (countsLoad() && plan != null) {
-            proxy.tables().callLoad.release(request.callId());
+            context.tables().callLoad.release(request.callId());
         }
     }
 
@@ -305,21 +284,11 @@ final class FailoverFlow implements RequestFlow {
         return invite && settings.countsLoad();
     }
 
-    private void countFailure(Target target) {
-        if (plan != null && target.destination() != null) {
-            target.destination().countFailure();
+    /** Judged only when a plan chose the target: a dialog's next hop is not the plan's to mark. */
+    private void failed(Target target, Failure failure) {
+        if (plan != null) {
+            context.marking().failed(target, settings.failover().mark(), failure);
         }
-    }
-
-    private void markFailure(Target target) {
-        if (markable(target)) {
-            proxy.dispatcher().markFailure(target.destination(), target.target(), settings.failover().mark());
-        }
-    }
-
-    private boolean markable(Target target) {
-        return plan != null && target.destination() != null
-                && settings.failover().mark() != FailureMark.NONE;
     }
 
     /**
@@ -328,18 +297,18 @@ final class FailoverFlow implements RequestFlow {
      * Otherwise the 2xx is relayed as it is (RFC 3261 §16.7 step 5: every 2xx goes upstream).
      */
     private void lateSuccess(Target target, SipMessage response) {
-        if (server.finalSent) {
-            proxy.relayStateless(response);
+        if (server.finished()) {
+            context.server().relayStateless(response);
             return;
         }
         Branch live = current;
         if (live != null && live.transaction().proceeding()) {
-            proxy.forwarder().cancel(live.transaction());
+            context.client().cancel(live.transaction());
         }
         if (target.destination() != null) {
-            proxy.tables().dialogs.put(request.callId().toString(), target.destination());
+            context.tables().dialogAnswered(request.callId(), target.destination());
         }
-        proxy.finishEarly(server, new Outcome(response, true));
+        context.server().finishEarly(server, new Outcome(response, true));
     }
 
     @Override

@@ -2,12 +2,15 @@ package io.siplb.core.proxy;
 
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.FailoverPlan;
-import io.siplb.core.dispatch.FailureMark;
+import io.siplb.core.proxy.FailureMarking.Failure;
 import io.siplb.core.route.RouteSettings;
+import io.siplb.core.route.Target;
 import io.siplb.core.sip.SipMessage;
+import io.siplb.core.transaction.ClientTransaction;
+import io.siplb.core.transaction.RequestFlow;
+import io.siplb.core.transaction.ServerTransaction;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
@@ -27,14 +30,15 @@ import reactor.core.publisher.MonoSink;
  *       upstream — our own 487 after a CANCEL from upstream, 408 when the lifetime ran out and
  *       nothing answered, {@code siplb.failover.exhausted-reply} when every branch was silent;</li>
  *   <li>failure finals are ACKed hop by hop by each branch's client transaction (§17.1.1.3);
- *       a silent or failing destination is marked as {@code siplb.failover.mark} says.</li>
+ *       a silent, unreachable or failing destination is judged by {@link FailureMarking}, as
+ *       one tried in turn is.</li>
  * </ul>
  *
  * A branch does not fail over to another destination: every destination is already tried.
  * Runs on the owning loop.
  */
 final class ForkFlow implements RequestFlow {
-    private final SipProxy proxy;
+    private final FlowContext context;
     private final ServerTransaction server;
     private final SipMessage request;
     private final FailoverPlan plan;
@@ -48,14 +52,14 @@ final class ForkFlow implements RequestFlow {
     private boolean cancelled;
     private SipMessage best;
 
-    ForkFlow(SipProxy proxy, ServerTransaction server, FailoverPlan plan, RouteSettings settings, int ourRoutes) {
-        this.proxy = proxy;
+    ForkFlow(FlowContext context, ServerTransaction server, FailoverPlan plan, RouteSettings settings, int ourRoutes) {
+        this.context = context;
         this.server = server;
-        this.request = server.request;
+        this.request = server.request();
         this.plan = plan;
         this.ourRoutes = ourRoutes;
         this.settings = settings;
-        this.deadlineNanos = FailoverFlow.deadline(proxy, settings, true);
+        this.deadlineNanos = FailoverFlow.deadline(context, settings, true);
     }
 
     @Override
@@ -63,14 +67,14 @@ final class ForkFlow implements RequestFlow {
         return Mono.create(created -> {
             sink = created;
             for (Destination destination : plan.destinations()) {
-                FailoverFlow.Target target = proxy.firstTarget(destination); // a fork tries one target each
+                Target target = context.targets().first(destination); // a fork tries one target each
                 if (target.address() == null) {
-                    proxy.counters().unresolvable.increment();
-                    destination.countFailure();
-                    markFailure(target);
+                    context.counters().unresolvable.increment();
+                    context.marking().failed(target, settings.failover().mark(), Failure.UNRESOLVED);
                     continue;
                 }
-                Branch branch = new Branch(proxy, server, request, target, settings, ourRoutes, deadlineNanos, false);
+                Branch branch = new Branch(context, server, request, target, settings, ourRoutes, null, deadlineNanos,
+                        false);
                 branch.transaction().onLateSuccess(response -> lateSuccess(branch, response));
                 branches.add(branch);
             }
@@ -87,10 +91,11 @@ final class ForkFlow implements RequestFlow {
                 }
                 subscriptions.add(branch.finalResponse(this::onProvisional)
                         .subscribe(response -> onFinal(branch, response), error -> {
-                            if (error instanceof ClientTransaction.TransportError) {
-                                proxy.counters().transportErrors.increment();
+                            boolean unreachable = error instanceof ClientTransaction.TransportError;
+                            if (unreachable) {
+                                context.counters().transportErrors.increment();
                             }
-                            onSilence(branch);
+                            onSilence(branch, unreachable ? Failure.UNREACHABLE : Failure.SILENT);
                         }));
             }
         });
@@ -98,7 +103,7 @@ final class ForkFlow implements RequestFlow {
 
     private void onProvisional(SipMessage response) {
         if (response.statusCode() > 100 && !decided) {
-            proxy.relayProvisional(server, response);
+            context.server().relayProvisional(server, response);
         }
     }
 
@@ -110,8 +115,7 @@ final class ForkFlow implements RequestFlow {
             return;
         }
         if (!cancelled && settings.failover().codes().failsOver(status)) {
-            branch.target().destination().countFailure();
-            markFailure(branch.target());
+            context.marking().failed(branch.target(), settings.failover().mark(), Failure.ANSWERED);
         }
         if (status >= 600) {
             cancelOthers(branch); // §16.7 step 10: a 6xx ends the search
@@ -126,30 +130,25 @@ final class ForkFlow implements RequestFlow {
      * A branch's timer ran out — silence, fr_inv_timer, the lifetime, or no final after its CANCEL —
      * or the transport could not deliver it.
      */
-    private void onSilence(Branch branch) {
+    private void onSilence(Branch branch, Failure failure) {
         pending--;
         if (branch.transaction().proceeding()) {
-            proxy.forwarder().cancel(branch.transaction()); // RFC 3261 §16.8: stop a ringing branch
+            context.client().cancel(branch.transaction()); // RFC 3261 §16.8: stop a ringing branch
         }
         if (!cancelled && !expired() && !branch.cancelling()) {
-            branch.target().destination().countFailure();
-            if (!proxy.overloaded()) {
-                markFailure(branch.target());
-            } else if (markable(branch.target())) {
-                proxy.counters().marksSpared.increment();
-            }
+            context.marking().failed(branch.target(), settings.failover().mark(), failure);
         }
         endIfLast();
     }
 
     private void success(Branch branch, SipMessage response) {
         if (decided) {
-            proxy.relayStateless(response); // a second 2xx: relayed too (§16.7 step 5)
+            context.server().relayStateless(response); // a second 2xx: relayed too (§16.7 step 5)
             return;
         }
         decided = true;
         if (branch.target().destination() != null) {
-            proxy.tables().dialogs.put(request.callId().toString(), branch.target().destination());
+            context.tables().dialogAnswered(request.callId(), branch.target().destination());
         }
         cancelOthers(branch);
         sink.success(new Outcome(response, true));
@@ -171,17 +170,17 @@ final class ForkFlow implements RequestFlow {
     }
 
     private Outcome ended() {
-        return FailoverFlow.exhausted(proxy, settings, server, request, cancelled, expired(), best, false);
+        return FailoverFlow.exhausted(context, settings, server, request, cancelled, expired(), best, false);
     }
 
     private boolean expired() {
-        return proxy.scheduler().now(TimeUnit.NANOSECONDS) >= deadlineNanos;
+        return context.now() >= deadlineNanos;
     }
 
     /** A branch given up on answered 2xx: it is the call if none was relayed yet, else relayed too. */
     private void lateSuccess(Branch branch, SipMessage response) {
-        if (server.finalSent || decided) {
-            proxy.relayStateless(response);
+        if (server.finished() || decided) {
+            context.server().relayStateless(response);
             return;
         }
         success(branch, response);
@@ -196,15 +195,5 @@ final class ForkFlow implements RequestFlow {
         for (Branch branch : branches) {
             branch.cancel();
         }
-    }
-
-    private void markFailure(FailoverFlow.Target target) {
-        if (markable(target)) {
-            proxy.dispatcher().markFailure(target.destination(), target.target(), settings.failover().mark());
-        }
-    }
-
-    private boolean markable(FailoverFlow.Target target) {
-        return target.destination() != null && settings.failover().mark() != FailureMark.NONE;
     }
 }

@@ -4,6 +4,7 @@ import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.DispatchSettings;
 import io.siplb.core.dispatch.FailoverSettings;
+import io.siplb.core.net.Transport;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;

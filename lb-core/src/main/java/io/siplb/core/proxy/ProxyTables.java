@@ -2,63 +2,28 @@ package io.siplb.core.proxy;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.siplb.core.dispatch.CallLoad;
 import io.siplb.core.dispatch.Destination;
+import io.siplb.core.transaction.ProxyCounters;
+import io.siplb.core.transaction.TransactionTables;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The state every event loop shares: transactions (server and client, Caffeine, expiring),
- * dialog affinity (Call-ID to destination, from an INVITE's 2xx until its BYE is answered, or
- * {@code siplb.dialogs.affinity-expiry} without traffic for a dialog never seen to end), call load
- * and counters. A transaction's own fields
- * are touched only by the loop that owns it; the tables are how the others find it.
+ * The state every event loop shares: the transaction tables ({@link TransactionTables}), dialog
+ * affinity (Call-ID to destination, from an INVITE's 2xx until its BYE is answered, or
+ * {@code siplb.dialogs.affinity-expiry} without traffic for a dialog never seen to end), call
+ * load, and whether the balancer is draining.
  */
 public final class ProxyTables {
-    final Cache<TransactionKey, ServerTransaction> serverTransactions;
-    final Cache<TransactionKey, ClientTransaction> clientTransactions;
+    private final TransactionTables transactions;
     final Cache<String, Destination> dialogs;
     final CallLoad callLoad;
-    final ProxyCounters counters = new ProxyCounters();
-    final AtomicInteger liveServerTransactions = new AtomicInteger();
     private volatile boolean draining;
     private volatile boolean handover;
 
     public ProxyTables(ProxySettings settings, Ticker ticker) {
-        long linger = settings.linger().toNanos();
-        // A live transaction never expires and weighs nothing, so neither time (a branch may ring
-        // for several fr_inv_timer periods) nor a burst of finished ones can evict it; its flow's
-        // own timers end it. Finished ones weigh 1 and last the linger: the bound is on them.
-        long live = Long.MAX_VALUE;
-        long bound = Math.max(1024, settings.maxTransactions() * 2L);
-        this.serverTransactions = Caffeine.newBuilder()
-                .ticker(ticker)
-                .executor(Runnable::run) // maintenance on the loop that wrote, not a woken pool thread
-                .maximumWeight(bound)
-                .weigher((TransactionKey key, ServerTransaction t) -> t.finished() ? 1 : 0)
-                .expireAfter(new Lifetime<ServerTransaction>(live, linger) {
-                    @Override
-                    boolean finished(ServerTransaction t) {
-                        return t.finished();
-                    }
-                })
-                .build();
-        this.clientTransactions = Caffeine.newBuilder()
-                .ticker(ticker)
-                .executor(Runnable::run) // maintenance on the loop that wrote, not a woken pool thread
-                .maximumWeight(bound)
-                .weigher((TransactionKey key, ClientTransaction t) -> t.state() == ClientTransaction.State.COMPLETED
-                        || t.state() == ClientTransaction.State.TERMINATED ? 1 : 0)
-                .expireAfter(new Lifetime<ClientTransaction>(live, linger) {
-                    @Override
-                    boolean finished(ClientTransaction t) {
-                        return t.state() == ClientTransaction.State.COMPLETED
-                                || t.state() == ClientTransaction.State.TERMINATED;
-                    }
-                })
-                .build();
+        this.transactions = new TransactionTables(settings.linger(), settings.maxTransactions(), ticker);
         this.dialogs = Caffeine.newBuilder()
                 .ticker(ticker)
                 .executor(Runnable::run) // maintenance on the loop that wrote, not a woken pool thread
@@ -69,8 +34,13 @@ public final class ProxyTables {
                 Math.max(10_000, settings.maxTransactions() * 10L), ticker);
     }
 
+    /** The transactions of every loop. */
+    public TransactionTables transactions() {
+        return transactions;
+    }
+
     public ProxyCounters counters() {
-        return counters;
+        return transactions.counters();
     }
 
     public CallLoad callLoad() {
@@ -79,18 +49,27 @@ public final class ProxyTables {
 
     /** Server transactions in the table now (live and lingering). */
     public long serverTransactionCount() {
-        serverTransactions.cleanUp();
-        return serverTransactions.estimatedSize();
+        return transactions.serverTransactionCount();
     }
 
     /** Server transactions still waiting for a final response. */
     public int liveServerTransactions() {
-        return liveServerTransactions.get();
+        return transactions.liveServerTransactions();
     }
 
     /** Whether a dialog with {@code callId} was answered through this balancer and not yet expired. */
     public boolean knowsDialog(CharSequence callId) {
         return callId != null && dialogs.getIfPresent(callId.toString()) != null;
+    }
+
+    /** The destination of the dialog with {@code callId}, or {@code null}. */
+    Destination dialog(String callId) {
+        return dialogs.getIfPresent(callId);
+    }
+
+    /** Remembers that the dialog of {@code callId} goes through {@code destination} (its INVITE got a 2xx). */
+    void dialogAnswered(CharSequence callId, Destination destination) {
+        dialogs.put(callId.toString(), destination);
     }
 
     /**
@@ -144,37 +123,8 @@ public final class ProxyTables {
 
     /** Expires what is due; the transport calls it periodically. */
     public void cleanUp() {
-        serverTransactions.cleanUp();
-        clientTransactions.cleanUp();
+        transactions.cleanUp();
         dialogs.cleanUp();
         callLoad.cleanUp();
-    }
-
-    /** Live entries last long enough for any answer; finished ones only the linger (re-put to apply). */
-    private abstract static class Lifetime<T> implements Expiry<TransactionKey, T> {
-        private final long live;
-        private final long linger;
-
-        Lifetime(long live, long linger) {
-            this.live = live;
-            this.linger = linger;
-        }
-
-        abstract boolean finished(T value);
-
-        @Override
-        public long expireAfterCreate(TransactionKey key, T value, long now) {
-            return finished(value) ? linger : live;
-        }
-
-        @Override
-        public long expireAfterUpdate(TransactionKey key, T value, long now, long left) {
-            return finished(value) ? linger : live;
-        }
-
-        @Override
-        public long expireAfterRead(TransactionKey key, T value, long now, long left) {
-            return left;
-        }
     }
 }

@@ -17,8 +17,9 @@ import java.util.concurrent.atomic.LongAdder;
  * unless configured otherwise).
  *
  * <p>Pure and shared by every event loop: the decision depends on the request, where it came from
- * and the dispatcher's sets, and only hit counters change. Retransmissions, CANCEL, ACK, requests
- * of a dialog and the proxy's own state (overload, draining, a full table) are the proxy's.
+ * and the dispatcher's sets, and only hit counters change. Retransmissions, CANCEL and ACK are the
+ * transaction layer's, requests of a dialog and along a Path the {@link DialogRouter}'s, and the
+ * proxy's own state (overload, draining, a full table) the proxy's.
  */
 public final class Router {
     private final List<Route> routes;

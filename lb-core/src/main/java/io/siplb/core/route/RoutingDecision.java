@@ -1,21 +1,37 @@
 package io.siplb.core.route;
 
+import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.FailoverPlan;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * What to do with a new request: a value, as {@link io.siplb.core.sip.ParseResult} is for a
- * datagram, so that the proxy pattern-matches it and holds no routing logic.
+ * What to do with a request: a value, as {@link io.siplb.core.sip.ParseResult} is for a message,
+ * so that the proxy pattern-matches it and holds no routing logic. The {@link Router} decides a
+ * new request ({@link Forward}, {@link Reply}, {@link Drop}); the {@link DialogRouter} a request of
+ * a dialog or one along our Path ({@link Relay}, or a {@link Reply} of 430 or 481).
  */
-public sealed interface RoutingDecision permits RoutingDecision.Forward, RoutingDecision.Reply,
-        RoutingDecision.Drop {
+public sealed interface RoutingDecision permits RoutingDecision.Forward, RoutingDecision.Relay,
+        RoutingDecision.Reply, RoutingDecision.Drop {
 
     /** Forward along {@code plan} (which may be empty: 503 then) as {@code route} says. */
     record Forward(FailoverPlan plan, Route route) implements RoutingDecision {
         public Forward {
             Objects.requireNonNull(plan, "plan");
             Objects.requireNonNull(route, "route");
+        }
+    }
+
+    /**
+     * Relay it to one known next hop, without failover (a request of a dialog, or along a Path).
+     *
+     * @param ourRoutes how many of its top Route entries are ours, removed before it goes
+     * @param pathFrom the destination a request along our Path came from (its dialog is
+     *     Record-Routed back to it), else {@code null}
+     */
+    record Relay(Target target, int ourRoutes, Destination pathFrom) implements RoutingDecision {
+        public Relay {
+            Objects.requireNonNull(target, "target");
         }
     }
 
@@ -39,7 +55,10 @@ public sealed interface RoutingDecision permits RoutingDecision.Forward, Routing
         }
     }
 
-    /** Drop it unanswered, counted under {@code reason}. */
+    /**
+     * Drop it unanswered (the proxy counts it in {@code routeDropped}); {@code reason} says which
+     * route decided it ({@code route NAME}), for whoever reads the decision: a test, a debugger.
+     */
     record Drop(String reason) implements RoutingDecision {
         public Drop {
             Objects.requireNonNull(reason, "reason");

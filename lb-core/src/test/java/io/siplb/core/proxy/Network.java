@@ -2,6 +2,8 @@ package io.siplb.core.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.siplb.core.net.MessageSender;
+import io.siplb.core.net.Peer;
 import io.siplb.core.sip.ParseResult;
 import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipParser;

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import io.siplb.core.dispatch.DestinationListException;
 import io.siplb.core.dispatch.DestinationListParser;
 import io.siplb.core.dispatch.Dispatcher;
+import io.siplb.core.net.AddressResolver;
 import io.siplb.core.sip.MessageFactory;
 import io.siplb.core.sip.ParseResult;
 import io.siplb.core.sip.SipMessage;
@@ -68,12 +69,12 @@ final class ProxyHarness {
     /** Delivers {@code text} (lines joined with CRLF) from {@code source}. */
     void send(String text, InetSocketAddress source) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        proxy.receive(SipParser.DEFAULT.parse(bytes, bytes.length), source);
+        proxy.transactions().receive(SipParser.DEFAULT.parse(bytes, bytes.length), source);
     }
 
     void deliver(SipMessage message, InetSocketAddress source) {
         byte[] bytes = message.toByteArray();
-        proxy.receive(SipParser.DEFAULT.parse(bytes, bytes.length), source);
+        proxy.transactions().receive(SipParser.DEFAULT.parse(bytes, bytes.length), source);
     }
 
     /** The destination on {@code port} answers {@code request} (as it received it) with {@code status}. */

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.siplb.core.dispatch.DispatchSettings;
 import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipUri;
+import io.siplb.core.transaction.Branches;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -191,6 +192,7 @@ class SipProxyTest {
         ProxyHarness h = new ProxyHarness(1);
         h.send(h.request("CANCEL", "nothing", null, "z9hG4bK-none", 1), ProxyHarness.UAC);
         h.network.take(UAC, status(481));
+        assertThat(h.network.drain()).as("nothing forwarded, nothing else answered").isEmpty();
     }
 
     @Test

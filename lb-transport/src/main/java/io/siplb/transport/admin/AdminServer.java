@@ -12,7 +12,7 @@ import io.siplb.core.dispatch.DestinationSet;
 import io.siplb.core.dispatch.DestinationState;
 import io.siplb.core.dispatch.Dispatcher;
 import io.siplb.core.dispatch.LatencyStats;
-import io.siplb.transport.Balancer;
+
 import io.siplb.transport.config.ListenAddress;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -55,13 +55,13 @@ import reactor.netty.http.server.HttpServerResponse;
 public final class AdminServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Balancer balancer;
+    private final BalancerView balancer;
     private final Metrics metrics;
     private final String token;
     private final java.nio.file.Path listFile;
     private final DisposableServer server;
 
-    private AdminServer(Balancer balancer, Metrics metrics, String token, java.nio.file.Path listFile,
+    private AdminServer(BalancerView balancer, Metrics metrics, String token, java.nio.file.Path listFile,
             ListenAddress.HostPort listen) {
         this.balancer = balancer;
         this.metrics = metrics;
@@ -103,7 +103,7 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
-    public static AdminServer start(Balancer balancer, Metrics metrics, String token, java.nio.file.Path listFile,
+    public static AdminServer start(BalancerView balancer, Metrics metrics, String token, java.nio.file.Path listFile,
             ListenAddress.HostPort listen) {
         return new AdminServer(balancer, metrics, token, listFile, listen);
     }

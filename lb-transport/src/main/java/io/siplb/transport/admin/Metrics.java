@@ -13,9 +13,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.DestinationSet;
-import io.siplb.core.proxy.ProxyCounters;
+import io.siplb.core.transaction.ProxyCounters;
 import io.siplb.core.sip.SipMethod;
-import io.siplb.transport.Balancer;
+
 import io.siplb.transport.probe.Prober;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -30,7 +30,7 @@ public final class Metrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
-    public Metrics(Balancer balancer) {
+    public Metrics(BalancerView balancer) {
         ProxyCounters counters = balancer.tables().counters();
         for (SipMethod method : SipMethod.values()) {
             counter("siplb.requests", "SIP requests received", counters.requestsByMethod.get(method),
@@ -62,7 +62,7 @@ public final class Metrics {
         counter("siplb.overload.dropped", "INVITE datagrams dropped unparsed, far behind", counters.overloadDropped);
         counter("siplb.internal.errors", "datagrams whose handling threw (a bug: logged with its stack)",
                 counters.internalErrors);
-        Gauge.builder("siplb.loop.lag", balancer, Balancer::loopLagMillis)
+        Gauge.builder("siplb.loop.lag", balancer, BalancerView::loopLagMillis)
                 .description("largest event-loop lag").baseUnit("milliseconds").register(registry);
         Gauge.builder("siplb.transactions.live", balancer.tables(), t -> t.liveServerTransactions())
                 .description("server transactions waiting for a final response").register(registry);
@@ -74,16 +74,16 @@ public final class Metrics {
             Gauge.builder("siplb.destinations", balancer, b -> countInState(b, letters))
                     .description("destinations by state, as Kamailio shows it").tag("state", letters).register(registry);
         }
-        FunctionCounter.builder("siplb.destinations.down", balancer, Balancer::destinationsDown)
+        FunctionCounter.builder("siplb.destinations.down", balancer, BalancerView::destinationsDown)
                 .description("destinations that went down").register(registry);
-        FunctionCounter.builder("siplb.destinations.up", balancer, Balancer::destinationsUp)
+        FunctionCounter.builder("siplb.destinations.up", balancer, BalancerView::destinationsUp)
                 .description("destinations that came back up").register(registry);
         FunctionCounter.builder("siplb.set.panic", balancer.dispatcher(), d -> d.panicEpisodes())
                 .description("times a set entered panic (siplb.dispatch.panic-threshold)").register(registry);
-        FunctionCounter.builder("siplb.udp.receive.drops", balancer, Balancer::kernelDrops)
+        FunctionCounter.builder("siplb.udp.receive.drops", balancer, BalancerView::kernelDrops)
                 .description("datagrams the kernel dropped on siplb's UDP sockets for a full receive buffer "
                         + "(/proc/net/udp; a paused or starved event loop)").register(registry);
-        FunctionCounter.builder("siplb.send.failures", balancer, Balancer::sendFailures)
+        FunctionCounter.builder("siplb.send.failures", balancer, BalancerView::sendFailures)
                 .description("datagrams the kernel refused to send").register(registry);
         io.siplb.transport.protect.SourceGuard guard = balancer.guard();
         for (io.siplb.transport.protect.SourceGuard.Reason reason : io.siplb.transport.protect.SourceGuard.Reason.values()) {
@@ -113,7 +113,7 @@ public final class Metrics {
      * Probe latency per destination; called after every (re)load. Each gauge looks its destination
      * up when scraped, so a reload (new objects, same set and URI) keeps it live.
      */
-    public void bindDestinations(Balancer balancer) {
+    public void bindDestinations(BalancerView balancer) {
         for (DestinationSet set : balancer.dispatcher().sets()) {
             for (Destination d : set.destinations()) {
                 int setId = d.setId();
@@ -127,10 +127,10 @@ public final class Metrics {
     }
 
     /** TCP, TLS and WebSocket: open connections, connections ended or refused by cause, keep-alives, transport failures. */
-    public void bindStreams(Balancer balancer) {
+    public void bindStreams(BalancerView balancer) {
         io.siplb.transport.stream.StreamTransport streams = balancer.streams();
-        for (io.siplb.core.proxy.Transport transport : java.util.List.of(io.siplb.core.proxy.Transport.TCP,
-                io.siplb.core.proxy.Transport.TLS, io.siplb.core.proxy.Transport.WS, io.siplb.core.proxy.Transport.WSS)) {
+        for (io.siplb.core.net.Transport transport : java.util.List.of(io.siplb.core.net.Transport.TCP,
+                io.siplb.core.net.Transport.TLS, io.siplb.core.net.Transport.WS, io.siplb.core.net.Transport.WSS)) {
             Gauge.builder("siplb.connections", streams, s -> s.open(transport))
                     .description("open stream connections, inbound and outbound").tag("transport", transport.parameter())
                     .register(registry);
@@ -145,7 +145,7 @@ public final class Metrics {
                 .description("CRLF CRLF keep-alives answered with a pong").register(registry);
         counter("siplb.transport.errors", "attempts that failed because the request could not be delivered",
                 balancer.tables().counters().transportErrors);
-        bindWebSockets(streams.webSockets());
+        bindWebSockets(balancer.webSockets());
     }
 
     /** WebSocket: upgrades refused by cause, messages rejected, frames each way, pings. */
@@ -188,7 +188,7 @@ public final class Metrics {
     }
 
     /** Hits per route; called at start and after every reload of the routes (new names get a meter). */
-    public void bindRoutes(Balancer balancer) {
+    public void bindRoutes(BalancerView balancer) {
         io.siplb.core.route.Router router = balancer.router();
         java.util.List<String> names = new java.util.ArrayList<>();
         router.routes().forEach(route -> names.add(route.name()));
@@ -207,7 +207,7 @@ public final class Metrics {
         FunctionCounter.builder(name, adder, LongAdder::sum).description(description).tags(tags).register(registry);
     }
 
-    private static double countInState(Balancer balancer, String letters) {
+    private static double countInState(BalancerView balancer, String letters) {
         int count = 0;
         for (DestinationSet set : balancer.dispatcher().sets()) {
             for (Destination d : set.destinations()) {

@@ -2,11 +2,11 @@ package io.siplb.transport.admin;
 
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.DestinationSet;
-import io.siplb.core.proxy.ProxyCounters;
+import io.siplb.core.transaction.ProxyCounters;
 import io.siplb.core.route.Route;
 import io.siplb.core.route.Router;
 import io.siplb.core.sip.SipMethod;
-import io.siplb.transport.Balancer;
+
 import io.siplb.transport.protect.SourceGuard;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,7 +24,7 @@ public final class StatusFeed {
     static final int HISTORY = 900;
     static final int SPARK = 60;
 
-    private final Balancer balancer;
+    private final BalancerView balancer;
     private final long[] calls = new long[HISTORY];
     private final long[] failovers = new long[HISTORY];
     private final Map<String, double[]> sparks = new HashMap<>();
@@ -38,7 +38,7 @@ public final class StatusFeed {
     private long lastShed;
     private Map<String, Object> rates = Map.of();
 
-    public StatusFeed(Balancer balancer) {
+    public StatusFeed(BalancerView balancer) {
         this.balancer = balancer;
         ProxyCounters counters = balancer.tables().counters();
         lastInvites = counters.requestsByMethod.get(SipMethod.INVITE).sum();

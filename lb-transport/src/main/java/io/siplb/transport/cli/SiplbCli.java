@@ -99,13 +99,13 @@ public final class SiplbCli {
                 System.out.println("siplb demo: status page http://" + settings.admin().host() + ":" + balancer.adminPort()
                         + "/   (siplb ctl list, siplb ctl routes, siplb ctl bans in another terminal)");
             }
-            InetSocketAddress tls = balancer.boundAddress(io.siplb.core.proxy.Transport.TLS);
+            InetSocketAddress tls = balancer.boundAddress(io.siplb.core.net.Transport.TLS);
             if (tls != null) {
                 System.out.println("siplb demo: also TCP and TLS; TLS on " + tls.getAddress().getHostAddress() + ":"
                         + tls.getPort() + " with the certificate generated in " + Demo.tlsDirectory()
                         + " (trust siplb-demo.crt to verify it)");
             }
-            running.start(balancer.boundAddress(io.siplb.core.proxy.Transport.UDP));
+            running.start(balancer.boundAddress(io.siplb.core.net.Transport.UDP));
         }
         try {
             stopped.await();

@@ -31,7 +31,7 @@ import java.util.List;
  *     silent destinations are not marked down; zero turns overload control off
  * @param dropLoopLag lag above which an overloaded loop drops INVITE datagrams before parsing
  * @param overloadSustain how long the lag must stay above {@code maxLoopLag}, with datagrams
- *     waiting, before the loop counts as overloaded ({@code io.siplb.transport.LoopLoad})
+ *     waiting, before the loop counts as overloaded ({@code io.siplb.transport.lane.LoopLoad})
  * @param warmupCalls synthetic calls run through the proxy before binding ({@code io.siplb.transport.Warmup});
  *     0 = none
  * @param receiveBufferBytes SO_RCVBUF of every UDP channel ({@code siplb.udp.receive-buffer}); 0 =

@@ -29,8 +29,8 @@ public record ListenAddress(String transport, String host, int port, String path
     }
 
     /** The transport, as the proxy knows it. */
-    public io.siplb.core.proxy.Transport kind() {
-        return io.siplb.core.proxy.Transport.fromToken(transport);
+    public io.siplb.core.net.Transport kind() {
+        return io.siplb.core.net.Transport.fromToken(transport);
     }
 
     /** As {@code siplb.listen} writes it: {@code tcp:127.0.0.1:5060}, {@code wss:0.0.0.0:8443/sip}. */

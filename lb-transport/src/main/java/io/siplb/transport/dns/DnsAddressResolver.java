@@ -3,7 +3,7 @@ package io.siplb.transport.dns;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.siplb.core.dispatch.DestinationTarget;
-import io.siplb.core.proxy.AddressResolver;
+import io.siplb.core.net.AddressResolver;
 import io.siplb.core.sip.SipUri;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -69,7 +69,7 @@ public record DnsSettings(Mode mode, List<InetSocketAddress> servers, Duration m
             } else {
                 host = server;
             }
-            java.net.InetAddress address = io.siplb.core.proxy.AddressResolver.literal(host);
+            java.net.InetAddress address = io.siplb.core.net.AddressResolver.literal(host);
             if (address == null) {
                 throw new ConfigException("siplb.dns.servers", text, "'" + server + "' must be an IP address[:port]");
             }

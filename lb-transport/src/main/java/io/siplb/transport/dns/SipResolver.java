@@ -19,7 +19,7 @@ import io.netty.resolver.dns.NoopDnsCnameCache;
 import io.netty.resolver.dns.SequentialDnsServerAddressStreamProvider;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.siplb.core.dispatch.DestinationTarget;
-import io.siplb.core.proxy.AddressResolver;
+import io.siplb.core.net.AddressResolver;
 import io.siplb.core.sip.SipUri;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -303,8 +303,8 @@ public final class SipResolver implements AutoCloseable {
     /** Resolves {@code uri} as the mode says; the future fails with a {@link DnsLookup.Failure}. */
     CompletableFuture<Resolved> resolve(SipUri uri) {
         String host = host(uri);
-        String transport = io.siplb.core.proxy.Transport.of(uri) == null ? null
-                : io.siplb.core.proxy.Transport.of(uri).parameter();
+        String transport = io.siplb.core.net.Transport.of(uri) == null ? null
+                : io.siplb.core.net.Transport.of(uri).parameter();
         if (settings.mode() == DnsSettings.Mode.OFF) {
             return CompletableFuture.failedFuture(new DnsLookup.Failure("off", "siplb.dns.mode=off: names are not resolved"));
         }

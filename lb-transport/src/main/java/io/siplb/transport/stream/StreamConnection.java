@@ -3,9 +3,9 @@ package io.siplb.transport.stream;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.EventExecutor;
-import io.siplb.core.proxy.MessageSender;
-import io.siplb.core.proxy.Peer;
-import io.siplb.core.proxy.Transport;
+import io.siplb.core.net.MessageSender;
+import io.siplb.core.net.Peer;
+import io.siplb.core.net.Transport;
 import io.siplb.core.sip.SipWritable;
 import java.net.InetSocketAddress;
 

@@ -27,17 +27,14 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.siplb.core.proxy.MessageSender;
-import io.siplb.core.proxy.Peer;
-import io.siplb.core.proxy.Transport;
+import io.siplb.core.net.MessageSender;
+import io.siplb.core.net.Peer;
+import io.siplb.core.net.Transport;
 import io.siplb.core.sip.MessageFactory;
 import io.siplb.core.sip.ParseResult;
 import io.siplb.core.sip.SipParser;
 import io.siplb.core.sip.SipParserLimits;
 import io.siplb.core.sip.SipWritable;
-import io.siplb.transport.ws.WebSocketSip;
-import io.siplb.transport.ws.WebSocketStats;
-import io.siplb.transport.ws.WebSocketUpgrade;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -110,20 +107,22 @@ public final class StreamTransport implements AutoCloseable {
     private final Map<Error, LongAdder> errors = new EnumMap<>(Error.class);
     private final LongAdder pings = new LongAdder();
     private final List<Channel> servers = new ArrayList<>();
-    private final WebSocketStats webSockets = new WebSocketStats();
+    private final ConnectionPlug webSockets;
 
     /**
      * @param group the balancer's event loops (epoll where available): listeners accept on them and
      *     connections live on them
      * @param tls the TLS contexts, or {@code null} when no TLS is configured (TLS then fails)
+     * @param webSockets what {@code ws} and {@code wss} connections add to their pipelines
      */
     public StreamTransport(StreamSettings settings, SipParserLimits limits, EventLoopGroup group, TlsContexts tls,
-            Inbound inbound) {
+            Inbound inbound, ConnectionPlug webSockets) {
         this.settings = settings;
         this.limits = limits;
         this.group = group;
         this.tls = tls;
         this.inbound = inbound;
+        this.webSockets = webSockets;
         for (Transport transport : Transport.values()) {
             open.put(transport, new AtomicInteger());
         }
@@ -198,9 +197,7 @@ public final class StreamTransport implements AutoCloseable {
             channel.pipeline().addLast(ssl);
         }
         if (transport.webSocket()) {
-            channel.pipeline().addLast(new WebSocketUpgrade(path, settings.origins(), limits.maxMessageBytes(),
-                    settings.messageTimeout().toMillis(), webSockets, upgraded -> upgraded(upgraded, transport,
-                            listener)).handlers());
+            webSockets.accepted(channel, path, upgraded -> upgraded(upgraded, transport, listener));
             return; // a connection of SIP once its handshake is done
         }
         StreamConnection connection = new StreamConnection(flows.incrementAndGet(), transport, remote, listener,
@@ -217,9 +214,7 @@ public final class StreamTransport implements AutoCloseable {
                 awaitNanos());
         register(connection, true);
         Handler handler = new Handler(connection);
-        channel.pipeline().addLast(new WebSocketSip(limits.maxMessageBytes(), limits.maxLineBytes(),
-                settings.pingInterval(), settings.idleTimeout(), webSockets,
-                () -> errors.get(Error.IDLE).increment()).handlers());
+        channel.pipeline().addLast(webSockets.framing(() -> errors.get(Error.IDLE).increment()));
         channel.pipeline().addLast(handler);
         LOG.debug("{}: WebSocket upgraded", connection);
     }
@@ -393,11 +388,6 @@ public final class StreamTransport implements AutoCloseable {
     /** Connections ended or refused for {@code error} since start. */
     public long errors(Error error) {
         return errors.get(error).sum();
-    }
-
-    /** What the WebSocket listeners refused and carried. */
-    public WebSocketStats webSockets() {
-        return webSockets;
     }
 
     /** CRLF CRLF keep-alives answered. */

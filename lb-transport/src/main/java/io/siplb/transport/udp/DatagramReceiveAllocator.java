@@ -16,7 +16,7 @@ import io.netty.util.UncheckedBooleanSupplier;
  *
  * <p>It also counts read batches that ended because the batch was full ({@value #BATCH} datagrams
  * in one wake-up): more datagrams were waiting, the backlog that the loop's overload signal
- * ({@code io.siplb.transport.LoopLoad}) asks for. Counted by the channel's loop, read by the same
+ * ({@code io.siplb.transport.lane.LoopLoad}) asks for. Counted by the channel's loop, read by the same
  * loop.
  */
 public final class DatagramReceiveAllocator extends FixedRecvByteBufAllocator {

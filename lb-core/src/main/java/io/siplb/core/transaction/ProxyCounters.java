@@ -1,4 +1,4 @@
-package io.siplb.core.proxy;
+package io.siplb.core.transaction;
 
 import io.siplb.core.sip.SipMethod;
 import java.util.EnumMap;

@@ -1,4 +1,4 @@
-package io.siplb.core.proxy;
+package io.siplb.core.net;
 
 import io.siplb.core.sip.SipUri;
 import java.net.InetSocketAddress;

@@ -1,4 +1,4 @@
-package io.siplb.core.proxy;
+package io.siplb.core.transaction;
 
 import io.netty.util.AsciiString;
 

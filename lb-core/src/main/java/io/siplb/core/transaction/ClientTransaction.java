@@ -1,5 +1,7 @@
-package io.siplb.core.proxy;
+package io.siplb.core.transaction;
 
+import io.siplb.core.net.MessageSender;
+import io.siplb.core.net.Peer;
 import io.siplb.core.sip.MessageFactory;
 import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipMethod;
@@ -15,15 +17,14 @@ import reactor.core.scheduler.Scheduler;
  * response to an INVITE sent here (§17.1.1.3), every response handed to the subscriber. How long
  * to wait is the subscriber's business ({@code fr_timer}, {@code fr_inv_timer}): it cancels.
  *
- * <p>After the subscriber is gone the transaction lingers in the {@link Forwarder}'s table, so
+ * <p>After the subscriber is gone the transaction lingers in the {@link ClientTransactions}' table, so
  * that a retransmitted or late non-2xx final is absorbed (and ACKed) rather than relayed.
  * Everything here runs on the owning loop's scheduler.
  */
-final class ClientTransaction {
+public final class ClientTransaction {
     enum State { CALLING, PROCEEDING, COMPLETED, TERMINATED }
 
-    private final Forwarder forwarder;
-    private final String branch;
+    private final ClientTransactions owner;
     private final TransactionKey key;
     private final SipMessage request;
     private final Peer destination;
@@ -39,19 +40,14 @@ final class ClientTransaction {
     private boolean provisional;
     private SipMessage ack;
 
-    ClientTransaction(Forwarder forwarder, String branch, SipMessage request, Peer destination,
+    ClientTransaction(ClientTransactions owner, String branch, SipMessage request, Peer destination,
             Scheduler scheduler) {
-        this.forwarder = forwarder;
-        this.branch = branch;
+        this.owner = owner;
         this.request = request;
         this.destination = destination;
         this.invite = request.method() == SipMethod.INVITE;
         this.key = TransactionKey.client(branch, request.cseq().methodName());
         this.scheduler = scheduler;
-    }
-
-    String branch() {
-        return branch;
     }
 
     /** Its key in the client transaction table (branch and CSeq method, RFC 3261 §17.1.3). */
@@ -71,11 +67,16 @@ final class ClientTransaction {
         return state;
     }
 
+    /** Whether it got its final response or was given up: it only lingers now. */
+    boolean finished() {
+        return state == State.COMPLETED || state == State.TERMINATED;
+    }
+
     /**
      * Who hears the responses of a transaction it started: every provisional, then the final or a
      * failure (exactly one of the two). All on the owning loop.
      */
-    interface Waiter {
+    public interface Waiter {
         void provisional(SipMessage response);
 
         void finalResponse(SipMessage response);
@@ -87,12 +88,12 @@ final class ClientTransaction {
      * Sends the request and tells {@code waiting} its responses until it {@link #abandon}s: no Flux,
      * no queue — one call per response on the loop that received it.
      */
-    void start(Waiter waiting) {
+    public void start(Waiter waiting) {
         waiter = waiting;
-        forwarder.register(this);
-        forwarder.sender().send(request, destination, sendFailure());
+        owner.register(this);
+        owner.sender().send(request, destination, sendFailure());
         if (!destination.transport().reliable()) { // Timer A and E run over UDP only (§17.1.1.2)
-            intervalMillis = forwarder.settings().t1().toMillis();
+            intervalMillis = owner.t1().toMillis();
             scheduleRetransmission();
         }
     }
@@ -154,7 +155,7 @@ final class ClientTransaction {
     }
 
     /** A request that the transport could not deliver to its destination. */
-    static final class TransportError extends RuntimeException {
+    public static final class TransportError extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
         TransportError(Peer destination, Throwable cause) {
@@ -170,16 +171,16 @@ final class ClientTransaction {
         if (state != State.CALLING && !(state == State.PROCEEDING && !invite)) {
             return;
         }
-        forwarder.sender().send(request, destination, sendFailure());
-        forwarder.countRetransmission();
-        long t2 = forwarder.settings().t2().toMillis();
+        owner.sender().send(request, destination, sendFailure());
+        owner.countRetransmission();
+        long t2 = owner.t2().toMillis();
         intervalMillis = invite ? intervalMillis * 2
                 : state == State.PROCEEDING ? t2 : Math.min(intervalMillis * 2, t2);
         scheduleRetransmission();
     }
 
     /** Who hears a 2xx that arrives after the subscriber gave up on this transaction. */
-    void onLateSuccess(java.util.function.Consumer<SipMessage> listener) {
+    public void onLateSuccess(java.util.function.Consumer<SipMessage> listener) {
         this.lateSuccess = listener;
     }
 
@@ -188,7 +189,7 @@ final class ClientTransaction {
         int status = response.statusCode();
         if (state == State.TERMINATED && invite && status < 200) {
             // a branch we gave up on (silence, then failover) starts ringing: stop it (§9.1)
-            forwarder.cancel(this);
+            owner.cancel(this);
             return;
         }
         if (state == State.COMPLETED || state == State.TERMINATED) {
@@ -196,11 +197,11 @@ final class ClientTransaction {
                 sendAck(response); // a retransmitted or late final: ACK it again, relay nothing
             } else if (invite && status >= 200 && state == State.TERMINATED) {
                 state = State.COMPLETED; // its retransmissions are relayed statelessly from now on
-                forwarder.forget(this);
+                owner.forget(this);
                 if (lateSuccess != null) {
                     lateSuccess.accept(response);
                 } else {
-                    forwarder.relayLate(response); // a 2xx is always forwarded (RFC 3261 §16.7 step 5)
+                    owner.relayLate(response); // a 2xx is always forwarded (RFC 3261 §16.7 step 5)
                 }
             }
             return;
@@ -220,9 +221,9 @@ final class ClientTransaction {
         }
         state = State.COMPLETED;
         if (invite && status < 300) {
-            forwarder.forget(this); // later 2xx retransmissions are relayed statelessly
+            owner.forget(this); // later 2xx retransmissions are relayed statelessly
         } else {
-            forwarder.linger(this);
+            owner.linger(this);
         }
         Waiter subscriber = waiter;
         if (subscriber != null) {
@@ -241,15 +242,15 @@ final class ClientTransaction {
         if (ack == null) {
             ack = MessageFactory.ackFor(request, response);
         }
-        forwarder.sender().send(ack, destination);
+        owner.sender().send(ack, destination);
     }
 
     /** The waiter gave up (timeout, CANCEL, the flow ended): stop, but linger for late replies. */
-    void abandon() {
+    public void abandon() {
         stopRetransmitting();
         if (state == State.CALLING || state == State.PROCEEDING) {
             state = State.TERMINATED;
-            forwarder.linger(this);
+            owner.linger(this);
         }
         waiter = null;
     }
@@ -262,7 +263,7 @@ final class ClientTransaction {
     }
 
     /** Whether someone still waits for this transaction's responses. */
-    boolean awaited() {
+    public boolean awaited() {
         return waiter != null;
     }
 
@@ -270,7 +271,7 @@ final class ClientTransaction {
      * Ends the wait with a {@link java.util.concurrent.TimeoutException}: a CANCELled branch sent
      * no final within 64·T1 (RFC 3261 §9.1). A no-op once nobody waits any more.
      */
-    void giveUp() {
+    public void giveUp() {
         Waiter waiting = waiter;
         if (waiting != null) {
             waiter = null;
@@ -288,7 +289,7 @@ final class ClientTransaction {
     }
 
     /** Whether a CANCEL of this INVITE has gone out. */
-    boolean cancelSent() {
+    public boolean cancelSent() {
         return cancelSent;
     }
 
@@ -296,7 +297,7 @@ final class ClientTransaction {
      * Whether a provisional came in and no final yet: only then may the request be CANCELled
      * (RFC 3261 §9.1). Stays true after the subscriber gives up, so a timed-out branch can be.
      */
-    boolean proceeding() {
+    public boolean proceeding() {
         return provisional && state != State.COMPLETED;
     }
 

@@ -1,4 +1,4 @@
-package io.siplb.core.proxy;
+package io.siplb.core.transaction;
 
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;

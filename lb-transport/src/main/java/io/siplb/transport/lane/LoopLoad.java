@@ -1,4 +1,4 @@
-package io.siplb.transport;
+package io.siplb.transport.lane;
 
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;

@@ -1,14 +1,14 @@
-package io.siplb.core.proxy;
+package io.siplb.core.transaction;
 
 import io.siplb.core.sip.SipMessage;
 import reactor.core.publisher.Mono;
 
 /**
- * The work on one new request from upstream, from its first branch to the final response:
- * {@link FailoverFlow} tries destinations one after another, {@link ForkFlow} all at once.
- * Both run on the owning loop.
+ * The transaction user's work on one new request, from its first branch to the final response
+ * ({@code io.siplb.core.proxy}: one destination after another, or all at once). The server side
+ * subscribes to it, sends its outcome upstream and hands it a CANCEL. Runs on the owning loop.
  */
-interface RequestFlow {
+public interface RequestFlow {
     /** The final response to send upstream; {@code relayed} ones still carry our Via. */
     record Outcome(SipMessage response, boolean relayed) {
     }

@@ -1,7 +1,9 @@
-package io.siplb.core.proxy;
+package io.siplb.core.route;
 
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.Dispatcher;
+import io.siplb.core.net.Peer;
+import io.siplb.core.net.Transport;
 import io.siplb.core.sip.SipUri;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -14,7 +16,7 @@ import java.util.Optional;
  * route it, without shared state. Only destinations of the local dispatcher are accepted, so the
  * parameter cannot turn the balancer into an open relay.
  */
-final class DialogRoute {
+public final class DialogRoute {
     static final String PARAMETER = "ds";
     private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
@@ -25,16 +27,11 @@ final class DialogRoute {
     /** Names, in the entry facing the caller, the connection the dialog's caller is reached over. */
     static final String FLOW = "flow";
 
-    /** Our Record-Route value for a dialog through {@code destination}. */
-    static String recordRoute(String advertised, Destination destination) {
-        return recordRoute(advertised, Transport.UDP, destination);
-    }
-
     /**
      * The entry facing {@code destination}, reached over {@code transport}: it names the
      * destination ({@code ds}), so that any instance routes the caller's requests to it.
      */
-    static String recordRoute(String advertised, Transport transport, Destination destination) {
+    public static String recordRoute(String advertised, Transport transport, Destination destination) {
         return "<sip:" + advertised + transportParameter(transport) + ";lr;" + PARAMETER + "=" + destination.setId()
                 + "." + ENCODER.encodeToString(destination.uri().text().getBytes(StandardCharsets.UTF_8)) + ">";
     }
@@ -45,7 +42,7 @@ final class DialogRoute {
      * as {@code flow} (RFC 5626 §5.3 style), so the destination's requests reach the caller over
      * the connection it opened. It has no {@code ds}: that is how it is told from the other.
      */
-    static String callerFacing(String advertised, Transport transport, long flow) {
+    public static String callerFacing(String advertised, Transport transport, long flow) {
         return "<sip:" + advertised + transportParameter(transport) + ";lr"
                 + (flow == Peer.NO_FLOW ? "" : ";" + FLOW + "=" + Long.toString(flow, 36)) + ">";
     }
@@ -55,7 +52,7 @@ final class DialogRoute {
      * with a flow token as RFC 5626 §5.1 does): it faces the registrar, over {@code transport};
      * the registrar's requests toward the client come back to it and reach that connection.
      */
-    static String path(String advertised, Transport transport, long flow) {
+    public static String path(String advertised, Transport transport, long flow) {
         return callerFacing(advertised, transport, flow); // the same shape: our address, transport, flow
     }
 

@@ -1,7 +1,8 @@
-package io.siplb.transport;
+package io.siplb.transport.lane;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.siplb.transport.lane.LoopLoad;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.siplb.core.proxy;
+package io.siplb.core.net;
 
 import io.netty.util.NetUtil;
 import io.siplb.core.sip.Via;
@@ -12,12 +12,12 @@ import java.net.UnknownHostException;
  * else on the sent-by port (5060 when absent). No name is ever looked up here: a Via we relay
  * through always carries {@code received}, because we add it to every request we forward.
  */
-final class ResponseAddress {
+public final class ResponseAddress {
     private ResponseAddress() {
     }
 
     /** The address to answer a request that came from {@code source} with top Via {@code via}. */
-    static InetSocketAddress forRequest(Via via, InetSocketAddress source) {
+    public static InetSocketAddress forRequest(Via via, InetSocketAddress source) {
         if (via == null) {
             return source;
         }
@@ -31,7 +31,7 @@ final class ResponseAddress {
      * The address of the element that sent {@code via}, from its parameters alone; {@code null}
      * when it names no usable address (a host name without {@code received}, or broadcast).
      */
-    static InetSocketAddress fromVia(Via via) {
+    public static InetSocketAddress fromVia(Via via) {
         CharSequence host = via.received() != null ? via.received() : via.host();
         InetAddress address = literal(host);
         if (address == null || address.equals(BROADCAST)) {

@@ -1,20 +1,22 @@
-package io.siplb.core.proxy;
+package io.siplb.core.transaction;
 
+import io.netty.buffer.ByteBuf;
+import io.siplb.core.net.Peer;
 import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipWritable;
 import reactor.core.Disposable;
 
 /**
  * A request received from upstream (RFC 3261 §17.2): the response last sent for it, so that a
- * retransmitted request is answered again instead of forwarded again, and the failover flow
- * working on it, so that a CANCEL can reach it.
+ * retransmitted request is answered again instead of forwarded again, and the flow working on
+ * it, so that a CANCEL can reach it.
  *
- * <p>Threading: its flow runs on the owning loop, which alone writes it. A CANCEL or a
- * retransmission from another source port can land on another loop and read it there: the
- * fields such a loop reads are volatile, and a CANCEL is handed to the owner
- * ({@link SipProxy}) rather than acted on where it landed.
+ * <p>Threading: the loop that received the request owns it and alone writes it. A CANCEL, an ACK
+ * or a retransmission from another source port can land on another loop and find it in the
+ * table: the fields such a loop reads are volatile, and a CANCEL or an ACK is handed to the
+ * owner ({@link ServerTransactions}) rather than acted on where it landed.
  */
-final class ServerTransaction {
+public final class ServerTransaction {
     final TransactionKey key;
     /** The request; cleared once the final response is sent (a lingering transaction needs none). */
     SipMessage request;
@@ -31,16 +33,10 @@ final class ServerTransaction {
     volatile Disposable subscription;
     /** Timer G: resends a non-2xx final to an INVITE until its ACK (RFC 3261 §17.2.1). */
     volatile Disposable retransmission;
-    /** The proxy (event loop) that owns this transaction. */
-    SipProxy owner;
-    /**
-     * The destination a request came from along our Path (RFC 3327: a registrar's request to a
-     * client registered through us), whose dialog is Record-Routed back to it; else {@code null}.
-     */
-    io.siplb.core.dispatch.Destination pathFrom;
+    /** The server side (event loop) that owns this transaction, once started. */
+    volatile ServerTransactions owner;
 
-    ServerTransaction(TransactionKey key, SipMessage request, Peer source, Peer upstream,
-            String toTag) {
+    ServerTransaction(TransactionKey key, SipMessage request, Peer source, Peer upstream, String toTag) {
         this.key = key;
         this.request = request;
         this.source = source;
@@ -48,7 +44,28 @@ final class ServerTransaction {
         this.toTag = toTag;
     }
 
-    boolean finished() {
+    /** The request as received; {@code null} once the final response went upstream. */
+    public SipMessage request() {
+        return request;
+    }
+
+    /** Where the request came from. */
+    public Peer source() {
+        return source;
+    }
+
+    /** Where its responses go. */
+    public Peer upstream() {
+        return upstream;
+    }
+
+    /** The To tag of the responses this proxy answers it with itself. */
+    public String toTag() {
+        return toTag;
+    }
+
+    /** Whether its final response went upstream. */
+    public boolean finished() {
         return finalSent;
     }
 
@@ -65,7 +82,7 @@ final class ServerTransaction {
         subscription = null;
     }
 
-    /** The ACK came (or Timer H fired): stop resending the final. */
+    /** The ACK came (or Timer H fired): stop resending the final. On the owning loop. */
     void acknowledged() {
         Disposable timer = retransmission;
         if (timer != null) {
@@ -82,7 +99,7 @@ final class ServerTransaction {
         }
 
         @Override
-        public void writeTo(io.netty.buffer.ByteBuf out) {
+        public void writeTo(ByteBuf out) {
             out.writeBytes(bytes);
         }
     }

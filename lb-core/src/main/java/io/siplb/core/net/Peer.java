@@ -1,4 +1,4 @@
-package io.siplb.core.proxy;
+package io.siplb.core.net;
 
 import java.net.InetSocketAddress;
 import java.util.Objects;
@@ -29,11 +29,6 @@ public record Peer(Transport transport, InetSocketAddress address, long flow, St
     /** A peer over {@code transport} without a connection named. */
     public static Peer of(Transport transport, InetSocketAddress address) {
         return new Peer(transport, address, NO_FLOW, null);
-    }
-
-    /** This peer on another connection (or {@link #NO_FLOW}). */
-    public Peer withFlow(long value) {
-        return new Peer(transport, address, value, serverName);
     }
 
     /** This peer at another address, same transport and connection. */
