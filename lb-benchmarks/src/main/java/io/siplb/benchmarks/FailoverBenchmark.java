@@ -4,6 +4,7 @@ import io.siplb.core.dispatch.DestinationListException;
 import io.siplb.core.sip.MessageFactory;
 import io.siplb.core.sip.ParseResult;
 import io.siplb.core.sip.SipMessage;
+import io.siplb.core.sip.SipMethod;
 import io.siplb.core.sip.SipParser;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -113,7 +114,7 @@ public class FailoverBenchmark {
                 if (message.statusCode() >= 200) {
                     finalStatus = message.statusCode();
                 }
-            } else if (message.isRequest() && message.method() == io.siplb.core.sip.SipMethod.INVITE) {
+            } else if (message.isRequest() && message.method() == SipMethod.INVITE) {
                 boolean first = to.equals(ProxyBench.D1);
                 if (first && silent) {
                     continue;

@@ -7,6 +7,7 @@ import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipParser;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.time.Duration;
 
 /**
  * Heap held by the proxy's state: 100 000 answered calls (dialog affinity entries, their server
@@ -42,7 +43,7 @@ public final class MemoryFootprintBenchmark {
             bench.drain(); // the 200 relayed upstream
         }
         // finished transactions linger 32 s for retransmissions, then only the dialogs remain
-        bench.clock.advanceTimeBy(java.time.Duration.ofSeconds(40));
+        bench.clock.advanceTimeBy(Duration.ofSeconds(40));
         bench.tables.cleanUp();
         for (int i = 0; i < live; i++) {
             offer(bench, ++n);

@@ -2,9 +2,16 @@ package io.siplb.benchmarks;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.DefaultEventLoop;
+import io.netty.channel.EventLoop;
+import io.siplb.core.dispatch.Algorithm;
 import io.siplb.core.dispatch.DestinationListException;
 import io.siplb.core.dispatch.DestinationListParser;
+import io.siplb.core.dispatch.DispatchSettings;
 import io.siplb.core.dispatch.Dispatcher;
+import io.siplb.core.dispatch.FailoverSettings;
+import io.siplb.core.dispatch.FailureMark;
+import io.siplb.core.dispatch.HashMode;
 import io.siplb.core.net.AddressResolver;
 import io.siplb.core.net.MessageSender;
 import io.siplb.core.proxy.ProxySettings;
@@ -15,6 +22,9 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
@@ -35,7 +45,7 @@ final class ProxyBench {
     final Dispatcher dispatcher = new Dispatcher();
     final SipProxy proxy;
     final ProxyTables tables;
-    private final io.netty.channel.EventLoop loop;
+    private final EventLoop loop;
 
     /** A proxy whose timers run on a Netty event loop, as in production (time is real). */
     ProxyBench(String algorithm) throws DestinationListException {
@@ -60,16 +70,16 @@ final class ProxyBench {
                 List.of("1 sip:127.0.0.1:6001 0 2", "1 sip:127.0.0.1:6002 0 1")));
         ProxySettings defaults = ProxySettings.defaults("127.0.0.1", 5060);
         ProxySettings settings = defaults
-                .withDispatch(new io.siplb.core.dispatch.DispatchSettings(1,
-                        io.siplb.core.dispatch.Algorithm.parse(algorithm), 0, io.siplb.core.dispatch.HashMode.KAMAILIO, null))
-                .withFailover(new io.siplb.core.dispatch.FailoverSettings(defaults.failover().codes(),
+                .withDispatch(new DispatchSettings(1,
+                        Algorithm.parse(algorithm), 0, HashMode.KAMAILIO, null))
+                .withFailover(new FailoverSettings(defaults.failover().codes(),
                         defaults.failover().timeout(), defaults.failover().inviteTimeout(),
-                        io.siplb.core.dispatch.FailureMark.NONE, 503))
+                        FailureMark.NONE, 503))
                 .withMaxTransactions(maxTransactions);
-        tables = new ProxyTables(settings, () -> clock.now(java.util.concurrent.TimeUnit.NANOSECONDS));
+        tables = new ProxyTables(settings, () -> clock.now(TimeUnit.NANOSECONDS));
         MessageSender sender = (message, to, failure) -> send(message, to.address());
-        loop = virtualTime ? null : new io.netty.channel.DefaultEventLoop();
-        reactor.core.scheduler.Scheduler timers = virtualTime ? clock : reactor.core.scheduler.Schedulers.fromExecutorService(loop);
+        loop = virtualTime ? null : new DefaultEventLoop();
+        Scheduler timers = virtualTime ? clock : Schedulers.fromExecutorService(loop);
         proxy = new SipProxy(settings, dispatcher, tables, sender, timers, AddressResolver.LITERALS,
                 uri -> uri.port() == 5060, 0);
     }

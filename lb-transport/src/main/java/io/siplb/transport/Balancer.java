@@ -1,12 +1,8 @@
 package io.siplb.transport;
 
 import com.github.benmanes.caffeine.cache.Ticker;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.unix.UnixChannelOption;
 import io.netty.util.concurrent.EventExecutor;
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
@@ -36,8 +32,6 @@ import io.siplb.transport.probe.Prober;
 import io.siplb.transport.protect.SourceGuard;
 import io.siplb.transport.stream.StreamTransport;
 import io.siplb.transport.stream.TlsContexts;
-import io.siplb.transport.udp.DatagramReceiveAllocator;
-import io.siplb.transport.udp.FlushAtReadEnd;
 import io.siplb.transport.udp.KernelDrops;
 import io.siplb.transport.ws.WebSocketPlug;
 import io.siplb.transport.ws.WebSocketStats;
@@ -48,7 +42,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -58,9 +51,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
-import reactor.netty.Connection;
 import reactor.netty.resources.LoopResources;
-import reactor.netty.udp.UdpServer;
 
 /**
  * The running balancer, composed: it starts, binds, reloads and closes, and holds nothing of the

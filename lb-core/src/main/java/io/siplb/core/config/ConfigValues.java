@@ -1,9 +1,11 @@
 package io.siplb.core.config;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Typed reads of {@code siplb.*} keys from merged configuration text (properties file, then
@@ -19,13 +21,13 @@ public final class ConfigValues {
 
     /** These values with {@code overrides} put over them. */
     public ConfigValues with(Map<String, String> overrides) {
-        Map<String, String> merged = new java.util.HashMap<>(values);
+        Map<String, String> merged = new HashMap<>(values);
         merged.putAll(overrides);
         return new ConfigValues(merged);
     }
 
     /** Every key that has a value, defaults included. */
-    public java.util.Set<String> keys() {
+    public Set<String> keys() {
         return values.keySet();
     }
 

@@ -1,6 +1,7 @@
 package io.siplb.core.dispatch;
 
 import io.siplb.core.sip.SipUri;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -78,7 +79,7 @@ public final class Destination {
      * The addresses its host resolved to, in DNS order (RFC 3263: SRV targets with their priority
      * and weight, or A/AAAA); {@code null} when written with an IP literal or not resolved yet.
      */
-    public java.util.List<DestinationTarget> targets() {
+    public List<DestinationTarget> targets() {
         return runtime.targets;
     }
 

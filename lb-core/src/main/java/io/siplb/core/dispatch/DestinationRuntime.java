@@ -1,6 +1,8 @@
 package io.siplb.core.dispatch;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What a destination learns while the balancer runs: its state and the counter behind the
@@ -16,16 +18,16 @@ final class DestinationRuntime {
     private final AtomicInteger load;
     private final LatencyStats latency;
     /** Requests sent to it (each attempt, each forked branch), and those that failed (failover codes, silence). */
-    final java.util.concurrent.atomic.LongAdder attempts = new java.util.concurrent.atomic.LongAdder();
-    final java.util.concurrent.atomic.LongAdder failures = new java.util.concurrent.atomic.LongAdder();
+    final LongAdder attempts = new LongAdder();
+    final LongAdder failures = new LongAdder();
     /**
      * The addresses DNS gave for the destination's host, in answer order ({@code null} for a
      * destination written with an IP literal, or not resolved yet; empty when its name resolves to
      * nothing usable).
      */
-    volatile java.util.List<DestinationTarget> targets;
+    volatile List<DestinationTarget> targets;
     /** The answer {@link #targets} was built from, so that the same answer is not merged twice. */
-    java.util.List<DestinationTarget> targetsSource;
+    List<DestinationTarget> targetsSource;
     /**
      * Taken out of use by an operator (a state that is not usable, {@code i} or {@code d}, set by
      * hand): a set's panic leaves it out. Cleared when it is usable again.
@@ -60,7 +62,7 @@ final class DestinationRuntime {
         if ((flags & DestinationState.DISABLED) != 0 || operatorHeld) {
             return false;
         }
-        java.util.List<DestinationTarget> known = targets;
+        List<DestinationTarget> known = targets;
         return known == null || !known.isEmpty();
     }
 
@@ -74,7 +76,7 @@ final class DestinationRuntime {
         if (!usable()) {
             return false;
         }
-        java.util.List<DestinationTarget> known = targets;
+        List<DestinationTarget> known = targets;
         if (known == null) {
             return true;
         }

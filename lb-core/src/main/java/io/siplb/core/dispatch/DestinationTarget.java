@@ -2,6 +2,7 @@ package io.siplb.core.dispatch;
 
 import java.net.InetSocketAddress;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One address a destination named by DNS resolves to (RFC 3263): an SRV target's address and
@@ -35,7 +36,7 @@ public final class DestinationTarget {
         this.transport = Objects.requireNonNull(transport, "transport");
         this.priority = priority;
         this.weight = weight;
-        this.runtime = runtime != null ? runtime : new DestinationRuntime(0, new java.util.concurrent.atomic.AtomicInteger(), 0.9);
+        this.runtime = runtime != null ? runtime : new DestinationRuntime(0, new AtomicInteger(), 0.9);
     }
 
     /** This target with the state of {@code previous} (the same address answered again). */

@@ -2,6 +2,7 @@ package io.siplb.core.dispatch;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,7 +34,7 @@ public final class Dispatcher {
     private final Map<String, AtomicInteger> loads = new HashMap<>();
     private final AtomicLong listenerFailures = new AtomicLong();
     /** Each set's panic state by set id, kept across reloads (an episode is one episode). */
-    private final Map<Integer, SetHealth> health = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Integer, SetHealth> health = new ConcurrentHashMap<>();
     private final int panicThreshold;
 
     /**
@@ -200,7 +202,7 @@ public final class Dispatcher {
      */
     private static Destination[] kamailioOrder(List<Destination> members) {
         List<Destination> ordered = new ArrayList<>(members);
-        java.util.Collections.reverse(ordered);
+        Collections.reverse(ordered);
         ordered.sort(Comparator.comparingInt(Destination::priority).reversed()); // stable
         return ordered.toArray(Destination[]::new);
     }
@@ -218,7 +220,7 @@ public final class Dispatcher {
      *
      * @return whether any destination has that URI
      */
-    public boolean expand(String uri, java.util.List<DestinationTarget> targets) {
+    public boolean expand(String uri, List<DestinationTarget> targets) {
         boolean found = false;
         for (Destination destination : byKey.values()) {
             if (!destination.uri().text().equals(uri)) {
@@ -231,17 +233,17 @@ public final class Dispatcher {
                     continue; // this very answer is in force already
                 }
                 runtime.targetsSource = targets;
-                java.util.List<DestinationTarget> old = runtime.targets;
+                List<DestinationTarget> old = runtime.targets;
                 Map<String, DestinationTarget> known = new HashMap<>();
                 if (old != null) {
                     old.forEach(t -> known.put(t.key(), t));
                 }
-                java.util.List<DestinationTarget> next = new ArrayList<>(targets.size());
+                List<DestinationTarget> next = new ArrayList<>(targets.size());
                 for (DestinationTarget target : targets) {
                     DestinationTarget previous = known.get(target.key());
                     next.add(previous == null ? target : target.keeping(previous));
                 }
-                runtime.targets = java.util.List.copyOf(next);
+                runtime.targets = List.copyOf(next);
             }
             assess(destination.setId());
         }

@@ -1,6 +1,7 @@
 package io.siplb.core.dispatch;
 
 import java.util.BitSet;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -46,7 +47,7 @@ public final class FailoverCodes {
         Objects.requireNonNull(text, "text");
         BitSet codes = new BitSet(700);
         for (String raw : text.split(",")) {
-            String item = raw.trim().toLowerCase(java.util.Locale.ROOT);
+            String item = raw.trim().toLowerCase(Locale.ROOT);
             if (item.isEmpty()) {
                 continue;
             }

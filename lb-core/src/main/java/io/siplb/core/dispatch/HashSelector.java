@@ -4,6 +4,7 @@ import io.siplb.core.sip.AbsoluteUri;
 import io.siplb.core.sip.SipUri;
 import io.siplb.core.sip.TelUri;
 import io.siplb.core.sip.Uri;
+import java.util.Locale;
 
 /**
  * The rule every hash algorithm shares once it has its key.
@@ -79,7 +80,7 @@ abstract class HashSelector implements Selector {
                 h = Hashing.add(h, sip.user());
             }
             h = Hashing.add(h, '@');
-            h = Hashing.add(h, sip.host().toLowerCase(java.util.Locale.ROOT));
+            h = Hashing.add(h, sip.host().toLowerCase(Locale.ROOT));
             int defaultPort = sip.secure() ? 5061 : 5060;
             if (sip.port() >= 0 && sip.port() != defaultPort) {
                 h = Hashing.add(Hashing.add(h, ':'), sip.port());

@@ -1,6 +1,7 @@
 package io.siplb.core.dispatch;
 
 import io.netty.util.concurrent.FastThreadLocal;
+import java.util.Arrays;
 
 /**
  * Orders the destinations of one selection by a key, highest first, ties in the order they were
@@ -50,8 +51,8 @@ final class Ranking {
 
     void offer(Destination destination, long key) {
         if (size == keys.length) { // a set that grew since start() was sized
-            keys = java.util.Arrays.copyOf(keys, size * 2);
-            items = java.util.Arrays.copyOf(items, size * 2);
+            keys = Arrays.copyOf(keys, size * 2);
+            items = Arrays.copyOf(items, size * 2);
             order = new int[size * 2];
             scratch = new int[size * 2];
         }
@@ -94,7 +95,7 @@ final class Ranking {
         for (int i = 0; i < places && !plan.full(); i++) {
             plan.add(items[order[i < rotate ? (i + shift) % rotate : i]]);
         }
-        java.util.Arrays.fill(items, 0, size, null);
+        Arrays.fill(items, 0, size, null);
         size = 0;
         return plan;
     }
@@ -119,7 +120,7 @@ final class Ranking {
         for (int i = 0; i < count; i++) {
             out[i] = items[order[i]];
         }
-        java.util.Arrays.fill(items, 0, size, null);
+        Arrays.fill(items, 0, size, null);
         size = 0;
         return out;
     }

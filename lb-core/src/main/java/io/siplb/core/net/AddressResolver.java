@@ -1,6 +1,7 @@
 package io.siplb.core.net;
 
 import io.siplb.core.sip.SipUri;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
@@ -17,7 +18,7 @@ public interface AddressResolver {
     AddressResolver LITERALS = uri -> {
         String host = uri.parameter("maddr") != null && !uri.parameter("maddr").isEmpty()
                 ? uri.parameter("maddr") : uri.host();
-        java.net.InetAddress address = literal(host);
+        InetAddress address = literal(host);
         if (address == null) {
             return null;
         }
@@ -28,7 +29,7 @@ public interface AddressResolver {
      * An IP literal (IPv6 with or without brackets) as an address, without any lookup; {@code null}
      * when {@code host} is a name.
      */
-    static java.net.InetAddress literal(CharSequence host) {
+    static InetAddress literal(CharSequence host) {
         return ResponseAddress.literal(host);
     }
 

@@ -1,6 +1,7 @@
 package io.siplb.core.net;
 
 import io.siplb.core.sip.SipWritable;
+import java.io.IOException;
 
 /**
  * Sends one SIP message to one peer. The transport implements it — UDP datagrams from the loop's
@@ -31,7 +32,7 @@ public interface MessageSender {
      * still unanswered fails over at once; one that got a provisional waits for its timers, since
      * its final may come on a new connection (RFC 3261 §18.2.2).
      */
-    final class ConnectionLost extends java.io.IOException {
+    final class ConnectionLost extends IOException {
         private static final long serialVersionUID = 1L;
 
         public ConnectionLost(String message) {
@@ -43,7 +44,7 @@ public interface MessageSender {
      * There is no transport to send over at all (a UDP destination and no UDP listener): not a
      * lost datagram that a retransmission may recover, so a request fails over at once.
      */
-    final class NoTransport extends java.io.IOException {
+    final class NoTransport extends IOException {
         private static final long serialVersionUID = 1L;
 
         public NoTransport(String message) {

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What a route matches: every condition given must hold, and a route with none matches every
@@ -154,7 +155,7 @@ public record RouteMatch(Set<String> methods, Regex ruriUser, List<String> ruriU
     public List<String> describe() {
         List<String> parts = new ArrayList<>();
         if (!methods.isEmpty()) {
-            parts.add("method=" + String.join(",", new java.util.TreeSet<>(methods)));
+            parts.add("method=" + String.join(",", new TreeSet<>(methods)));
         }
         if (ruriUser != null) {
             parts.add("ruri-user=" + ruriUser);
@@ -172,7 +173,7 @@ public record RouteMatch(Set<String> methods, Regex ruriUser, List<String> ruriU
             parts.add("source=" + String.join(",", sources.stream().map(Cidr::toString).toList()));
         }
         if (!listeners.isEmpty()) {
-            parts.add("listen=" + String.join(",", new java.util.TreeSet<>(listeners)));
+            parts.add("listen=" + String.join(",", new TreeSet<>(listeners)));
         }
         if (header != null) {
             parts.add("header=" + header + (headerValue == null ? "" : ": " + headerValue));

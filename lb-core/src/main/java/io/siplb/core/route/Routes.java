@@ -10,11 +10,17 @@ import io.siplb.core.dispatch.FailoverSettings;
 import io.siplb.core.dispatch.FailureMark;
 import io.siplb.core.dispatch.HashMode;
 import io.siplb.core.dispatch.SelectorOptions;
+import io.siplb.core.sip.MessageFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntPredicate;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -70,7 +76,7 @@ public final class Routes {
      * @param callLoad the call counts algorithm 10 reads
      */
     public static Router from(ConfigValues config, IntPredicate sets, CallLoad callLoad) {
-        return from(config, sets, callLoad, new java.util.concurrent.ConcurrentHashMap<>());
+        return from(config, sets, callLoad, new ConcurrentHashMap<>());
     }
 
     /**
@@ -78,7 +84,7 @@ public final class Routes {
      *     on every reload so that counts of routes that stay go on counting
      */
     public static Router from(ConfigValues config, IntPredicate sets, CallLoad callLoad,
-            java.util.Map<String, java.util.concurrent.atomic.LongAdder> hits) {
+            Map<String, LongAdder> hits) {
         DispatchSettings dispatch = DispatchSettings.from(config);
         FailoverSettings failover = FailoverSettings.from(config);
         boolean recordRoute = Boolean.parseBoolean(config.choice("siplb.record-route", "true", "true", "false"));
@@ -92,7 +98,7 @@ public final class Routes {
                 String name = dot < 0 ? rest : rest.substring(0, dot);
                 if (!isRouteKey(key)) {
                     throw new ConfigException(key, config.string(key, ""), "is not a route key: use siplb.route."
-                            + name + ".one of " + String.join(", ", new java.util.TreeSet<>(SUBKEYS)));
+                            + name + ".one of " + String.join(", ", new TreeSet<>(SUBKEYS)));
                 }
                 if (!names.contains(name)) {
                     throw new ConfigException(key, config.string(key, ""), "route '" + name
@@ -103,14 +109,14 @@ public final class Routes {
         List<Route> routes = new ArrayList<>();
         for (String name : names) {
             routes.add(route(config, "siplb.route." + name + ".", name, dispatch, failover, recordRoute, retryAfter, sets,
-                    callLoad, hits.computeIfAbsent(name, n -> new java.util.concurrent.atomic.LongAdder())));
+                    callLoad, hits.computeIfAbsent(name, n -> new LongAdder())));
         }
         String unmatchedText = config.string("siplb.routes.unmatched", "dispatch");
         Route fallback = null;
         RoutingDecision.Reply unmatched = NO_ROUTE;
         if (unmatchedText.equalsIgnoreCase("dispatch")) {
             fallback = dispatchRoute(dispatch, failover, recordRoute, callLoad,
-                    hits.computeIfAbsent(DEFAULT, n -> new java.util.concurrent.atomic.LongAdder()));
+                    hits.computeIfAbsent(DEFAULT, n -> new LongAdder()));
             if (names.contains(DEFAULT)) {
                 throw new ConfigException("siplb.routes", config.string("siplb.routes", ""),
                         "'default' is the name of the siplb.dispatch.* route: choose another");
@@ -124,19 +130,19 @@ public final class Routes {
         }
         // a key no route name can be (names have no spaces)
         return new Router(routes, fallback, unmatched,
-                hits.computeIfAbsent(" unmatched", n -> new java.util.concurrent.atomic.LongAdder()));
+                hits.computeIfAbsent(" unmatched", n -> new LongAdder()));
     }
 
     /** A router whose only route is the {@code siplb.dispatch.*} one. */
     public static Router single(DispatchSettings dispatch, FailoverSettings failover, boolean recordRoute,
             CallLoad callLoad) {
         return new Router(List.of(), dispatchRoute(dispatch, failover, recordRoute, callLoad,
-                new java.util.concurrent.atomic.LongAdder()), NO_ROUTE);
+                new LongAdder()), NO_ROUTE);
     }
 
     /** The route the {@code siplb.dispatch.*} keys describe, named {@code default}. */
     private static Route dispatchRoute(DispatchSettings dispatch, FailoverSettings failover, boolean recordRoute,
-            CallLoad callLoad, java.util.concurrent.atomic.LongAdder hits) {
+            CallLoad callLoad, LongAdder hits) {
         SelectorOptions options = new SelectorOptions(dispatch.hashMode(), dispatch.hashHeader(), callLoad);
         return new Route("default", RouteMatch.ANY,
                 List.of(new RouteSet(dispatch.set(), dispatch.algorithm(), dispatch.algorithm().newSelector(options))),
@@ -165,7 +171,7 @@ public final class Routes {
 
     private static Route route(ConfigValues config, String prefix, String name, DispatchSettings dispatch,
             FailoverSettings defaults, boolean recordRouteDefault, long retryAfter, IntPredicate sets, CallLoad callLoad,
-            java.util.concurrent.atomic.LongAdder hits) {
+            LongAdder hits) {
         RouteMatch match = new RouteMatch(
                 Set.copyOf(list(config, prefix + "match.method")),
                 regex(config, prefix + "match.ruri-user"),
@@ -190,7 +196,7 @@ public final class Routes {
             throw new ConfigException(prefix + "sets", "", "route '" + name + "' needs sets (e.g. 1:round-robin) or a reply");
         }
         HashMode hashMode = HashMode.parse(config.choice(prefix + "hash-mode", dispatch.hashMode().name()
-                .toLowerCase(java.util.Locale.ROOT), "kamailio", "rendezvous"));
+                .toLowerCase(Locale.ROOT), "kamailio", "rendezvous"));
         String hashHeader = config.string(prefix + "hash-header", dispatch.hashHeader() == null ? "" : dispatch.hashHeader());
         SelectorOptions options = new SelectorOptions(hashMode, hashHeader.isEmpty() ? null : hashHeader, callLoad);
         List<RouteSet> routeSets = new ArrayList<>();
@@ -225,7 +231,7 @@ public final class Routes {
         boolean recordRoute = Boolean.parseBoolean(config.choice(prefix + "record-route",
                 Boolean.toString(recordRouteDefault), "true", "false"));
         Rewrite rewrite = Rewrite.valueOf(config.choice(prefix + "rewrite", "dst", "dst", "domain")
-                .toUpperCase(java.util.Locale.ROOT));
+                .toUpperCase(Locale.ROOT));
         return new Route(name, match, routeSets, limit, new RouteSettings(failover, recordRoute, rewrite, countsLoad),
                 reply, hits);
     }
@@ -245,7 +251,7 @@ public final class Routes {
         Duration inviteTimeout = config.duration(prefix + "failover.invite-timeout", defaults.inviteTimeout(),
                 Duration.ofSeconds(1), Duration.ofHours(1));
         FailureMark mark = FailureMark.parse(config.choice(prefix + "failover.mark",
-                defaults.mark().name().toLowerCase(java.util.Locale.ROOT), "none", "trying", "inactive"));
+                defaults.mark().name().toLowerCase(Locale.ROOT), "none", "trying", "inactive"));
         int exhausted = config.integer(prefix + "failover.exhausted-reply", defaults.exhaustedReply(), 300, 699);
         Duration lifetime = config.duration(prefix + "failover.max-lifetime", defaults.maxLifetime(),
                 Duration.ofSeconds(1), Duration.ofHours(24));
@@ -266,7 +272,7 @@ public final class Routes {
         if (status < 300 || status > 699) {
             throw new ConfigException(key, text, "must be a status 300..699 and a reason, e.g. 403 Forbidden");
         }
-        String reason = space < 0 ? io.siplb.core.sip.MessageFactory.reasonPhrase(status, "Refused")
+        String reason = space < 0 ? MessageFactory.reasonPhrase(status, "Refused")
                 : trimmed.substring(space + 1).trim();
         if (reason.chars().anyMatch(c -> c < 0x20)) {
             throw new ConfigException(key, text, "the reason must be one line of text");

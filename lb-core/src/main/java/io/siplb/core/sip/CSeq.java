@@ -1,5 +1,6 @@
 package io.siplb.core.sip;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -41,7 +42,7 @@ public record CSeq(long number, SipMethod method, String methodName) {
         SipMethod method = SipMethod.lookup(bytes, methodStart, methodEnd);
         String name = method == SipMethod.OTHER
                 ? new String(bytes, methodStart, methodEnd - methodStart,
-                        java.nio.charset.StandardCharsets.US_ASCII)
+                        StandardCharsets.US_ASCII)
                 : method.name();
         return new CSeq(number, method, name);
     }

@@ -2,6 +2,7 @@ package io.siplb.core.sip;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.FastThreadLocal;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
@@ -206,7 +207,7 @@ public final class SipParser {
             if (end < 0) {
                 return null;
             }
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(length);
+            ByteArrayOutputStream out = new ByteArrayOutputStream(length);
             startLineEnd = end;
             try {
                 requestLine();

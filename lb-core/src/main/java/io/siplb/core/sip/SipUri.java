@@ -1,6 +1,7 @@
 package io.siplb.core.sip;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -49,7 +50,7 @@ public record SipUri(boolean secure, String user, String password, String host, 
     /** The {@code transport} parameter in lower case, or {@code null}. */
     public String transport() {
         String transport = parameter("transport");
-        return transport == null ? null : transport.toLowerCase(java.util.Locale.ROOT);
+        return transport == null ? null : transport.toLowerCase(Locale.ROOT);
     }
 
     @Override

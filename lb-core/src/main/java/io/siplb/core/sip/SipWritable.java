@@ -1,6 +1,7 @@
 package io.siplb.core.sip;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 
 /** Something that writes one SIP message into a buffer: a parsed message or an edit of one. */
 public interface SipWritable {
@@ -11,7 +12,7 @@ public interface SipWritable {
     void writeTo(ByteBuf out);
 
     /** The message in a new direct buffer of {@code alloc}, which the caller then owns. */
-    default ByteBuf toDirectBuffer(io.netty.buffer.ByteBufAllocator alloc) {
+    default ByteBuf toDirectBuffer(ByteBufAllocator alloc) {
         ByteBuf buffer = alloc.directBuffer(byteCount());
         try {
             writeTo(buffer);

@@ -1,6 +1,7 @@
 package io.siplb.core.sip;
 
 import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
 
 /**
  * One Via header field value (RFC 3261 §20.42, RFC 3581): sent-protocol, sent-by and the parameters
@@ -294,6 +295,6 @@ public final class Via {
     /** The value exactly as written, folds included. */
     @Override
     public String toString() {
-        return new String(bytes, start, end - start, java.nio.charset.StandardCharsets.UTF_8);
+        return new String(bytes, start, end - start, StandardCharsets.UTF_8);
     }
 }

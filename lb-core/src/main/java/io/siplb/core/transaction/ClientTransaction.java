@@ -6,6 +6,8 @@ import io.siplb.core.sip.MessageFactory;
 import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipMethod;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Scheduler;
@@ -36,7 +38,7 @@ public final class ClientTransaction {
     private long intervalMillis;
     private State state = State.CALLING;
     private boolean cancelSent;
-    private java.util.function.Consumer<SipMessage> lateSuccess;
+    private Consumer<SipMessage> lateSuccess;
     private boolean provisional;
     private SipMessage ack;
 
@@ -180,7 +182,7 @@ public final class ClientTransaction {
     }
 
     /** Who hears a 2xx that arrives after the subscriber gave up on this transaction. */
-    public void onLateSuccess(java.util.function.Consumer<SipMessage> listener) {
+    public void onLateSuccess(Consumer<SipMessage> listener) {
         this.lateSuccess = listener;
     }
 
@@ -275,7 +277,7 @@ public final class ClientTransaction {
         Waiter waiting = waiter;
         if (waiting != null) {
             waiter = null;
-            waiting.failed(new java.util.concurrent.TimeoutException("no final response 64*T1 after the CANCEL"));
+            waiting.failed(new TimeoutException("no final response 64*T1 after the CANCEL"));
         }
     }
 

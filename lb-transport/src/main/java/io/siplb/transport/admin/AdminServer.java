@@ -1,25 +1,47 @@
 package io.siplb.transport.admin;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.NetUtil;
+import io.siplb.core.config.ConfigException;
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.DestinationDefinition;
 import io.siplb.core.dispatch.DestinationListException;
 import io.siplb.core.dispatch.DestinationListParser;
 import io.siplb.core.dispatch.DestinationSet;
 import io.siplb.core.dispatch.DestinationState;
+import io.siplb.core.dispatch.DestinationTarget;
 import io.siplb.core.dispatch.Dispatcher;
 import io.siplb.core.dispatch.LatencyStats;
 
+import io.siplb.core.dispatch.SetHealth;
+import io.siplb.core.route.Route;
+import io.siplb.core.route.Router;
 import io.siplb.transport.config.ListenAddress;
+import io.siplb.transport.protect.SourceGuard;
+import io.siplb.transport.stream.StreamConnection;
+import io.siplb.transport.stream.StreamTransport;
+import io.siplb.transport.stream.TlsContexts;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -58,10 +80,10 @@ public final class AdminServer implements AutoCloseable {
     private final BalancerView balancer;
     private final Metrics metrics;
     private final String token;
-    private final java.nio.file.Path listFile;
+    private final Path listFile;
     private final DisposableServer server;
 
-    private AdminServer(BalancerView balancer, Metrics metrics, String token, java.nio.file.Path listFile,
+    private AdminServer(BalancerView balancer, Metrics metrics, String token, Path listFile,
             ListenAddress.HostPort listen) {
         this.balancer = balancer;
         this.metrics = metrics;
@@ -103,7 +125,7 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
-    public static AdminServer start(BalancerView balancer, Metrics metrics, String token, java.nio.file.Path listFile,
+    public static AdminServer start(BalancerView balancer, Metrics metrics, String token, Path listFile,
             ListenAddress.HostPort listen) {
         return new AdminServer(balancer, metrics, token, listFile, listen);
     }
@@ -146,13 +168,13 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private Map<String, Object> listing() {
-        List<Map<String, Object>> sets = new java.util.ArrayList<>();
+        List<Map<String, Object>> sets = new ArrayList<>();
         for (DestinationSet set : balancer.dispatcher().sets()) {
-            List<Map<String, Object>> destinations = new java.util.ArrayList<>();
+            List<Map<String, Object>> destinations = new ArrayList<>();
             for (Destination d : set.destinations()) {
                 destinations.add(describe(d));
             }
-            io.siplb.core.dispatch.SetHealth health = balancer.dispatcher().health(set.id());
+            SetHealth health = balancer.dispatcher().health(set.id());
             sets.add(Map.of("id", set.id(), "destinations", destinations,
                     "panic", health != null && health.panic()));
         }
@@ -202,11 +224,11 @@ public final class AdminServer implements AutoCloseable {
         if (d.revivedByPanic()) {
             out.put("revived", true); // usable only because its set is in panic
         }
-        java.util.List<io.siplb.core.dispatch.DestinationTarget> targets = d.targets();
+        List<DestinationTarget> targets = d.targets();
         if (targets != null) {
             // what DNS gave for its host (RFC 3263): each SRV target or address with its own state
-            List<Map<String, Object>> listed = new java.util.ArrayList<>();
-            for (io.siplb.core.dispatch.DestinationTarget t : targets) {
+            List<Map<String, Object>> listed = new ArrayList<>();
+            for (DestinationTarget t : targets) {
                 Map<String, Object> target = new LinkedHashMap<>();
                 target.put("name", t.name());
                 target.put("address", t.address().getAddress().getHostAddress() + ":" + t.address().getPort());
@@ -242,9 +264,9 @@ public final class AdminServer implements AutoCloseable {
 
     private Publisher<Void> connections(HttpServerRequest request, HttpServerResponse response) {
         return guarded(request, response, () -> {
-            io.siplb.transport.stream.StreamTransport streams = balancer.streams();
-            List<Map<String, Object>> open = new java.util.ArrayList<>();
-            for (io.siplb.transport.stream.StreamConnection connection : streams.connections()) {
+            StreamTransport streams = balancer.streams();
+            List<Map<String, Object>> open = new ArrayList<>();
+            for (StreamConnection connection : streams.connections()) {
                 Map<String, Object> entry = new LinkedHashMap<>();
                 entry.put("flow", Long.toString(connection.flow(), 36));
                 entry.put("transport", connection.transport().parameter());
@@ -253,9 +275,9 @@ public final class AdminServer implements AutoCloseable {
                 entry.put("listener", connection.listener());
                 open.add(entry);
             }
-            open.sort(java.util.Comparator.comparing(entry -> (String) entry.get("peer")));
+            open.sort(Comparator.comparing(entry -> (String) entry.get("peer")));
             Map<String, Object> errors = new LinkedHashMap<>();
-            for (io.siplb.transport.stream.StreamTransport.Error error : io.siplb.transport.stream.StreamTransport.Error.values()) {
+            for (StreamTransport.Error error : StreamTransport.Error.values()) {
                 errors.put(error.label(), streams.errors(error));
             }
             Map<String, Object> body = new LinkedHashMap<>();
@@ -270,29 +292,29 @@ public final class AdminServer implements AutoCloseable {
         return guarded(request, response, () -> {
             try {
                 balancer.reloadTls();
-            } catch (io.siplb.core.config.ConfigException e) {
+            } catch (ConfigException e) {
                 return json(response, HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
             }
             return json(response, HttpResponseStatus.OK, Map.of("reloaded", true,
-                    "provider", io.siplb.transport.stream.TlsContexts.provider()));
+                    "provider", TlsContexts.provider()));
         });
     }
 
     private Publisher<Void> protect(HttpServerRequest request, HttpServerResponse response) {
         return guarded(request, response, () -> {
-            io.siplb.transport.protect.SourceGuard guard = balancer.guard();
+            SourceGuard guard = balancer.guard();
             long now = guard.now();
-            List<Map<String, Object>> bans = new java.util.ArrayList<>();
-            for (io.siplb.transport.protect.SourceGuard.Ban ban : guard.bans()) {
+            List<Map<String, Object>> bans = new ArrayList<>();
+            for (SourceGuard.Ban ban : guard.bans()) {
                 Map<String, Object> entry = new LinkedHashMap<>();
                 entry.put("source", ban.source().getHostAddress());
                 entry.put("reason", ban.reason().label());
                 entry.put("secondsLeft", Math.max(0, (ban.untilNanos() - now) / 1_000_000_000L));
                 bans.add(entry);
             }
-            bans.sort(java.util.Comparator.comparing(entry -> (String) entry.get("source")));
+            bans.sort(Comparator.comparing(entry -> (String) entry.get("source")));
             Map<String, Object> dropped = new LinkedHashMap<>();
-            for (io.siplb.transport.protect.SourceGuard.Reason reason : io.siplb.transport.protect.SourceGuard.Reason.values()) {
+            for (SourceGuard.Reason reason : SourceGuard.Reason.values()) {
                 dropped.put(reason.label(), guard.dropped(reason));
             }
             Map<String, Object> body = new LinkedHashMap<>();
@@ -305,15 +327,15 @@ public final class AdminServer implements AutoCloseable {
     private Publisher<Void> unban(HttpServerRequest request, HttpServerResponse response) {
         return guarded(request, response, () -> {
             String source = single(query(request), "source");
-            byte[] bytes = source == null ? null : io.netty.util.NetUtil.createByteArrayFromIpAddressString(source);
+            byte[] bytes = source == null ? null : NetUtil.createByteArrayFromIpAddressString(source);
             if (bytes == null) {
                 return json(response, HttpResponseStatus.BAD_REQUEST, error("source must be an IP address, not '"
                         + source + "'"));
             }
-            java.net.InetAddress address;
+            InetAddress address;
             try {
-                address = java.net.InetAddress.getByAddress(bytes);
-            } catch (java.net.UnknownHostException e) {
+                address = InetAddress.getByAddress(bytes);
+            } catch (UnknownHostException e) {
                 return json(response, HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
             }
             if (!balancer.guard().unban(address)) {
@@ -329,19 +351,19 @@ public final class AdminServer implements AutoCloseable {
 
     private Publisher<Void> reloadRoutes(HttpServerRequest request, HttpServerResponse response) {
         return guarded(request, response, () -> {
-            io.siplb.core.route.Router next;
+            Router next;
             try {
                 next = balancer.reloadRoutes();
-            } catch (io.siplb.core.config.ConfigException e) {
+            } catch (ConfigException e) {
                 return json(response, HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
             }
             return json(response, HttpResponseStatus.OK, routeListing(next));
         });
     }
 
-    private Map<String, Object> routeListing(io.siplb.core.route.Router router) {
-        List<Map<String, Object>> routes = new java.util.ArrayList<>();
-        for (io.siplb.core.route.Route route : router.routes()) {
+    private Map<String, Object> routeListing(Router router) {
+        List<Map<String, Object>> routes = new ArrayList<>();
+        for (Route route : router.routes()) {
             routes.add(describe(route));
         }
         if (router.fallback() != null) {
@@ -354,7 +376,7 @@ public final class AdminServer implements AutoCloseable {
         return body;
     }
 
-    private Map<String, Object> describe(io.siplb.core.route.Route route) {
+    private Map<String, Object> describe(Route route) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", route.name());
         out.put("match", route.match().describe());
@@ -363,7 +385,7 @@ public final class AdminServer implements AutoCloseable {
         } else {
             out.put("sets", route.sets().stream().map(Object::toString).toList());
             out.put("limit", route.limit());
-            out.put("rewrite", route.settings().rewrite().name().toLowerCase(java.util.Locale.ROOT));
+            out.put("rewrite", route.settings().rewrite().name().toLowerCase(Locale.ROOT));
             out.put("recordRoute", route.settings().recordRoute());
             out.put("failoverCodes", route.settings().failover().codes().toString());
         }
@@ -440,12 +462,12 @@ public final class AdminServer implements AutoCloseable {
     /** A file of the status page, from the jar (the page is small: read each time, cached by nobody). */
     private Publisher<Void> asset(HttpServerResponse response, String name, String type) {
         byte[] bytes;
-        try (java.io.InputStream in = AdminServer.class.getResourceAsStream("status/" + name)) {
+        try (InputStream in = AdminServer.class.getResourceAsStream("status/" + name)) {
             if (in == null) {
                 return json(response, HttpResponseStatus.NOT_FOUND, error("no such resource: " + name));
             }
             bytes = in.readAllBytes();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return json(response, HttpResponseStatus.INTERNAL_SERVER_ERROR, error(e.getMessage()));
         }
         return response.status(HttpResponseStatus.OK)
@@ -462,17 +484,17 @@ public final class AdminServer implements AutoCloseable {
     private Publisher<Void> events(HttpServerRequest request, HttpServerResponse response) {
         return guarded(request, response, () -> response.sse()
                 .header(HttpHeaderNames.CACHE_CONTROL, "no-cache")
-                .send(reactor.core.publisher.Flux.interval(Duration.ZERO, Duration.ofSeconds(1))
+                .send(Flux.interval(Duration.ZERO, Duration.ofSeconds(1))
                         .onBackpressureLatest()
-                        .map(tick -> io.netty.buffer.Unpooled.copiedBuffer("data: " + toJson(balancer.status().snapshot())
-                                + "\n\n", java.nio.charset.StandardCharsets.UTF_8)),
+                        .map(tick -> Unpooled.copiedBuffer("data: " + toJson(balancer.status().snapshot())
+                                + "\n\n", StandardCharsets.UTF_8)),
                         buffer -> true)); // flush every event: a browser must see each one as it comes
     }
 
     private static String toJson(Object body) {
         try {
             return JSON.writeValueAsString(body);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -557,7 +579,7 @@ public final class AdminServer implements AutoCloseable {
         String text;
         try {
             text = JSON.writeValueAsString(body);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             text = "{\"error\":\"cannot render the response\"}";
             status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
         }

@@ -13,10 +13,18 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.DestinationSet;
+import io.siplb.core.net.Transport;
+import io.siplb.core.route.Router;
 import io.siplb.core.transaction.ProxyCounters;
 import io.siplb.core.sip.SipMethod;
 
+import io.siplb.transport.dns.SipResolver;
 import io.siplb.transport.probe.Prober;
+import io.siplb.transport.protect.SourceGuard;
+import io.siplb.transport.stream.StreamTransport;
+import io.siplb.transport.ws.WebSocketStats;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -85,8 +93,8 @@ public final class Metrics {
                         + "(/proc/net/udp; a paused or starved event loop)").register(registry);
         FunctionCounter.builder("siplb.send.failures", balancer, BalancerView::sendFailures)
                 .description("datagrams the kernel refused to send").register(registry);
-        io.siplb.transport.protect.SourceGuard guard = balancer.guard();
-        for (io.siplb.transport.protect.SourceGuard.Reason reason : io.siplb.transport.protect.SourceGuard.Reason.values()) {
+        SourceGuard guard = balancer.guard();
+        for (SourceGuard.Reason reason : SourceGuard.Reason.values()) {
             FunctionCounter.builder("siplb.protect.dropped", guard, g -> g.dropped(reason))
                     .description("datagrams dropped by edge protection, by reason").tag("reason", reason.label())
                     .register(registry);
@@ -128,14 +136,14 @@ public final class Metrics {
 
     /** TCP, TLS and WebSocket: open connections, connections ended or refused by cause, keep-alives, transport failures. */
     public void bindStreams(BalancerView balancer) {
-        io.siplb.transport.stream.StreamTransport streams = balancer.streams();
-        for (io.siplb.core.net.Transport transport : java.util.List.of(io.siplb.core.net.Transport.TCP,
-                io.siplb.core.net.Transport.TLS, io.siplb.core.net.Transport.WS, io.siplb.core.net.Transport.WSS)) {
+        StreamTransport streams = balancer.streams();
+        for (Transport transport : List.of(Transport.TCP,
+                Transport.TLS, Transport.WS, Transport.WSS)) {
             Gauge.builder("siplb.connections", streams, s -> s.open(transport))
                     .description("open stream connections, inbound and outbound").tag("transport", transport.parameter())
                     .register(registry);
         }
-        for (io.siplb.transport.stream.StreamTransport.Error error : io.siplb.transport.stream.StreamTransport.Error.values()) {
+        for (StreamTransport.Error error : StreamTransport.Error.values()) {
             FunctionCounter.builder("siplb.connection.errors", streams, s -> s.errors(error))
                     .description("stream connections that could not be opened or were ended, by cause "
                             + "(tls-handshake counts TLS handshake failures)")
@@ -149,14 +157,14 @@ public final class Metrics {
     }
 
     /** WebSocket: upgrades refused by cause, messages rejected, frames each way, pings. */
-    private void bindWebSockets(io.siplb.transport.ws.WebSocketStats ws) {
-        for (io.siplb.transport.ws.WebSocketStats.Refusal refusal : io.siplb.transport.ws.WebSocketStats.Refusal.values()) {
+    private void bindWebSockets(WebSocketStats ws) {
+        for (WebSocketStats.Refusal refusal : WebSocketStats.Refusal.values()) {
             FunctionCounter.builder("siplb.ws.refused", ws, w -> w.count(refusal))
                     .description("WebSocket handshakes refused, or connections closed at the WebSocket layer, by cause")
                     .tag("cause", refusal.label()).register(registry);
         }
-        for (io.siplb.transport.ws.WebSocketStats.Rejection rejection
-                : io.siplb.transport.ws.WebSocketStats.Rejection.values()) {
+        for (WebSocketStats.Rejection rejection
+                : WebSocketStats.Rejection.values()) {
             FunctionCounter.builder("siplb.ws.messages.rejected", ws, w -> w.count(rejection))
                     .description("WebSocket messages answered 400 for not holding exactly one SIP message")
                     .tag("reason", rejection.label()).register(registry);
@@ -172,14 +180,14 @@ public final class Metrics {
     }
 
     /** DNS: answers, changes, stale answers used, failures by reason. */
-    public void bindDns(io.siplb.transport.dns.SipResolver dns) {
+    public void bindDns(SipResolver dns) {
         FunctionCounter.builder("siplb.dns.resolutions", dns, d -> d.resolutions())
                 .description("answers for destination names").register(registry);
         FunctionCounter.builder("siplb.dns.changes", dns, d -> d.changes())
                 .description("answers for destination names that changed").register(registry);
         FunctionCounter.builder("siplb.dns.stale", dns, d -> d.staleServed())
                 .description("failed refreshes that left the last good answer in force").register(registry);
-        for (String reason : java.util.List.of("nxdomain", "servfail", "refused", "timeout", "truncated", "malformed",
+        for (String reason : List.of("nxdomain", "servfail", "refused", "timeout", "truncated", "malformed",
                 "cname-loop", "no-address", "error", "off", "transport")) {
             FunctionCounter.builder("siplb.dns.failures", dns, d -> d.failures().getOrDefault(reason, 0L))
                     .description("failed resolutions of destination names, by reason").tag("reason", reason)
@@ -189,8 +197,8 @@ public final class Metrics {
 
     /** Hits per route; called at start and after every reload of the routes (new names get a meter). */
     public void bindRoutes(BalancerView balancer) {
-        io.siplb.core.route.Router router = balancer.router();
-        java.util.List<String> names = new java.util.ArrayList<>();
+        Router router = balancer.router();
+        List<String> names = new ArrayList<>();
         router.routes().forEach(route -> names.add(route.name()));
         if (router.fallback() != null) {
             names.add(router.fallback().name());

@@ -2,6 +2,7 @@ package io.siplb.transport.admin;
 
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.DestinationSet;
+import io.siplb.core.dispatch.SetHealth;
 import io.siplb.core.transaction.ProxyCounters;
 import io.siplb.core.route.Route;
 import io.siplb.core.route.Router;
@@ -120,7 +121,7 @@ public final class StatusFeed {
                 out.put("spark", points);
                 destinations.add(out);
             }
-            io.siplb.core.dispatch.SetHealth health = balancer.dispatcher().health(set.id());
+            SetHealth health = balancer.dispatcher().health(set.id());
             sets.add(Map.of("id", set.id(), "destinations", destinations, "panic", health != null && health.panic()));
         }
         body.put("sets", sets);

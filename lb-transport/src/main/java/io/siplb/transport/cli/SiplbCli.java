@@ -2,16 +2,20 @@ package io.siplb.transport.cli;
 
 import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.DestinationListException;
+import io.siplb.core.net.Transport;
 import io.siplb.transport.Balancer;
 import io.siplb.transport.config.BalancerSettings;
 import io.siplb.transport.config.ConfigLoader;
 import io.siplb.transport.demo.Demo;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
+import org.slf4j.LoggerFactory;
 
 /**
  * The command line:
@@ -32,7 +36,7 @@ public final class SiplbCli {
 
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("ctl")) {
-            System.exit(Ctl.run(java.util.List.of(args).subList(1, args.length), System.out, System.err));
+            System.exit(Ctl.run(List.of(args).subList(1, args.length), System.out, System.err));
         }
         try {
             run(args);
@@ -69,16 +73,16 @@ public final class SiplbCli {
             sets.addAll(0, Demo.settings());
         }
         ConfigValues values = ConfigLoader.load(config, System.getenv(), sets);
-        String missing = JvmSettings.missing(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        String missing = JvmSettings.missing(ManagementFactory.getRuntimeMXBean().getInputArguments());
         if (!missing.isEmpty()) {
-            org.slf4j.LoggerFactory.getLogger(SiplbCli.class).warn("started without the JVM settings siplb is measured "
+            LoggerFactory.getLogger(SiplbCli.class).warn("started without the JVM settings siplb is measured "
                     + "with ({}): G1's default 200 ms pause target let young collections stop the event loops for "
                     + "100-230 ms at 1500 calls/s and the UDP receive buffers overflowed (siplb_udp_receive_drops_total); "
                     + "start it with bin/siplb, which passes {}", missing, JvmSettings.RECOMMENDED);
         }
         Demo running = demo ? Demo.prepare() : null;
         Path file = config;
-        java.util.function.Supplier<ConfigValues> source = () -> {
+        Supplier<ConfigValues> source = () -> {
             ConfigValues fresh = ConfigLoader.load(file, System.getenv(), sets);
             return running != null ? running.override(fresh) : fresh;
         };
@@ -99,13 +103,13 @@ public final class SiplbCli {
                 System.out.println("siplb demo: status page http://" + settings.admin().host() + ":" + balancer.adminPort()
                         + "/   (siplb ctl list, siplb ctl routes, siplb ctl bans in another terminal)");
             }
-            InetSocketAddress tls = balancer.boundAddress(io.siplb.core.net.Transport.TLS);
+            InetSocketAddress tls = balancer.boundAddress(Transport.TLS);
             if (tls != null) {
                 System.out.println("siplb demo: also TCP and TLS; TLS on " + tls.getAddress().getHostAddress() + ":"
                         + tls.getPort() + " with the certificate generated in " + Demo.tlsDirectory()
                         + " (trust siplb-demo.crt to verify it)");
             }
-            running.start(balancer.boundAddress(io.siplb.core.net.Transport.UDP));
+            running.start(balancer.boundAddress(Transport.UDP));
         }
         try {
             stopped.await();

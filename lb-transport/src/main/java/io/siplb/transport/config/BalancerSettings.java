@@ -1,13 +1,18 @@
 package io.siplb.transport.config;
 
+import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.StateThresholds;
 import io.siplb.core.proxy.ProxySettings;
 import io.siplb.core.sip.SipParserLimits;
+import io.siplb.transport.dns.DnsSettings;
 import io.siplb.transport.probe.ProbeSettings;
+import io.siplb.transport.protect.ProtectSettings;
+import io.siplb.transport.stream.StreamSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Everything the balancer process is configured with, validated: a bad value has already stopped
@@ -46,9 +51,9 @@ public record BalancerSettings(List<ListenAddress> listen, Path destinations, Pr
         StateThresholds thresholds, int panicThreshold, int eventLoops, Duration drain, boolean handover,
         SipParserLimits parserLimits, ProbeSettings probe, ListenAddress.HostPort admin, String adminToken, Duration maxLoopLag,
         Duration dropLoopLag, Duration overloadSustain, int warmupCalls, int receiveBufferBytes,
-        io.siplb.transport.protect.ProtectSettings protect, io.siplb.transport.stream.StreamSettings streams,
-        io.siplb.transport.dns.DnsSettings dns,
-        ConfigValues config, java.util.function.Supplier<ConfigValues> source) {
+        ProtectSettings protect, StreamSettings streams,
+        DnsSettings dns,
+        ConfigValues config, Supplier<ConfigValues> source) {
 
     /** Settings from {@code config}, which a reload of the routes reads again as it is. */
     static BalancerSettings from(ConfigValues config) {
@@ -56,7 +61,7 @@ public record BalancerSettings(List<ListenAddress> listen, Path destinations, Pr
     }
 
     /** Settings from {@code config}; a reload of the routes asks {@code source} for fresh values. */
-    public static BalancerSettings from(ConfigValues config, java.util.function.Supplier<ConfigValues> source) {
+    public static BalancerSettings from(ConfigValues config, Supplier<ConfigValues> source) {
         List<ListenAddress> listen = ListenAddress.parseAll(config.string("siplb.listen", "udp:127.0.0.1:5060"));
         String advertisedText = config.string("siplb.advertised-address", "");
         String host = listen.get(0).host();
@@ -89,9 +94,9 @@ public record BalancerSettings(List<ListenAddress> listen, Path destinations, Pr
                 config.duration("siplb.overload.sustain", Duration.ofMillis(250), Duration.ZERO, Duration.ofMinutes(1)),
                 config.integer("siplb.warmup.calls", 5_000, 0, 1_000_000),
                 config.integer("siplb.udp.receive-buffer", 4_194_304, 0, 1 << 30),
-                io.siplb.transport.protect.ProtectSettings.from(config),
-                io.siplb.transport.stream.StreamSettings.from(config, proxy.failover().timeout()),
-                io.siplb.transport.dns.DnsSettings.from(config), config, source);
+                ProtectSettings.from(config),
+                StreamSettings.from(config, proxy.failover().timeout()),
+                DnsSettings.from(config), config, source);
     }
 
     /** A percentage, written {@code 50%} or {@code 50}, from 0 to 100. */
@@ -106,7 +111,7 @@ public record BalancerSettings(List<ListenAddress> listen, Path destinations, Pr
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new io.siplb.core.config.ConfigException(key, text, "must be a percentage from 0 (off) to 100, e.g. 50%");
+        throw new ConfigException(key, text, "must be a percentage from 0 (off) to 100, e.g. 50%");
     }
 
     private static ListenAddress.HostPort admin(ConfigValues config) {
@@ -116,7 +121,7 @@ public record BalancerSettings(List<ListenAddress> listen, Path destinations, Pr
         }
         ListenAddress.HostPort admin = ListenAddress.HostPort.parse(text, "siplb.admin.listen", text);
         if (admin.port() < 0) {
-            throw new io.siplb.core.config.ConfigException("siplb.admin.listen", text, "must be host:port, or empty for off");
+            throw new ConfigException("siplb.admin.listen", text, "must be host:port, or empty for off");
         }
         return admin;
     }

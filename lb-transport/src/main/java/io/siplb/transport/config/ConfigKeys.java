@@ -1,5 +1,6 @@
 package io.siplb.transport.config;
 
+import io.siplb.transport.protect.ProtectSettings;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -73,7 +74,7 @@ final class ConfigKeys {
         DEFAULTS.put("siplb.protect.window", "2s");
         DEFAULTS.put("siplb.protect.ban", "5m");
         DEFAULTS.put("siplb.protect.trusted", "");
-        DEFAULTS.put("siplb.protect.user-agents", io.siplb.transport.protect.ProtectSettings.DEFAULT_USER_AGENTS);
+        DEFAULTS.put("siplb.protect.user-agents", ProtectSettings.DEFAULT_USER_AGENTS);
         DEFAULTS.put("siplb.protect.auth-failures", "10");
         DEFAULTS.put("siplb.protect.ban-dialogs", "false");
         DEFAULTS.put("siplb.protect.max-sources", "100000");

@@ -1,6 +1,7 @@
 package io.siplb.transport.config;
 
 import io.siplb.core.config.ConfigException;
+import io.siplb.core.net.Transport;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,8 +30,8 @@ public record ListenAddress(String transport, String host, int port, String path
     }
 
     /** The transport, as the proxy knows it. */
-    public io.siplb.core.net.Transport kind() {
-        return io.siplb.core.net.Transport.fromToken(transport);
+    public Transport kind() {
+        return Transport.fromToken(transport);
     }
 
     /** As {@code siplb.listen} writes it: {@code tcp:127.0.0.1:5060}, {@code wss:0.0.0.0:8443/sip}. */

@@ -1,13 +1,21 @@
 package io.siplb.transport.demo;
 
+import io.netty.util.AsciiString;
+import io.siplb.core.sip.HeaderName;
 import io.siplb.core.sip.MessageFactory;
 import io.siplb.core.sip.SipMessage;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A SIP server behind the balancer, as small as a real one can be: it answers INVITE with 180
@@ -52,8 +60,8 @@ public final class Backend extends SipPeer {
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong byes = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
-    private final java.util.Queue<String> requestUris = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final Map<String, java.util.concurrent.atomic.LongAdder> byMethod = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Queue<String> requestUris = new ConcurrentLinkedQueue<>();
+    private final Map<String, LongAdder> byMethod = new ConcurrentHashMap<>();
 
     public Backend(String name, int port, Behaviour behaviour) {
         this(name, "127.0.0.1", port, behaviour);
@@ -93,13 +101,13 @@ public final class Backend extends SipPeer {
 
     /** Every request received, retransmissions included. */
     /** The Request-URIs of the first 1000 INVITEs received, retransmissions included. */
-    public java.util.List<String> inviteRequestUris() {
-        return java.util.List.copyOf(requestUris);
+    public List<String> inviteRequestUris() {
+        return List.copyOf(requestUris);
     }
 
     /** Requests received with {@code method}, retransmissions included. */
     public long requests(String method) {
-        java.util.concurrent.atomic.LongAdder count = byMethod.get(method);
+        LongAdder count = byMethod.get(method);
         return count == null ? 0 : count.sum();
     }
 
@@ -110,7 +118,7 @@ public final class Backend extends SipPeer {
     @Override
     protected void onRequest(SipMessage request, InetSocketAddress source) {
         requests.incrementAndGet();
-        byMethod.computeIfAbsent(request.methodName().toString(), m -> new java.util.concurrent.atomic.LongAdder())
+        byMethod.computeIfAbsent(request.methodName().toString(), m -> new LongAdder())
                 .increment();
         Behaviour now = behaviour;
         if (now.silent()) {
@@ -135,15 +143,15 @@ public final class Backend extends SipPeer {
      * §10.3 step 8, RFC 3327 §5.3), so a client that checks its binding in the answer registers.
      */
     private SipMessage registered(SipMessage register) {
-        java.util.List<String> lines = new java.util.ArrayList<>();
-        io.netty.util.AsciiString contact = register.headerValue(io.siplb.core.sip.HeaderName.CONTACT);
-        io.netty.util.AsciiString expires = register.headerValue(io.siplb.core.sip.HeaderName.EXPIRES);
+        List<String> lines = new ArrayList<>();
+        AsciiString contact = register.headerValue(HeaderName.CONTACT);
+        AsciiString expires = register.headerValue(HeaderName.EXPIRES);
         if (contact != null && !contact.toString().trim().equals("*")
                 && !(expires != null && expires.toString().trim().equals("0")) && !contact.toString().contains("expires=0")) {
             lines.add("Contact: " + contact + (contact.toString().contains("expires=") ? ""
                     : ";expires=" + (expires == null ? "3600" : expires.toString().trim())));
         }
-        io.netty.util.AsciiString path = register.headerValue(io.siplb.core.sip.HeaderName.PATH);
+        AsciiString path = register.headerValue(HeaderName.PATH);
         if (path != null) {
             lines.add("Path: " + path);
         }

@@ -27,6 +27,7 @@ import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
@@ -97,7 +98,7 @@ public record DemoCertificate(X509Certificate certificate, KeyPair keys) {
             } catch (UnsupportedOperationException e) {
                 Files.createFile(keyFile);
             }
-            Files.writeString(keyFile, pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(keys.getPrivate(), null)));
+            Files.writeString(keyFile, pem(new JcaPKCS8Generator(keys.getPrivate(), null)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

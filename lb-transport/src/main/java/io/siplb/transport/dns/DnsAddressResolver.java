@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -41,7 +42,7 @@ public final class DnsAddressResolver implements AddressResolver {
         }
         String maddr = uri.parameter("maddr");
         String host = maddr != null && !maddr.isEmpty() ? maddr : uri.host();
-        InetAddress address = names.get(host.toLowerCase(java.util.Locale.ROOT), resolver::address)
+        InetAddress address = names.get(host.toLowerCase(Locale.ROOT), resolver::address)
                 .getNow(null);
         return address == null ? null : new InetSocketAddress(address, AddressResolver.port(uri));
     }

@@ -11,6 +11,7 @@ import io.netty.handler.codec.dns.DnsResponse;
 import io.netty.handler.codec.dns.DnsResponseCode;
 import io.netty.handler.codec.dns.DnsSection;
 import io.netty.resolver.dns.DnsNameResolver;
+import io.netty.resolver.dns.DnsNameResolverTimeoutException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The DNS queries RFC 3263 needs, over Netty's {@link DnsNameResolver} (its own loop, never a SIP
@@ -42,7 +44,7 @@ final class DnsLookup {
 
         /** What a future failed with, as a failure: unwrapped from CompletionException, else "error". */
         static Failure of(Throwable error) {
-            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+            Throwable cause = error instanceof CompletionException && error.getCause() != null
                     ? error.getCause() : error;
             return cause instanceof Failure f ? f : new Failure("error", String.valueOf(cause.getMessage()));
         }
@@ -152,7 +154,7 @@ final class DnsLookup {
         resolver.query(new DefaultDnsQuestion(name, type)).addListener(done -> {
             if (!done.isSuccess()) {
                 Throwable cause = done.cause();
-                result.completeExceptionally(cause instanceof io.netty.resolver.dns.DnsNameResolverTimeoutException
+                result.completeExceptionally(cause instanceof DnsNameResolverTimeoutException
                         ? new Failure("timeout", type.name() + " " + name + ": no answer in time")
                         : new Failure("error", type.name() + " " + name + ": " + cause.getMessage()));
                 return;

@@ -2,6 +2,8 @@ package io.siplb.transport.dns;
 
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
+import io.siplb.core.net.AddressResolver;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,7 +71,7 @@ public record DnsSettings(Mode mode, List<InetSocketAddress> servers, Duration m
             } else {
                 host = server;
             }
-            java.net.InetAddress address = io.siplb.core.net.AddressResolver.literal(host);
+            InetAddress address = AddressResolver.literal(host);
             if (address == null) {
                 throw new ConfigException("siplb.dns.servers", text, "'" + server + "' must be an IP address[:port]");
             }

@@ -18,8 +18,10 @@ import io.netty.resolver.dns.NoopDnsCache;
 import io.netty.resolver.dns.NoopDnsCnameCache;
 import io.netty.resolver.dns.SequentialDnsServerAddressStreamProvider;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.DestinationTarget;
 import io.siplb.core.net.AddressResolver;
+import io.siplb.core.net.Transport;
 import io.siplb.core.sip.SipUri;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -27,9 +29,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -95,7 +100,7 @@ public final class SipResolver implements AutoCloseable {
     private final LongAdder changes = new LongAdder();
     private final LongAdder staleServed = new LongAdder();
     private final LongAdder naptrFallbacks = new LongAdder();
-    private final java.util.Set<String> threads = ConcurrentHashMap.newKeySet();
+    private final Set<String> threads = ConcurrentHashMap.newKeySet();
 
     /**
      * @param names the destination URIs to keep resolved, asked five times a second (a reload of
@@ -194,7 +199,7 @@ public final class SipResolver implements AutoCloseable {
     private void tick() {
         threads.add(Thread.currentThread().getName());
         long now = System.nanoTime();
-        java.util.Set<String> wanted = new java.util.HashSet<>();
+        Set<String> wanted = new HashSet<>();
         for (SipUri uri : names.get()) {
             if (!named(uri)) {
                 continue;
@@ -259,7 +264,7 @@ public final class SipResolver implements AutoCloseable {
         if (entry.targets != null && !entry.targets.isEmpty()) {
             if (now - entry.expiresAt > settings.staleFor().toNanos()) {
                 LOG.warn("{}: no answer for siplb.dns.stale-for ({}) past the last one's TTL; it has no address now",
-                        entry.uri.text(), io.siplb.core.config.ConfigValues.format(settings.staleFor()));
+                        entry.uri.text(), ConfigValues.format(settings.staleFor()));
                 List<DestinationTarget> none = List.of();
                 expand.accept(entry.uri.text(), none);
                 entry.targets = none;
@@ -303,8 +308,8 @@ public final class SipResolver implements AutoCloseable {
     /** Resolves {@code uri} as the mode says; the future fails with a {@link DnsLookup.Failure}. */
     CompletableFuture<Resolved> resolve(SipUri uri) {
         String host = host(uri);
-        String transport = io.siplb.core.net.Transport.of(uri) == null ? null
-                : io.siplb.core.net.Transport.of(uri).parameter();
+        String transport = Transport.of(uri) == null ? null
+                : Transport.of(uri).parameter();
         if (settings.mode() == DnsSettings.Mode.OFF) {
             return CompletableFuture.failedFuture(new DnsLookup.Failure("off", "siplb.dns.mode=off: names are not resolved"));
         }
@@ -469,7 +474,7 @@ public final class SipResolver implements AutoCloseable {
 
     /** Failed resolutions by reason ({@code nxdomain}, {@code servfail}, {@code timeout}, …). */
     public Map<String, Long> failures() {
-        Map<String, Long> counts = new java.util.TreeMap<>();
+        Map<String, Long> counts = new TreeMap<>();
         failures.forEach((reason, count) -> counts.put(reason, count.sum()));
         return counts;
     }
@@ -490,8 +495,8 @@ public final class SipResolver implements AutoCloseable {
     }
 
     /** The threads resolution ran on (tests: never a SIP event loop). */
-    public java.util.Set<String> threads() {
-        return java.util.Set.copyOf(threads);
+    public Set<String> threads() {
+        return Set.copyOf(threads);
     }
 
     @Override

@@ -4,12 +4,17 @@ import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.DestinationDefinition;
 import io.siplb.core.dispatch.DestinationSet;
 import io.siplb.core.dispatch.DestinationState;
+import io.siplb.core.dispatch.DestinationTarget;
 import io.siplb.core.dispatch.Dispatcher;
+import io.siplb.core.dispatch.LatencyStats;
 import io.siplb.core.sip.SipMessage;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntFunction;
 import reactor.core.Disposable;
@@ -58,7 +63,7 @@ public final class Prober implements AutoCloseable {
         Mono<SipMessage> probe(Destination destination, String method, String from, Duration timeout);
 
         /** Probes one DNS target of {@code destination} (an SRV target, one A/AAAA address). */
-        Mono<SipMessage> probe(Destination destination, io.siplb.core.dispatch.DestinationTarget target, String method,
+        Mono<SipMessage> probe(Destination destination, DestinationTarget target, String method,
                 String from, Duration timeout);
     }
 
@@ -113,7 +118,7 @@ public final class Prober implements AutoCloseable {
         if (!active) {
             return;
         }
-        long now = scheduler.now(java.util.concurrent.TimeUnit.NANOSECONDS); // virtual in tests
+        long now = scheduler.now(TimeUnit.NANOSECONDS); // virtual in tests
         long interval = settings.interval().toNanos();
         int index = 0;
         for (DestinationSet set : dispatcher.sets()) {
@@ -122,12 +127,12 @@ public final class Prober implements AutoCloseable {
                 if (!chosen(destination) && !(recheckOn() && rechecked(destination))) {
                     continue;
                 }
-                java.util.List<io.siplb.core.dispatch.DestinationTarget> targets = destination.targets();
+                List<DestinationTarget> targets = destination.targets();
                 if (targets == null) {
                     due(destination, null, destination.setId() + " " + destination.uri().text(), now, interval, index);
                     continue;
                 }
-                for (io.siplb.core.dispatch.DestinationTarget target : targets) { // each target on its own
+                for (DestinationTarget target : targets) { // each target on its own
                     due(destination, target, destination.setId() + " " + destination.uri().text() + " "
                             + target.transport() + ":" + target.address(), now, interval, index++);
                 }
@@ -135,7 +140,7 @@ public final class Prober implements AutoCloseable {
         }
     }
 
-    private void due(Destination destination, io.siplb.core.dispatch.DestinationTarget target, String key, long now,
+    private void due(Destination destination, DestinationTarget target, String key, long now,
             long interval, int index) {
         Schedule schedule = schedules.computeIfAbsent(key, k -> {
             Schedule fresh = new Schedule();
@@ -171,9 +176,9 @@ public final class Prober implements AutoCloseable {
         if (destination.recheck()) {
             return true;
         }
-        java.util.List<io.siplb.core.dispatch.DestinationTarget> targets = destination.targets();
+        List<DestinationTarget> targets = destination.targets();
         if (targets != null) {
-            for (io.siplb.core.dispatch.DestinationTarget target : targets) {
+            for (DestinationTarget target : targets) {
                 if (target.recheck()) {
                     return true;
                 }
@@ -194,7 +199,7 @@ public final class Prober implements AutoCloseable {
         };
     }
 
-    private void send(Destination destination, io.siplb.core.dispatch.DestinationTarget target, Schedule schedule,
+    private void send(Destination destination, DestinationTarget target, Schedule schedule,
             ProbeChannel channel) {
         String from = destination.attributes().pingFrom() != null ? destination.attributes().pingFrom() : settings.from();
         channel.execute(() -> {
@@ -202,8 +207,8 @@ public final class Prober implements AutoCloseable {
             sent.increment();
             (target == null ? channel.probe(destination, settings.method(), from, settings.timeout())
                     : channel.probe(destination, target, settings.method(), from, settings.timeout()))
-                    .map(java.util.Optional::of)
-                    .defaultIfEmpty(java.util.Optional.empty())
+                    .map(Optional::of)
+                    .defaultIfEmpty(Optional.empty())
                     .doOnNext(answer -> {
                         if (target == null) {
                             result(destination, answer.orElse(null), started);
@@ -223,14 +228,14 @@ public final class Prober implements AutoCloseable {
     }
 
     /** A target's probe: its own latency and state; the destination's usability follows its targets. */
-    private void targetResult(Destination destination, io.siplb.core.dispatch.DestinationTarget target,
+    private void targetResult(Destination destination, DestinationTarget target,
             SipMessage response, long startedNanos) {
         boolean ok = alive(target.latency(), response, startedNanos);
         dispatcher.probed(destination, target, ok, keepProbing(ok, target.state().probing()));
     }
 
     /** Records the round trip (or timeout) and counts the probe; whether it says alive. */
-    private boolean alive(io.siplb.core.dispatch.LatencyStats latency, SipMessage response, long startedNanos) {
+    private boolean alive(LatencyStats latency, SipMessage response, long startedNanos) {
         if (response == null) {
             latency.recordTimeout();
             failed.increment();

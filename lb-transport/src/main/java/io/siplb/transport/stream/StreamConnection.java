@@ -8,6 +8,9 @@ import io.siplb.core.net.Peer;
 import io.siplb.core.net.Transport;
 import io.siplb.core.sip.SipWritable;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One TCP or TLS connection, accepted from a client or opened toward a peer: the flow the proxy
@@ -22,10 +25,10 @@ public final class StreamConnection {
     private final Channel channel;
     private final Future<?> ready;
     /** Who to tell if the connection closes before they hear back; on the connection's loop only. */
-    private final java.util.ArrayDeque<Awaiting> awaiting = new java.util.ArrayDeque<>();
+    private final ArrayDeque<Awaiting> awaiting = new ArrayDeque<>();
     private final long awaitNanos;
     /** The keys the transport finds it by (its address, aliases), so closing forgets exactly those. */
-    final java.util.Set<Object> addressKeys = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    final Set<Object> addressKeys = ConcurrentHashMap.newKeySet();
 
     private record Awaiting(long sentAt, MessageSender.TransportFailure failure, EventExecutor loop) {
     }

@@ -7,7 +7,10 @@ import io.siplb.core.sip.MessageFactory;
 import io.siplb.core.sip.ParseResult;
 import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipParser;
+import io.siplb.core.sip.SipWritable;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Cuts a SIP stream (TCP, TLS) into messages by Content-Length (RFC 3261 §18.3: mandatory over
@@ -43,7 +46,7 @@ public final class StreamFramer extends ByteToMessageDecoder {
          * The response that says why to the request whose head this is, or {@code null} when
          * there is no whole head, it is a response, or it is too broken to copy into an answer.
          */
-        public io.siplb.core.sip.SipWritable answer() {
+        public SipWritable answer() {
             if (head == null) {
                 return null;
             }
@@ -57,7 +60,7 @@ public final class StreamFramer extends ByteToMessageDecoder {
             }
             try {
                 return MessageFactory.response(request, status, reason,
-                        Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()));
+                        Long.toHexString(ThreadLocalRandom.current().nextLong()));
             } catch (RuntimeException e) {
                 return null;
             }
@@ -260,7 +263,7 @@ public final class StreamFramer extends ByteToMessageDecoder {
         return found;
     }
 
-    private static final byte[] CONTENT_LENGTH = "content-length".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] CONTENT_LENGTH = "content-length".getBytes(StandardCharsets.US_ASCII);
 
     /** The value of a Content-Length line in {@code [from, to)}; {@link #MISSING} for other lines. */
     private static int headerValue(ByteBuf in, int from, int to) {

@@ -4,7 +4,9 @@ import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * The {@code siplb.tcp.*}, {@code siplb.tls.*} and {@code siplb.ws.*} keys: how stream connections
@@ -34,7 +36,7 @@ import java.util.Locale;
  */
 public record StreamSettings(Duration idleTimeout, Duration connectTimeout, Duration messageTimeout,
         Duration userTimeout, int maxConnections, int maxPerSource, Path certificate, Path key, Path trust,
-        ClientAuth clientAuth, java.util.Set<String> origins, Duration pingInterval) {
+        ClientAuth clientAuth, Set<String> origins, Duration pingInterval) {
 
     /** {@code siplb.tls.client-auth}. */
     public enum ClientAuth { NONE, OPTIONAL, REQUIRE }
@@ -62,9 +64,9 @@ public record StreamSettings(Duration idleTimeout, Duration connectTimeout, Dura
                 pingInterval(config));
     }
 
-    private static java.util.Set<String> origins(ConfigValues config) {
+    private static Set<String> origins(ConfigValues config) {
         String text = config.string("siplb.ws.origins", "");
-        java.util.Set<String> origins = new java.util.LinkedHashSet<>();
+        Set<String> origins = new LinkedHashSet<>();
         for (String item : text.split(",")) {
             String origin = item.trim();
             if (origin.isEmpty()) {
@@ -76,7 +78,7 @@ public record StreamSettings(Duration idleTimeout, Duration connectTimeout, Dura
             }
             origins.add(origin.toLowerCase(Locale.ROOT));
         }
-        return java.util.Set.copyOf(origins);
+        return Set.copyOf(origins);
     }
 
     private static Duration pingInterval(ConfigValues config) {
@@ -92,7 +94,7 @@ public record StreamSettings(Duration idleTimeout, Duration connectTimeout, Dura
     /** Defaults, without TLS material (tests). */
     public static StreamSettings defaults() {
         return new StreamSettings(Duration.ofSeconds(300), Duration.ofSeconds(2), Duration.ofSeconds(10),
-                Duration.ofSeconds(2), 10_000, 100, null, null, null, ClientAuth.NONE, java.util.Set.of(),
+                Duration.ofSeconds(2), 10_000, 100, null, null, null, ClientAuth.NONE, Set.of(),
                 Duration.ofSeconds(30));
     }
 

@@ -7,7 +7,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
@@ -21,18 +23,17 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.UnixChannelOption;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.siplb.core.config.ConfigException;
 import io.siplb.core.net.MessageSender;
 import io.siplb.core.net.Peer;
 import io.siplb.core.net.Transport;
-import io.siplb.core.sip.MessageFactory;
-import io.siplb.core.sip.ParseResult;
-import io.siplb.core.sip.SipParser;
 import io.siplb.core.sip.SipParserLimits;
 import io.siplb.core.sip.SipWritable;
 import java.io.IOException;
@@ -50,6 +51,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -147,7 +149,7 @@ public final class StreamTransport implements AutoCloseable {
      */
     public InetSocketAddress listen(Transport transport, InetSocketAddress address, String path, String listener) {
         if (transport.secure() && (tls == null || !tls.canServe())) {
-            throw new io.siplb.core.config.ConfigException("siplb.tls.certificate", "",
+            throw new ConfigException("siplb.tls.certificate", "",
                     "a certificate and key are needed for the listener " + listener);
         }
         Class<? extends ServerChannel> type = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -164,7 +166,7 @@ public final class StreamTransport implements AutoCloseable {
         if (epoll) {
             bootstrap.childOption(EpollChannelOption.TCP_USER_TIMEOUT, (int) settings.userTimeout().toMillis());
             // a successor started during this process's drain binds beside it, as on UDP
-            bootstrap.option(io.netty.channel.unix.UnixChannelOption.SO_REUSEPORT, true);
+            bootstrap.option(UnixChannelOption.SO_REUSEPORT, true);
         }
         Channel server = bootstrap.bind(address).syncUninterruptibly().channel();
         servers.add(server);
@@ -231,8 +233,8 @@ public final class StreamTransport implements AutoCloseable {
     }
 
     /** Idle timeout, framer, and the connection's handler: the end of every pipeline. */
-    private io.netty.channel.ChannelHandler[] handlers(Handler handler) {
-        return new io.netty.channel.ChannelHandler[] {
+    private ChannelHandler[] handlers(Handler handler) {
+        return new ChannelHandler[] {
                 new IdleStateHandler(0, 0, settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
                 new StreamFramer(limits.maxMessageBytes(), limits.maxLineBytes()), handler};
     }
@@ -324,7 +326,7 @@ public final class StreamTransport implements AutoCloseable {
     private StreamConnection open(Peer to, EventLoop loop) {
         Class<? extends Channel> type = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
         Handler handler = new Handler(null);
-        io.netty.util.concurrent.Promise<Void> handshaken = to.transport().secure() ? loop.newPromise() : null;
+        Promise<Void> handshaken = to.transport().secure() ? loop.newPromise() : null;
         if (handshaken != null && tls == null) {
             handshaken.setFailure(new IOException("no TLS configured (siplb.tls.*)"));
         }
@@ -424,7 +426,7 @@ public final class StreamTransport implements AutoCloseable {
     }
 
     /** The end of every connection's pipeline: whole messages in, keep-alives, limits, errors. */
-    private final class Handler extends io.netty.channel.ChannelInboundHandlerAdapter {
+    private final class Handler extends ChannelInboundHandlerAdapter {
         /** Set as soon as the connection exists: before its first read, which runs on its loop. */
         StreamConnection connection;
         private ScheduledFuture<?> stallCheck;
@@ -517,7 +519,7 @@ public final class StreamTransport implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (!(cause.getCause() instanceof javax.net.ssl.SSLException)) { // a handshake's: counted by its event
+            if (!(cause.getCause() instanceof SSLException)) { // a handshake's: counted by its event
                 errors.get(cause instanceof IOException ? Error.RESET : Error.OTHER).increment();
             }
             LOG.debug("{}: {}", connection, cause.toString());

@@ -8,6 +8,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.siplb.core.config.ConfigException;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -119,6 +120,6 @@ public final class TlsContexts {
     }
 
     private static InputStream stream(byte[] bytes) {
-        return new java.io.ByteArrayInputStream(bytes);
+        return new ByteArrayInputStream(bytes);
     }
 }

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.CorruptedFrameException;
@@ -23,6 +24,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.siplb.core.sip.SipWritable;
 import io.siplb.transport.stream.StreamFramer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,8 +53,8 @@ public final class WebSocketSip extends ChannelDuplexHandler {
     /**
      * @param idle told when the connection is closed for silence (counted by the stream transport)
      */
-    public WebSocketSip(int maxMessageBytes, int maxLineBytes, java.time.Duration pingInterval,
-            java.time.Duration idleTimeout, WebSocketStats stats, Runnable idle) {
+    public WebSocketSip(int maxMessageBytes, int maxLineBytes, Duration pingInterval,
+            Duration idleTimeout, WebSocketStats stats, Runnable idle) {
         this.maxMessageBytes = maxMessageBytes;
         this.maxLineBytes = maxLineBytes;
         this.pingNanos = pingInterval.toNanos();
@@ -62,9 +64,9 @@ public final class WebSocketSip extends ChannelDuplexHandler {
     }
 
     /** The reassembly of fragments, the silence timer, and this handler: after the WebSocket codec. */
-    public io.netty.channel.ChannelHandler[] handlers() {
+    public ChannelHandler[] handlers() {
         long check = pingNanos > 0 ? Math.min(pingNanos, idleNanos) : idleNanos;
-        return new io.netty.channel.ChannelHandler[] {new WebSocketFrameAggregator(maxMessageBytes),
+        return new ChannelHandler[] {new WebSocketFrameAggregator(maxMessageBytes),
                 new IdleStateHandler(check, 0, 0, TimeUnit.NANOSECONDS), this};
     }
 

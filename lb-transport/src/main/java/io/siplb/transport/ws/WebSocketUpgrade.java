@@ -2,6 +2,7 @@ package io.siplb.transport.ws;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -19,8 +20,10 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -68,8 +71,8 @@ public final class WebSocketUpgrade extends SimpleChannelInboundHandler<FullHttp
     }
 
     /** The HTTP codec, its aggregator for the handshake request, and this handler. */
-    public io.netty.channel.ChannelHandler[] handlers() {
-        return new io.netty.channel.ChannelHandler[] {
+    public ChannelHandler[] handlers() {
+        return new ChannelHandler[] {
                 new HttpServerCodec(4096, MAX_REQUEST_BYTES, MAX_REQUEST_BYTES),
                 new HttpObjectAggregator(MAX_REQUEST_BYTES), this};
     }
@@ -148,7 +151,7 @@ public final class WebSocketUpgrade extends SimpleChannelInboundHandler<FullHttp
     }
 
     /** Whether the {@code Sec-WebSocket-Protocol} lines offer {@code sip} (tokens are case-sensitive). */
-    private static boolean offersSip(java.util.List<String> lines) {
+    private static boolean offersSip(List<String> lines) {
         for (String line : lines) {
             for (String token : line.split(",")) {
                 if (token.trim().equals(SUBPROTOCOL)) {
@@ -161,7 +164,7 @@ public final class WebSocketUpgrade extends SimpleChannelInboundHandler<FullHttp
 
     private static String location(ChannelHandlerContext ctx, FullHttpRequest request) {
         String host = request.headers().get(HttpHeaderNames.HOST, "localhost");
-        boolean secure = ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
+        boolean secure = ctx.pipeline().get(SslHandler.class) != null;
         return (secure ? "wss://" : "ws://") + host + request.uri();
     }
 
