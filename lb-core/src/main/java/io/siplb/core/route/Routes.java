@@ -172,18 +172,7 @@ public final class Routes {
     private static Route route(ConfigValues config, String prefix, String name, DispatchSettings dispatch,
             FailoverSettings defaults, boolean recordRouteDefault, long retryAfter, IntPredicate sets, CallLoad callLoad,
             LongAdder hits) {
-        RouteMatch match = new RouteMatch(
-                Set.copyOf(list(config, prefix + "match.method")),
-                regex(config, prefix + "match.ruri-user"),
-                list(config, prefix + "match.ruri-user-prefix"),
-                regex(config, prefix + "match.ruri-host"),
-                list(config, prefix + "match.ruri-domain"),
-                cidrs(config, prefix + "match.source"),
-                Set.copyOf(list(config, prefix + "match.listen")),
-                headerName(config, prefix + "match.header"),
-                headerValue(config, prefix + "match.header"),
-                list(config, prefix + "match.from-domain"),
-                list(config, prefix + "match.to-domain"));
+        RouteMatch match = match(config, prefix);
         FailoverSettings failover = failover(config, prefix, defaults);
         String replyText = config.string(prefix + "reply", "");
         RoutingDecision reply = replyText.isEmpty() ? null : replyText.equalsIgnoreCase("drop")
@@ -199,13 +188,42 @@ public final class Routes {
                 .toLowerCase(Locale.ROOT), "kamailio", "rendezvous"));
         String hashHeader = config.string(prefix + "hash-header", dispatch.hashHeader() == null ? "" : dispatch.hashHeader());
         SelectorOptions options = new SelectorOptions(hashMode, hashHeader.isEmpty() ? null : hashHeader, callLoad);
+        List<RouteSet> routeSets = sets(setsText, prefix, name, dispatch.algorithm(), options, sets);
+        boolean countsLoad = routeSets.stream().anyMatch(set -> set.algorithm() == Algorithm.CALL_LOAD);
+        int limit = config.integer(prefix + "limit", dispatch.limit(), 0, 1_000_000);
+        boolean recordRoute = Boolean.parseBoolean(config.choice(prefix + "record-route",
+                Boolean.toString(recordRouteDefault), "true", "false"));
+        Rewrite rewrite = Rewrite.valueOf(config.choice(prefix + "rewrite", "dst", "dst", "domain")
+                .toUpperCase(Locale.ROOT));
+        return new Route(name, match, routeSets, limit, new RouteSettings(failover, recordRoute, rewrite, countsLoad),
+                reply, hits);
+    }
+
+    /** What a request must be for route {@code prefix} to take it: {@code match.*}, every key it sets. */
+    private static RouteMatch match(ConfigValues config, String prefix) {
+        return new RouteMatch(
+                Set.copyOf(list(config, prefix + "match.method")),
+                regex(config, prefix + "match.ruri-user"),
+                list(config, prefix + "match.ruri-user-prefix"),
+                regex(config, prefix + "match.ruri-host"),
+                list(config, prefix + "match.ruri-domain"),
+                cidrs(config, prefix + "match.source"),
+                Set.copyOf(list(config, prefix + "match.listen")),
+                headerName(config, prefix + "match.header"),
+                headerValue(config, prefix + "match.header"),
+                list(config, prefix + "match.from-domain"),
+                list(config, prefix + "match.to-domain"));
+    }
+
+    /** The route's sets, {@code SET} or {@code SET:ALGORITHM} each, in the order tried. */
+    private static List<RouteSet> sets(String setsText, String prefix, String name, Algorithm fallback,
+            SelectorOptions options, IntPredicate sets) {
         List<RouteSet> routeSets = new ArrayList<>();
-        boolean countsLoad = false;
         for (String item : setsText.isEmpty() ? new String[0] : setsText.split(",")) {
             String part = item.trim();
             int colon = part.indexOf(':');
             String idText = colon < 0 ? part : part.substring(0, colon);
-            Algorithm algorithm = dispatch.algorithm();
+            Algorithm algorithm = fallback;
             int id;
             try {
                 id = Integer.parseInt(idText.trim());
@@ -221,19 +239,12 @@ public final class Routes {
                 throw new ConfigException(prefix + "sets", setsText, "set " + id + " is not in the destination list");
             }
             if (algorithm == Algorithm.HASH_HEADER && options.hashHeader() == null) {
-                throw new ConfigException(prefix + "hash-header", hashHeader,
+                throw new ConfigException(prefix + "hash-header", "",
                         "must name a header when a set of route '" + name + "' uses 7 (hash-header)");
             }
-            countsLoad |= algorithm == Algorithm.CALL_LOAD;
             routeSets.add(new RouteSet(id, algorithm, algorithm.newSelector(options)));
         }
-        int limit = config.integer(prefix + "limit", dispatch.limit(), 0, 1_000_000);
-        boolean recordRoute = Boolean.parseBoolean(config.choice(prefix + "record-route",
-                Boolean.toString(recordRouteDefault), "true", "false"));
-        Rewrite rewrite = Rewrite.valueOf(config.choice(prefix + "rewrite", "dst", "dst", "domain")
-                .toUpperCase(Locale.ROOT));
-        return new Route(name, match, routeSets, limit, new RouteSettings(failover, recordRoute, rewrite, countsLoad),
-                reply, hits);
+        return routeSets;
     }
 
     private static FailoverSettings failover(ConfigValues config, String prefix, FailoverSettings defaults) {

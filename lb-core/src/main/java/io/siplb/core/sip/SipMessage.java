@@ -18,6 +18,9 @@ import java.util.Objects;
  *
  * <p>To forward or answer a message, edit it with {@link #edit()} (new bytes spliced over the old
  * ones, RFC 3261 §16.6) or derive one with {@link MessageFactory}.
+ *
+ * <p>It is one class of some 620 lines on purpose: it is the message model every layer reads, an
+ * accessor and a lazy cache per header the proxy uses, all over the one packed index.
  */
 public final class SipMessage implements SipWritable {
 

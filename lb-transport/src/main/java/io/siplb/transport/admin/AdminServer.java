@@ -1,7 +1,6 @@
 package io.siplb.transport.admin;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -14,12 +13,9 @@ import io.siplb.core.dispatch.DestinationListException;
 import io.siplb.core.dispatch.DestinationListParser;
 import io.siplb.core.dispatch.DestinationSet;
 import io.siplb.core.dispatch.DestinationState;
-import io.siplb.core.dispatch.DestinationTarget;
 import io.siplb.core.dispatch.Dispatcher;
-import io.siplb.core.dispatch.LatencyStats;
 
 import io.siplb.core.dispatch.SetHealth;
-import io.siplb.core.route.Route;
 import io.siplb.core.route.Router;
 import io.siplb.transport.config.ListenAddress;
 import io.siplb.transport.protect.SourceGuard;
@@ -37,7 +33,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.reactivestreams.Publisher;
@@ -75,8 +70,7 @@ import reactor.netty.http.server.HttpServerResponse;
  * and its event stream. Bad parameters get 400 with a JSON error, unknown sets and URIs 404.
  */
 public final class AdminServer implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
+    
     private final BalancerView balancer;
     private final Metrics metrics;
     private final String token;
@@ -115,8 +109,8 @@ public final class AdminServer implements AutoCloseable {
                             .get("/status.js", (request, response) -> asset(response, "status.js",
                                     "application/javascript"))
                             .get("/events", this::events)
-                            .route(request -> true, (request, response) -> json(response,
-                                    HttpResponseStatus.NOT_FOUND, error("no such resource: " + request.method()
+                            .route(request -> true, (request, response) -> Http.json(response,
+                                    HttpResponseStatus.NOT_FOUND, Http.error("no such resource: " + request.method()
                                             + " " + new QueryStringDecoder(request.uri()).path()))))
                     .bindNow(Duration.ofSeconds(10));
         } catch (RuntimeException e) {
@@ -158,13 +152,13 @@ public final class AdminServer implements AutoCloseable {
             body.put("destinations", Map.of("total", total, "usable", usable));
             body.put("transactions", balancer.tables().liveServerTransactions());
             body.put("probing", balancer.prober().active());
-            body.put("loopLagMs", round(balancer.loopLagMillis()));
-            return json(response, draining ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.OK, body);
+            body.put("loopLagMs", DestinationJson.round(balancer.loopLagMillis()));
+            return Http.json(response, draining ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.OK, body);
         });
     }
 
     private Publisher<Void> list(HttpServerRequest request, HttpServerResponse response) {
-        return guarded(request, response, () -> json(response, HttpResponseStatus.OK, listing()));
+        return guarded(request, response, () -> Http.json(response, HttpResponseStatus.OK, listing()));
     }
 
     private Map<String, Object> listing() {
@@ -172,7 +166,7 @@ public final class AdminServer implements AutoCloseable {
         for (DestinationSet set : balancer.dispatcher().sets()) {
             List<Map<String, Object>> destinations = new ArrayList<>();
             for (Destination d : set.destinations()) {
-                destinations.add(describe(d));
+                destinations.add(DestinationJson.describe(d));
             }
             SetHealth health = balancer.dispatcher().health(set.id());
             sets.add(Map.of("id", set.id(), "destinations", destinations,
@@ -184,80 +178,15 @@ public final class AdminServer implements AutoCloseable {
         return body;
     }
 
-    private static Map<String, Object> describe(Destination d) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("uri", d.uri().text());
-        out.put("flags", d.state().letters());
-        out.put("priority", d.priority());
-        out.put("attempts", d.attempts());
-        out.put("failures", d.failures());
-        Map<String, Object> attrs = new LinkedHashMap<>();
-        var a = d.attributes();
-        if (a.duid() != null) {
-            attrs.put("duid", a.duid());
-        }
-        attrs.put("weight", a.weight());
-        attrs.put("rweight", a.rweight());
-        attrs.put("maxload", a.maxload());
-        if (a.socket() != null) {
-            attrs.put("socket", a.socket());
-        }
-        if (a.pingFrom() != null) {
-            attrs.put("ping_from", a.pingFrom());
-        }
-        if (a.congestionControl()) {
-            attrs.put("cc", 1);
-        }
-        attrs.putAll(a.others());
-        out.put("attrs", attrs);
-        out.put("load", d.load());
-        LatencyStats l = d.latency();
-        Map<String, Object> latency = new LinkedHashMap<>();
-        latency.put("avg", round(l.average()));
-        latency.put("std", round(l.standardDeviation()));
-        latency.put("est", round(l.estimate()));
-        latency.put("max", round(l.maximum()));
-        latency.put("timeouts", l.timeouts());
-        latency.put("samples", l.samples());
-        out.put("latency", latency);
-        out.put("usable", d.usable());
-        if (d.revivedByPanic()) {
-            out.put("revived", true); // usable only because its set is in panic
-        }
-        List<DestinationTarget> targets = d.targets();
-        if (targets != null) {
-            // what DNS gave for its host (RFC 3263): each SRV target or address with its own state
-            List<Map<String, Object>> listed = new ArrayList<>();
-            for (DestinationTarget t : targets) {
-                Map<String, Object> target = new LinkedHashMap<>();
-                target.put("name", t.name());
-                target.put("address", t.address().getAddress().getHostAddress() + ":" + t.address().getPort());
-                target.put("transport", t.transport());
-                target.put("priority", t.priority());
-                target.put("weight", t.weight());
-                target.put("flags", t.state().letters());
-                target.put("est", round(t.latency().estimate()));
-                target.put("timeouts", t.latency().timeouts());
-                listed.add(target);
-            }
-            out.put("targets", listed);
-        }
-        return out;
-    }
-
-    private static double round(double value) {
-        return Math.round(value * 1000) / 1000.0;
-    }
-
     private Publisher<Void> reload(HttpServerRequest request, HttpServerResponse response) {
         return guarded(request, response, () -> {
             try {
                 balancer.dispatcher().reload(listFile);
             } catch (DestinationListException e) {
-                return json(response, HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
+                return Http.json(response, HttpResponseStatus.BAD_REQUEST, Http.error(e.getMessage()));
             }
             metrics.bindDestinations(balancer);
-            return json(response, HttpResponseStatus.OK, Map.of("reloaded", listFile.toString(),
+            return Http.json(response, HttpResponseStatus.OK, Map.of("reloaded", listFile.toString(),
                     "destinations", balancer.dispatcher().definitions().size()));
         });
     }
@@ -284,7 +213,7 @@ public final class AdminServer implements AutoCloseable {
             body.put("connections", open);
             body.put("errors", errors);
             body.put("pings", streams.pings());
-            return json(response, HttpResponseStatus.OK, body);
+            return Http.json(response, HttpResponseStatus.OK, body);
         });
     }
 
@@ -293,9 +222,9 @@ public final class AdminServer implements AutoCloseable {
             try {
                 balancer.reloadTls();
             } catch (ConfigException e) {
-                return json(response, HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
+                return Http.json(response, HttpResponseStatus.BAD_REQUEST, Http.error(e.getMessage()));
             }
-            return json(response, HttpResponseStatus.OK, Map.of("reloaded", true,
+            return Http.json(response, HttpResponseStatus.OK, Map.of("reloaded", true,
                     "provider", TlsContexts.provider()));
         });
     }
@@ -320,33 +249,34 @@ public final class AdminServer implements AutoCloseable {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("bans", bans);
             body.put("dropped", dropped);
-            return json(response, HttpResponseStatus.OK, body);
+            return Http.json(response, HttpResponseStatus.OK, body);
         });
     }
 
     private Publisher<Void> unban(HttpServerRequest request, HttpServerResponse response) {
         return guarded(request, response, () -> {
-            String source = single(query(request), "source");
+            String source = Http.single(Http.query(request), "source");
             byte[] bytes = source == null ? null : NetUtil.createByteArrayFromIpAddressString(source);
             if (bytes == null) {
-                return json(response, HttpResponseStatus.BAD_REQUEST, error("source must be an IP address, not '"
+                return Http.json(response, HttpResponseStatus.BAD_REQUEST, Http.error("source must be an IP address, not '"
                         + source + "'"));
             }
             InetAddress address;
             try {
                 address = InetAddress.getByAddress(bytes);
             } catch (UnknownHostException e) {
-                return json(response, HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
+                return Http.json(response, HttpResponseStatus.BAD_REQUEST, Http.error(e.getMessage()));
             }
             if (!balancer.guard().unban(address)) {
-                return json(response, HttpResponseStatus.NOT_FOUND, error(source + " is not banned"));
+                return Http.json(response, HttpResponseStatus.NOT_FOUND, Http.error(source + " is not banned"));
             }
-            return json(response, HttpResponseStatus.OK, Map.of("unbanned", address.getHostAddress()));
+            return Http.json(response, HttpResponseStatus.OK, Map.of("unbanned", address.getHostAddress()));
         });
     }
 
     private Publisher<Void> routes(HttpServerRequest request, HttpServerResponse response) {
-        return guarded(request, response, () -> json(response, HttpResponseStatus.OK, routeListing(balancer.router())));
+        return guarded(request, response, () -> Http.json(response, HttpResponseStatus.OK,
+                RouteJson.listing(balancer.router(), balancer::routeHits)));
     }
 
     private Publisher<Void> reloadRoutes(HttpServerRequest request, HttpServerResponse response) {
@@ -355,101 +285,69 @@ public final class AdminServer implements AutoCloseable {
             try {
                 next = balancer.reloadRoutes();
             } catch (ConfigException e) {
-                return json(response, HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
+                return Http.json(response, HttpResponseStatus.BAD_REQUEST, Http.error(e.getMessage()));
             }
-            return json(response, HttpResponseStatus.OK, routeListing(next));
+            return Http.json(response, HttpResponseStatus.OK, RouteJson.listing(next, balancer::routeHits));
         });
-    }
-
-    private Map<String, Object> routeListing(Router router) {
-        List<Map<String, Object>> routes = new ArrayList<>();
-        for (Route route : router.routes()) {
-            routes.add(describe(route));
-        }
-        if (router.fallback() != null) {
-            routes.add(describe(router.fallback()));
-        }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("routes", routes);
-        body.put("unmatched", router.fallback() != null ? "dispatch (route default)" : router.unmatched().toString());
-        body.put("unmatchedHits", router.unmatchedCount());
-        return body;
-    }
-
-    private Map<String, Object> describe(Route route) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("name", route.name());
-        out.put("match", route.match().describe());
-        if (route.reply() != null) {
-            out.put("reply", route.reply().toString());
-        } else {
-            out.put("sets", route.sets().stream().map(Object::toString).toList());
-            out.put("limit", route.limit());
-            out.put("rewrite", route.settings().rewrite().name().toLowerCase(Locale.ROOT));
-            out.put("recordRoute", route.settings().recordRoute());
-            out.put("failoverCodes", route.settings().failover().codes().toString());
-        }
-        out.put("hits", balancer.routeHits(route.name()));
-        return out;
     }
 
     private Publisher<Void> state(HttpServerRequest request, HttpServerResponse response) {
         return guarded(request, response, () -> {
-            Map<String, List<String>> query = query(request);
+            Map<String, List<String>> query = Http.query(request);
             DestinationState state;
             try {
-                state = DestinationState.parse(single(query, "state"));
+                state = DestinationState.parse(Http.single(query, "state"));
             } catch (IllegalArgumentException e) {
-                return json(response, HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
+                return Http.json(response, HttpResponseStatus.BAD_REQUEST, Http.error(e.getMessage()));
             }
             Optional<Destination> destination = destination(query, response);
             if (destination.isEmpty()) {
                 return notFound(query, response);
             }
             balancer.dispatcher().setState(destination.get(), state);
-            return json(response, HttpResponseStatus.OK, describe(destination.get()));
+            return Http.json(response, HttpResponseStatus.OK, DestinationJson.describe(destination.get()));
         });
     }
 
     private Publisher<Void> add(HttpServerRequest request, HttpServerResponse response) {
         return guarded(request, response, () -> {
-            Map<String, List<String>> query = query(request);
-            String line = single(query, "set") + " " + single(query, "uri") + " "
-                    + optional(query, "flags", "0") + " " + optional(query, "priority", "0") + " "
-                    + optional(query, "attrs", "");
+            Map<String, List<String>> query = Http.query(request);
+            String line = Http.single(query, "set") + " " + Http.single(query, "uri") + " "
+                    + Http.optional(query, "flags", "0") + " " + Http.optional(query, "priority", "0") + " "
+                    + Http.optional(query, "attrs", "");
             DestinationDefinition definition;
             try {
                 definition = DestinationListParser.parseDefinition(line.trim());
                 balancer.dispatcher().add(definition);
             } catch (IllegalArgumentException e) {
-                return json(response, HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
+                return Http.json(response, HttpResponseStatus.BAD_REQUEST, Http.error(e.getMessage()));
             }
             metrics.bindDestinations(balancer);
-            return json(response, HttpResponseStatus.OK,
-                    describe(balancer.dispatcher().find(definition.setId(), definition.uri().text()).orElseThrow()));
+            return Http.json(response, HttpResponseStatus.OK,
+                    DestinationJson.describe(balancer.dispatcher().find(definition.setId(), definition.uri().text()).orElseThrow()));
         });
     }
 
     private Publisher<Void> remove(HttpServerRequest request, HttpServerResponse response) {
         return guarded(request, response, () -> {
-            Map<String, List<String>> query = query(request);
-            int set = setId(query);
-            String uri = single(query, "uri");
+            Map<String, List<String>> query = Http.query(request);
+            int set = Http.setId(query);
+            String uri = Http.single(query, "uri");
             if (!balancer.dispatcher().remove(set, uri)) {
                 return notFound(query, response);
             }
-            return json(response, HttpResponseStatus.OK, Map.of("removed", uri, "set", set));
+            return Http.json(response, HttpResponseStatus.OK, Map.of("removed", uri, "set", set));
         });
     }
 
     private Publisher<Void> ping(HttpServerRequest request, HttpServerResponse response) {
         return guarded(request, response, () -> {
-            String active = single(query(request), "active");
+            String active = Http.single(Http.query(request), "active");
             if (!active.equals("0") && !active.equals("1")) {
-                return json(response, HttpResponseStatus.BAD_REQUEST, error("active must be 0 or 1, not '" + active + "'"));
+                return Http.json(response, HttpResponseStatus.BAD_REQUEST, Http.error("active must be 0 or 1, not '" + active + "'"));
             }
             balancer.prober().active(active.equals("1"));
-            return json(response, HttpResponseStatus.OK, Map.of("probing", balancer.prober().active()));
+            return Http.json(response, HttpResponseStatus.OK, Map.of("probing", balancer.prober().active()));
         });
     }
 
@@ -464,11 +362,11 @@ public final class AdminServer implements AutoCloseable {
         byte[] bytes;
         try (InputStream in = AdminServer.class.getResourceAsStream("status/" + name)) {
             if (in == null) {
-                return json(response, HttpResponseStatus.NOT_FOUND, error("no such resource: " + name));
+                return Http.json(response, HttpResponseStatus.NOT_FOUND, Http.error("no such resource: " + name));
             }
             bytes = in.readAllBytes();
         } catch (IOException e) {
-            return json(response, HttpResponseStatus.INTERNAL_SERVER_ERROR, error(e.getMessage()));
+            return Http.json(response, HttpResponseStatus.INTERNAL_SERVER_ERROR, Http.error(e.getMessage()));
         }
         return response.status(HttpResponseStatus.OK)
                 .header(HttpHeaderNames.CONTENT_TYPE, type + "; charset=utf-8")
@@ -493,7 +391,7 @@ public final class AdminServer implements AutoCloseable {
 
     private static String toJson(Object body) {
         try {
-            return JSON.writeValueAsString(body);
+            return Http.JSON.writeValueAsString(body);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -501,90 +399,35 @@ public final class AdminServer implements AutoCloseable {
 
     // ------------------------------------------------------------------ plumbing
 
-    /** A parameter that is missing or malformed: answered 400. */
-    private static final class BadRequest extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        BadRequest(String message) {
-            super(message, null, false, false);
-        }
-    }
-
-    private interface Handler {
-        Publisher<Void> handle();
-    }
-
-    private Publisher<Void> guarded(HttpServerRequest request, HttpServerResponse response, Handler handler) {
+    private Publisher<Void> guarded(HttpServerRequest request, HttpServerResponse response, Http.Handler handler) {
         if (!token.isEmpty()) {
             String authorization = request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
-            List<String> inUrl = query(request).get("token");
+            List<String> inUrl = Http.query(request).get("token");
             if (authorization == null && inUrl != null && !inUrl.isEmpty()) {
                 authorization = "Bearer " + inUrl.get(0);
             }
             if (authorization == null || !authorization.equals("Bearer " + token)) {
-                return json(response.header(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer"), HttpResponseStatus.UNAUTHORIZED,
-                        error(authorization == null ? "missing bearer token" : "wrong bearer token"));
+                return Http.json(response.header(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer"), HttpResponseStatus.UNAUTHORIZED,
+                        Http.error(authorization == null ? "missing bearer token" : "wrong bearer token"));
             }
         }
         try {
             return handler.handle();
-        } catch (BadRequest e) {
-            return json(response, HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
-        }
-    }
-
-    private static Map<String, List<String>> query(HttpServerRequest request) {
-        return new QueryStringDecoder(request.uri()).parameters();
-    }
-
-    private static String single(Map<String, List<String>> query, String name) {
-        List<String> values = query.get(name);
-        if (values == null || values.isEmpty() || values.get(0).isBlank()) {
-            throw new BadRequest("missing parameter " + name);
-        }
-        return values.get(0).trim();
-    }
-
-    private static String optional(Map<String, List<String>> query, String name, String fallback) {
-        List<String> values = query.get(name);
-        return values == null || values.isEmpty() ? fallback : values.get(0).trim();
-    }
-
-    private static int setId(Map<String, List<String>> query) {
-        String text = single(query, "set");
-        try {
-            return Integer.parseInt(text);
-        } catch (NumberFormatException e) {
-            throw new BadRequest("set must be a number, not '" + text + "'");
+        } catch (Http.BadRequest e) {
+            return Http.json(response, HttpResponseStatus.BAD_REQUEST, Http.error(e.getMessage()));
         }
     }
 
     private Optional<Destination> destination(Map<String, List<String>> query, HttpServerResponse response) {
         Dispatcher dispatcher = balancer.dispatcher();
-        return dispatcher.find(setId(query), single(query, "uri"));
+        return dispatcher.find(Http.setId(query), Http.single(query, "uri"));
     }
 
     private Publisher<Void> notFound(Map<String, List<String>> query, HttpServerResponse response) {
-        int set = setId(query);
+        int set = Http.setId(query);
         String what = balancer.dispatcher().set(set) == null ? "no set " + set
-                : "no destination " + single(query, "uri") + " in set " + set;
-        return json(response, HttpResponseStatus.NOT_FOUND, error(what));
-    }
-
-    private static Map<String, Object> error(String message) {
-        return Map.of("error", message);
-    }
-
-    private static Publisher<Void> json(HttpServerResponse response, HttpResponseStatus status, Object body) {
-        String text;
-        try {
-            text = JSON.writeValueAsString(body);
-        } catch (JsonProcessingException e) {
-            text = "{\"error\":\"cannot render the response\"}";
-            status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
-        }
-        return response.status(status).header(HttpHeaderNames.CONTENT_TYPE, "application/json")
-                .sendString(Mono.just(text));
+                : "no destination " + Http.single(query, "uri") + " in set " + set;
+        return Http.json(response, HttpResponseStatus.NOT_FOUND, Http.error(what));
     }
 
     @Override

@@ -39,7 +39,18 @@ public final class Metrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     public Metrics(BalancerView balancer) {
-        ProxyCounters counters = balancer.tables().counters();
+        bindProxy(balancer.tables().counters());
+        bindBalancer(balancer);
+        bindEdge(balancer.guard(), balancer.prober());
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(registry);
+    }
+
+    /** What the proxy core counts: requests, responses, failovers, drops, retransmissions. */
+    private void bindProxy(ProxyCounters counters) {
         for (SipMethod method : SipMethod.values()) {
             counter("siplb.requests", "SIP requests received", counters.requestsByMethod.get(method),
                     "method", method.name());
@@ -70,6 +81,10 @@ public final class Metrics {
         counter("siplb.overload.dropped", "INVITE datagrams dropped unparsed, far behind", counters.overloadDropped);
         counter("siplb.internal.errors", "datagrams whose handling threw (a bug: logged with its stack)",
                 counters.internalErrors);
+    }
+
+    /** The loops, the tables and the destinations' states. */
+    private void bindBalancer(BalancerView balancer) {
         Gauge.builder("siplb.loop.lag", balancer, BalancerView::loopLagMillis)
                 .description("largest event-loop lag").baseUnit("milliseconds").register(registry);
         Gauge.builder("siplb.transactions.live", balancer.tables(), t -> t.liveServerTransactions())
@@ -93,7 +108,10 @@ public final class Metrics {
                         + "(/proc/net/udp; a paused or starved event loop)").register(registry);
         FunctionCounter.builder("siplb.send.failures", balancer, BalancerView::sendFailures)
                 .description("datagrams the kernel refused to send").register(registry);
-        SourceGuard guard = balancer.guard();
+    }
+
+    /** Edge protection and the prober. */
+    private void bindEdge(SourceGuard guard, Prober prober) {
         for (SourceGuard.Reason reason : SourceGuard.Reason.values()) {
             FunctionCounter.builder("siplb.protect.dropped", guard, g -> g.dropped(reason))
                     .description("datagrams dropped by edge protection, by reason").tag("reason", reason.label())
@@ -103,18 +121,12 @@ public final class Metrics {
                 .register(registry);
         FunctionCounter.builder("siplb.protect.bans", guard, g -> g.bansIssued()).description("bans issued")
                 .register(registry);
-        Prober prober = balancer.prober();
         FunctionCounter.builder("siplb.probes.sent", prober, Prober::sentCount)
                 .description("probes sent to destinations").register(registry);
         FunctionCounter.builder("siplb.probes.answered", prober, Prober::aliveCount)
                 .description("probes ended, by result").tag("result", "alive").register(registry);
         FunctionCounter.builder("siplb.probes.answered", prober, Prober::failedCount)
                 .description("probes ended, by result").tag("result", "failed").register(registry);
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmGcMetrics().bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(registry);
     }
 
     /**

@@ -61,73 +61,59 @@ public final class Ctl {
         }
         String base = "http://" + admin;
         HttpRequest request;
-        switch (rest.get(0)) {
-            case "list" -> request = get(base + "/dispatcher/list", token);
-            case "health" -> request = get(base + "/health", token);
-            case "bans" -> request = get(base + "/protect", token);
-            case "unban" -> {
-                if (rest.size() != 2) {
-                    err.println(USAGE);
-                    return 2;
-                }
-                request = post(base + "/protect/unban?source=" + enc(rest.get(1)), token);
-            }
+        try {
+            request = request(rest, base, token);
+        } catch (IllegalArgumentException usage) {
+            err.println(usage.getMessage());
+            return 2;
+        }
+        return exchange(request, base, rest.get(0), out, err);
+    }
+
+    /** The admin API request a command asks for; {@link IllegalArgumentException} with the usage when malformed. */
+    private static HttpRequest request(List<String> rest, String base, String token) {
+        int size = rest.size();
+        return switch (rest.get(0)) {
+            case "list" -> get(base + "/dispatcher/list", token);
+            case "health" -> get(base + "/health", token);
+            case "bans" -> get(base + "/protect", token);
+            case "unban" -> post(base + "/protect/unban?source=" + enc(usage(rest, size == 2).get(1)), token);
             case "routes" -> {
-                if (rest.size() > 2 || rest.size() == 2 && !rest.get(1).equals("reload")) {
-                    err.println(USAGE);
-                    return 2;
-                }
-                request = rest.size() == 2 ? post(base + "/routes/reload", token) : get(base + "/routes", token);
+                usage(rest, size == 1 || size == 2 && rest.get(1).equals("reload"));
+                yield size == 2 ? post(base + "/routes/reload", token) : get(base + "/routes", token);
             }
-            case "reload" -> request = post(base + "/dispatcher/reload", token);
-            case "connections" -> request = get(base + "/connections", token);
-            case "tls" -> {
-                if (rest.size() != 2 || !rest.get(1).equals("reload")) {
-                    err.println(USAGE);
-                    return 2;
-                }
-                request = post(base + "/tls/reload", token);
-            }
-            case "state" -> {
-                if (rest.size() != 4) {
-                    err.println(USAGE);
-                    return 2;
-                }
-                request = post(base + "/dispatcher/state?state=" + enc(rest.get(1)) + "&set=" + enc(rest.get(2))
-                        + "&uri=" + enc(rest.get(3)), token);
-            }
+            case "reload" -> post(base + "/dispatcher/reload", token);
+            case "connections" -> get(base + "/connections", token);
+            case "tls" -> post(base + "/tls/" + usage(rest, size == 2 && rest.get(1).equals("reload")).get(1), token);
+            case "state" -> post(base + "/dispatcher/state?state=" + enc(usage(rest, size == 4).get(1)) + "&set="
+                    + enc(rest.get(2)) + "&uri=" + enc(rest.get(3)), token);
             case "add" -> {
-                if (rest.size() < 3 || rest.size() > 6) {
-                    err.println(USAGE);
-                    return 2;
-                }
-                StringBuilder url = new StringBuilder(base + "/dispatcher/add?set=" + enc(rest.get(1)) + "&uri="
-                        + enc(rest.get(2)));
+                StringBuilder url = new StringBuilder(base + "/dispatcher/add?set="
+                        + enc(usage(rest, size >= 3 && size <= 6).get(1)) + "&uri=" + enc(rest.get(2)));
                 String[] names = {"flags", "priority", "attrs"};
-                for (int i = 3; i < rest.size(); i++) {
+                for (int i = 3; i < size; i++) {
                     url.append('&').append(names[i - 3]).append('=').append(enc(rest.get(i)));
                 }
-                request = post(url.toString(), token);
+                yield post(url.toString(), token);
             }
-            case "remove" -> {
-                if (rest.size() != 3) {
-                    err.println(USAGE);
-                    return 2;
-                }
-                request = post(base + "/dispatcher/remove?set=" + enc(rest.get(1)) + "&uri=" + enc(rest.get(2)), token);
-            }
-            case "ping" -> {
-                if (rest.size() != 2 || !rest.get(1).matches("on|off")) {
-                    err.println(USAGE);
-                    return 2;
-                }
-                request = post(base + "/dispatcher/ping?active=" + (rest.get(1).equals("on") ? "1" : "0"), token);
-            }
-            default -> {
-                err.println("unknown command '" + rest.get(0) + "'; " + USAGE);
-                return 2;
-            }
+            case "remove" -> post(base + "/dispatcher/remove?set=" + enc(usage(rest, size == 3).get(1)) + "&uri="
+                    + enc(rest.get(2)), token);
+            case "ping" -> post(base + "/dispatcher/ping?active="
+                    + (usage(rest, size == 2 && rest.get(1).matches("on|off")).get(1).equals("on") ? "1" : "0"), token);
+            default -> throw new IllegalArgumentException("unknown command '" + rest.get(0) + "'; " + USAGE);
+        };
+    }
+
+    /** {@code rest} when {@code wellFormed}, else the usage as an {@link IllegalArgumentException}. */
+    private static List<String> usage(List<String> rest, boolean wellFormed) {
+        if (!wellFormed) {
+            throw new IllegalArgumentException(USAGE);
         }
+        return rest;
+    }
+
+    /** Sends {@code request} and prints its answer as {@code command} shows it; the exit code. */
+    private static int exchange(HttpRequest request, String base, String command, PrintStream out, PrintStream err) {
         HttpResponse<String> response;
         try {
             response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
@@ -151,7 +137,7 @@ public final class Ctl {
                     + " (HTTP " + response.statusCode() + ")");
             return 1;
         }
-        out.println(switch (rest.get(0)) {
+        out.println(switch (command) {
             case "list" -> table(body);
             case "routes" -> routeTable(body);
             case "bans" -> banTable(body);

@@ -73,13 +73,7 @@ public final class SiplbCli {
             sets.addAll(0, Demo.settings());
         }
         ConfigValues values = ConfigLoader.load(config, System.getenv(), sets);
-        String missing = JvmSettings.missing(ManagementFactory.getRuntimeMXBean().getInputArguments());
-        if (!missing.isEmpty()) {
-            LoggerFactory.getLogger(SiplbCli.class).warn("started without the JVM settings siplb is measured "
-                    + "with ({}): G1's default 200 ms pause target let young collections stop the event loops for "
-                    + "100-230 ms at 1500 calls/s and the UDP receive buffers overflowed (siplb_udp_receive_drops_total); "
-                    + "start it with bin/siplb, which passes {}", missing, JvmSettings.RECOMMENDED);
-        }
+        warnOfMissingJvmSettings();
         Demo running = demo ? Demo.prepare() : null;
         Path file = config;
         Supplier<ConfigValues> source = () -> {
@@ -97,25 +91,40 @@ public final class SiplbCli {
             stopped.countDown();
         }, "siplb-shutdown"));
         if (running != null) {
-            running.reportStatusWith(() -> " | failed over " + balancer.tables().counters().failovers.sum()
-                    + " | " + destinations(balancer));
-            if (balancer.adminPort() > 0) {
-                System.out.println("siplb demo: status page http://" + settings.admin().host() + ":" + balancer.adminPort()
-                        + "/   (siplb ctl list, siplb ctl routes, siplb ctl bans in another terminal)");
-            }
-            InetSocketAddress tls = balancer.boundAddress(Transport.TLS);
-            if (tls != null) {
-                System.out.println("siplb demo: also TCP and TLS; TLS on " + tls.getAddress().getHostAddress() + ":"
-                        + tls.getPort() + " with the certificate generated in " + Demo.tlsDirectory()
-                        + " (trust siplb-demo.crt to verify it)");
-            }
-            running.start(balancer.boundAddress(Transport.UDP));
+            startDemo(running, balancer, settings);
         }
         try {
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private static void warnOfMissingJvmSettings() {
+        String missing = JvmSettings.missing(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        if (!missing.isEmpty()) {
+            LoggerFactory.getLogger(SiplbCli.class).warn("started without the JVM settings siplb is measured "
+                    + "with ({}): G1's default 200 ms pause target let young collections stop the event loops for "
+                    + "100-230 ms at 1500 calls/s and the UDP receive buffers overflowed (siplb_udp_receive_drops_total); "
+                    + "start it with bin/siplb, which passes {}", missing, JvmSettings.RECOMMENDED);
+        }
+    }
+
+    /** The demo's callers and callees start once the balancer serves; where to look is printed. */
+    private static void startDemo(Demo running, Balancer balancer, BalancerSettings settings) {
+        running.reportStatusWith(() -> " | failed over " + balancer.tables().counters().failovers.sum()
+                + " | " + destinations(balancer));
+        if (balancer.adminPort() > 0) {
+            System.out.println("siplb demo: status page http://" + settings.admin().host() + ":" + balancer.adminPort()
+                    + "/   (siplb ctl list, siplb ctl routes, siplb ctl bans in another terminal)");
+        }
+        InetSocketAddress tls = balancer.boundAddress(Transport.TLS);
+        if (tls != null) {
+            System.out.println("siplb demo: also TCP and TLS; TLS on " + tls.getAddress().getHostAddress() + ":"
+                    + tls.getPort() + " with the certificate generated in " + Demo.tlsDirectory()
+                    + " (trust siplb-demo.crt to verify it)");
+        }
+        running.start(balancer.boundAddress(Transport.UDP));
     }
 
     private static String destinations(Balancer balancer) {

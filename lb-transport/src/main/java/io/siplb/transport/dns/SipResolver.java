@@ -21,17 +21,13 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.DestinationTarget;
 import io.siplb.core.net.AddressResolver;
-import io.siplb.core.net.Transport;
 import io.siplb.core.sip.SipUri;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -91,6 +87,7 @@ public final class SipResolver implements AutoCloseable {
     private final EventLoop loop;
     private final DnsNameResolver resolver;
     private final DnsLookup lookup;
+    private final ServerLocator locator;
     private final Supplier<Collection<SipUri>> names;
     private final BiConsumer<String, List<DestinationTarget>> expand;
     /** Touched on the DNS loop only, except reads of an entry's targets. */
@@ -132,6 +129,7 @@ public final class SipResolver implements AutoCloseable {
                 : new SequentialDnsServerAddressStreamProvider(settings.servers()));
         this.resolver = builder.build();
         this.lookup = new DnsLookup(resolver);
+        this.locator = new ServerLocator(lookup, settings, this::count, naptrFallbacks);
         loop.scheduleAtFixedRate(this::tick, 0, 200, TimeUnit.MILLISECONDS);
     }
 
@@ -182,7 +180,7 @@ public final class SipResolver implements AutoCloseable {
         return AddressResolver.literal(host(uri)) == null;
     }
 
-    private static String host(SipUri uri) {
+    static String host(SipUri uri) {
         String maddr = uri.parameter("maddr");
         String host = maddr != null && !maddr.isEmpty() ? maddr : uri.host();
         return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
@@ -219,12 +217,12 @@ public final class SipResolver implements AutoCloseable {
                 continue;
             }
             entry.inFlight = true;
-            resolve(entry.uri).whenComplete((answer, error) -> loop.execute(() -> answered(entry, answer, error)));
+            locator.resolve(entry.uri).whenComplete((answer, error) -> loop.execute(() -> answered(entry, answer, error)));
         }
     }
 
     /** An answer, or why there is none, for {@code entry}; on the DNS loop. */
-    private void answered(Entry entry, Resolved answer, Throwable error) {
+    private void answered(Entry entry, ServerLocator.Resolved answer, Throwable error) {
         threads.add(Thread.currentThread().getName());
         entry.inFlight = false;
         long now = System.nanoTime();
@@ -297,150 +295,6 @@ public final class SipResolver implements AutoCloseable {
             }
         }
         return text.toString();
-    }
-
-    // ---------------------------------------------------------------- RFC 3263 §4
-
-    /** An answer: the targets in DNS order and the smallest TTL along the way (seconds). */
-    record Resolved(List<DestinationTarget> targets, long ttl) {
-    }
-
-    /** Resolves {@code uri} as the mode says; the future fails with a {@link DnsLookup.Failure}. */
-    CompletableFuture<Resolved> resolve(SipUri uri) {
-        String host = host(uri);
-        String transport = Transport.of(uri) == null ? null
-                : Transport.of(uri).parameter();
-        if (settings.mode() == DnsSettings.Mode.OFF) {
-            return CompletableFuture.failedFuture(new DnsLookup.Failure("off", "siplb.dns.mode=off: names are not resolved"));
-        }
-        if (transport == null) {
-            return CompletableFuture.failedFuture(new DnsLookup.Failure("transport", "transport "
-                    + uri.transport() + " is not spoken here"));
-        }
-        boolean explicitTransport = uri.transport() != null || uri.secure();
-        if (uri.port() > 0 || settings.mode() != DnsSettings.Mode.SRV) {
-            return addresses(host, AddressResolver.port(uri), transport, host, 0, 0);
-        }
-        if (explicitTransport) {
-            return srvOrAddresses(uri, host, List.of(transport));
-        }
-        return lookup.naptr(host).exceptionally(error -> {
-            // RFC 3263 §4.1: no usable NAPTR, go on to SRV. Forwarders and home, cloud and
-            // corporate resolvers answer REFUSED, SERVFAIL or NOTIMP for a type they do not
-            // serve, or nothing at all; that says nothing of the SRV and A records behind it.
-            DnsLookup.Failure cause = count(DnsLookup.Failure.of(error));
-            naptrFallbacks.increment();
-            LOG.debug("{}: {}; going on to SRV", uri.text(), cause.getMessage());
-            return new DnsLookup.Answer<>(List.of(), Long.MAX_VALUE);
-        }).thenCompose(naptr -> {
-            Naptrs chosen = choose(naptr.records(), uri.secure());
-            if (chosen == null) {
-                return srvOrAddresses(uri, host, uri.secure() ? List.of("tls") : List.of("udp", "tcp", "tls"));
-            }
-            return srv(chosen.replacement(), chosen.transport()).thenApply(r -> new Resolved(r.targets(),
-                    Math.min(r.ttl(), naptr.ttl())));
-        });
-    }
-
-    private record Naptrs(String replacement, String transport) {
-    }
-
-    /** The most preferred NAPTR (order, then preference) with an SRV flag and a transport spoken here. */
-    private static Naptrs choose(List<DnsLookup.Naptr> records, boolean secure) {
-        List<DnsLookup.Naptr> sorted = new ArrayList<>(records);
-        sorted.sort(Comparator.comparingInt(DnsLookup.Naptr::order).thenComparingInt(DnsLookup.Naptr::preference));
-        for (DnsLookup.Naptr naptr : sorted) {
-            if (!naptr.flags().equals("s")) {
-                continue;
-            }
-            String transport = switch (naptr.service()) {
-                case "SIP+D2U" -> secure ? null : "udp";
-                case "SIP+D2T" -> secure ? null : "tcp";
-                case "SIPS+D2T" -> "tls";
-                default -> null; // SCTP, WebSocket and the like: not spoken toward destinations here
-            };
-            if (transport != null) {
-                return new Naptrs(naptr.replacement(), transport);
-            }
-        }
-        return null;
-    }
-
-    /**
-     * SRV for each transport in turn, the first with records; none: A/AAAA on the default port.
-     * SRV records whose targets have no address are an answer (no fallback to A, RFC 3263 §4.2).
-     */
-    private CompletableFuture<Resolved> srvOrAddresses(SipUri uri, String host, List<String> transports) {
-        CompletableFuture<Resolved> chain = CompletableFuture.completedFuture(null);
-        for (String transport : transports) {
-            chain = chain.thenCompose(found -> found != null && !found.targets().isEmpty()
-                    ? CompletableFuture.completedFuture(found)
-                    : srv(service(transport) + host, transport).exceptionally(e -> {
-                        DnsLookup.Failure cause = DnsLookup.Failure.of(e);
-                        if (cause.reason.equals("no-address")) {
-                            throw cause;
-                        }
-                        return null;
-                    }));
-        }
-        String fallback = transports.get(0);
-        return chain.thenCompose(found -> found != null && !found.targets().isEmpty()
-                ? CompletableFuture.completedFuture(found)
-                : addresses(host, fallback.equals("tls") ? 5061 : 5060, fallback, host, 0, 0));
-    }
-
-    private static String service(String transport) {
-        return switch (transport) {
-            case "tls" -> "_sips._tcp.";
-            case "tcp" -> "_sip._tcp.";
-            default -> "_sip._udp.";
-        };
-    }
-
-    /** The SRV records of {@code name}, each target's addresses with its port; empty when none. */
-    private CompletableFuture<Resolved> srv(String name, String transport) {
-        return lookup.srv(name).thenCompose(answer -> {
-            List<CompletableFuture<Resolved>> targets = new ArrayList<>();
-            for (DnsLookup.Srv srv : answer.records()) {
-                if (srv.target().equals(".") || srv.port() == 0) {
-                    continue; // "service decidedly not available" (RFC 2782)
-                }
-                String target = srv.target().endsWith(".") ? srv.target().substring(0, srv.target().length() - 1)
-                        : srv.target();
-                targets.add(addresses(target, srv.port(), transport, target, srv.priority(), srv.weight())
-                        .exceptionally(e -> {
-                            // an SRV target without an address: that target fails, the others serve
-                            DnsLookup.Failure cause = count(DnsLookup.Failure.of(e));
-                            LOG.debug("SRV target {} of {}: {}", target, name, cause.getMessage());
-                            return new Resolved(List.of(), Long.MAX_VALUE);
-                        }));
-            }
-            return CompletableFuture.allOf(targets.toArray(CompletableFuture[]::new)).thenApply(done -> {
-                List<DestinationTarget> all = new ArrayList<>();
-                long ttl = answer.ttl();
-                for (CompletableFuture<Resolved> target : targets) {
-                    Resolved resolved = target.join();
-                    all.addAll(resolved.targets());
-                    ttl = Math.min(ttl, resolved.ttl());
-                }
-                if (all.isEmpty() && !targets.isEmpty()) {
-                    throw new DnsLookup.Failure("no-address", "no SRV target of " + name + " has an address");
-                }
-                return new Resolved(all, ttl);
-            });
-        });
-    }
-
-    private CompletableFuture<Resolved> addresses(String host, int port, String transport, String name, int priority,
-            int weight) {
-        return lookup.addresses(host).thenApply(answer -> {
-            List<DestinationTarget> targets = new ArrayList<>();
-            for (InetAddress address : answer.records()) {
-                targets.add(new DestinationTarget(name.toLowerCase(Locale.ROOT), new InetSocketAddress(address, port),
-                        transport, priority, weight));
-            }
-            return new Resolved(targets, answer.ttl());
-        });
     }
 
     /**

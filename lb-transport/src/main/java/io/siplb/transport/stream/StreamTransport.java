@@ -3,13 +3,11 @@ package io.siplb.transport.stream;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
@@ -25,11 +23,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.UnixChannelOption;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Promise;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.net.MessageSender;
 import io.siplb.core.net.Peer;
@@ -40,7 +35,6 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -51,7 +45,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,7 +64,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class StreamTransport implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamTransport.class);
-    private static final byte[] PONG = "\r\n".getBytes(StandardCharsets.US_ASCII);
 
     /** Why a connection ended before its peer closed it, or could not be opened. */
     public enum Error {
@@ -215,7 +207,7 @@ public final class StreamTransport implements AutoCloseable {
                 (InetSocketAddress) channel.remoteAddress(), listener, channel, channel.newSucceededFuture(),
                 awaitNanos());
         register(connection, true);
-        Handler handler = new Handler(connection);
+        ConnectionHandler handler = handler(connection);
         channel.pipeline().addLast(webSockets.framing(() -> errors.get(Error.IDLE).increment()));
         channel.pipeline().addLast(handler);
         LOG.debug("{}: WebSocket upgraded", connection);
@@ -229,11 +221,11 @@ public final class StreamTransport implements AutoCloseable {
     }
 
     private void finishPipeline(StreamConnection connection) {
-        connection.channel().pipeline().addLast(handlers(new Handler(connection)));
+        connection.channel().pipeline().addLast(handlers(handler(connection)));
     }
 
     /** Idle timeout, framer, and the connection's handler: the end of every pipeline. */
-    private ChannelHandler[] handlers(Handler handler) {
+    private ChannelHandler[] handlers(ConnectionHandler handler) {
         return new ChannelHandler[] {
                 new IdleStateHandler(0, 0, settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
                 new StreamFramer(limits.maxMessageBytes(), limits.maxLineBytes()), handler};
@@ -325,7 +317,7 @@ public final class StreamTransport implements AutoCloseable {
     /** Opens a connection to {@code to} on {@code loop}; writes wait for it (and its handshake). */
     private StreamConnection open(Peer to, EventLoop loop) {
         Class<? extends Channel> type = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
-        Handler handler = new Handler(null);
+        ConnectionHandler handler = handler(null);
         Promise<Void> handshaken = to.transport().secure() ? loop.newPromise() : null;
         if (handshaken != null && tls == null) {
             handshaken.setFailure(new IOException("no TLS configured (siplb.tls.*)"));
@@ -425,113 +417,8 @@ public final class StreamTransport implements AutoCloseable {
         }
     }
 
-    /** The end of every connection's pipeline: whole messages in, keep-alives, limits, errors. */
-    private final class Handler extends ChannelInboundHandlerAdapter {
-        /** Set as soon as the connection exists: before its first read, which runs on its loop. */
-        StreamConnection connection;
-        private ScheduledFuture<?> stallCheck;
-        private long partialSince;
-
-        Handler(StreamConnection connection) {
-            this.connection = connection;
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object message) {
-            if (message instanceof ByteBuf frame) {
-                partialSince = 0;
-                try {
-                    inbound.message(connection, frame);
-                } catch (RuntimeException e) {
-                    LOG.error("message on {} not handled: {}", connection, e.toString(), e);
-                } finally {
-                    frame.release();
-                }
-            } else if (message == StreamFramer.PING) {
-                pings.increment();
-                ctx.writeAndFlush(Unpooled.wrappedBuffer(PONG));
-            } else if (message instanceof StreamFramer.Unframeable failure) {
-                unframeable(ctx, failure);
-            }
-        }
-
-        /** A stream out of step: answer what can be answered, then close this connection only. */
-        private void unframeable(ChannelHandlerContext ctx, StreamFramer.Unframeable failure) {
-            errors.get(failure.status() == 513 ? Error.TOO_LARGE : Error.UNFRAMEABLE).increment();
-            LOG.debug("{}: cannot frame the stream ({} {}), closing", connection, failure.status(), failure.reason());
-            SipWritable answer = failure.answer();
-            if (answer == null) {
-                ctx.close();
-                return;
-            }
-            ByteBuf buffer = ctx.alloc().buffer(answer.byteCount());
-            answer.writeTo(buffer);
-            ctx.writeAndFlush(buffer).addListener(ChannelFutureListener.CLOSE);
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            StreamFramer framer = ctx.pipeline().get(StreamFramer.class);
-            if (framer != null && framer.partial()) {
-                if (partialSince == 0) {
-                    partialSince = System.nanoTime();
-                }
-                if (stallCheck == null) {
-                    scheduleStallCheck(ctx, settings.messageTimeout().toNanos());
-                }
-            } else {
-                partialSince = 0;
-            }
-            ctx.fireChannelReadComplete();
-        }
-
-        /** A message begun and not finished within the message timeout ends the connection. */
-        private void scheduleStallCheck(ChannelHandlerContext ctx, long delayNanos) {
-            stallCheck = ctx.executor().schedule(() -> {
-                stallCheck = null;
-                if (partialSince == 0 || !ctx.channel().isActive()) {
-                    return;
-                }
-                long waited = System.nanoTime() - partialSince;
-                if (waited >= settings.messageTimeout().toNanos()) {
-                    errors.get(Error.STALLED).increment();
-                    LOG.debug("{}: a message stalled for {} ms, closing", connection, waited / 1_000_000);
-                    ctx.close();
-                } else {
-                    scheduleStallCheck(ctx, settings.messageTimeout().toNanos() - waited);
-                }
-            }, delayNanos, TimeUnit.NANOSECONDS);
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-            if (event instanceof IdleStateEvent) {
-                errors.get(Error.IDLE).increment();
-                ctx.close();
-            } else if (event instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
-                errors.get(Error.TLS_HANDSHAKE).increment();
-                LOG.info("{}: TLS handshake failed: {}", connection, handshake.cause().toString());
-                ctx.close();
-            } else {
-                ctx.fireUserEventTriggered(event);
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (!(cause.getCause() instanceof SSLException)) { // a handshake's: counted by its event
-                errors.get(cause instanceof IOException ? Error.RESET : Error.OTHER).increment();
-            }
-            LOG.debug("{}: {}", connection, cause.toString());
-            ctx.close();
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            if (stallCheck != null) {
-                stallCheck.cancel(false);
-            }
-            ctx.fireChannelInactive();
-        }
+    /** A connection's handler, reporting to this transport's counters. */
+    private ConnectionHandler handler(StreamConnection connection) {
+        return new ConnectionHandler(connection, inbound, errors, pings, settings.messageTimeout());
     }
 }

@@ -1,0 +1,85 @@
+package io.siplb.transport.admin;
+
+import io.siplb.core.dispatch.Destination;
+import io.siplb.core.dispatch.DestinationTarget;
+import io.siplb.core.dispatch.LatencyStats;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A destination as {@code GET /dispatcher/list} and the state commands show it: URI, state
+ * letters, priority, counts, attributes (unknown ones kept), load, latency, and the DNS targets
+ * its host resolved to, each with its own state.
+ */
+final class DestinationJson {
+    private DestinationJson() {
+    }
+
+    static Map<String, Object> describe(Destination d) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("uri", d.uri().text());
+        out.put("flags", d.state().letters());
+        out.put("priority", d.priority());
+        out.put("attempts", d.attempts());
+        out.put("failures", d.failures());
+        Map<String, Object> attrs = new LinkedHashMap<>();
+        var a = d.attributes();
+        if (a.duid() != null) {
+            attrs.put("duid", a.duid());
+        }
+        attrs.put("weight", a.weight());
+        attrs.put("rweight", a.rweight());
+        attrs.put("maxload", a.maxload());
+        if (a.socket() != null) {
+            attrs.put("socket", a.socket());
+        }
+        if (a.pingFrom() != null) {
+            attrs.put("ping_from", a.pingFrom());
+        }
+        if (a.congestionControl()) {
+            attrs.put("cc", 1);
+        }
+        attrs.putAll(a.others());
+        out.put("attrs", attrs);
+        out.put("load", d.load());
+        LatencyStats l = d.latency();
+        Map<String, Object> latency = new LinkedHashMap<>();
+        latency.put("avg", round(l.average()));
+        latency.put("std", round(l.standardDeviation()));
+        latency.put("est", round(l.estimate()));
+        latency.put("max", round(l.maximum()));
+        latency.put("timeouts", l.timeouts());
+        latency.put("samples", l.samples());
+        out.put("latency", latency);
+        out.put("usable", d.usable());
+        if (d.revivedByPanic()) {
+            out.put("revived", true); // usable only because its set is in panic
+        }
+        List<DestinationTarget> targets = d.targets();
+        if (targets != null) {
+            // what DNS gave for its host (RFC 3263): each SRV target or address with its own state
+            List<Map<String, Object>> listed = new ArrayList<>();
+            for (DestinationTarget t : targets) {
+                Map<String, Object> target = new LinkedHashMap<>();
+                target.put("name", t.name());
+                target.put("address", t.address().getAddress().getHostAddress() + ":" + t.address().getPort());
+                target.put("transport", t.transport());
+                target.put("priority", t.priority());
+                target.put("weight", t.weight());
+                target.put("flags", t.state().letters());
+                target.put("est", round(t.latency().estimate()));
+                target.put("timeouts", t.latency().timeouts());
+                listed.add(target);
+            }
+            out.put("targets", listed);
+        }
+        return out;
+    }
+
+    static double round(double value) {
+        return Math.round(value * 1000) / 1000.0;
+    }
+
+}
