@@ -110,6 +110,8 @@ final class Branch {
         private final Consumer<SipMessage> onProvisional;
         private Disposable timer;
         private boolean done;
+        /** A final response came: the transaction completed by itself. */
+        private boolean answered;
 
         Waiting(MonoSink<SipMessage> sink, Consumer<SipMessage> onProvisional) {
             this.sink = sink;
@@ -174,6 +176,7 @@ final class Branch {
         public void finalResponse(SipMessage response) {
             if (!done) {
                 done = true;
+                answered = true;
                 sink.success(response);
             }
         }
@@ -186,14 +189,19 @@ final class Branch {
             }
         }
 
-        /** The attempt ended, was given up or cancelled: the timer and the transaction stop. */
+        /**
+         * The attempt ended, was given up or cancelled: the timer stops, and a transaction that got
+         * no final is abandoned (one that did has nothing left to stop).
+         */
         @Override
         public void dispose() {
             done = true;
             if (timer != null) {
                 timer.dispose();
             }
-            transaction.abandon();
+            if (!answered) {
+                transaction.abandon();
+            }
         }
     }
 

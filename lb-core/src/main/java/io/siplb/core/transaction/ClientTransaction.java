@@ -27,6 +27,8 @@ public final class ClientTransaction {
     enum State { CALLING, PROCEEDING, COMPLETED, TERMINATED }
 
     private final ClientTransactions owner;
+    private final TransactionTables tables;
+    /** Its key in the client transaction table: branch and CSeq method (RFC 3261 §17.1.3). */
     private final TransactionKey key;
     private final SipMessage request;
     private final Peer destination;
@@ -45,16 +47,12 @@ public final class ClientTransaction {
     ClientTransaction(ClientTransactions owner, String branch, SipMessage request, Peer destination,
             Scheduler scheduler) {
         this.owner = owner;
+        this.tables = owner.tables();
         this.request = request;
         this.destination = destination;
         this.invite = request.method() == SipMethod.INVITE;
         this.key = TransactionKey.client(branch, request.cseq().methodName());
         this.scheduler = scheduler;
-    }
-
-    /** Its key in the client transaction table (branch and CSeq method, RFC 3261 §17.1.3). */
-    TransactionKey key() {
-        return key;
     }
 
     SipMessage request() {
@@ -92,7 +90,7 @@ public final class ClientTransaction {
      */
     public void start(Waiter waiting) {
         waiter = waiting;
-        owner.register(this);
+        tables.client.put(key, this);
         owner.sender().send(request, destination, sendFailure());
         if (!destination.transport().reliable()) { // Timer A and E run over UDP only (§17.1.1.2)
             intervalMillis = owner.t1().toMillis();
@@ -199,7 +197,7 @@ public final class ClientTransaction {
                 sendAck(response); // a retransmitted or late final: ACK it again, relay nothing
             } else if (invite && status >= 200 && state == State.TERMINATED) {
                 state = State.COMPLETED; // its retransmissions are relayed statelessly from now on
-                owner.forget(this);
+                tables.client.invalidate(key);
                 if (lateSuccess != null) {
                     lateSuccess.accept(response);
                 } else {
@@ -223,9 +221,9 @@ public final class ClientTransaction {
         }
         state = State.COMPLETED;
         if (invite && status < 300) {
-            owner.forget(this); // later 2xx retransmissions are relayed statelessly
+            tables.client.invalidate(key); // later 2xx retransmissions are relayed statelessly
         } else {
-            owner.linger(this);
+            tables.client.put(key, this); // the table re-evaluates its expiry: the linger
         }
         Waiter subscriber = waiter;
         if (subscriber != null) {
@@ -252,7 +250,7 @@ public final class ClientTransaction {
         stopRetransmitting();
         if (state == State.CALLING || state == State.PROCEEDING) {
             state = State.TERMINATED;
-            owner.linger(this);
+            tables.client.put(key, this); // the table re-evaluates its expiry: the linger
         }
         waiter = null;
     }

@@ -94,18 +94,8 @@ public final class ClientTransactions {
         return true;
     }
 
-    /** Client transactions are matched by branch and CSeq method (§17.1.3): a CANCEL carries its INVITE's branch. */
-    void register(ClientTransaction transaction) {
-        tables.client.put(transaction.key(), transaction);
-    }
-
-    /** A finished transaction stays only for the linger (the table's expiry is re-evaluated). */
-    void linger(ClientTransaction transaction) {
-        tables.client.put(transaction.key(), transaction);
-    }
-
-    void forget(ClientTransaction transaction) {
-        tables.client.invalidate(transaction.key());
+    TransactionTables tables() {
+        return tables;
     }
 
     /** A 2xx of a transaction nobody waits for any more: relayed upstream by its Via (§16.7 step 5). */

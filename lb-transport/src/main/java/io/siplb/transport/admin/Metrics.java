@@ -2,7 +2,6 @@ package io.siplb.transport.admin;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -237,10 +236,6 @@ public final class Metrics {
             }
         }
         return count;
-    }
-
-    MeterRegistry registry() {
-        return registry;
     }
 
     /** The Prometheus text exposition. */

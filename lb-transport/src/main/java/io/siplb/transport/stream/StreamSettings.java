@@ -98,13 +98,6 @@ public record StreamSettings(Duration idleTimeout, Duration connectTimeout, Dura
                 Duration.ofSeconds(30));
     }
 
-    /** These settings with TLS from these files. */
-    public StreamSettings withTls(Path certificateFile, Path keyFile, Path trustFile) {
-        return new StreamSettings(idleTimeout, connectTimeout, messageTimeout, userTimeout, maxConnections,
-                maxPerSource, certificateFile, keyFile, trustFile, clientAuth, origins, pingInterval);
-
-    }
-
     private static Path path(ConfigValues config, String key) {
         String text = config.string(key, "");
         return text.isBlank() ? null : Path.of(text.trim());
