@@ -111,11 +111,26 @@ public final class Balancer implements BalancerView, AutoCloseable {
         guard.destinations(address -> index.at(address) != null);
         this.lanes = new Lanes(parser, guard, tables, settings.maxLoopLag(), settings.dropLoopLag(),
                 settings.overloadSustain(), this::proxy);
-        this.listeners = new Listeners(settings, lanes, kernelDrops);
+        this.listeners = new Listeners(settings, lanes, kernelDrops, this::sharedPort);
         this.local = new LocalAddresses(settings.listen(), listeners::advertised);
         this.destinationLog = new DestinationLog(settings.panicThreshold());
         this.webSockets = new WebSocketPlug(settings.streams(), settings.parserLimits());
     }
+
+    /**
+     * Another process holds {@code address} already — on a restart, the predecessor draining. Both
+     * get some of the other's responses for a while (relayed on statelessly), so silence is not
+     * held against a destination for as long as a predecessor may drain: this process's own
+     * {@code siplb.shutdown.drain}, at least 10 s.
+     */
+    private void sharedPort(InetSocketAddress address) {
+        Duration window = settings.drain().compareTo(SHARED_PORT_MINIMUM) > 0 ? settings.drain() : SHARED_PORT_MINIMUM;
+        tables.sharePort(window);
+        LOG.warn("udp {} is held by another process too (a predecessor draining?): for {} silence takes no "
+                + "destination down (siplb_overload_marks_spared_total counts it)", address, ConfigValues.format(window));
+    }
+
+    private static final Duration SHARED_PORT_MINIMUM = Duration.ofSeconds(10);
 
     /** The proxy of lane {@code number}, on {@code loop}, sending through the lane. */
     private SipProxy proxy(int number, EventLoop loop, MessageSender sender, String listener) {
@@ -161,6 +176,7 @@ public final class Balancer implements BalancerView, AutoCloseable {
         int laneCount = (int) (udpAddresses * channelsPerAddress
                 + (settings.listen().size() - udpAddresses) * settings.loopCount());
         prober = new Prober(settings.probe(), dispatcher, laneCount, lanes::get, probeScheduler);
+        prober.spareSilenceWhile(tables::sharesPort);
         startAdmin();
         List<EventLoop> eventLoops = eventLoops();
         streams = new StreamTransport(settings.streams(), settings.parserLimits(), loops.onClient(Epoll.isAvailable()),

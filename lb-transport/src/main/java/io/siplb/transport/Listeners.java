@@ -18,11 +18,14 @@ import io.siplb.transport.stream.TlsContexts;
 import io.siplb.transport.udp.DatagramReceiveAllocator;
 import io.siplb.transport.udp.FlushAtReadEnd;
 import io.siplb.transport.udp.KernelDrops;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.netty.Connection;
@@ -40,15 +43,18 @@ final class Listeners {
     private final BalancerSettings settings;
     private final Lanes lanes;
     private final KernelDrops kernelDrops;
+    /** Told of a UDP address another process holds already (a predecessor draining). */
+    private final Consumer<InetSocketAddress> shared;
     /** The stream listeners as bound (ports chosen by the kernel filled in). */
     private final List<ListenAddress> streamListeners = new CopyOnWriteArrayList<>();
     /** The proxy's settings; the advertised ports are filled in as they are bound. */
     private volatile ProxySettings advertised;
 
-    Listeners(BalancerSettings settings, Lanes lanes, KernelDrops kernelDrops) {
+    Listeners(BalancerSettings settings, Lanes lanes, KernelDrops kernelDrops, Consumer<InetSocketAddress> shared) {
         this.settings = settings;
         this.lanes = lanes;
         this.kernelDrops = kernelDrops;
+        this.shared = shared;
         this.advertised = settings.proxy();
     }
 
@@ -93,6 +99,9 @@ final class Listeners {
 
     private void bindUdp(ListenAddress address, List<EventLoop> eventLoops, int channels, boolean reusePort) {
         int port = address.port();
+        if (reusePort && port != 0 && heldByAnother(address.socketAddress())) {
+            shared.accept(address.socketAddress());
+        }
         for (int i = 0; i < channels; i++) {
             int number = lanes.size();
             DatagramReceiveAllocator receive = new DatagramReceiveAllocator(settings.parserLimits().maxMessageBytes());
@@ -132,6 +141,20 @@ final class Listeners {
         LOG.info("listening on udp {}:{} ({} channel{}, {}, datagrams up to {} octets)", address.host(), port,
                 channels, channels == 1 ? "" : "s", reusePort ? "epoll, SO_REUSEPORT" : "nio",
                 settings.parserLimits().maxMessageBytes());
+    }
+
+    /**
+     * Whether another process holds {@code address} already: a socket without {@code SO_REUSEPORT}
+     * cannot bind it then. Ours all set it, so this is a predecessor still draining (a restart),
+     * or a process of someone else's that the {@code SO_REUSEPORT} bind below would join.
+     */
+    private static boolean heldByAnother(InetSocketAddress address) {
+        try (DatagramChannel probe = DatagramChannel.open()) {
+            probe.bind(address);
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     /**

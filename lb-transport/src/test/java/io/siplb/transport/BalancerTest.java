@@ -8,25 +8,13 @@ import io.siplb.transport.demo.CallGenerator;
 import io.siplb.transport.udp.DatagramReceiveAllocator;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The balancer on real loopback UDP sockets, between an in-JVM caller and in-JVM backends. */
 class BalancerTest {
-    private final Opened opened = new Opened();
-
-    private <T extends AutoCloseable> T open(T resource) {
-        return opened.add(resource);
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        opened.close();
-    }
-
-    private Backend backend(String name, Backend.Behaviour behaviour) {
-        return open(new Backend(name, 0, behaviour));
-    }
+    @RegisterExtension
+    final Opened opened = new Opened();
 
     private static void awaitCalls(CallGenerator caller, int calls) {
         await().atMost(Duration.ofSeconds(20)).until(() -> caller.completed() + caller.failed() >= calls);
@@ -40,10 +28,10 @@ class BalancerTest {
 
     @Test
     void callsFlowRoundRobinOverEveryBackendWithByesFollowingTheDialog() {
-        Backend a = backend("a", Backend.Behaviour.HEALTHY);
-        Backend b = backend("b", Backend.Behaviour.HEALTHY);
-        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(a, b)));
-        CallGenerator caller = open(new CallGenerator(lb.address, false));
+        Backend a = opened.backend("a", Backend.Behaviour.HEALTHY);
+        Backend b = opened.backend("b", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(a, b)));
+        CallGenerator caller = opened.add(new CallGenerator(lb.address, false));
         placeCalls(caller, 40);
         awaitCalls(caller, 40);
         assertThat(caller.completed()).isEqualTo(40);
@@ -56,12 +44,12 @@ class BalancerTest {
 
     @Test
     void hashAlgorithmsKeepEveryRequestOfACallOnOneBackend() {
-        Backend a = backend("a", Backend.Behaviour.HEALTHY);
-        Backend b = backend("b", Backend.Behaviour.HEALTHY);
-        Backend c = backend("c", Backend.Behaviour.HEALTHY);
-        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(a, b, c), "siplb.dispatch.algorithm=hash-callid",
+        Backend a = opened.backend("a", Backend.Behaviour.HEALTHY);
+        Backend b = opened.backend("b", Backend.Behaviour.HEALTHY);
+        Backend c = opened.backend("c", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(a, b, c), "siplb.dispatch.algorithm=hash-callid",
                 "siplb.dispatch.hash-mode=rendezvous"));
-        CallGenerator caller = open(new CallGenerator(lb.address, true)); // BYE without Route: by Call-ID
+        CallGenerator caller = opened.add(new CallGenerator(lb.address, true)); // BYE without Route: by Call-ID
         placeCalls(caller, 30);
         awaitCalls(caller, 30);
         assertThat(caller.completed()).isEqualTo(30);
@@ -73,10 +61,10 @@ class BalancerTest {
 
     @Test
     void a503FailsOverAndTheCallerNeverSeesIt() {
-        Backend refusing = backend("refusing", Backend.Behaviour.refusing(1.0));
-        Backend healthy = backend("healthy", Backend.Behaviour.HEALTHY);
-        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(refusing, healthy), "siplb.failover.mark=none"));
-        CallGenerator caller = open(new CallGenerator(lb.address, false));
+        Backend refusing = opened.backend("refusing", Backend.Behaviour.refusing(1.0));
+        Backend healthy = opened.backend("healthy", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(refusing, healthy), "siplb.failover.mark=none"));
+        CallGenerator caller = opened.add(new CallGenerator(lb.address, false));
         placeCalls(caller, 20);
         awaitCalls(caller, 20);
         assertThat(caller.completed()).isEqualTo(20);
@@ -87,14 +75,14 @@ class BalancerTest {
 
     @Test
     void silenceAndAClosedPortFailOverAfterTheTimeoutAndAreMarkedInactive() {
-        Backend silent = backend("silent", Backend.Behaviour.silentOne());
-        Backend healthy = backend("healthy", Backend.Behaviour.HEALTHY);
+        Backend silent = opened.backend("silent", Backend.Behaviour.silentOne());
+        Backend healthy = opened.backend("healthy", Backend.Behaviour.HEALTHY);
         int closedPort = LoopbackBalancer.freePort();
         List<String> lines = List.of("1 sip:127.0.0.1:" + silent.address().getPort() + " 0 3",
                 "1 sip:127.0.0.1:" + closedPort + " 0 2",
                 "1 sip:127.0.0.1:" + healthy.address().getPort() + " 0 1");
-        LoopbackBalancer lb = open(new LoopbackBalancer(lines, "siplb.dispatch.algorithm=priority"));
-        CallGenerator caller = open(new CallGenerator(lb.address, false));
+        LoopbackBalancer lb = opened.add(new LoopbackBalancer(lines, "siplb.dispatch.algorithm=priority"));
+        CallGenerator caller = opened.add(new CallGenerator(lb.address, false));
         placeCalls(caller, 5);
         awaitCalls(caller, 5);
         assertThat(caller.completed()).isEqualTo(5);
@@ -117,11 +105,11 @@ class BalancerTest {
     }
 
     private long callsAfterASetWideTimeout(String panicThreshold) {
-        Backend a = backend("a", Backend.Behaviour.HEALTHY);
-        Backend b = backend("b", Backend.Behaviour.HEALTHY);
-        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(a, b), "siplb.probe.interval=30s",
+        Backend a = opened.backend("a", Backend.Behaviour.HEALTHY);
+        Backend b = opened.backend("b", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(a, b), "siplb.probe.interval=30s",
                 "siplb.probe.recheck=0", "siplb.dispatch.panic-threshold=" + panicThreshold));
-        CallGenerator caller = open(new CallGenerator(lb.address, false));
+        CallGenerator caller = opened.add(new CallGenerator(lb.address, false));
         a.behave(Backend.Behaviour.silentOne());
         b.behave(Backend.Behaviour.silentOne());
         placeCalls(caller, 1);
@@ -148,9 +136,9 @@ class BalancerTest {
 
     @Test
     void aDestinationACallTookDownIsRecheckedWithinASecondNotAtTheProbeInterval() {
-        Backend a = backend("a", Backend.Behaviour.HEALTHY);
-        Backend b = backend("b", Backend.Behaviour.HEALTHY);
-        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(a, b), "siplb.probe.interval=30s",
+        Backend a = opened.backend("a", Backend.Behaviour.HEALTHY);
+        Backend b = opened.backend("b", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(a, b), "siplb.probe.interval=30s",
                 "siplb.probe.timeout=300ms", "siplb.probe.recheck=1s"));
         io.siplb.core.dispatch.Destination first = lb.balancer.dispatcher().set(1).get(0);
         lb.balancer.dispatcher().markFailure(first, io.siplb.core.dispatch.FailureMark.INACTIVE); // as a call does
@@ -162,10 +150,10 @@ class BalancerTest {
 
     @Test
     void aLostInviteIsRecoveredByTimerA() {
-        Backend lossy = backend("lossy", new Backend.Behaviour(0, 503, false, true, Duration.ZERO));
-        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(lossy), "siplb.failover.timeout=2s",
+        Backend lossy = opened.backend("lossy", new Backend.Behaviour(0, 503, false, true, Duration.ZERO));
+        LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(lossy), "siplb.failover.timeout=2s",
                 "siplb.sip.t1=100ms"));
-        CallGenerator caller = open(new CallGenerator(lb.address, false));
+        CallGenerator caller = opened.add(new CallGenerator(lb.address, false));
         placeCalls(caller, 5);
         awaitCalls(caller, 5);
         assertThat(caller.completed()).isEqualTo(5);
@@ -175,11 +163,11 @@ class BalancerTest {
 
     @Test
     void anEmptyOrDeadSetAnswers503AndMalformedInputNeverStopsTheNextCall() throws Exception {
-        Backend healthy = backend("healthy", Backend.Behaviour.HEALTHY);
+        Backend healthy = opened.backend("healthy", Backend.Behaviour.HEALTHY);
         // a set whose one destination failed answers 503 only without the panic threshold, which
         // would otherwise route to it anyway (aMomentInWhichEveryDestinationTimedOutOnce…)
-        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(healthy), "siplb.dispatch.panic-threshold=0"));
-        RawPeer raw = open(new RawPeer());
+        LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(healthy), "siplb.dispatch.panic-threshold=0"));
+        RawPeer raw = opened.add(new RawPeer());
         raw.send(lb.address, "garbage that is no SIP at all\r\n\r\n");
         raw.send(lb.address, new String(io.siplb.testing.Fixtures.bytes("rfc4475/badinv01.sip"),
                 java.nio.charset.StandardCharsets.ISO_8859_1));
@@ -194,7 +182,7 @@ class BalancerTest {
         }
         lb.balancer.dispatcher().markFailure(lb.balancer.dispatcher().set(1).get(0),
                 io.siplb.core.dispatch.FailureMark.INACTIVE);
-        CallGenerator caller = open(new CallGenerator(lb.address, false));
+        CallGenerator caller = opened.add(new CallGenerator(lb.address, false));
         placeCalls(caller, 1);
         awaitCalls(caller, 1);
         assertThat(caller.finalStatuses()).containsEntry(503, 1L);
@@ -208,14 +196,14 @@ class BalancerTest {
 
     @Test
     void twoInstancesSharingNothingRouteTheSameDialogToTheSameBackend() {
-        Backend a = backend("a", Backend.Behaviour.HEALTHY);
-        Backend b = backend("b", Backend.Behaviour.HEALTHY);
-        Backend c = backend("c", Backend.Behaviour.HEALTHY);
+        Backend a = opened.backend("a", Backend.Behaviour.HEALTHY);
+        Backend b = opened.backend("b", Backend.Behaviour.HEALTHY);
+        Backend c = opened.backend("c", Backend.Behaviour.HEALTHY);
         // both advertise one name, as instances behind DNS SRV or a virtual address do
         String[] common = {"siplb.advertised-address=lb.example.com:5060", "siplb.dispatch.algorithm=random"};
-        LoopbackBalancer first = open(LoopbackBalancer.of(List.of(a, b, c), common));
-        LoopbackBalancer second = open(LoopbackBalancer.of(List.of(a, b, c), common));
-        CallGenerator caller = open(new CallGenerator(first.address, false));
+        LoopbackBalancer first = opened.add(LoopbackBalancer.of(List.of(a, b, c), common));
+        LoopbackBalancer second = opened.add(LoopbackBalancer.of(List.of(a, b, c), common));
+        CallGenerator caller = opened.add(new CallGenerator(first.address, false));
         caller.sendInDialogRequestsTo(second.address);
         placeCalls(caller, 30);
         awaitCalls(caller, 30);
@@ -229,10 +217,10 @@ class BalancerTest {
 
     @Test
     void drainingRefusesNewCallsWhileLiveOnesFinish() throws Exception {
-        Backend slow = backend("slow", new Backend.Behaviour(0, 503, false, false, Duration.ofMillis(700)));
+        Backend slow = opened.backend("slow", new Backend.Behaviour(0, 503, false, false, Duration.ofMillis(700)));
         LoopbackBalancer lb = LoopbackBalancer.of(List.of(slow), "siplb.shutdown.drain=5s",
                 "siplb.shutdown.new-requests=refuse");
-        CallGenerator caller = open(new CallGenerator(lb.address, false));
+        CallGenerator caller = opened.add(new CallGenerator(lb.address, false));
         String live = caller.call(Duration.ZERO);
         await().atMost(Duration.ofSeconds(5)).until(() -> lb.balancer.tables().liveServerTransactions() == 1);
         Thread drain = new Thread(lb.balancer::drainAndClose);
@@ -257,18 +245,18 @@ class BalancerTest {
      */
     @Test
     void aSuccessorBoundDuringTheDrainTakesEveryNewCall() throws Exception {
-        Backend slow = backend("slow", new Backend.Behaviour(0, 503, false, false, Duration.ofMillis(400)));
-        Backend quick = backend("quick", Backend.Behaviour.HEALTHY);
+        Backend slow = opened.backend("slow", new Backend.Behaviour(0, 503, false, false, Duration.ofMillis(400)));
+        Backend quick = opened.backend("quick", Backend.Behaviour.HEALTHY);
         List<String> lines = LoopbackBalancer.lines(List.of(slow, quick));
         LoopbackBalancer first = new LoopbackBalancer(lines, "siplb.shutdown.drain=5s");
         int port = first.address.getPort();
-        CallGenerator caller = open(new CallGenerator(first.address, false));
+        CallGenerator caller = opened.add(new CallGenerator(first.address, false));
         caller.start(100, Duration.ZERO);
         Thread.sleep(1_000);
         Thread drain = new Thread(first.balancer::drainAndClose);
         drain.start(); // calls ringing on "slow" keep it draining for a while: new ones arrive meanwhile
         Thread.sleep(300);
-        LoopbackBalancer second = open(new LoopbackBalancer(lines, "siplb.listen=udp:127.0.0.1:" + port));
+        LoopbackBalancer second = opened.add(new LoopbackBalancer(lines, "siplb.listen=udp:127.0.0.1:" + port));
         Thread.sleep(1_500);
         caller.stop();
         drain.join(10_000);
@@ -284,9 +272,9 @@ class BalancerTest {
 
     @Test
     void aStoppedDestinationIsProbedDownThenBackUpAndTakesNoCallsMeanwhile() {
-        Backend steady = backend("steady", Backend.Behaviour.HEALTHY);
-        Backend flaky = backend("flaky", Backend.Behaviour.HEALTHY);
-        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(steady, flaky), "siplb.probe.interval=300ms",
+        Backend steady = opened.backend("steady", Backend.Behaviour.HEALTHY);
+        Backend flaky = opened.backend("flaky", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(steady, flaky), "siplb.probe.interval=300ms",
                 "siplb.probe.timeout=200ms", "siplb.probe.failure-threshold=2", "siplb.probe.success-threshold=2",
                 "siplb.failover.mark=none"));
         io.siplb.core.dispatch.Destination destination = lb.balancer.dispatcher().set(1).get(1);
@@ -298,7 +286,7 @@ class BalancerTest {
         // two failed probes: within interval × threshold plus one probe timeout (and scheduling slack)
         assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt)).isLessThan(Duration.ofMillis(2 * 300 + 200 + 700));
         long requestsWhenDown = flaky.requests();
-        CallGenerator caller = open(new CallGenerator(lb.address, false));
+        CallGenerator caller = opened.add(new CallGenerator(lb.address, false));
         placeCalls(caller, 10);
         awaitCalls(caller, 10);
         assertThat(caller.completed()).isEqualTo(10);
@@ -314,11 +302,11 @@ class BalancerTest {
 
     @Test
     void aLaggingLoopShedsNewCallsWith503ButStillRoutesTheDialogsItHas() throws Exception {
-        Backend healthy = backend("healthy", Backend.Behaviour.HEALTHY);
-        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(healthy), "siplb.event-loops=1",
+        Backend healthy = opened.backend("healthy", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(healthy), "siplb.event-loops=1",
                 "siplb.overload.max-loop-lag=20ms", "siplb.overload.drop-loop-lag=10s", "siplb.probe.interval=0",
                 "siplb.failover.timeout=2s")); // the BYE crosses a loop that is 60 ms late at every turn
-        CallGenerator caller = open(new CallGenerator(lb.address, false));
+        CallGenerator caller = opened.add(new CallGenerator(lb.address, false));
         String established = caller.call(Duration.ofSeconds(2)); // its BYE comes during the lag
         await().atMost(Duration.ofSeconds(5)).until(() -> healthy.answered() == 1);
         java.util.concurrent.atomic.AtomicBoolean stalling = new java.util.concurrent.atomic.AtomicBoolean(true);
@@ -339,7 +327,7 @@ class BalancerTest {
         lb.balancer.onEveryLoop(stall);
         // real backlog: bursts of keep-alives larger than one read batch, not so many that the socket
         // overflows and loses the dialog's BYE
-        RawPeer flood = open(new RawPeer());
+        RawPeer flood = opened.add(new RawPeer());
         Thread flooding = new Thread(() -> {
             try {
                 while (stalling.get()) {
@@ -366,9 +354,9 @@ class BalancerTest {
 
     @Test
     void aLoopBlockedOnceFor150MillisecondsShedsNothing() {
-        Backend healthy = backend("healthy", Backend.Behaviour.HEALTHY);
-        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(healthy), "siplb.probe.interval=0"));
-        CallGenerator caller = open(new CallGenerator(lb.address, false));
+        Backend healthy = opened.backend("healthy", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(healthy), "siplb.probe.interval=0"));
+        CallGenerator caller = opened.add(new CallGenerator(lb.address, false));
         caller.start(200, Duration.ofMillis(100));
         await().atMost(Duration.ofSeconds(5)).until(() -> caller.completed() >= 100);
         lb.balancer.onEveryLoop(() -> {
@@ -389,10 +377,10 @@ class BalancerTest {
 
     @Test
     void aFreshBalancerCarries300CallsPerSecondFromItsFirstSecond() {
-        Backend a = backend("a", Backend.Behaviour.HEALTHY);
-        Backend b = backend("b", Backend.Behaviour.HEALTHY);
-        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(a, b), "siplb.warmup.calls=5000"));
-        CallGenerator caller = open(new CallGenerator(lb.address, false)); // at once, no pause
+        Backend a = opened.backend("a", Backend.Behaviour.HEALTHY);
+        Backend b = opened.backend("b", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(a, b), "siplb.warmup.calls=5000"));
+        CallGenerator caller = opened.add(new CallGenerator(lb.address, false)); // at once, no pause
         caller.start(300, Duration.ofMillis(200));
         await().atMost(Duration.ofSeconds(30)).until(() -> caller.started() >= 3_000);
         caller.stop();
@@ -406,12 +394,12 @@ class BalancerTest {
 
     @Test
     void algorithm12ForksToEveryDestinationAndTheCallCompletesOnTheOneThatAnswers() {
-        Backend answering = backend("answering", Backend.Behaviour.HEALTHY);
-        Backend busy = backend("busy", Backend.Behaviour.refusing(1.0, 486));
-        Backend silent = backend("silent", Backend.Behaviour.silentOne());
-        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(answering, busy, silent),
+        Backend answering = opened.backend("answering", Backend.Behaviour.HEALTHY);
+        Backend busy = opened.backend("busy", Backend.Behaviour.refusing(1.0, 486));
+        Backend silent = opened.backend("silent", Backend.Behaviour.silentOne());
+        LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(answering, busy, silent),
                 "siplb.dispatch.algorithm=12", "siplb.probe.interval=0", "siplb.failover.mark=none"));
-        CallGenerator caller = open(new CallGenerator(lb.address, false));
+        CallGenerator caller = opened.add(new CallGenerator(lb.address, false));
         placeCalls(caller, 10);
         awaitCalls(caller, 10);
         assertThat(caller.completed()).isEqualTo(10);
@@ -423,11 +411,11 @@ class BalancerTest {
 
     @Test
     void algorithm12WithTwoAnsweringDestinationsRelaysBothAnswers() {
-        Backend a = backend("a", Backend.Behaviour.HEALTHY);
-        Backend b = backend("b", Backend.Behaviour.HEALTHY);
-        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(a, b), "siplb.dispatch.algorithm=parallel",
+        Backend a = opened.backend("a", Backend.Behaviour.HEALTHY);
+        Backend b = opened.backend("b", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(a, b), "siplb.dispatch.algorithm=parallel",
                 "siplb.probe.interval=0"));
-        CallGenerator caller = open(new CallGenerator(lb.address, false));
+        CallGenerator caller = opened.add(new CallGenerator(lb.address, false));
         for (int i = 0; i < 5; i++) {
             caller.call(Duration.ofSeconds(1)); // held: a caller forgets a call once its BYE is answered
         }

@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import io.netty.handler.codec.dns.DnsRecordType;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -28,16 +28,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * away, names that never resolve and answers that are wrong — with real calls on loopback.
  */
 class DnsResolutionTest {
-    private final Closer open = new Closer();
-
-    private <T extends AutoCloseable> T closing(T resource) {
-        return open.add(resource);
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        open.close();
-    }
+    @RegisterExtension
+    final Opened open = new Opened();
 
     private LoopbackBalancer balancer(TestDnsServer dns, List<String> lines, String... extra) {
         List<String> settings = new ArrayList<>(List.of(dns.setting(), "siplb.dns.timeout=300ms",
@@ -46,7 +38,7 @@ class DnsResolutionTest {
         if (Thread.interrupted()) { // a start-up wait on an interrupted thread ends at once
             System.err.println("DnsResolutionTest: the test thread came in interrupted; cleared");
         }
-        LoopbackBalancer lb = closing(new LoopbackBalancer(lines, settings.toArray(String[]::new)));
+        LoopbackBalancer lb = open.add(new LoopbackBalancer(lines, settings.toArray(String[]::new)));
         // Balancer.start waits for every name's first answer; twice in CI it returned before the
         // answer was in (the log shows the bind, then "resolves to" 4 ms later; cause not found).
         // These tests are about what the answers do, so they wait for them here.
@@ -87,11 +79,11 @@ class DnsResolutionTest {
 
     @Test
     void srvTargetsAreTriedInPriorityThenWeightOrderAndCarryCallsByWeight() throws Exception {
-        Backend a = closing(new Backend("a", 0, Backend.Behaviour.HEALTHY));
-        Backend b = closing(new Backend("b", 0, Backend.Behaviour.HEALTHY));
-        Backend c = closing(new Backend("c", 0, Backend.Behaviour.HEALTHY));
-        Backend spare = closing(new Backend("spare", 0, Backend.Behaviour.HEALTHY));
-        TestDnsServer dns = closing(new TestDnsServer());
+        Backend a = open.add(new Backend("a", 0, Backend.Behaviour.HEALTHY));
+        Backend b = open.add(new Backend("b", 0, Backend.Behaviour.HEALTHY));
+        Backend c = open.add(new Backend("c", 0, Backend.Behaviour.HEALTHY));
+        Backend spare = open.add(new Backend("spare", 0, Backend.Behaviour.HEALTHY));
+        TestDnsServer dns = open.add(new TestDnsServer());
         dns.srv("_sip._udp.pbx.example.test", 10, 60, a.address().getPort(), "a.example.test", 300)
                 .srv("_sip._udp.pbx.example.test", 10, 20, b.address().getPort(), "b.example.test", 300)
                 .srv("_sip._udp.pbx.example.test", 10, 20, c.address().getPort(), "c.example.test", 300)
@@ -114,7 +106,7 @@ class DnsResolutionTest {
         assertThat(first.get(c.address().getPort()) / 100.0).isBetween(18.0, 22.0);
         assertThat(first).doesNotContainKey(spare.address().getPort());
 
-        RawPeer caller = closing(new RawPeer());
+        RawPeer caller = open.add(new RawPeer());
         for (int i = 0; i < 500; i++) {
             assertThat(call(caller, lb, "w" + i)).isEqualTo(200);
         }
@@ -133,14 +125,14 @@ class DnsResolutionTest {
 
     @Test
     void aTargetAnswering503FailsOverToTheNextTargetAndIsMarked() throws Exception {
-        Backend refusing = closing(new Backend("refusing", 0, Backend.Behaviour.refusing(1.0)));
-        Backend healthy = closing(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
-        TestDnsServer dns = closing(new TestDnsServer());
+        Backend refusing = open.add(new Backend("refusing", 0, Backend.Behaviour.refusing(1.0)));
+        Backend healthy = open.add(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
+        TestDnsServer dns = open.add(new TestDnsServer());
         dns.srv("_sip._udp.pbx.example.test", 10, 0, refusing.address().getPort(), "one.example.test", 300)
                 .srv("_sip._udp.pbx.example.test", 20, 0, healthy.address().getPort(), "two.example.test", 300)
                 .a("one.example.test", "127.0.0.1", 300).a("two.example.test", "127.0.0.1", 300);
         LoopbackBalancer lb = balancer(dns, List.of("1 sip:pbx.example.test 0 1"));
-        RawPeer caller = closing(new RawPeer());
+        RawPeer caller = open.add(new RawPeer());
         assertThat(call(caller, lb, "srv-503")).isEqualTo(200);
         assertThat(refusing.invites()).isEqualTo(1);
         assertThat(healthy.answered()).isEqualTo(1);
@@ -154,13 +146,13 @@ class DnsResolutionTest {
 
     @Test
     void aChangedRecordIsUsedOnceItsTtlRunsOut() throws Exception {
-        Backend before = closing(new Backend("before", 0, Backend.Behaviour.HEALTHY));
-        Backend after = closing(new Backend("after", 0, Backend.Behaviour.HEALTHY));
-        TestDnsServer dns = closing(new TestDnsServer());
+        Backend before = open.add(new Backend("before", 0, Backend.Behaviour.HEALTHY));
+        Backend after = open.add(new Backend("after", 0, Backend.Behaviour.HEALTHY));
+        TestDnsServer dns = open.add(new TestDnsServer());
         dns.srv("_sip._udp.pbx.example.test", 10, 0, before.address().getPort(), "host.example.test", 1)
                 .a("host.example.test", "127.0.0.1", 1);
         LoopbackBalancer lb = balancer(dns, List.of("1 sip:pbx.example.test 0 1"), "siplb.dns.min-ttl=0s");
-        RawPeer caller = closing(new RawPeer());
+        RawPeer caller = open.add(new RawPeer());
         assertThat(call(caller, lb, "ttl-1")).isEqualTo(200);
         dns.clear("_sip._udp.pbx.example.test")
                 .srv("_sip._udp.pbx.example.test", 10, 0, after.address().getPort(), "host.example.test", 1);
@@ -174,12 +166,12 @@ class DnsResolutionTest {
 
     @Test
     void whenDnsGoesAwayTheLastAnswerServesForStaleForThenTheDestinationHasNoAddress() throws Exception {
-        Backend healthy = closing(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
-        TestDnsServer dns = closing(new TestDnsServer());
+        Backend healthy = open.add(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
+        TestDnsServer dns = open.add(new TestDnsServer());
         dns.a("pbx.example.test", "127.0.0.1", 1);
         LoopbackBalancer lb = balancer(dns, List.of("1 sip:pbx.example.test:" + healthy.address().getPort() + " 0 1"),
                 "siplb.dns.min-ttl=0s", "siplb.dns.stale-for=2s", "siplb.failover.mark=none");
-        RawPeer caller = closing(new RawPeer());
+        RawPeer caller = open.add(new RawPeer());
         assertThat(call(caller, lb, "stale-0")).isEqualTo(200);
         dns.behaveForAll(TestDnsServer.Behaviour.SILENT);
         await().atMost(Duration.ofSeconds(5)).until(() -> lb.balancer.dns().staleServed() > 0);
@@ -194,8 +186,8 @@ class DnsResolutionTest {
 
     @Test
     void namesThatNeverResolveOrAnswerWronglyFailOnlyThemselves() throws Exception {
-        Backend healthy = closing(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
-        TestDnsServer dns = closing(new TestDnsServer());
+        Backend healthy = open.add(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
+        TestDnsServer dns = open.add(new TestDnsServer());
         dns.behave("servfail.example.test", TestDnsServer.Behaviour.SERVFAIL)
                 .behave("garbage.example.test", TestDnsServer.Behaviour.GARBAGE)
                 .behave("truncated.example.test", TestDnsServer.Behaviour.TRUNCATED)
@@ -220,7 +212,7 @@ class DnsResolutionTest {
         assertThat(targets(lb, 6)).singleElement().satisfies(t -> assertThat(t.address().getPort())
                 .isEqualTo(healthy.address().getPort()));
         assertThat(targets(lb, 7)).hasSize(1);
-        RawPeer caller = closing(new RawPeer());
+        RawPeer caller = open.add(new RawPeer());
         assertThat(call(caller, lb, "bad-dns")).isEqualTo(200); // past every broken name, to a good one
         assertThat(healthy.answered()).isEqualTo(1);
         assertThat(lb.balancer.dns().threads()).as("resolution never on a SIP event loop")
@@ -229,7 +221,7 @@ class DnsResolutionTest {
 
     @Test
     void naptrChoosesTheTransportAndItsSrvName() throws Exception {
-        TestDnsServer dns = closing(new TestDnsServer());
+        TestDnsServer dns = open.add(new TestDnsServer());
         dns.naptr("carrier.example.test", 10, 50, "SIP+D2T", "_sip._tcp.carrier.example.test", 300)
                 .naptr("carrier.example.test", 20, 50, "SIP+D2U", "_sip._udp.carrier.example.test", 300)
                 .srv("_sip._tcp.carrier.example.test", 10, 0, 5070, "edge.carrier.example.test", 300)
@@ -243,15 +235,15 @@ class DnsResolutionTest {
 
     @Test
     void eachTargetIsProbedOnItsOwn() throws Exception {
-        Backend answering = closing(new Backend("answering", 0, Backend.Behaviour.HEALTHY));
-        RawPeer silent = closing(new RawPeer()); // takes the probes, never answers
-        TestDnsServer dns = closing(new TestDnsServer());
+        Backend answering = open.add(new Backend("answering", 0, Backend.Behaviour.HEALTHY));
+        RawPeer silent = open.add(new RawPeer()); // takes the probes, never answers
+        TestDnsServer dns = open.add(new TestDnsServer());
         dns.srv("_sip._udp.pbx.example.test", 10, 0, answering.address().getPort(), "up.example.test", 300)
                 .srv("_sip._udp.pbx.example.test", 10, 0, silent.port(), "down.example.test", 300)
                 .a("up.example.test", "127.0.0.1", 300).a("down.example.test", "127.0.0.1", 300);
         List<String> settings = new ArrayList<>(List.of(dns.setting(), "siplb.dns.timeout=300ms",
                 "siplb.probe.interval=1s", "siplb.probe.timeout=300ms"));
-        LoopbackBalancer lb = closing(new LoopbackBalancer(List.of("1 sip:pbx.example.test 0 1"),
+        LoopbackBalancer lb = open.add(new LoopbackBalancer(List.of("1 sip:pbx.example.test 0 1"),
                 settings.toArray(String[]::new)));
         // probes are jittered: each target's first may come a while after the other's
         await().atMost(Duration.ofSeconds(10)).until(() -> targets(lb, 0).stream()
@@ -273,10 +265,10 @@ class DnsResolutionTest {
     @ParameterizedTest(name = "NAPTR {0}, {1}")
     @MethodSource("naptrFailures")
     void aNaptrQueryThatFailsGoesOnToSrvThenA(TestDnsServer.Behaviour naptr, String records) throws Exception {
-        Backend healthy = closing(records.equals("SRV") ? new Backend("healthy", 0, Backend.Behaviour.HEALTHY)
+        Backend healthy = open.add(records.equals("SRV") ? new Backend("healthy", 0, Backend.Behaviour.HEALTHY)
                 : onPort5060("healthy"));
         String host = healthy.address().getAddress().getHostAddress();
-        TestDnsServer dns = closing(new TestDnsServer());
+        TestDnsServer dns = open.add(new TestDnsServer());
         if (records.equals("SRV")) {
             dns.srv("_sip._udp.pbx.example.test", 10, 0, healthy.address().getPort(), "backend.example.test", 300)
                     .a("backend.example.test", host, 300).a("pbx.example.test", "127.0.0.9", 300);
@@ -291,7 +283,7 @@ class DnsResolutionTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> targets(lb, 0) != null && !targets(lb, 0).isEmpty());
         assertThat(targets(lb, 0)).extracting(t -> t.transport() + ":" + t.address().getAddress().getHostAddress()
                 + ":" + t.address().getPort()).contains("udp:" + host + ":" + healthy.address().getPort());
-        RawPeer caller = closing(new RawPeer());
+        RawPeer caller = open.add(new RawPeer());
         assertThat(call(caller, lb, "naptr-" + naptr)).isEqualTo(200);
         assertThat(healthy.answered()).isEqualTo(1);
         assertThat(lb.balancer.dispatcher().set(1).get(0).usable()).isTrue();
@@ -325,13 +317,13 @@ class DnsResolutionTest {
 
     @Test
     void aNameThatDoesNotResolveIsAskedAgainOnABackoffAndCallsSkipItMeanwhile() throws Exception {
-        Backend healthy = closing(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
-        TestDnsServer dns = closing(new TestDnsServer());
+        Backend healthy = open.add(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
+        TestDnsServer dns = open.add(new TestDnsServer());
         dns.behave("late.example.test", TestDnsServer.Behaviour.SERVFAIL);
         LoopbackBalancer lb = balancer(dns, List.of("1 sip:late.example.test:" + healthy.address().getPort() + " 0 2",
                 "1 sip:127.0.0.1:" + healthy.address().getPort() + " 0 1"));
         assertThat(targets(lb, 0)).isEmpty();
-        RawPeer caller = closing(new RawPeer());
+        RawPeer caller = open.add(new RawPeer());
         long started = System.nanoTime();
         assertThat(call(caller, lb, "skip-unresolved")).isEqualTo(200);
         assertThat(Duration.ofNanos(System.nanoTime() - started)).as("no attempt toward the name without an address")

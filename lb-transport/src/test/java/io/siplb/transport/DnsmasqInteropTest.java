@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.opentest4j.TestAbortedException;
 
@@ -27,7 +28,8 @@ import org.opentest4j.TestAbortedException;
  */
 @Tag("interop")
 class DnsmasqInteropTest {
-    private final Closer open = new Closer();
+    @RegisterExtension
+    final Opened open = new Opened();
     private Process dnsmasq;
 
     @AfterEach

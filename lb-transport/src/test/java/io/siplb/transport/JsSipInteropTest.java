@@ -22,6 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -37,7 +38,8 @@ import org.slf4j.LoggerFactory;
 class JsSipInteropTest {
     private static final Path OUT = Path.of("target/interop").toAbsolutePath();
     private static final Path SCRIPT = Path.of("src/test/js/jssip").toAbsolutePath();
-    private final Closer open = new Closer();
+    @RegisterExtension
+    final Opened open = new Opened();
     private Process jssip;
 
     @BeforeAll

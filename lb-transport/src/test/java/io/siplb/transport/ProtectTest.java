@@ -10,21 +10,13 @@ import io.siplb.transport.protect.SourceGuard;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Edge protection on real loopback sockets: a flood, a scanner, a banned caller's dialog. */
 class ProtectTest {
-    private final Opened opened = new Opened();
-
-    private <T extends AutoCloseable> T open(T resource) {
-        return opened.add(resource);
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        opened.close();
-    }
+    @RegisterExtension
+    final Opened opened = new Opened();
 
     private static String options(RawPeer from, String id, String userAgent) {
         return "OPTIONS sip:service@127.0.0.1 SIP/2.0\r\n"
@@ -36,12 +28,12 @@ class ProtectTest {
 
     @Test
     void aFloodFromOneSourceIsBannedWithinOneWindowAndAnotherSourcesCallsAllComplete() throws Exception {
-        Backend backend = open(new Backend("pbx", 0, Backend.Behaviour.HEALTHY));
-        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(backend), "siplb.probe.interval=0",
+        Backend backend = opened.add(new Backend("pbx", 0, Backend.Behaviour.HEALTHY));
+        LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(backend), "siplb.probe.interval=0",
                 "siplb.protect.rate=200", "siplb.protect.window=1s", "siplb.protect.ban=60s"));
-        CallGenerator caller = open(new CallGenerator(lb.address, false));
+        CallGenerator caller = opened.add(new CallGenerator(lb.address, false));
         caller.start(50, Duration.ofMillis(100)); // 150 requests/s (INVITE, ACK, BYE): under the rate
-        RawPeer flood = open(new RawPeer("127.0.0.2"));
+        RawPeer flood = opened.add(new RawPeer("127.0.0.2"));
         long started = System.nanoTime();
         int sent = 0;
         while (System.nanoTime() - started < Duration.ofSeconds(2).toNanos()) { // 2000 requests/s
@@ -67,10 +59,10 @@ class ProtectTest {
 
     @Test
     void aScannerIsDroppedUnansweredAndBannedAtItsFirstRequest() throws Exception {
-        Backend backend = open(new Backend("pbx", 0, Backend.Behaviour.HEALTHY));
-        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(backend), "siplb.probe.interval=0",
+        Backend backend = opened.add(new Backend("pbx", 0, Backend.Behaviour.HEALTHY));
+        LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(backend), "siplb.probe.interval=0",
                 "siplb.admin.listen=127.0.0.1:0"));
-        RawPeer scanner = open(new RawPeer("127.0.0.2"));
+        RawPeer scanner = opened.add(new RawPeer("127.0.0.2"));
         scanner.send(lb.address, options(scanner, "scan-1", "friendly-scanner"));
         scanner.send(lb.address, options(scanner, "scan-2", "an innocent-looking agent")); // banned now
         await().atMost(Duration.ofSeconds(5)).until(() -> lb.balancer.guard().dropped(SourceGuard.Reason.BANNED) == 1);
@@ -92,10 +84,10 @@ class ProtectTest {
 
     @Test
     void aBannedCallersEstablishedDialogStillEnds() throws Exception {
-        Backend backend = open(new Backend("pbx", 0, Backend.Behaviour.HEALTHY));
-        LoopbackBalancer lb = open(LoopbackBalancer.of(List.of(backend), "siplb.probe.interval=0",
+        Backend backend = opened.add(new Backend("pbx", 0, Backend.Behaviour.HEALTHY));
+        LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(backend), "siplb.probe.interval=0",
                 "siplb.protect.rate=5", "siplb.protect.window=10s"));
-        RawPeer caller = open(new RawPeer("127.0.0.2"));
+        RawPeer caller = opened.add(new RawPeer("127.0.0.2"));
         caller.send(lb.address, "INVITE sip:service@127.0.0.1 SIP/2.0\r\n"
                 + "Via: SIP/2.0/UDP 127.0.0.2:" + caller.port() + ";branch=z9hG4bK-dlg;rport\r\n"
                 + "From: <sip:caller@127.0.0.2>;tag=c\r\nTo: <sip:service@127.0.0.1>\r\n"

@@ -6,8 +6,8 @@ import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.DestinationState;
 import io.siplb.transport.demo.Backend;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The README's worked example on real loopback sockets, four destination sets of in-JVM peers:
@@ -16,20 +16,8 @@ import org.junit.jupiter.api.Test;
  * route for one source, 403 for INVITEs from anywhere else, the default route for the rest.
  */
 class RoutingTest {
-    private final Opened opened = new Opened();
-
-    private <T extends AutoCloseable> T open(T resource) {
-        return opened.add(resource);
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        opened.close();
-    }
-
-    private Backend backend(String name, Backend.Behaviour behaviour) {
-        return open(new Backend(name, 0, behaviour));
-    }
+    @RegisterExtension
+    final Opened opened = new Opened();
 
     private static String line(int set, Backend backend, int priority) {
         return set + " sip:127.0.0.1:" + backend.address().getPort() + " 0 " + priority + " duid=" + backend.name();
@@ -63,13 +51,13 @@ class RoutingTest {
 
     @Test
     void theWorkedExampleRoutesEachRequestWhereItsRuleSays() throws Exception {
-        Backend pbx = backend("pbx", Backend.Behaviour.HEALTHY);
-        Backend gwBusy = backend("gw-busy", Backend.Behaviour.refusing(1.0));
-        Backend gw = backend("gw", Backend.Behaviour.HEALTHY);
-        Backend backup = backend("backup", Backend.Behaviour.HEALTHY);
-        Backend reg1 = backend("reg1", Backend.Behaviour.HEALTHY);
-        Backend reg2 = backend("reg2", Backend.Behaviour.HEALTHY);
-        LoopbackBalancer lb = open(new LoopbackBalancer(List.of(line(1, pbx, 0), line(2, gwBusy, 9), line(2, gw, 5),
+        Backend pbx = opened.backend("pbx", Backend.Behaviour.HEALTHY);
+        Backend gwBusy = opened.backend("gw-busy", Backend.Behaviour.refusing(1.0));
+        Backend gw = opened.backend("gw", Backend.Behaviour.HEALTHY);
+        Backend backup = opened.backend("backup", Backend.Behaviour.HEALTHY);
+        Backend reg1 = opened.backend("reg1", Backend.Behaviour.HEALTHY);
+        Backend reg2 = opened.backend("reg2", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer lb = opened.add(new LoopbackBalancer(List.of(line(1, pbx, 0), line(2, gwBusy, 9), line(2, gw, 5),
                 line(3, backup, 0), line(4, reg1, 0), line(4, reg2, 0)),
                 "siplb.probe.interval=0", "siplb.failover.mark=none",
                 "siplb.routes=pstn,registrar,pbx,deny",
@@ -78,8 +66,8 @@ class RoutingTest {
                 "siplb.route.registrar.match.method=REGISTER", "siplb.route.registrar.sets=4:hash-from",
                 "siplb.route.pbx.match.source=127.0.0.2/32", "siplb.route.pbx.sets=1:round-robin",
                 "siplb.route.deny.match.method=INVITE", "siplb.route.deny.reply=403 Forbidden"));
-        RawPeer caller = open(new RawPeer());
-        RawPeer office = open(new RawPeer("127.0.0.2"));
+        RawPeer caller = opened.add(new RawPeer());
+        RawPeer office = opened.add(new RawPeer("127.0.0.2"));
 
         // a PSTN number: the busy gateway (503) first, then the other, each in the Request-URI
         caller.send(lb.address, invite(caller, "pstn-1", "sip:+4930123456@carrier.example;user=phone"));

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -24,7 +25,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class StreamCallTest {
     private static final TestTls TLS = TestTls.generate("siplb test");
-    private final Closer open = new Closer();
+    @RegisterExtension
+    final Opened open = new Opened();
 
     /** One side of the call: a UDP socket or a stream connection, sending to siplb. */
     private interface Side {
@@ -120,19 +122,19 @@ class StreamCallTest {
         Side destination;
         String destinationUri;
         if (outbound == Transport.UDP) {
-            RawPeer uas = closing(new RawPeer());
+            RawPeer uas = open.add(new RawPeer());
             destination = null;
             destinationUri = "sip:127.0.0.1:" + uas.port();
             destination = new UdpSide(uas, null); // its balancer address is known once siplb is up
         } else {
-            StreamPeer uas = closing(new StreamPeer(outbound == Transport.TLS ? peerTls() : null));
+            StreamPeer uas = open.add(new StreamPeer(outbound == Transport.TLS ? peerTls() : null));
             destination = new StreamSide(uas);
             destinationUri = "sip:127.0.0.1:" + uas.port() + ";transport=" + out;
         }
         List<String> settings = new ArrayList<>(List.of(
                 "siplb.listen=udp:127.0.0.1:0,tcp:127.0.0.1:0,tls:127.0.0.1:0", "siplb.failover.timeout=2s"));
         settings.addAll(List.of(TLS.settings()));
-        LoopbackBalancer lb = closing(new LoopbackBalancer(List.of("1 " + destinationUri + " 0 1 duid=uas"),
+        LoopbackBalancer lb = open.add(new LoopbackBalancer(List.of("1 " + destinationUri + " 0 1 duid=uas"),
                 settings.toArray(String[]::new)));
         InetSocketAddress udp = lb.balancer.boundAddress(Transport.UDP);
         if (destination instanceof UdpSide side) {
@@ -141,9 +143,9 @@ class StreamCallTest {
         // the caller
         Side caller;
         if (inbound == Transport.UDP) {
-            caller = new UdpSide(closing(new RawPeer()), udp);
+            caller = new UdpSide(open.add(new RawPeer()), udp);
         } else {
-            StreamPeer.Link link = closing(StreamPeer.connect(lb.balancer.boundAddress(inbound),
+            StreamPeer.Link link = open.add(StreamPeer.connect(lb.balancer.boundAddress(inbound),
                     inbound == Transport.TLS ? peerTls() : null));
             caller = new StreamSide(link);
         }
@@ -205,12 +207,4 @@ class StreamCallTest {
         }
     }
 
-    private <T extends AutoCloseable> T closing(T resource) {
-        return open.add(resource);
-    }
-
-    @org.junit.jupiter.api.AfterEach
-    void closeAll() throws Exception {
-        open.close();
-    }
 }

@@ -15,8 +15,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Stream destinations that fail and stream clients that misbehave, on real loopback sockets: a
@@ -24,16 +24,8 @@ import org.junit.jupiter.api.Test;
  */
 class StreamEdgeTest {
     private static final TestTls TLS = TestTls.generate("siplb test");
-    private final Closer open = new Closer();
-
-    private <T extends AutoCloseable> T closing(T resource) {
-        return open.add(resource);
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        open.close();
-    }
+    @RegisterExtension
+    final Opened open = new Opened();
 
     private static String invite(String transport, int port, String id, boolean contentLength) {
         return "INVITE sip:service@127.0.0.1 SIP/2.0\r\n"
@@ -71,15 +63,15 @@ class StreamEdgeTest {
                 "siplb.failover.timeout=2s", "siplb.probe.interval=0"));
         settings.addAll(List.of(TLS.settings()));
         settings.addAll(List.of(extra));
-        return closing(new LoopbackBalancer(lines, settings.toArray(String[]::new)));
+        return open.add(new LoopbackBalancer(lines, settings.toArray(String[]::new)));
     }
 
     @Test
     void aRefusedTcpDestinationFailsOverAtOnceAndIsMarked() throws Exception {
-        Backend healthy = closing(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
+        Backend healthy = open.add(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
         LoopbackBalancer lb = balancer(List.of("1 sip:127.0.0.1:" + closedPort() + ";transport=tcp 0 2 duid=gone",
                 "1 sip:127.0.0.1:" + healthy.address().getPort() + " 0 1 duid=healthy"));
-        RawPeer caller = closing(new RawPeer());
+        RawPeer caller = open.add(new RawPeer());
         long started = System.nanoTime();
         caller.send(lb.address, invite("UDP", caller.port(), "refused", true));
         assertThat(status(finalResponse(caller))).isEqualTo(200);
@@ -91,14 +83,14 @@ class StreamEdgeTest {
 
     @Test
     void aTcpDestinationThatDiesMidRequestFailsOverAtOnce() throws Exception {
-        Backend healthy = closing(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
-        StreamPeer dying = closing(new StreamPeer(null)).respond((link, request) -> {
+        Backend healthy = open.add(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
+        StreamPeer dying = open.add(new StreamPeer(null)).respond((link, request) -> {
             link.socket().setSoLinger(true, 0);
             link.close(); // the host's process dies with the INVITE unanswered: a reset
         });
         LoopbackBalancer lb = balancer(List.of("1 sip:127.0.0.1:" + dying.port() + ";transport=tcp 0 2 duid=dying",
                 "1 sip:127.0.0.1:" + healthy.address().getPort() + " 0 1 duid=healthy"));
-        RawPeer caller = closing(new RawPeer());
+        RawPeer caller = open.add(new RawPeer());
         long started = System.nanoTime();
         caller.send(lb.address, invite("UDP", caller.port(), "dying", true));
         assertThat(status(finalResponse(caller))).isEqualTo(200);
@@ -110,11 +102,11 @@ class StreamEdgeTest {
     @Test
     void anUntrustedTlsDestinationFailsOverAtOnce() throws Exception {
         TestTls stranger = TestTls.generate("stranger");
-        Backend healthy = closing(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
-        StreamPeer impostor = closing(new StreamPeer(stranger.context()));
+        Backend healthy = open.add(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
+        StreamPeer impostor = open.add(new StreamPeer(stranger.context()));
         LoopbackBalancer lb = balancer(List.of("1 sip:127.0.0.1:" + impostor.port() + ";transport=tls 0 2 duid=impostor",
                 "1 sip:127.0.0.1:" + healthy.address().getPort() + " 0 1 duid=healthy"));
-        RawPeer caller = closing(new RawPeer());
+        RawPeer caller = open.add(new RawPeer());
         long started = System.nanoTime();
         caller.send(lb.address, invite("UDP", caller.port(), "impostor", true));
         assertThat(status(finalResponse(caller))).isEqualTo(200);
@@ -124,12 +116,12 @@ class StreamEdgeTest {
 
     @Test
     void garbageOnAStreamClosesThatConnectionOnly() throws Exception {
-        Backend healthy = closing(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
+        Backend healthy = open.add(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
         LoopbackBalancer lb = balancer(LoopbackBalancer.lines(List.of(healthy)));
         InetSocketAddress tcp = lb.balancer.boundAddress(Transport.TCP);
-        StreamPeer.Link garbage = closing(StreamPeer.connect(tcp, null));
-        StreamPeer.Link unframed = closing(StreamPeer.connect(tcp, null));
-        StreamPeer.Link good = closing(StreamPeer.connect(tcp, null));
+        StreamPeer.Link garbage = open.add(StreamPeer.connect(tcp, null));
+        StreamPeer.Link unframed = open.add(StreamPeer.connect(tcp, null));
+        StreamPeer.Link good = open.add(StreamPeer.connect(tcp, null));
         garbage.send("\u0001\u0002 not SIP at all \u00ff\r\n\r\n");
         unframed.send(invite("TCP", unframed.localPort(), "no-length", false) + "v=0\r\n");
         assertThat(garbage.endedWithin(2000)).isTrue();
@@ -138,7 +130,7 @@ class StreamEdgeTest {
         assertThat(unframed.endedWithin(2000)).isTrue();
         good.send(options(good.localPort(), "still-good"));
         assertThat(status(good.receive())).isEqualTo(200);
-        RawPeer caller = closing(new RawPeer());
+        RawPeer caller = open.add(new RawPeer());
         caller.send(lb.address, invite("UDP", caller.port(), "udp-too", true));
         assertThat(status(finalResponse(caller))).isEqualTo(200);
         assertThat(lb.balancer.streams().errors(StreamTransport.Error.UNFRAMEABLE)).isEqualTo(2);
@@ -146,17 +138,17 @@ class StreamEdgeTest {
 
     @Test
     void oversizedStalledAndGreedyClientsAreCutOff() throws Exception {
-        Backend healthy = closing(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
+        Backend healthy = open.add(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
         LoopbackBalancer lb = balancer(LoopbackBalancer.lines(List.of(healthy)),
                 "siplb.tcp.message-timeout=300ms", "siplb.tcp.max-connections-per-source=4");
         InetSocketAddress tcp = lb.balancer.boundAddress(Transport.TCP);
-        StreamPeer.Link huge = closing(StreamPeer.connect(tcp, null));
+        StreamPeer.Link huge = open.add(StreamPeer.connect(tcp, null));
         huge.send(invite("TCP", huge.localPort(), "huge", false).replace("Max-Forwards: 70\r\n",
                 "Max-Forwards: 70\r\nContent-Length: 2147483648\r\n"));
         assertThat(huge.receive()).startsWith("SIP/2.0 513 Message Too Large");
         assertThat(huge.endedWithin(2000)).isTrue();
 
-        StreamPeer.Link block = closing(StreamPeer.connect(tcp, null));
+        StreamPeer.Link block = open.add(StreamPeer.connect(tcp, null));
         StringBuilder headers = new StringBuilder("INVITE sip:service@127.0.0.1 SIP/2.0\r\n");
         while (headers.length() < 70_000) {
             headers.append("X-Filler: ").append("z".repeat(200)).append("\r\n");
@@ -168,14 +160,14 @@ class StreamEdgeTest {
         }
         assertThat(block.endedWithin(2000)).isTrue();
 
-        StreamPeer.Link stalled = closing(StreamPeer.connect(tcp, null));
+        StreamPeer.Link stalled = open.add(StreamPeer.connect(tcp, null));
         stalled.send(options(stalled.localPort(), "stalled").substring(0, 60));
         assertThat(stalled.endedWithin(2000)).isTrue();
         assertThat(lb.balancer.streams().errors(StreamTransport.Error.STALLED)).isEqualTo(1);
 
         List<StreamPeer.Link> greedy = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            greedy.add(closing(StreamPeer.connect(tcp, null)));
+            greedy.add(open.add(StreamPeer.connect(tcp, null)));
         }
         int ended = 0;
         for (StreamPeer.Link link : greedy) {
@@ -191,9 +183,9 @@ class StreamEdgeTest {
 
     @Test
     void aKeepAlivePingIsAnsweredWithAPong() throws Exception {
-        Backend healthy = closing(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
+        Backend healthy = open.add(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
         LoopbackBalancer lb = balancer(LoopbackBalancer.lines(List.of(healthy)));
-        StreamPeer.Link client = closing(StreamPeer.connect(lb.balancer.boundAddress(Transport.TCP), null));
+        StreamPeer.Link client = open.add(StreamPeer.connect(lb.balancer.boundAddress(Transport.TCP), null));
         client.send("\r\n\r\n");
         assertThat(client.receive()).isEqualTo("\r\n");
         assertThat(lb.balancer.streams().pings()).isEqualTo(1);
@@ -216,20 +208,20 @@ class StreamEdgeTest {
 
     @Test
     void withClientAuthRequiredOnlyAClientWithATrustedCertificateGetsIn() throws Exception {
-        Backend healthy = closing(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
-        LoopbackBalancer lb = closing(new LoopbackBalancer(LoopbackBalancer.lines(List.of(healthy)),
+        Backend healthy = open.add(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));
+        LoopbackBalancer lb = open.add(new LoopbackBalancer(LoopbackBalancer.lines(List.of(healthy)),
                 "siplb.listen=udp:127.0.0.1:0,tls:127.0.0.1:0", "siplb.probe.interval=0",
                 "siplb.tls.certificate=" + TLS.certificate, "siplb.tls.key=" + TLS.key,
                 "siplb.tls.trust=" + TLS.certificate, "siplb.tls.client-auth=require"));
         InetSocketAddress tls = lb.balancer.boundAddress(Transport.TLS);
-        StreamPeer.Link stranger = closing(StreamPeer.connect(tls, TestTls.anonymous(TLS)));
+        StreamPeer.Link stranger = open.add(StreamPeer.connect(tls, TestTls.anonymous(TLS)));
         try {
             stranger.send(options(stranger.localPort(), "no-certificate"));
         } catch (IOException e) {
             // refused during the handshake: what should happen
         }
         assertThat(stranger.endedWithin(2000)).as("a client without a certificate is refused").isTrue();
-        StreamPeer.Link member = closing(StreamPeer.connect(tls, TLS.context(TLS)));
+        StreamPeer.Link member = open.add(StreamPeer.connect(tls, TLS.context(TLS)));
         member.send(options(member.localPort(), "with-certificate"));
         assertThat(status(member.receive())).isEqualTo(200);
         await().atMost(java.time.Duration.ofSeconds(2)).until(

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * SIP over WebSocket (RFC 7118) on real loopback sockets: a client as a browser's SIP stack is
@@ -32,15 +33,12 @@ import org.junit.jupiter.api.Test;
 class WebSocketTest {
     private static final TestTls TLS = TestTls.generate("siplb ws test");
     private static final String CLIENT_HOST = "df7jal23ls0d.invalid";
-    private final Closer open = new Closer();
+    @RegisterExtension
+    final Opened open = new Opened();
 
     @AfterEach
     void close() throws Exception {
         open.close();
-    }
-
-    private <T extends AutoCloseable> T closing(T resource) {
-        return open.add(resource);
     }
 
     /** A balancer with a ws listener on /sip (and wss on any path) before one UDP destination. */
@@ -50,7 +48,7 @@ class WebSocketTest {
                 "siplb.tcp.message-timeout=500ms", "siplb.ws.origins=https://phone.example.com"));
         settings.addAll(List.of(TLS.settings()));
         settings.addAll(List.of(more));
-        return closing(new LoopbackBalancer(List.of("1 sip:127.0.0.1:" + destination.port() + " 0 1 duid=pbx"),
+        return open.add(new LoopbackBalancer(List.of("1 sip:127.0.0.1:" + destination.port() + " 0 1 duid=pbx"),
                 settings.toArray(String[]::new)));
     }
 
@@ -81,10 +79,10 @@ class WebSocketTest {
 
     @Test
     void aBrowserCallsAUdpDestinationAndIsHungUpOnOverItsOwnConnection() throws Exception {
-        RawPeer pbx = closing(new RawPeer());
+        RawPeer pbx = open.add(new RawPeer());
         LoopbackBalancer lb = balancer(pbx);
         InetSocketAddress udp = lb.balancer.boundAddress(Transport.UDP);
-        WsPeer browser = closing(WsPeer.connect(wsUrl(lb)));
+        WsPeer browser = open.add(WsPeer.connect(wsUrl(lb)));
         assertThat(browser.subprotocol()).isEqualTo("sip");
 
         browser.send(invite("ws-call@test"));
@@ -129,12 +127,12 @@ class WebSocketTest {
 
     @Test
     void registerCarriesPathAndTheRegistrarsCallReachesTheBrowserOverWss() throws Exception {
-        RawPeer registrar = closing(new RawPeer());
+        RawPeer registrar = open.add(new RawPeer());
         LoopbackBalancer lb = balancer(registrar);
         InetSocketAddress udp = lb.balancer.boundAddress(Transport.UDP);
         io.netty.handler.ssl.SslContext trust = SslContextBuilder.forClient()
                 .trustManager(TLS.pair.certificate()).build();
-        WsPeer browser = closing(WsPeer.connect("wss://127.0.0.1:" + lb.balancer.boundAddress(Transport.WSS).getPort()
+        WsPeer browser = open.add(WsPeer.connect("wss://127.0.0.1:" + lb.balancer.boundAddress(Transport.WSS).getPort()
                 + "/any/path", "https://phone.example.com", trust));
         String contact = "<sip:alice@" + CLIENT_HOST + ";transport=ws>;+sip.instance=\"<urn:uuid:1>\";reg-id=1";
         browser.send("REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/WSS " + CLIENT_HOST + ";branch="
@@ -193,9 +191,9 @@ class WebSocketTest {
 
     @Test
     void badHandshakesAreRefusedWithTheirStatusAndCounted() throws Exception {
-        RawPeer pbx = closing(new RawPeer());
+        RawPeer pbx = open.add(new RawPeer());
         LoopbackBalancer lb = balancer(pbx);
-        WsPeer bystander = closing(WsPeer.connect(wsUrl(lb)));
+        WsPeer bystander = open.add(WsPeer.connect(wsUrl(lb)));
         InetSocketAddress ws = lb.balancer.boundAddress(Transport.WS);
         WebSocketStats stats = lb.balancer.webSockets();
 
@@ -223,10 +221,10 @@ class WebSocketTest {
 
     @Test
     void framesHoldingHalfOrTwoMessagesGet400AndAnOversizedOneClosesOnlyItsConnection() throws Exception {
-        RawPeer pbx = closing(new RawPeer());
+        RawPeer pbx = open.add(new RawPeer());
         LoopbackBalancer lb = balancer(pbx);
-        WsPeer client = closing(WsPeer.connect(wsUrl(lb)));
-        WsPeer bystander = closing(WsPeer.connect(wsUrl(lb)));
+        WsPeer client = open.add(WsPeer.connect(wsUrl(lb)));
+        WsPeer bystander = open.add(WsPeer.connect(wsUrl(lb)));
         WebSocketStats stats = lb.balancer.webSockets();
 
         String whole = invite("two@test");
@@ -255,10 +253,10 @@ class WebSocketTest {
 
     @Test
     void silentClientsArePingedAndOneThatNeverAnswersIsClosedWhenIdle() throws Exception {
-        RawPeer pbx = closing(new RawPeer());
+        RawPeer pbx = open.add(new RawPeer());
         LoopbackBalancer lb = balancer(pbx, "siplb.ws.ping-interval=1s", "siplb.tcp.idle-timeout=2s");
         WebSocketStats stats = lb.balancer.webSockets();
-        WsPeer answering = closing(WsPeer.connect(wsUrl(lb))); // Reactor Netty answers pings with pongs
+        WsPeer answering = open.add(WsPeer.connect(wsUrl(lb))); // Reactor Netty answers pings with pongs
         InetSocketAddress ws = lb.balancer.boundAddress(Transport.WS);
         try (Socket mute = new Socket(ws.getAddress(), ws.getPort())) { // upgraded by hand, then deaf
             mute.setSoTimeout(6000);

@@ -10,9 +10,11 @@ import java.util.function.BooleanSupplier;
 /**
  * The one rule for what a failed attempt does to its destination, for both flows: the failure is
  * counted against the destination, and the destination (or its DNS target) is marked as the
- * route's {@code siplb.failover.mark} says — except after silence while this loop is overloaded:
- * a late answer may be our own, not the destination's, so it is spared (counted). A refusal by
- * the transport (connection refused, reset, TLS failed) is the destination's even then.
+ * route's {@code siplb.failover.mark} says — except after silence while this loop is overloaded
+ * (a late answer may be our own, not the destination's) or while a predecessor shares our UDP
+ * port (the answer may have gone to it, {@link ProxyTables#sharePort}): then it is spared
+ * (counted). A refusal by the transport (connection refused, reset, TLS failed) is the
+ * destination's even then.
  * Only attempts a plan chose are judged; a dialog's fixed next hop is not.
  */
 final class FailureMarking {
@@ -30,12 +32,13 @@ final class FailureMarking {
 
     private final Dispatcher dispatcher;
     private final ProxyCounters counters;
-    private final BooleanSupplier overloaded;
+    /** Whether silence now may not be the destination's. */
+    private final BooleanSupplier silenceDoubtful;
 
-    FailureMarking(Dispatcher dispatcher, ProxyCounters counters, BooleanSupplier overloaded) {
+    FailureMarking(Dispatcher dispatcher, ProxyCounters counters, BooleanSupplier silenceDoubtful) {
         this.dispatcher = dispatcher;
         this.counters = counters;
-        this.overloaded = overloaded;
+        this.silenceDoubtful = silenceDoubtful;
     }
 
     /** An attempt to {@code target} failed as {@code failure}; {@code mark} is its route's. */
@@ -48,7 +51,7 @@ final class FailureMarking {
         if (mark == FailureMark.NONE) {
             return;
         }
-        if (failure == Failure.SILENT && overloaded.getAsBoolean()) {
+        if (failure == Failure.SILENT && silenceDoubtful.getAsBoolean()) {
             counters.marksSpared.increment();
             return;
         }

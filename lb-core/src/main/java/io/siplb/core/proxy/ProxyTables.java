@@ -21,6 +21,8 @@ public final class ProxyTables {
     final CallLoad callLoad;
     private volatile boolean draining;
     private volatile boolean handover;
+    /** Until when (System.nanoTime) another process may share our UDP port; 0 for never. */
+    private volatile long sharedUntilNanos;
 
     public ProxyTables(ProxySettings settings, Ticker ticker) {
         this.transactions = new TransactionTables(settings.linger(), settings.maxTransactions(), ticker);
@@ -119,6 +121,23 @@ public final class ProxyTables {
 
     public boolean draining() {
         return draining;
+    }
+
+    /**
+     * Says that another process holds our UDP port too, for {@code window} from now: a predecessor
+     * draining after a restart ({@code SO_REUSEPORT}). Until then the kernel hands some of the
+     * responses meant for one process to the other, which relays them on statelessly; a
+     * transaction that heard nothing may have been answered, so silence takes no destination
+     * down meanwhile ({@link FailureMarking}).
+     */
+    public void sharePort(Duration window) {
+        sharedUntilNanos = System.nanoTime() + window.toNanos();
+    }
+
+    /** Whether another process may still share our UDP port ({@link #sharePort}). */
+    public boolean sharesPort() {
+        long until = sharedUntilNanos;
+        return until != 0 && System.nanoTime() - until < 0;
     }
 
     /** Expires what is due; the transport calls it periodically. */

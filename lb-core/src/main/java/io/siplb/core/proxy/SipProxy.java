@@ -105,7 +105,9 @@ public final class SipProxy implements TransactionUser {
         this.edits = new RequestEdits(settings);
         this.dialogs = new DialogRouter(Objects.requireNonNull(local, "local"), dispatcher, index, tables::dialog,
                 sender::connected, targets);
-        FailureMarking marking = new FailureMarking(dispatcher, counters, () -> overloaded.getAsBoolean());
+        // silence may be ours (an overloaded loop) or misdelivered (a predecessor shares the port)
+        FailureMarking marking = new FailureMarking(dispatcher, counters,
+                () -> overloaded.getAsBoolean() || tables.sharesPort());
         this.context = new FlowContext(server, transactions.client(), edits, targets, marking, tables, scheduler,
                 settings);
         this.probes = new Probes(transactions.client(), edits, targets, scheduler, settings.advertisedHost());

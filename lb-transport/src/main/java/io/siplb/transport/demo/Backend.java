@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A SIP server behind the balancer, as small as a real one can be: it answers INVITE with 180
- * then 200 (Record-Route copied, Contact set), REGISTER with 200 and its binding, BYE and OPTIONS with 200, CANCEL with 200 and
+ * then 200 (Record-Route copied, Contact set; the 200 sent again until its ACK comes), REGISTER with 200 and its binding, BYE and OPTIONS with 200, CANCEL with 200 and
  * 487, and absorbs ACKs. How it misbehaves is set per backend: a share of INVITEs refused with
  * 503, silence, the first INVITE of each call dropped (to exercise retransmission), or a ringing
  * time before the 200.
@@ -53,6 +53,8 @@ public final class Backend extends SipPeer {
     private final String name;
     private volatile Behaviour behaviour;
     private final Map<String, SipMessage> finals = new HashMap<>();
+    /** 2xx finals whose ACK has not come, by Call-ID: sent again until it does. */
+    private final Map<String, SipMessage> unacknowledged = new ConcurrentHashMap<>();
     private final Map<String, SipMessage> pendingInvites = new HashMap<>();
     private final Map<String, Boolean> seen = new HashMap<>();
     private final AtomicLong invites = new AtomicLong();
@@ -127,7 +129,7 @@ public final class Backend extends SipPeer {
         String key = request.topVia().branch() + " " + request.cseq().methodName();
         switch (request.method()) {
             case INVITE -> onInvite(request, source, key, now);
-            case ACK -> { }
+            case ACK -> unacknowledged.remove(request.callId().toString());
             case CANCEL -> onCancel(request, source);
             case BYE -> {
                 byes.incrementAndGet();
@@ -201,7 +203,30 @@ public final class Backend extends SipPeer {
         SipMessage ok = ok(invite);
         finals.put(key, ok);
         send(ok, source);
+        String callId = invite.callId().toString();
+        unacknowledged.put(callId, ok);
+        resendUntilAcknowledged(callId, ok, source, 500, 0);
         later(Duration.ofSeconds(40), () -> finals.remove(key));
+    }
+
+    /**
+     * RFC 3261 §13.3.1.4: a UAS sends its 2xx again at T1, doubling up to T2, until the ACK comes
+     * or 64·T1 has passed — the proxies relay a 2xx statelessly, so only the UAS recovers a lost one.
+     */
+    private void resendUntilAcknowledged(String callId, SipMessage ok, InetSocketAddress source, long intervalMillis,
+            long elapsedMillis) {
+        later(Duration.ofMillis(intervalMillis), () -> {
+            if (unacknowledged.get(callId) != ok) {
+                return; // acknowledged
+            }
+            if (elapsedMillis + intervalMillis >= 32_000) {
+                unacknowledged.remove(callId, ok);
+                return;
+            }
+            send(ok, source);
+            resendUntilAcknowledged(callId, ok, source, Math.min(intervalMillis * 2, 4_000),
+                    elapsedMillis + intervalMillis);
+        });
     }
 
     private void onCancel(SipMessage cancel, InetSocketAddress source) {

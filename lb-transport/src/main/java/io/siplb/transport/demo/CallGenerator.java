@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,6 +38,8 @@ public final class CallGenerator extends SipPeer {
     private final LongAdder completed = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private final LongAdder laterAnswers = new LongAdder();
+    /** Call-ID and To tag of each later answer counted: the callee sends its 2xx again until an ACK. */
+    private final Set<String> laterDialogs = ConcurrentHashMap.newKeySet();
     private long sequence;
     private ScheduledFuture<?> pacing;
 
@@ -167,7 +170,8 @@ public final class CallGenerator extends SipPeer {
             if (call.inviteFinal) {
                 if (status >= 300) {
                     sendText(ack(call, response, true));
-                } else if (!response.to().tag().equals(call.toTag)) {
+                } else if (!response.to().tag().equals(call.toTag)
+                        && laterDialogs.add(call.callId + " " + response.to().tag())) {
                     laterAnswers.increment(); // a forking proxy relays every 2xx (RFC 3261 §16.7 step 5)
                 }
                 return;
@@ -288,8 +292,8 @@ public final class CallGenerator extends SipPeer {
 
     /** How many INVITEs ended with each final status. */
     /**
-     * 2xx answers from another callee after a call's first final (a forked INVITE): counted, not
-     * acknowledged — this caller keeps one dialog per call.
+     * 2xx answers from another callee after a call's first final (a forked INVITE): each dialog
+     * counted once, not acknowledged — this caller keeps one dialog per call.
      */
     public long laterAnswers() {
         return laterAnswers.sum();

@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -54,6 +55,7 @@ public final class Prober implements AutoCloseable {
     final LongAdder alive = new LongAdder();
     final LongAdder failed = new LongAdder();
     private volatile boolean active = true;
+    private volatile BooleanSupplier silenceDoubtful = () -> false;
     private Disposable ticker;
 
     /** A socket's proxy and the loop to run its probe on. */
@@ -221,8 +223,19 @@ public final class Prober implements AutoCloseable {
         });
     }
 
+    /**
+     * Probes that time out while {@code doubtful} says so are not judged: the answer may have
+     * gone to another process sharing our port ({@code ProxyTables.sharePort}).
+     */
+    public void spareSilenceWhile(BooleanSupplier doubtful) {
+        this.silenceDoubtful = doubtful;
+    }
+
     /** A final response, or {@code null} when none came in time. */
     private void result(Destination destination, SipMessage response, long startedNanos) {
+        if (response == null && silenceDoubtful.getAsBoolean()) {
+            return;
+        }
         boolean ok = alive(destination.latency(), response, startedNanos);
         dispatcher.probed(destination, ok, keepProbing(ok, destination.state().probing()));
     }
@@ -230,6 +243,9 @@ public final class Prober implements AutoCloseable {
     /** A target's probe: its own latency and state; the destination's usability follows its targets. */
     private void targetResult(Destination destination, DestinationTarget target,
             SipMessage response, long startedNanos) {
+        if (response == null && silenceDoubtful.getAsBoolean()) {
+            return;
+        }
         boolean ok = alive(target.latency(), response, startedNanos);
         dispatcher.probed(destination, target, ok, keepProbing(ok, target.state().probing()));
     }
