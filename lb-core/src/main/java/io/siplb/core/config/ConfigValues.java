@@ -19,6 +19,11 @@ public final class ConfigValues {
         this.values = Map.copyOf(Objects.requireNonNull(values, "values"));
     }
 
+    /** No value given: every key reads as its default ({@link ConfigDefaults}). */
+    public static ConfigValues defaults() {
+        return new ConfigValues(Map.of());
+    }
+
     /** These values with {@code overrides} put over them. */
     public ConfigValues with(Map<String, String> overrides) {
         Map<String, String> merged = new HashMap<>(values);
@@ -31,6 +36,39 @@ public final class ConfigValues {
         return values.keySet();
     }
 
+    /** The trimmed value of {@code key}, or its default ({@link ConfigDefaults}). */
+    public String string(String key) {
+        return text(key).trim();
+    }
+
+    /** An integer in {@code [min, max]}; absent, its default. */
+    public int integer(String key, int min, int max) {
+        return integer(key, 0, min, max, text(key));
+    }
+
+    /** A duration in {@code [min, max]} ({@link #duration(String, Duration, Duration, Duration)}); absent, its default. */
+    public Duration duration(String key, Duration min, Duration max) {
+        return duration(key, null, min, max, text(key));
+    }
+
+    /** One of {@code choices} (case-insensitive), returned in lower case; absent, its default. */
+    public String oneOf(String key, String... choices) {
+        return choice(key, null, text(key), choices);
+    }
+
+    /** The value of {@code key} as given, else its default; a key siplb does not have is a bug. */
+    private String text(String key) {
+        String value = values.get(key);
+        if (value != null) {
+            return value;
+        }
+        String fallback = ConfigDefaults.of(key);
+        if (fallback == null) {
+            throw new IllegalArgumentException("no configuration key " + key + " (ConfigDefaults)");
+        }
+        return fallback;
+    }
+
     /** The trimmed value of {@code key}, or {@code fallback} when absent. */
     public String string(String key, String fallback) {
         String value = values.get(key);
@@ -39,7 +77,10 @@ public final class ConfigValues {
 
     /** An integer in {@code [min, max]}. */
     public int integer(String key, int fallback, int min, int max) {
-        String text = values.get(key);
+        return integer(key, fallback, min, max, values.get(key));
+    }
+
+    private int integer(String key, int fallback, int min, int max, String text) {
         if (text == null) {
             return fallback;
         }
@@ -59,7 +100,10 @@ public final class ConfigValues {
      * {@code 1h}; a bare {@code 0} is zero. It must lie in {@code [min, max]}.
      */
     public Duration duration(String key, Duration fallback, Duration min, Duration max) {
-        String text = values.get(key);
+        return duration(key, fallback, min, max, values.get(key));
+    }
+
+    private Duration duration(String key, Duration fallback, Duration min, Duration max, String text) {
         if (text == null) {
             return fallback;
         }
@@ -75,7 +119,10 @@ public final class ConfigValues {
 
     /** One of {@code choices} (case-insensitive), returned in lower case. */
     public String choice(String key, String fallback, String... choices) {
-        String text = values.get(key);
+        return choice(key, fallback, values.get(key), choices);
+    }
+
+    private String choice(String key, String fallback, String text, String... choices) {
         if (text == null) {
             return fallback;
         }

@@ -16,8 +16,8 @@ import java.util.Objects;
  */
 public record DispatchSettings(int set, Algorithm algorithm, int limit, HashMode hashMode, String hashHeader) {
 
-    public static final DispatchSettings DEFAULT =
-            new DispatchSettings(1, Algorithm.ROUND_ROBIN, 0, HashMode.KAMAILIO, null);
+    /** The {@code siplb.dispatch.*} defaults ({@link io.siplb.core.config.ConfigDefaults}). */
+    public static final DispatchSettings DEFAULT = from(ConfigValues.defaults());
 
     public DispatchSettings {
         Objects.requireNonNull(algorithm, "algorithm");
@@ -34,20 +34,20 @@ public record DispatchSettings(int set, Algorithm algorithm, int limit, HashMode
         }
     }
 
-    /** Reads the keys, each defaulting as {@link #DEFAULT}. */
+    /** Reads the keys; one not given takes its default. */
     public static DispatchSettings from(ConfigValues config) {
-        int set = config.integer("siplb.dispatch.set", DEFAULT.set(), 0, Integer.MAX_VALUE);
-        String algorithmText = config.string("siplb.dispatch.algorithm", DEFAULT.algorithm().label());
+        int set = config.integer("siplb.dispatch.set", 0, Integer.MAX_VALUE);
+        String algorithmText = config.string("siplb.dispatch.algorithm");
         Algorithm algorithm;
         try {
             algorithm = Algorithm.parse(algorithmText);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("siplb.dispatch.algorithm", algorithmText, e.getMessage());
         }
-        int limit = config.integer("siplb.dispatch.limit", DEFAULT.limit(), 0, 1_000_000);
-        HashMode hashMode = HashMode.parse(config.choice("siplb.dispatch.hash-mode", "kamailio",
+        int limit = config.integer("siplb.dispatch.limit", 0, 1_000_000);
+        HashMode hashMode = HashMode.parse(config.oneOf("siplb.dispatch.hash-mode",
                 "kamailio", "rendezvous"));
-        String header = config.string("siplb.dispatch.hash-header", null);
+        String header = config.string("siplb.dispatch.hash-header");
         return new DispatchSettings(set, algorithm, limit, hashMode, header == null || header.isEmpty() ? null : header);
     }
 }

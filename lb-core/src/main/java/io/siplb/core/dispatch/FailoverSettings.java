@@ -21,11 +21,11 @@ import java.util.Objects;
 public record FailoverSettings(FailoverCodes codes, Duration timeout, Duration inviteTimeout, FailureMark mark,
         int exhaustedReply, Duration maxLifetime) {
 
-    /** Kamailio's {@code max_inv_lifetime} default. */
-    public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofSeconds(180);
+    /** The {@code siplb.failover.*} defaults ({@link io.siplb.core.config.ConfigDefaults}). */
+    public static final FailoverSettings DEFAULT = from(ConfigValues.defaults());
 
-    public static final FailoverSettings DEFAULT = new FailoverSettings(FailoverCodes.DEFAULT,
-            Duration.ofSeconds(2), Duration.ofSeconds(120), FailureMark.INACTIVE, 503, DEFAULT_MAX_LIFETIME);
+    /** {@code siplb.failover.max-lifetime}'s default, Kamailio's {@code max_inv_lifetime}. */
+    public static final Duration DEFAULT_MAX_LIFETIME = DEFAULT.maxLifetime();
 
     /** Settings with the default {@link #maxLifetime}. */
     public FailoverSettings(FailoverCodes codes, Duration timeout, Duration inviteTimeout, FailureMark mark,
@@ -52,23 +52,23 @@ public record FailoverSettings(FailoverCodes codes, Duration timeout, Duration i
         }
     }
 
-    /** Reads the keys, each defaulting as {@link #DEFAULT}. */
+    /** Reads the keys; one not given takes its default. */
     public static FailoverSettings from(ConfigValues config) {
-        String codesText = config.string("siplb.failover.codes", DEFAULT.codes().toString());
+        String codesText = config.string("siplb.failover.codes");
         FailoverCodes codes;
         try {
             codes = FailoverCodes.parse(codesText);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("siplb.failover.codes", codesText, e.getMessage());
         }
-        Duration timeout = config.duration("siplb.failover.timeout", DEFAULT.timeout(),
+        Duration timeout = config.duration("siplb.failover.timeout",
                 Duration.ofMillis(100), Duration.ofMinutes(5));
-        Duration inviteTimeout = config.duration("siplb.failover.invite-timeout", DEFAULT.inviteTimeout(),
+        Duration inviteTimeout = config.duration("siplb.failover.invite-timeout",
                 Duration.ofSeconds(1), Duration.ofHours(1));
-        FailureMark mark = FailureMark.parse(config.choice("siplb.failover.mark", "inactive",
+        FailureMark mark = FailureMark.parse(config.oneOf("siplb.failover.mark",
                 "none", "trying", "inactive"));
-        int exhausted = config.integer("siplb.failover.exhausted-reply", DEFAULT.exhaustedReply(), 300, 699);
-        Duration maxLifetime = config.duration("siplb.failover.max-lifetime", DEFAULT.maxLifetime(),
+        int exhausted = config.integer("siplb.failover.exhausted-reply", 300, 699);
+        Duration maxLifetime = config.duration("siplb.failover.max-lifetime",
                 Duration.ofSeconds(1), Duration.ofHours(24));
         return new FailoverSettings(codes, timeout, inviteTimeout, mark, exhausted, maxLifetime);
     }

@@ -51,22 +51,21 @@ public record ProxySettings(String advertisedHost, int advertisedPort, boolean r
 
     /** Settings for a proxy advertising {@code host:port}, every other key at its default. */
     public static ProxySettings defaults(String host, int port) {
-        return new ProxySettings(host, port, true, DispatchSettings.DEFAULT, FailoverSettings.DEFAULT,
-                Duration.ofMillis(500), 100_000, Duration.ofSeconds(32), Duration.ofHours(2), Duration.ofSeconds(5), Map.of());
+        return from(ConfigValues.defaults(), host, port);
     }
 
     /** Reads every key the proxy core uses; {@code host:port} is the advertised address. */
     public static ProxySettings from(ConfigValues config, String host, int port) {
         return new ProxySettings(host, port,
-                Boolean.parseBoolean(config.choice("siplb.record-route", "true", "true", "false")),
+                Boolean.parseBoolean(config.oneOf("siplb.record-route", "true", "false")),
                 DispatchSettings.from(config), FailoverSettings.from(config),
-                config.duration("siplb.sip.t1", Duration.ofMillis(500), Duration.ofMillis(50), Duration.ofSeconds(5)),
-                config.integer("siplb.transactions.max", 100_000, 1, 10_000_000),
-                config.duration("siplb.transactions.linger", Duration.ofSeconds(32), Duration.ofSeconds(1),
+                config.duration("siplb.sip.t1", Duration.ofMillis(50), Duration.ofSeconds(5)),
+                config.integer("siplb.transactions.max", 1, 10_000_000),
+                config.duration("siplb.transactions.linger", Duration.ofSeconds(1),
                         Duration.ofMinutes(5)),
-                config.duration("siplb.dialogs.affinity-expiry", Duration.ofHours(2), Duration.ofSeconds(10),
+                config.duration("siplb.dialogs.affinity-expiry", Duration.ofSeconds(10),
                         Duration.ofDays(2)),
-                config.duration("siplb.overload.retry-after", Duration.ofSeconds(5), Duration.ofSeconds(1),
+                config.duration("siplb.overload.retry-after", Duration.ofSeconds(1),
                         Duration.ofHours(1)), Map.of());
     }
 

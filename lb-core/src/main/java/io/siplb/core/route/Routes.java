@@ -87,10 +87,10 @@ public final class Routes {
             Map<String, LongAdder> hits) {
         DispatchSettings dispatch = DispatchSettings.from(config);
         FailoverSettings failover = FailoverSettings.from(config);
-        boolean recordRoute = Boolean.parseBoolean(config.choice("siplb.record-route", "true", "true", "false"));
-        long retryAfter = config.duration("siplb.overload.retry-after", Duration.ofSeconds(5), Duration.ofSeconds(1),
+        boolean recordRoute = Boolean.parseBoolean(config.oneOf("siplb.record-route", "true", "false"));
+        long retryAfter = config.duration("siplb.overload.retry-after", Duration.ofSeconds(1),
                 Duration.ofHours(1)).toSeconds();
-        List<String> names = names(config.string("siplb.routes", ""));
+        List<String> names = names(config.string("siplb.routes"));
         for (String key : config.keys()) {
             if (key.startsWith("siplb.route.")) {
                 String rest = key.substring("siplb.route.".length());
@@ -111,14 +111,14 @@ public final class Routes {
             routes.add(route(config, "siplb.route." + name + ".", name, dispatch, failover, recordRoute, retryAfter, sets,
                     callLoad, hits.computeIfAbsent(name, n -> new LongAdder())));
         }
-        String unmatchedText = config.string("siplb.routes.unmatched", "dispatch");
+        String unmatchedText = config.string("siplb.routes.unmatched");
         Route fallback = null;
         RoutingDecision.Reply unmatched = NO_ROUTE;
         if (unmatchedText.equalsIgnoreCase("dispatch")) {
             fallback = dispatchRoute(dispatch, failover, recordRoute, callLoad,
                     hits.computeIfAbsent(DEFAULT, n -> new LongAdder()));
             if (names.contains(DEFAULT)) {
-                throw new ConfigException("siplb.routes", config.string("siplb.routes", ""),
+                throw new ConfigException("siplb.routes", config.string("siplb.routes"),
                         "'default' is the name of the siplb.dispatch.* route: choose another");
             }
         } else {

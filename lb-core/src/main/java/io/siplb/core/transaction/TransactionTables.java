@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * The transactions of every event loop (Caffeine, expiring), and the counters of the proxy core.
@@ -33,29 +34,18 @@ public final class TransactionTables {
     public TransactionTables(Duration linger, int maxTransactions, Ticker ticker) {
         long lingerNanos = linger.toNanos();
         long bound = Math.max(1024, maxTransactions * 2L);
-        this.server = Caffeine.newBuilder()
+        this.server = table(ticker, bound, lingerNanos, ServerTransaction::finished);
+        this.client = table(ticker, bound, lingerNanos, ClientTransaction::finished);
+    }
+
+    private static <T> Cache<TransactionKey, T> table(Ticker ticker, long bound, long lingerNanos,
+            Predicate<T> finished) {
+        return Caffeine.newBuilder()
                 .ticker(ticker)
                 .executor(Runnable::run) // maintenance on the loop that wrote, not a woken pool thread
                 .maximumWeight(bound)
-                .weigher((TransactionKey key, ServerTransaction t) -> t.finished() ? 1 : 0)
-                .expireAfter(new Lifetime<ServerTransaction>(lingerNanos) {
-                    @Override
-                    boolean finished(ServerTransaction t) {
-                        return t.finished();
-                    }
-                })
-                .build();
-        this.client = Caffeine.newBuilder()
-                .ticker(ticker)
-                .executor(Runnable::run)
-                .maximumWeight(bound)
-                .weigher((TransactionKey key, ClientTransaction t) -> t.finished() ? 1 : 0)
-                .expireAfter(new Lifetime<ClientTransaction>(lingerNanos) {
-                    @Override
-                    boolean finished(ClientTransaction t) {
-                        return t.finished();
-                    }
-                })
+                .weigher((TransactionKey key, T t) -> finished.test(t) ? 1 : 0)
+                .expireAfter(new Lifetime<T>(lingerNanos, finished))
                 .build();
     }
 
@@ -81,23 +71,23 @@ public final class TransactionTables {
     }
 
     /** Live entries last long enough for any answer; finished ones only the linger (re-put to apply). */
-    private abstract static class Lifetime<T> implements Expiry<TransactionKey, T> {
+    private static final class Lifetime<T> implements Expiry<TransactionKey, T> {
         private final long linger;
+        private final Predicate<T> finished;
 
-        Lifetime(long linger) {
+        Lifetime(long linger, Predicate<T> finished) {
             this.linger = linger;
+            this.finished = finished;
         }
-
-        abstract boolean finished(T value);
 
         @Override
         public long expireAfterCreate(TransactionKey key, T value, long now) {
-            return finished(value) ? linger : Long.MAX_VALUE;
+            return finished.test(value) ? linger : Long.MAX_VALUE;
         }
 
         @Override
         public long expireAfterUpdate(TransactionKey key, T value, long now, long left) {
-            return finished(value) ? linger : Long.MAX_VALUE;
+            return finished.test(value) ? linger : Long.MAX_VALUE;
         }
 
         @Override

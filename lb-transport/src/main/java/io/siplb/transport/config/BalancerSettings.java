@@ -62,8 +62,8 @@ public record BalancerSettings(List<ListenAddress> listen, Path destinations, Pr
 
     /** Settings from {@code config}; a reload of the routes asks {@code source} for fresh values. */
     public static BalancerSettings from(ConfigValues config, Supplier<ConfigValues> source) {
-        List<ListenAddress> listen = ListenAddress.parseAll(config.string("siplb.listen", "udp:127.0.0.1:5060"));
-        String advertisedText = config.string("siplb.advertised-address", "");
+        List<ListenAddress> listen = ListenAddress.parseAll(config.string("siplb.listen"));
+        String advertisedText = config.string("siplb.advertised-address");
         String host = listen.get(0).host();
         int port = listen.get(0).port();
         if (!advertisedText.isEmpty()) {
@@ -74,34 +74,33 @@ public record BalancerSettings(List<ListenAddress> listen, Path destinations, Pr
         }
         ProxySettings proxy = ProxySettings.from(config, host, port);
         StateThresholds thresholds = new StateThresholds(
-                config.integer("siplb.probe.failure-threshold", 1, 1, 1000),
-                config.integer("siplb.probe.success-threshold", 1, 1, 1000));
-        int loops = config.integer("siplb.event-loops", 0, 0, 256);
-        Duration drain = config.duration("siplb.shutdown.drain", Duration.ofSeconds(10), Duration.ZERO,
+                config.integer("siplb.probe.failure-threshold", 1, 1000),
+                config.integer("siplb.probe.success-threshold", 1, 1000));
+        int loops = config.integer("siplb.event-loops", 0, 256);
+        Duration drain = config.duration("siplb.shutdown.drain", Duration.ZERO,
                 Duration.ofMinutes(10));
         SipParserLimits limits = new SipParserLimits(
-                config.integer("siplb.parser.max-message-bytes", 65535, 64, 65535),
-                config.integer("siplb.parser.max-headers", 256, 8, 4096),
-                config.integer("siplb.parser.max-line-bytes", 8192, 64, 65535));
-        return new BalancerSettings(listen, Path.of(config.string("siplb.destinations.file",
-                "config/dispatcher.list")), proxy, thresholds, percent(config, "siplb.dispatch.panic-threshold", 50),
-                loops, drain, config.choice("siplb.shutdown.new-requests", "handover", "handover", "refuse")
+                config.integer("siplb.parser.max-message-bytes", 64, 65535),
+                config.integer("siplb.parser.max-headers", 8, 4096),
+                config.integer("siplb.parser.max-line-bytes", 64, 65535));
+        return new BalancerSettings(listen, Path.of(config.string("siplb.destinations.file")), proxy, thresholds, percent(config, "siplb.dispatch.panic-threshold"),
+                loops, drain, config.oneOf("siplb.shutdown.new-requests", "handover", "refuse")
                         .equals("handover"), limits, ProbeSettings.from(config),
-                admin(config), config.string("siplb.admin.token", ""),
-                config.duration("siplb.overload.max-loop-lag", Duration.ofMillis(50), Duration.ZERO, Duration.ofSeconds(10)),
-                config.duration("siplb.overload.drop-loop-lag", Duration.ofMillis(500), Duration.ofMillis(1),
+                admin(config), config.string("siplb.admin.token"),
+                config.duration("siplb.overload.max-loop-lag", Duration.ZERO, Duration.ofSeconds(10)),
+                config.duration("siplb.overload.drop-loop-lag", Duration.ofMillis(1),
                         Duration.ofMinutes(1)),
-                config.duration("siplb.overload.sustain", Duration.ofMillis(250), Duration.ZERO, Duration.ofMinutes(1)),
-                config.integer("siplb.warmup.calls", 5_000, 0, 1_000_000),
-                config.integer("siplb.udp.receive-buffer", 4_194_304, 0, 1 << 30),
+                config.duration("siplb.overload.sustain", Duration.ZERO, Duration.ofMinutes(1)),
+                config.integer("siplb.warmup.calls", 0, 1_000_000),
+                config.integer("siplb.udp.receive-buffer", 0, 1 << 30),
                 ProtectSettings.from(config),
                 StreamSettings.from(config, proxy.failover().timeout()),
                 DnsSettings.from(config), config, source);
     }
 
     /** A percentage, written {@code 50%} or {@code 50}, from 0 to 100. */
-    private static int percent(ConfigValues config, String key, int fallback) {
-        String text = config.string(key, fallback + "%");
+    private static int percent(ConfigValues config, String key) {
+        String text = config.string(key);
         String digits = text.endsWith("%") ? text.substring(0, text.length() - 1).trim() : text;
         try {
             int value = Integer.parseInt(digits);
@@ -115,7 +114,7 @@ public record BalancerSettings(List<ListenAddress> listen, Path destinations, Pr
     }
 
     private static ListenAddress.HostPort admin(ConfigValues config) {
-        String text = config.string("siplb.admin.listen", "127.0.0.1:8080");
+        String text = config.string("siplb.admin.listen");
         if (text.isEmpty()) {
             return null;
         }

@@ -41,16 +41,16 @@ public record DnsSettings(Mode mode, List<InetSocketAddress> servers, Duration m
     }
 
     public static DnsSettings from(ConfigValues config) {
-        String mode = config.choice("siplb.dns.mode", "srv", "off", "load", "timer", "srv");
+        String mode = config.oneOf("siplb.dns.mode", "off", "load", "timer", "srv");
         return new DnsSettings(Mode.valueOf(mode.toUpperCase(Locale.ROOT)), servers(config),
-                config.duration("siplb.dns.min-ttl", Duration.ofSeconds(5), Duration.ZERO, Duration.ofDays(1)),
-                config.duration("siplb.dns.max-ttl", Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofDays(7)),
-                config.duration("siplb.dns.stale-for", Duration.ofMinutes(10), Duration.ZERO, Duration.ofDays(7)),
-                config.duration("siplb.dns.timeout", Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofMinutes(1)));
+                config.duration("siplb.dns.min-ttl", Duration.ZERO, Duration.ofDays(1)),
+                config.duration("siplb.dns.max-ttl", Duration.ofSeconds(1), Duration.ofDays(7)),
+                config.duration("siplb.dns.stale-for", Duration.ZERO, Duration.ofDays(7)),
+                config.duration("siplb.dns.timeout", Duration.ofMillis(100), Duration.ofMinutes(1)));
     }
 
     private static List<InetSocketAddress> servers(ConfigValues config) {
-        String text = config.string("siplb.dns.servers", "");
+        String text = config.string("siplb.dns.servers");
         List<InetSocketAddress> servers = new ArrayList<>();
         for (String item : text.split(",")) {
             String server = item.trim();

@@ -30,31 +30,31 @@ public record ProbeSettings(Duration interval, Duration timeout, String method, 
     }
 
     public static ProbeSettings from(ConfigValues config) {
-        Duration interval = config.duration("siplb.probe.interval", Duration.ofSeconds(10), Duration.ZERO,
+        Duration interval = config.duration("siplb.probe.interval", Duration.ZERO,
                 Duration.ofHours(1));
         if (!interval.isZero() && interval.toMillis() < 100) {
             throw new ConfigException("siplb.probe.interval", ConfigValues.format(interval),
                     "must be 0 (off) or from 100ms");
         }
-        Duration timeout = config.duration("siplb.probe.timeout", Duration.ofSeconds(2), Duration.ofMillis(100),
+        Duration timeout = config.duration("siplb.probe.timeout", Duration.ofMillis(100),
                 Duration.ofMinutes(1));
-        String method = config.string("siplb.probe.method", "OPTIONS").toUpperCase(Locale.ROOT);
+        String method = config.string("siplb.probe.method").toUpperCase(Locale.ROOT);
         if (method.isEmpty() || !method.chars().allMatch(c -> Character.isLetter(c))) {
             throw new ConfigException("siplb.probe.method", method, "must be a SIP method name such as OPTIONS");
         }
-        String from = config.string("siplb.probe.from", "sip:siplb@localhost");
+        String from = config.string("siplb.probe.from");
         if (Uri.tryParse(from).isEmpty()) {
             throw new ConfigException("siplb.probe.from", from, "must be a URI such as sip:siplb@localhost");
         }
-        int mode = config.integer("siplb.probe.mode", 1, 0, 3);
-        String codes = config.string("siplb.probe.reply-codes", "");
+        int mode = config.integer("siplb.probe.mode", 0, 3);
+        String codes = config.string("siplb.probe.reply-codes");
         FailoverCodes alive;
         try {
             alive = FailoverCodes.parse(codes.isEmpty() ? "" : codes, 100);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("siplb.probe.reply-codes", codes, e.getMessage());
         }
-        Duration recheck = config.duration("siplb.probe.recheck", Duration.ofSeconds(1), Duration.ZERO,
+        Duration recheck = config.duration("siplb.probe.recheck", Duration.ZERO,
                 Duration.ofHours(1));
         if (!recheck.isZero() && recheck.toMillis() < 100) {
             throw new ConfigException("siplb.probe.recheck", ConfigValues.format(recheck),

@@ -1,5 +1,6 @@
 package io.siplb.transport.protect;
 
+import io.siplb.core.config.ConfigDefaults;
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
 import io.siplb.core.route.Cidr;
@@ -29,8 +30,8 @@ import java.util.Locale;
 public record ProtectSettings(int rate, Duration window, Duration ban, List<Cidr> trusted, List<String> userAgents,
         int authFailures, boolean banDialogs, int maxSources) {
 
-    public static final String DEFAULT_USER_AGENTS =
-            "friendly-scanner,sipvicious,sipcli,VaxSIPUserAgent,sundayddr,iWar,SIPScan";
+    /** The User-Agents banned on sight unless configured otherwise. */
+    public static final String DEFAULT_USER_AGENTS = ConfigDefaults.of("siplb.protect.user-agents");
 
     public ProtectSettings {
         trusted = List.copyOf(trusted);
@@ -43,12 +44,12 @@ public record ProtectSettings(int rate, Duration window, Duration ban, List<Cidr
 
     /** Reads the keys. */
     public static ProtectSettings from(ConfigValues config) {
-        int rate = config.integer("siplb.protect.rate", 0, 0, 10_000_000);
-        Duration window = config.duration("siplb.protect.window", Duration.ofSeconds(2), Duration.ofMillis(100),
+        int rate = config.integer("siplb.protect.rate", 0, 10_000_000);
+        Duration window = config.duration("siplb.protect.window", Duration.ofMillis(100),
                 Duration.ofHours(1));
-        Duration ban = config.duration("siplb.protect.ban", Duration.ofMinutes(5), Duration.ofSeconds(1),
+        Duration ban = config.duration("siplb.protect.ban", Duration.ofSeconds(1),
                 Duration.ofDays(7));
-        String trustedText = config.string("siplb.protect.trusted", "");
+        String trustedText = config.string("siplb.protect.trusted");
         List<Cidr> trusted = new ArrayList<>();
         for (String item : trustedText.split(",")) {
             if (!item.isBlank()) {
@@ -60,14 +61,14 @@ public record ProtectSettings(int rate, Duration window, Duration ban, List<Cidr
             }
         }
         List<String> agents = new ArrayList<>();
-        for (String item : config.string("siplb.protect.user-agents", DEFAULT_USER_AGENTS).split(",")) {
+        for (String item : config.string("siplb.protect.user-agents").split(",")) {
             if (!item.isBlank()) {
                 agents.add(item.trim());
             }
         }
-        int authFailures = config.integer("siplb.protect.auth-failures", 10, 0, 1_000_000);
-        boolean banDialogs = Boolean.parseBoolean(config.choice("siplb.protect.ban-dialogs", "false", "true", "false"));
-        int maxSources = config.integer("siplb.protect.max-sources", 100_000, 100, 10_000_000);
+        int authFailures = config.integer("siplb.protect.auth-failures", 0, 1_000_000);
+        boolean banDialogs = Boolean.parseBoolean(config.oneOf("siplb.protect.ban-dialogs", "true", "false"));
+        int maxSources = config.integer("siplb.protect.max-sources", 100, 10_000_000);
         return new ProtectSettings(rate, window, ban, trusted, agents, authFailures, banDialogs, maxSources);
     }
 }

@@ -2,6 +2,7 @@ package io.siplb.transport.stream;
 
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
+import io.siplb.core.dispatch.FailoverSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -42,7 +43,7 @@ public record StreamSettings(Duration idleTimeout, Duration connectTimeout, Dura
     public enum ClientAuth { NONE, OPTIONAL, REQUIRE }
 
     public static StreamSettings from(ConfigValues config, Duration failoverTimeout) {
-        String clientAuth = config.choice("siplb.tls.client-auth", "none", "none", "optional", "require");
+        String clientAuth = config.oneOf("siplb.tls.client-auth", "none", "optional", "require");
         Path certificate = path(config, "siplb.tls.certificate");
         Path key = path(config, "siplb.tls.key");
         if ((certificate == null) != (key == null)) {
@@ -50,22 +51,22 @@ public record StreamSettings(Duration idleTimeout, Duration connectTimeout, Dura
                     "siplb.tls.certificate and siplb.tls.key are set together");
         }
         return new StreamSettings(
-                config.duration("siplb.tcp.idle-timeout", Duration.ofSeconds(300), Duration.ofSeconds(1),
+                config.duration("siplb.tcp.idle-timeout", Duration.ofSeconds(1),
                         Duration.ofDays(1)),
-                config.duration("siplb.tcp.connect-timeout", Duration.ofSeconds(2), Duration.ofMillis(50),
+                config.duration("siplb.tcp.connect-timeout", Duration.ofMillis(50),
                         Duration.ofMinutes(1)),
-                config.duration("siplb.tcp.message-timeout", Duration.ofSeconds(10), Duration.ofMillis(100),
+                config.duration("siplb.tcp.message-timeout", Duration.ofMillis(100),
                         Duration.ofMinutes(5)),
                 failoverTimeout,
-                config.integer("siplb.tcp.max-connections", 10_000, 1, 1_000_000),
-                config.integer("siplb.tcp.max-connections-per-source", 100, 1, 1_000_000),
+                config.integer("siplb.tcp.max-connections", 1, 1_000_000),
+                config.integer("siplb.tcp.max-connections-per-source", 1, 1_000_000),
                 certificate, key, path(config, "siplb.tls.trust"),
                 ClientAuth.valueOf(clientAuth.toUpperCase(Locale.ROOT)), origins(config),
                 pingInterval(config));
     }
 
     private static Set<String> origins(ConfigValues config) {
-        String text = config.string("siplb.ws.origins", "");
+        String text = config.string("siplb.ws.origins");
         Set<String> origins = new LinkedHashSet<>();
         for (String item : text.split(",")) {
             String origin = item.trim();
@@ -82,9 +83,9 @@ public record StreamSettings(Duration idleTimeout, Duration connectTimeout, Dura
     }
 
     private static Duration pingInterval(ConfigValues config) {
-        String text = config.string("siplb.ws.ping-interval", "30s").trim();
+        String text = config.string("siplb.ws.ping-interval").trim();
         Duration interval = text.equals("0") ? Duration.ZERO
-                : config.duration("siplb.ws.ping-interval", Duration.ofSeconds(30), Duration.ZERO, Duration.ofHours(1));
+                : config.duration("siplb.ws.ping-interval", Duration.ZERO, Duration.ofHours(1));
         if (!interval.isZero() && interval.compareTo(Duration.ofSeconds(1)) < 0) {
             throw new ConfigException("siplb.ws.ping-interval", text, "must be 0 (no pings) or from 1s to 1h");
         }
@@ -93,9 +94,7 @@ public record StreamSettings(Duration idleTimeout, Duration connectTimeout, Dura
 
     /** Defaults, without TLS material (tests). */
     public static StreamSettings defaults() {
-        return new StreamSettings(Duration.ofSeconds(300), Duration.ofSeconds(2), Duration.ofSeconds(10),
-                Duration.ofSeconds(2), 10_000, 100, null, null, null, ClientAuth.NONE, Set.of(),
-                Duration.ofSeconds(30));
+        return from(ConfigValues.defaults(), FailoverSettings.DEFAULT.timeout());
     }
 
     private static Path path(ConfigValues config, String key) {

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.Algorithm;
+import io.siplb.core.dispatch.StateThresholds;
+import io.siplb.core.sip.SipParserLimits;
 import io.siplb.transport.Balancer;
 import io.siplb.transport.LoopbackBalancer;
 import java.io.IOException;
@@ -39,6 +41,17 @@ class ConfigTest {
         }
         // and the shipped list loads
         assertThat(io.siplb.core.dispatch.DestinationListParser.read(Path.of("../config/dispatcher.list"))).hasSize(2);
+    }
+
+    /**
+     * A default is written once, in ConfigDefaults; the codec and the dispatcher, which know no
+     * configuration, keep constants of their own, and these must be what the defaults give.
+     */
+    @Test
+    void theCodecsAndTheDispatchersOwnDefaultsAreTheConfiguredOnes() {
+        BalancerSettings defaults = BalancerSettings.from(ConfigValues.defaults(), ConfigValues::defaults);
+        assertThat(defaults.parserLimits()).isEqualTo(SipParserLimits.DEFAULT);
+        assertThat(defaults.thresholds()).isEqualTo(StateThresholds.DEFAULT);
     }
 
     @Test
