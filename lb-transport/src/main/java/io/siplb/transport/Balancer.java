@@ -126,8 +126,9 @@ public final class Balancer implements BalancerView, AutoCloseable {
     private void sharedPort(InetSocketAddress address) {
         Duration window = settings.drain().compareTo(SHARED_PORT_MINIMUM) > 0 ? settings.drain() : SHARED_PORT_MINIMUM;
         tables.sharePort(window);
-        LOG.warn("udp {} is held by another process too (a predecessor draining?): for {} silence takes no "
-                + "destination down (siplb_overload_marks_spared_total counts it)", address, ConfigValues.format(window));
+        LOG.warn("udp {} is held by another process too (a predecessor draining?): for {} neither a silent call "
+                + "nor a silent probe takes a destination down (siplb_overload_marks_spared_total counts the calls)",
+                address, ConfigValues.format(window));
     }
 
     private static final Duration SHARED_PORT_MINIMUM = Duration.ofSeconds(10);

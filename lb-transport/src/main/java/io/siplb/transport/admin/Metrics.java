@@ -74,7 +74,7 @@ public final class Metrics {
         counter("siplb.retransmissions.sent", "Timer A retransmissions to destinations", counters.retransmissionsSent);
         counter("siplb.responses.stray", "responses not ours, or to nowhere", counters.strayResponses);
         counter("siplb.destinations.unresolvable", "attempts to a host that did not resolve", counters.unresolvable);
-        counter("siplb.overload.marks.spared", "silent destinations not marked down during overload",
+        counter("siplb.overload.marks.spared", "silent destinations not marked down: overloaded, or another process shares the port",
                 counters.marksSpared);
         counter("siplb.route.dropped", "new requests a route dropped unanswered (reply=drop)", counters.routeDropped);
         counter("siplb.overload.dropped", "INVITE datagrams dropped unparsed, far behind", counters.overloadDropped);
