@@ -5,12 +5,10 @@ import io.siplb.core.sip.SipUri;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -60,11 +58,6 @@ public final class DestinationIndex {
     /** The first destination, in set order, with an address on {@code host}; {@code null} for none. */
     public Destination atHost(InetAddress host) {
         return current().byHost.get(host);
-    }
-
-    /** Every destination's addresses. */
-    public Set<InetSocketAddress> addresses() {
-        return Collections.unmodifiableSet(current().byAddress.keySet());
     }
 
     /** Builds the index again now (the transport does it every second, as names resolve anew). */

@@ -54,11 +54,6 @@ public final class ServerTransaction {
         return source;
     }
 
-    /** Where its responses go. */
-    public Peer upstream() {
-        return upstream;
-    }
-
     /** The To tag of the responses this proxy answers it with itself. */
     public String toTag() {
         return toTag;

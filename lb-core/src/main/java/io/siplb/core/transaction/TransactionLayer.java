@@ -23,9 +23,7 @@ import reactor.core.scheduler.Scheduler;
  * handled where it lives.
  */
 public final class TransactionLayer {
-    private final TransactionTables tables;
     private final ProxyCounters counters;
-    private final Scheduler scheduler;
     private final ServerTransactions server;
     private final ClientTransactions client;
     private final TransactionUser user;
@@ -38,9 +36,8 @@ public final class TransactionLayer {
      */
     public TransactionLayer(TransactionTables tables, MessageSender sender, Scheduler scheduler, int loop,
             Duration t1, Duration cancelWait, TransactionUser user) {
-        this.tables = Objects.requireNonNull(tables, "tables");
-        this.counters = tables.counters;
-        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.counters = Objects.requireNonNull(tables, "tables").counters;
+        Objects.requireNonNull(scheduler, "scheduler");
         this.user = Objects.requireNonNull(user, "user");
         Duration t2 = Duration.ofSeconds(4);
         this.server = new ServerTransactions(tables, sender, scheduler, t1, t2);
@@ -108,15 +105,5 @@ public final class TransactionLayer {
     /** The client side: requests to destinations. */
     public ClientTransactions client() {
         return client;
-    }
-
-    /** This loop's scheduler: every timer of its transactions and flows. */
-    public Scheduler scheduler() {
-        return scheduler;
-    }
-
-    /** The shared tables and counters. */
-    public TransactionTables tables() {
-        return tables;
     }
 }

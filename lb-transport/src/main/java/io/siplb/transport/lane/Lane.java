@@ -90,10 +90,6 @@ public final class Lane implements MessageSender, Prober.ProbeChannel {
         }
     }
 
-    public int number() {
-        return number;
-    }
-
     public EventLoop loop() {
         return loop;
     }

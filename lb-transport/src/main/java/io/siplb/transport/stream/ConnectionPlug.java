@@ -27,17 +27,4 @@ public interface ConnectionPlug {
      * @param idle told when the connection is closed for silence (the stream transport counts it)
      */
     ChannelHandler[] framing(Runnable idle);
-
-    /** No transport of that kind: a listener that needs one cannot be bound. */
-    ConnectionPlug NONE = new ConnectionPlug() {
-        @Override
-        public void accepted(Channel channel, String path, Consumer<ChannelHandlerContext> upgraded) {
-            throw new IllegalStateException("no WebSocket transport plugged in");
-        }
-
-        @Override
-        public ChannelHandler[] framing(Runnable idle) {
-            throw new IllegalStateException("no WebSocket transport plugged in");
-        }
-    };
 }
