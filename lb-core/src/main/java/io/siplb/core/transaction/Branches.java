@@ -5,9 +5,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The branch parameters this balancer puts in its Via (RFC 3261 §8.1.1.7): the magic cookie,
- * {@code sl}, two hex digits naming the event loop that owns the transaction, eight hex digits
- * unique to this process, then a counter. A response's branch thus says, without a shared map,
- * that it is ours and which loop it belongs to.
+ * {@code sl}, two hex digits naming the event loop that owns the transaction, eight random hex
+ * digits drawn for each set of branches, then a counter. A response's branch thus says, without a
+ * shared map, that it is ours and which loop it belongs to. The random part is drawn per set, not
+ * per process: two balancers in one JVM (tests, an embedding application) counted the same
+ * branches on the same loop number, and a destination that matches retransmissions by branch
+ * answered one balancer's new INVITE with the other's old 200.
  */
 public final class Branches {
     /** Every branch of ours starts with this. */
@@ -22,13 +25,14 @@ public final class Branches {
         if (loop < 0 || loop > 255) {
             throw new IllegalArgumentException("loop " + loop + " is not 0..255");
         }
-        String process = String.format("%08x", PROCESS);
-        this.head = PREFIX + String.format("%02x", loop) + process;
+        String random = String.format("%08x", ThreadLocalRandom.current().nextInt());
+        this.head = PREFIX + String.format("%02x", loop) + random;
     }
 
+    /** The random part of the ACK branches ({@link #forAck}): the same on every loop, so every copy agrees. */
     private static final int PROCESS = ThreadLocalRandom.current().nextInt();
 
-    /** A new branch, unique in this process and, with high probability, across restarts. */
+    /** A new branch, unique to this set and, with high probability, to every other set and process. */
     public String next() {
         return head + Long.toHexString(counter.incrementAndGet());
     }
