@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * What the proxy changes in a request it forwards (RFC 3261 §16.6), in one place: our Via on top
  * with {@code received}/{@code rport} on the client's, Max-Forwards decremented, our own Route
  * entries removed, Record-Route and Path, and the Request-URI rewritten for
- * {@code ds_select_domain}. Shared by every loop.
+ * {@code ds_select_domain}. One per loop; its cache of Record-Route entries is safe to share.
  */
 final class RequestEdits {
     private final ProxySettings settings;

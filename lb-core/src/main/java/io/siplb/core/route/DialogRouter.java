@@ -36,7 +36,8 @@ import java.util.function.Predicate;
  * </ul>
  *
  * Its answers are {@link RoutingDecision}s, as the rules' are: {@link RoutingDecision.Relay} or a
- * {@link RoutingDecision.Reply} of 430 or 481. Shared by every loop; it keeps no state of its own.
+ * {@link RoutingDecision.Reply} of 430 or 481. It keeps no state of its own: what it reads (the
+ * address index, the affinity table, the open connections) is handed to it.
  */
 public final class DialogRouter {
     /** RFC 5626 §5.3: the flow a Route names is gone. */
