@@ -48,6 +48,6 @@ public record DispatchSettings(int set, Algorithm algorithm, int limit, HashMode
         HashMode hashMode = HashMode.parse(config.oneOf("siplb.dispatch.hash-mode",
                 "kamailio", "rendezvous"));
         String header = config.string("siplb.dispatch.hash-header");
-        return new DispatchSettings(set, algorithm, limit, hashMode, header == null || header.isEmpty() ? null : header);
+        return new DispatchSettings(set, algorithm, limit, hashMode, header.isEmpty() ? null : header);
     }
 }

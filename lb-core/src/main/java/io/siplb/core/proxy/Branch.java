@@ -54,7 +54,7 @@ final class Branch {
      * @param request the request as received from upstream
      * @param settings the route's: timers, Record-Route, rewrite
      * @param pathFrom the destination a request along our Path came from, else {@code null}
-     * @param deadlineNanos when the request's lifetime ends, on the proxy scheduler's clock;
+     * @param deadlineNanos when the request's lifetime ends, on the loop scheduler's clock;
      *     {@link Long#MAX_VALUE} for none
      * @param alone whether this is the only target the request can go to (no plan to fail over
      *     through): the wait for a first answer then goes on past {@code fr_timer}, up to 64·T1,

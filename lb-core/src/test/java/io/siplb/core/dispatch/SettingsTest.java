@@ -21,7 +21,8 @@ class SettingsTest {
 
     @Test
     void defaultsAreTheDesignDefaults() {
-        assertThat(DispatchSettings.from(config())).isEqualTo(DispatchSettings.DEFAULT);
+        assertThat(DispatchSettings.from(config()))
+                .isEqualTo(new DispatchSettings(1, Algorithm.ROUND_ROBIN, 0, HashMode.KAMAILIO, null));
         FailoverSettings failover = FailoverSettings.from(config());
         assertThat(failover.timeout()).isEqualTo(Duration.ofSeconds(2));
         assertThat(failover.inviteTimeout()).isEqualTo(Duration.ofSeconds(120));

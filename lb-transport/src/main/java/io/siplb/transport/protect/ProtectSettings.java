@@ -1,6 +1,5 @@
 package io.siplb.transport.protect;
 
-import io.siplb.core.config.ConfigDefaults;
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
 import io.siplb.core.route.Cidr;
@@ -29,9 +28,6 @@ import java.util.Locale;
  */
 public record ProtectSettings(int rate, Duration window, Duration ban, List<Cidr> trusted, List<String> userAgents,
         int authFailures, boolean banDialogs, int maxSources) {
-
-    /** The User-Agents banned on sight unless configured otherwise. */
-    public static final String DEFAULT_USER_AGENTS = ConfigDefaults.of("siplb.protect.user-agents");
 
     public ProtectSettings {
         trusted = List.copyOf(trusted);

@@ -2,7 +2,6 @@ package io.siplb.transport.stream;
 
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
-import io.siplb.core.dispatch.FailoverSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -83,18 +82,13 @@ public record StreamSettings(Duration idleTimeout, Duration connectTimeout, Dura
     }
 
     private static Duration pingInterval(ConfigValues config) {
-        String text = config.string("siplb.ws.ping-interval").trim();
+        String text = config.string("siplb.ws.ping-interval");
         Duration interval = text.equals("0") ? Duration.ZERO
                 : config.duration("siplb.ws.ping-interval", Duration.ZERO, Duration.ofHours(1));
         if (!interval.isZero() && interval.compareTo(Duration.ofSeconds(1)) < 0) {
             throw new ConfigException("siplb.ws.ping-interval", text, "must be 0 (no pings) or from 1s to 1h");
         }
         return interval;
-    }
-
-    /** Defaults, without TLS material (tests). */
-    public static StreamSettings defaults() {
-        return from(ConfigValues.defaults(), FailoverSettings.DEFAULT.timeout());
     }
 
     private static Path path(ConfigValues config, String key) {
