@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.Epoll;
 import io.netty.util.concurrent.EventExecutor;
+import io.siplb.core.cluster.Cluster;
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.DestinationIndex;
@@ -96,6 +97,9 @@ public final class Balancer implements BalancerView, AutoCloseable {
     private AdminServer admin;
     private Disposable housekeeping;
     private StatusFeed status;
+    private final ClusterMembership membership;
+    /** What this node shares with the other instances: nothing on a single node. */
+    private Cluster cluster;
 
     private Balancer(BalancerSettings settings, Dispatcher dispatcher) {
         this.settings = settings;
@@ -115,6 +119,10 @@ public final class Balancer implements BalancerView, AutoCloseable {
         this.local = new LocalAddresses(settings.listen(), listeners::advertised);
         this.destinationLog = new DestinationLog(settings.panicThreshold());
         this.webSockets = new WebSocketPlug(settings.streams(), settings.parserLimits());
+        this.membership = new ClusterMembership(settings, dispatcher, tables, guard,
+                () -> listeners.advertised().advertised(),
+                () -> admin == null ? "" : settings.admin().host() + ":" + admin.port(),
+                () -> metrics.bindDestinations(this), this::reloadRoutes);
     }
 
     /**
@@ -178,7 +186,10 @@ public final class Balancer implements BalancerView, AutoCloseable {
                 + (settings.listen().size() - udpAddresses) * settings.loopCount());
         prober = new Prober(settings.probe(), dispatcher, laneCount, lanes::get, probeScheduler);
         prober.spareSilenceWhile(tables::sharesPort);
+        cluster = membership.join();
+        prober.probeOnly(cluster::probes);
         startAdmin();
+        metrics.bindCluster(this);
         List<EventLoop> eventLoops = eventLoops();
         streams = new StreamTransport(settings.streams(), settings.parserLimits(), loops.onClient(Epoll.isAvailable()),
                 tls, lanes::onStreamMessage, webSockets);
@@ -312,6 +323,9 @@ public final class Balancer implements BalancerView, AutoCloseable {
         if (prober != null) {
             prober.close();
         }
+        if (cluster != null) {
+            cluster.close(); // leaves: the others stop counting this node's calls at once
+        }
         if (admin != null) {
             admin.close();
         }
@@ -339,6 +353,11 @@ public final class Balancer implements BalancerView, AutoCloseable {
     @Override
     public WebSocketStats webSockets() {
         return webSockets.stats();
+    }
+
+    @Override
+    public Cluster cluster() {
+        return cluster;
     }
 
     @Override

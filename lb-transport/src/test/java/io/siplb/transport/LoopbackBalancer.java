@@ -21,6 +21,8 @@ import java.util.Map;
 public final class LoopbackBalancer implements AutoCloseable {
     final Balancer balancer;
     final InetSocketAddress address;
+    /** The destination list file it reads (a reload reads it again). */
+    final Path list;
 
     /** In front of {@code backends}. */
     static LoopbackBalancer of(List<Backend> backends, String... settings) {
@@ -34,7 +36,7 @@ public final class LoopbackBalancer implements AutoCloseable {
     /** With {@code properties} as the configuration file, which a reload of the routes reads again. */
     LoopbackBalancer(List<String> destinationLines, Path properties, String... settings) {
         try {
-            Path list = Files.createTempFile("siplb-test-", ".list");
+            list = Files.createTempFile("siplb-test-", ".list");
             list.toFile().deleteOnExit();
             Files.write(list, destinationLines);
             List<String> sets = new ArrayList<>(List.of("siplb.listen=udp:127.0.0.1:0",

@@ -78,6 +78,12 @@ public final class ConfigDefaults {
         DEFAULTS.put("siplb.protect.auth-failures", "10");
         DEFAULTS.put("siplb.protect.ban-dialogs", "false");
         DEFAULTS.put("siplb.protect.max-sources", "100000");
+        DEFAULTS.put("siplb.cluster.redis", "");
+        DEFAULTS.put("siplb.cluster.node-id", "");
+        DEFAULTS.put("siplb.cluster.sync", "200ms");
+        DEFAULTS.put("siplb.cluster.ttl", "");
+        DEFAULTS.put("siplb.cluster.probe", "each");
+        DEFAULTS.put("siplb.cluster.prefix", "siplb:");
         DEFAULTS.put("siplb.event-loops", "0");
         DEFAULTS.put("siplb.shutdown.drain", "10s");
         DEFAULTS.put("siplb.shutdown.new-requests", "handover");

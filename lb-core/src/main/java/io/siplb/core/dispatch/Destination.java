@@ -83,9 +83,30 @@ public final class Destination {
         return runtime.targets;
     }
 
-    /** Calls counted against it now (shared with every destination of the same duid). */
+    /**
+     * Calls counted against it now (shared with every destination of the same duid): this node's
+     * own, plus what the other nodes of a cluster last published ({@link #remoteLoad()}).
+     */
     public int load() {
+        return runtime.load().get() + runtime.remoteLoad().get();
+    }
+
+    /** Calls this node counts against it now, exactly. */
+    public int localLoad() {
         return runtime.load().get();
+    }
+
+    /** Calls the other nodes of a cluster last said they count against it (0 on a single node). */
+    public int remoteLoad() {
+        return runtime.remoteLoad().get();
+    }
+
+    /**
+     * What its call load is counted under: set id and duid ({@code 1 duid pbx1}), or set id and URI
+     * when it has no duid. The same on every node reading the same list.
+     */
+    public String loadKey() {
+        return runtime.loadKey();
     }
 
     /** A new request was sent to it: an attempt of a failover plan or a branch of a fork. */

@@ -10,6 +10,10 @@ package io.siplb.core.dispatch;
 public interface DestinationListener {
     void usabilityChanged(Destination destination, DestinationState before, DestinationState after);
 
+    /** An operator set {@code destination}'s state to {@code state} (before any crossing is heard). */
+    default void stateSet(Destination destination, DestinationState state) {
+    }
+
     /** Set {@code set} entered ({@code entered}) or left panic; {@code health} has the counts. */
     default void panicChanged(DestinationSet set, SetHealth health, boolean entered) {
     }

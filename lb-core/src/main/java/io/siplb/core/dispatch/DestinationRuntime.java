@@ -16,6 +16,10 @@ final class DestinationRuntime {
     private volatile int flags;
     private int counter;
     private final AtomicInteger load;
+    /** Calls the other nodes of a cluster last published against the same load key (0 on a single node). */
+    private final AtomicInteger remoteLoad;
+    /** Set and duid (or URI): destinations sharing it share their call load. */
+    private final String loadKey;
     private final LatencyStats latency;
     /** Requests sent to it (each attempt, each forked branch), and those that failed (failover codes, silence). */
     final LongAdder attempts = new LongAdder();
@@ -40,9 +44,12 @@ final class DestinationRuntime {
      */
     volatile boolean recheck;
 
-    DestinationRuntime(int initialFlags, AtomicInteger load, double latencyAlpha) {
+    DestinationRuntime(int initialFlags, String loadKey, AtomicInteger load, AtomicInteger remoteLoad,
+            double latencyAlpha) {
         this.flags = initialFlags & DestinationState.MASK;
+        this.loadKey = loadKey;
         this.load = load;
+        this.remoteLoad = remoteLoad;
         this.latency = new LatencyStats(latencyAlpha);
     }
 
@@ -92,6 +99,14 @@ final class DestinationRuntime {
         return load;
     }
 
+    AtomicInteger remoteLoad() {
+        return remoteLoad;
+    }
+
+    String loadKey() {
+        return loadKey;
+    }
+
     LatencyStats latency() {
         return latency;
     }
@@ -134,6 +149,22 @@ final class DestinationRuntime {
         flags = next;
         if (usable()) {
             operatorHeld = false;
+            recheck = false;
+        }
+        return new DestinationState(old);
+    }
+
+    /**
+     * Takes a state another node of the cluster decided (its probe verdict, a failure mark or an
+     * operator's setting): no thresholds, the counter reset; held by an operator only when an
+     * operator set it there.
+     */
+    synchronized DestinationState adopt(DestinationState state, boolean byOperator) {
+        int old = flags;
+        flags = state.flags();
+        counter = 0;
+        operatorHeld = byOperator && !usable();
+        if (usable()) {
             recheck = false;
         }
         return new DestinationState(old);

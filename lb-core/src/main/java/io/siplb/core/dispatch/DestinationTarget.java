@@ -36,7 +36,7 @@ public final class DestinationTarget {
         this.transport = Objects.requireNonNull(transport, "transport");
         this.priority = priority;
         this.weight = weight;
-        this.runtime = runtime != null ? runtime : new DestinationRuntime(0, new AtomicInteger(), 0.9);
+        this.runtime = runtime != null ? runtime : new DestinationRuntime(0, name, new AtomicInteger(), new AtomicInteger(), 0.9);
     }
 
     /** This target with the state of {@code previous} (the same address answered again). */

@@ -32,6 +32,7 @@ public final class Dispatcher {
     private volatile List<DestinationSet> ordered = List.of();
     private volatile Map<DestinationDefinition.DestinationKey, Destination> byKey = Map.of();
     private final Map<String, AtomicInteger> loads = new HashMap<>();
+    private final Map<String, AtomicInteger> remoteLoads = new ConcurrentHashMap<>();
     private final AtomicLong listenerFailures = new AtomicLong();
     /** Each set's panic state by set id, kept across reloads (an episode is one episode). */
     private final Map<Integer, SetHealth> health = new ConcurrentHashMap<>();
@@ -102,7 +103,7 @@ public final class Dispatcher {
             Destination previous = byKey.get(definition.key());
             DestinationRuntime runtime = previous != null && previous.definition().flags() == definition.flags()
                     ? previous.runtime()
-                    : new DestinationRuntime(definition.initialState().flags(), load(definition), latencyAlpha);
+                    : runtime(definition);
             Destination destination = new Destination(definition, runtime,
                     health.computeIfAbsent(definition.setId(), id -> new SetHealth()));
             if (next.putIfAbsent(definition.key(), destination) != null) {
@@ -207,10 +208,38 @@ public final class Dispatcher {
         return ordered.toArray(Destination[]::new);
     }
 
-    private AtomicInteger load(DestinationDefinition definition) {
+    private DestinationRuntime runtime(DestinationDefinition definition) {
         String duid = definition.attributes().duid();
         String key = definition.setId() + " " + (duid != null ? "duid " + duid : definition.uri().text());
-        return loads.computeIfAbsent(key, k -> new AtomicInteger());
+        return new DestinationRuntime(definition.initialState().flags(), key,
+                loads.computeIfAbsent(key, k -> new AtomicInteger()),
+                remoteLoads.computeIfAbsent(key, k -> new AtomicInteger()), latencyAlpha);
+    }
+
+    /**
+     * This node's call count under every load key of the list in force that has calls now
+     * ({@link Destination#loadKey()}): what a cluster node publishes.
+     */
+    public Map<String, Integer> localLoads() {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (Destination d : byKey.values()) {
+            int count = d.localLoad();
+            if (count > 0) {
+                counts.put(d.loadKey(), count);
+            }
+        }
+        return counts;
+    }
+
+    /**
+     * Sets what the other nodes of a cluster count under each load key: {@code sums} by key, and 0
+     * for every key it does not name. Selectors see it at once through {@link Destination#load()}.
+     */
+    public void remoteLoads(Map<String, Integer> sums) {
+        for (Map.Entry<String, AtomicInteger> entry : remoteLoads.entrySet()) {
+            Integer sum = sums.get(entry.getKey());
+            entry.getValue().set(sum == null ? 0 : sum);
+        }
     }
 
     /**
@@ -322,9 +351,32 @@ public final class Dispatcher {
         return runtime.request((alive ? 0 : DestinationState.TRYING) | flag, thresholds);
     }
 
+    /**
+     * Takes a state another node of the cluster decided ({@link DestinationRuntime#adopt}); a
+     * destination left unusable is checked again soon when {@code recheck} (this node probes it).
+     * Listeners hear a crossing as for a local change.
+     */
+    public void adopt(Destination destination, DestinationState state, boolean byOperator, boolean recheck) {
+        DestinationState before = destination.runtime().adopt(state, byOperator);
+        if (recheck && !destination.runtime().usable()) {
+            destination.runtime().recheck = true;
+        }
+        notifyIfCrossed(destination, before);
+        if (byOperator) {
+            assess(destination.setId());
+        }
+    }
+
     /** Sets a state as the operator asks (no thresholds); listeners still hear a crossing. */
     public void setState(Destination destination, DestinationState state) {
         DestinationState before = destination.runtime().set(state);
+        for (DestinationListener listener : listeners) {
+            try {
+                listener.stateSet(destination, state);
+            } catch (RuntimeException e) {
+                listenerFailures.incrementAndGet();
+            }
+        }
         notifyIfCrossed(destination, before);
         assess(destination.setId()); // an operator's change counts even where it crosses nothing
     }

@@ -5,7 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.util.NetUtil;
+import io.siplb.core.cluster.Cluster;
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.DestinationDefinition;
@@ -18,14 +18,11 @@ import io.siplb.core.dispatch.Dispatcher;
 import io.siplb.core.dispatch.SetHealth;
 import io.siplb.core.route.Router;
 import io.siplb.transport.config.ListenAddress;
-import io.siplb.transport.protect.SourceGuard;
 import io.siplb.transport.stream.StreamConnection;
 import io.siplb.transport.stream.StreamTransport;
 import io.siplb.transport.stream.TlsContexts;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,15 +46,18 @@ import reactor.netty.http.server.HttpServerResponse;
  * <pre>
  * GET  /health                                   up, or draining; usable destinations; live transactions
  * GET  /dispatcher/list                          sets, destinations, state letters, attrs, latency, load
- * POST /dispatcher/reload                        the list file again; 400 with file:line, nothing changed
+ * POST /dispatcher/reload[?cluster=1]            the list file again; 400 with file:line, nothing changed;
+ *                                                cluster=1 asks every node to reload its own
  * POST /dispatcher/state?set=1&amp;uri=…&amp;state=ip  set a state (a/i/d/t or 1/0/2/3, then optional p)
  * POST /dispatcher/add?set=1&amp;uri=…[&amp;flags=&amp;priority=&amp;attrs=]
  * POST /dispatcher/remove?set=1&amp;uri=…
  * POST /dispatcher/ping?active=0|1               probing off or on
  * GET  /routes                                   the routes in force, in order, with their hits
- * POST /routes/reload                            the routes again from the configuration; 400 with key=value: rule
+ * POST /routes/reload[?cluster=1]                the routes again from the configuration; 400 with key=value: rule
  * GET  /protect                                  banned sources with reason and time left; drops by reason
+ * POST /protect/ban?source=IP[&amp;for=10m]          ban a source (for siplb.protect.ban unless for says)
  * POST /protect/unban?source=IP                  lift a ban
+ * GET  /cluster                                  members, heartbeats, calls, who probes what; sync counts
  * GET  /connections                              open TCP/TLS connections (flow, transport, peer, listener); errors by cause
  * POST /tls/reload                               the TLS certificate, key and trust files again; 400 naming a bad file
  * GET  /metrics
@@ -76,6 +76,7 @@ public final class AdminServer implements AutoCloseable {
     private final String token;
     private final Path listFile;
     private final DisposableServer server;
+    private final ProtectApi protect;
 
     private AdminServer(BalancerView balancer, Metrics metrics, String token, Path listFile,
             ListenAddress.HostPort listen) {
@@ -83,6 +84,7 @@ public final class AdminServer implements AutoCloseable {
         this.metrics = metrics;
         this.token = token;
         this.listFile = listFile;
+        this.protect = new ProtectApi(balancer);
         try {
             this.server = HttpServer.create()
                     .host(listen.host())
@@ -97,8 +99,15 @@ public final class AdminServer implements AutoCloseable {
                             .post("/dispatcher/ping", this::ping)
                             .get("/routes", this::routes)
                             .post("/routes/reload", this::reloadRoutes)
-                            .get("/protect", this::protect)
-                            .post("/protect/unban", this::unban)
+                            .get("/protect", (request, response) -> guarded(request, response,
+                                    () -> protect.list(response)))
+                            .post("/protect/ban", (request, response) -> guarded(request, response,
+                                    () -> protect.ban(request, response)))
+                            .post("/protect/unban", (request, response) -> guarded(request, response,
+                                    () -> protect.unban(request, response)))
+                            .get("/cluster", (request, response) -> guarded(request, response,
+                                    () -> Http.json(response, HttpResponseStatus.OK,
+                                            ClusterJson.describe(balancer.cluster().status()))))
                             .get("/connections", this::connections)
                             .post("/tls/reload", this::reloadTls)
                             .get("/metrics", this::metrics)
@@ -186,8 +195,9 @@ public final class AdminServer implements AutoCloseable {
                 return Http.json(response, HttpResponseStatus.BAD_REQUEST, Http.error(e.getMessage()));
             }
             metrics.bindDestinations(balancer);
+            boolean everywhere = everywhere(request, Cluster.Reload.DISPATCHER);
             return Http.json(response, HttpResponseStatus.OK, Map.of("reloaded", listFile.toString(),
-                    "destinations", balancer.dispatcher().definitions().size()));
+                    "destinations", balancer.dispatcher().definitions().size(), "cluster", everywhere));
         });
     }
 
@@ -229,51 +239,6 @@ public final class AdminServer implements AutoCloseable {
         });
     }
 
-    private Publisher<Void> protect(HttpServerRequest request, HttpServerResponse response) {
-        return guarded(request, response, () -> {
-            SourceGuard guard = balancer.guard();
-            long now = guard.now();
-            List<Map<String, Object>> bans = new ArrayList<>();
-            for (SourceGuard.Ban ban : guard.bans()) {
-                Map<String, Object> entry = new LinkedHashMap<>();
-                entry.put("source", ban.source().getHostAddress());
-                entry.put("reason", ban.reason().label());
-                entry.put("secondsLeft", Math.max(0, (ban.untilNanos() - now) / 1_000_000_000L));
-                bans.add(entry);
-            }
-            bans.sort(Comparator.comparing(entry -> (String) entry.get("source")));
-            Map<String, Object> dropped = new LinkedHashMap<>();
-            for (SourceGuard.Reason reason : SourceGuard.Reason.values()) {
-                dropped.put(reason.label(), guard.dropped(reason));
-            }
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("bans", bans);
-            body.put("dropped", dropped);
-            return Http.json(response, HttpResponseStatus.OK, body);
-        });
-    }
-
-    private Publisher<Void> unban(HttpServerRequest request, HttpServerResponse response) {
-        return guarded(request, response, () -> {
-            String source = Http.single(Http.query(request), "source");
-            byte[] bytes = source == null ? null : NetUtil.createByteArrayFromIpAddressString(source);
-            if (bytes == null) {
-                return Http.json(response, HttpResponseStatus.BAD_REQUEST, Http.error("source must be an IP address, not '"
-                        + source + "'"));
-            }
-            InetAddress address;
-            try {
-                address = InetAddress.getByAddress(bytes);
-            } catch (UnknownHostException e) {
-                return Http.json(response, HttpResponseStatus.BAD_REQUEST, Http.error(e.getMessage()));
-            }
-            if (!balancer.guard().unban(address)) {
-                return Http.json(response, HttpResponseStatus.NOT_FOUND, Http.error(source + " is not banned"));
-            }
-            return Http.json(response, HttpResponseStatus.OK, Map.of("unbanned", address.getHostAddress()));
-        });
-    }
-
     private Publisher<Void> routes(HttpServerRequest request, HttpServerResponse response) {
         return guarded(request, response, () -> Http.json(response, HttpResponseStatus.OK,
                 RouteJson.listing(balancer.router(), balancer::routeHits)));
@@ -287,6 +252,7 @@ public final class AdminServer implements AutoCloseable {
             } catch (ConfigException e) {
                 return Http.json(response, HttpResponseStatus.BAD_REQUEST, Http.error(e.getMessage()));
             }
+            everywhere(request, Cluster.Reload.ROUTES);
             return Http.json(response, HttpResponseStatus.OK, RouteJson.listing(next, balancer::routeHits));
         });
     }
@@ -416,6 +382,15 @@ public final class AdminServer implements AutoCloseable {
         } catch (Http.BadRequest e) {
             return Http.json(response, HttpResponseStatus.BAD_REQUEST, Http.error(e.getMessage()));
         }
+    }
+
+    /** With {@code ?cluster=1}: asks every other node to reload {@code what} too; whether it asked. */
+    private boolean everywhere(HttpServerRequest request, Cluster.Reload what) {
+        if (!"1".equals(Http.optional(Http.query(request), "cluster", "0"))) {
+            return false;
+        }
+        balancer.cluster().reloadEverywhere(what);
+        return true;
     }
 
     private Optional<Destination> destination(Map<String, List<String>> query, HttpServerResponse response) {

@@ -1,5 +1,6 @@
 package io.siplb.transport.admin;
 
+import io.siplb.core.cluster.Cluster;
 import io.siplb.core.dispatch.Dispatcher;
 import io.siplb.core.proxy.ProxyTables;
 import io.siplb.core.route.Router;
@@ -37,6 +38,9 @@ public interface BalancerView {
 
     /** What the WebSocket listeners refused and carried. */
     WebSocketStats webSockets();
+
+    /** What this node shares with the other instances ({@code GET /cluster}). */
+    Cluster cluster();
 
     /** The status page's data. */
     StatusFeed status();

@@ -43,7 +43,8 @@ final class DestinationJson {
         }
         attrs.putAll(a.others());
         out.put("attrs", attrs);
-        out.put("load", d.load());
+        out.put("load", d.load()); // every node's calls, in a cluster
+        out.put("loadHere", d.localLoad());
         LatencyStats l = d.latency();
         Map<String, Object> latency = new LinkedHashMap<>();
         latency.put("avg", round(l.average()));

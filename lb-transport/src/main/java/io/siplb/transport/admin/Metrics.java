@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.siplb.core.cluster.ClusterCounters;
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.DestinationSet;
 import io.siplb.core.net.Transport;
@@ -23,8 +24,11 @@ import io.siplb.transport.protect.SourceGuard;
 import io.siplb.transport.stream.StreamTransport;
 import io.siplb.transport.ws.WebSocketStats;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The balancer's meters, in Prometheus text at {@code GET /metrics}: requests in by method,
@@ -112,9 +116,11 @@ public final class Metrics {
     /** Edge protection and the prober. */
     private void bindEdge(SourceGuard guard, Prober prober) {
         for (SourceGuard.Reason reason : SourceGuard.Reason.values()) {
-            FunctionCounter.builder("siplb.protect.dropped", guard, g -> g.dropped(reason))
-                    .description("datagrams dropped by edge protection, by reason").tag("reason", reason.label())
-                    .register(registry);
+            if (reason.drops()) {
+                FunctionCounter.builder("siplb.protect.dropped", guard, g -> g.dropped(reason))
+                        .description("datagrams dropped by edge protection, by reason").tag("reason", reason.label())
+                        .register(registry);
+            }
         }
         Gauge.builder("siplb.protect.banned", guard, g -> g.banned()).description("sources banned now")
                 .register(registry);
@@ -126,6 +132,37 @@ public final class Metrics {
                 .description("probes ended, by result").tag("result", "alive").register(registry);
         FunctionCounter.builder("siplb.probes.answered", prober, Prober::failedCount)
                 .description("probes ended, by result").tag("result", "failed").register(registry);
+    }
+
+    /**
+     * The cluster's synchronisation ({@code siplb_cluster_*}): members heard within the TTL, whether
+     * Redis answers, rounds by result, commands sent, events by direction, foreign values ignored.
+     */
+    public void bindCluster(BalancerView balancer) {
+        Gauge.builder("siplb.cluster.members", balancer, b -> b.cluster().status().members().size())
+                .description("members heard within the TTL, this node included").register(registry);
+        Gauge.builder("siplb.cluster.connected", balancer, b -> b.cluster().status().connected() ? 1 : 0)
+                .description("1 while Redis answers (always 0 on a single node)").register(registry);
+        Map<String, ToDoubleFunction<ClusterCounters>> counts = new LinkedHashMap<>();
+        counts.put("ok", ClusterCounters::syncs);
+        counts.put("failed", ClusterCounters::failures);
+        counts.put("behind", ClusterCounters::behind);
+        counts.forEach((result, count) -> FunctionCounter.builder("siplb.cluster.sync", balancer,
+                        b -> count.applyAsDouble(b.cluster().status().counters()))
+                .description("synchronisation rounds, by result (behind: skipped, the one before unfinished)")
+                .tag("result", result).register(registry));
+        Map<String, ToDoubleFunction<ClusterCounters>> events = new LinkedHashMap<>();
+        events.put("sent", ClusterCounters::eventsSent);
+        events.put("received", ClusterCounters::eventsReceived);
+        events.put("dropped", ClusterCounters::eventsDropped);
+        events.forEach((direction, count) -> FunctionCounter.builder("siplb.cluster.events", balancer,
+                        b -> count.applyAsDouble(b.cluster().status().counters()))
+                .description("bans, destination states and reloads, by direction").tag("direction", direction)
+                .register(registry));
+        FunctionCounter.builder("siplb.cluster.redis.commands", balancer, b -> b.cluster().status().counters().commands())
+                .description("commands sent to Redis").register(registry);
+        FunctionCounter.builder("siplb.cluster.garbled", balancer, b -> b.cluster().status().counters().garbled())
+                .description("values under the prefix that were not siplb's, ignored").register(registry);
     }
 
     /**

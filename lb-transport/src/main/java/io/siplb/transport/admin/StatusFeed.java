@@ -106,6 +106,8 @@ public final class StatusFeed {
                 out.put("flags", d.state().letters());
                 out.put("priority", d.priority());
                 out.put("load", d.load());
+                out.put("loadHere", d.localLoad());
+                out.put("maxload", d.attributes().maxload());
                 out.put("est", round(d.latency().estimate()));
                 out.put("avg", round(d.latency().average()));
                 out.put("timeouts", d.latency().timeouts());
@@ -149,6 +151,7 @@ public final class StatusFeed {
         body.put("loopLagMs", balancer.loopLagsMillis());
         body.put("overloaded", balancer.overloaded());
         body.put("probing", balancer.prober().active());
+        body.put("cluster", ClusterJson.describe(balancer.cluster().status()));
         body.put("draining", balancer.tables().draining());
         body.put("history", Map.of("calls", series(calls), "failovers", series(failovers)));
         return body;

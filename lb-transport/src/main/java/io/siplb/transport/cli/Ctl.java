@@ -23,7 +23,7 @@ import java.util.Map;
  * java -jar siplb.jar ctl [--admin HOST:PORT] [--token TOKEN] COMMAND
  *   list                                   the sets as a table
  *   health
- *   reload
+ *   reload [cluster]                       the list file again; with cluster, on every node
  *   state STATE SET URI                    STATE: a, i, d, t (or 1, 0, 2, 3), optionally followed by p
  *   add SET URI [FLAGS [PRIORITY [ATTRS]]]
  *   remove SET URI
@@ -31,14 +31,16 @@ import java.util.Map;
  *   routes                                 the routes in force as a table, with their hits
  *   routes reload                          re-read them from the configuration
  *   bans                                   banned sources with reason and time left
+ *   ban IP [FOR]                           ban a source (FOR: 10m, 1h…; default siplb.protect.ban)
  *   unban IP                               lift a ban
+ *   cluster                                the members as this node sees them, and who probes what
  * </pre>
  */
 public final class Ctl {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String USAGE = "usage: siplb ctl [--admin HOST:PORT] [--token TOKEN] "
-            + "list | health | reload | state STATE SET URI | add SET URI [FLAGS [PRIORITY [ATTRS]]] "
-            + "| remove SET URI | ping on|off | routes [reload] | bans | unban IP | connections | tls reload";
+            + "list | health | reload [cluster] | state STATE SET URI | add SET URI [FLAGS [PRIORITY [ATTRS]]] "
+            + "| remove SET URI | ping on|off | routes [reload] | bans | ban IP [FOR] | unban IP | cluster | connections | tls reload";
 
     private Ctl() {
     }
@@ -82,7 +84,12 @@ public final class Ctl {
                 usage(rest, size == 1 || size == 2 && rest.get(1).equals("reload"));
                 yield size == 2 ? post(base + "/routes/reload", token) : get(base + "/routes", token);
             }
-            case "reload" -> post(base + "/dispatcher/reload", token);
+            case "reload" -> post(base + "/dispatcher/reload"
+                    + (usage(rest, size == 1 || size == 2 && rest.get(1).equals("cluster")).size() == 2 ? "?cluster=1" : ""),
+                    token);
+            case "ban" -> post(base + "/protect/ban?source=" + enc(usage(rest, size == 2 || size == 3).get(1))
+                    + (size == 3 ? "&for=" + enc(rest.get(2)) : ""), token);
+            case "cluster" -> get(base + "/cluster", token);
             case "connections" -> get(base + "/connections", token);
             case "tls" -> post(base + "/tls/" + usage(rest, size == 2 && rest.get(1).equals("reload")).get(1), token);
             case "state" -> post(base + "/dispatcher/state?state=" + enc(usage(rest, size == 4).get(1)) + "&set="
@@ -142,9 +149,33 @@ public final class Ctl {
             case "routes" -> routeTable(body);
             case "bans" -> banTable(body);
             case "connections" -> connectionTable(body);
+            case "cluster" -> clusterTable(body);
             default -> body.toString();
         });
         return 0;
+    }
+
+    /** The members, one a line, this node first; then the synchronisation's counts. */
+    static String clusterTable(JsonNode body) {
+        if (body.get("mode").asText().equals("single")) {
+            return "single node " + body.get("node").asText() + " (siplb.cluster.redis is empty): nothing shared";
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"NODE", "SIP", "ADMIN", "CALLS", "HEARTBEAT ms", "PROBES"});
+        for (JsonNode m : body.get("members")) {
+            rows.add(new String[] {m.get("id").asText() + (m.get("self").asBoolean() ? " (this)" : ""),
+                    m.get("sip").asText(), m.get("admin").asText(), m.get("calls").asText(),
+                    m.get("heartbeatAgeMs").asText(), m.get("probes").asText()});
+        }
+        JsonNode sync = body.get("sync");
+        return body.get("redis").asText() + (body.get("connected").asBoolean() ? " connected" : " NOT CONNECTED"
+                + (body.has("problem") ? " (" + body.get("problem").asText() + ")" : "")) + ", probe="
+                + body.get("probe").asText() + ", sync " + body.get("syncMs").asText() + " ms, TTL "
+                + body.get("ttlMs").asText() + " ms\n" + columns(rows) + "rounds " + sync.get("rounds").asLong()
+                + ", failed " + sync.get("failures").asLong() + ", behind " + sync.get("behind").asLong()
+                + ", Redis commands " + sync.get("commands").asLong() + ", events sent "
+                + sync.get("eventsSent").asLong() + " received " + sync.get("eventsReceived").asLong()
+                + ", foreign values ignored " + sync.get("garbled").asLong();
     }
 
     /** Open connections, one a line, then the errors since start that are not zero. */

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -64,6 +65,7 @@ public final class Backend extends SipPeer {
     private final AtomicLong requests = new AtomicLong();
     private final Queue<String> requestUris = new ConcurrentLinkedQueue<>();
     private final Map<String, LongAdder> byMethod = new ConcurrentHashMap<>();
+    private final Map<String, Set<InetSocketAddress>> sources = new ConcurrentHashMap<>();
 
     public Backend(String name, int port, Behaviour behaviour) {
         this(name, "127.0.0.1", port, behaviour);
@@ -101,7 +103,6 @@ public final class Backend extends SipPeer {
         return byes.get();
     }
 
-    /** Every request received, retransmissions included. */
     /** The Request-URIs of the first 1000 INVITEs received, retransmissions included. */
     public List<String> inviteRequestUris() {
         return List.copyOf(requestUris);
@@ -113,8 +114,20 @@ public final class Backend extends SipPeer {
         return count == null ? 0 : count.sum();
     }
 
+    /** Forgets the sources seen so far ({@link #sources}). */
+    public void clearSources() {
+        sources.clear();
+    }
+
+    /** Every request received, retransmissions included. */
     public long requests() {
         return requests.get();
+    }
+
+    /** The addresses requests with {@code method} came from (the first 1000 distinct ones). */
+    public Set<InetSocketAddress> sources(String method) {
+        Set<InetSocketAddress> from = sources.get(method);
+        return from == null ? Set.of() : Set.copyOf(from);
     }
 
     @Override
@@ -122,6 +135,11 @@ public final class Backend extends SipPeer {
         requests.incrementAndGet();
         byMethod.computeIfAbsent(request.methodName().toString(), m -> new LongAdder())
                 .increment();
+        Set<InetSocketAddress> from = sources.computeIfAbsent(request.methodName().toString(),
+                m -> ConcurrentHashMap.newKeySet());
+        if (from.size() < 1000) {
+            from.add(source);
+        }
         Behaviour now = behaviour;
         if (now.silent()) {
             return;

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
+import java.util.function.Predicate;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -56,6 +57,7 @@ public final class Prober implements AutoCloseable {
     final LongAdder failed = new LongAdder();
     private volatile boolean active = true;
     private volatile BooleanSupplier silenceDoubtful = () -> false;
+    private volatile Predicate<Destination> probedHere = destination -> true;
     private Disposable ticker;
 
     /** A socket's proxy and the loop to run its probe on. */
@@ -126,6 +128,9 @@ public final class Prober implements AutoCloseable {
         for (DestinationSet set : dispatcher.sets()) {
             for (Destination destination : set.destinations()) {
                 index++;
+                if (!probedHere.test(destination)) {
+                    continue; // another node of the cluster probes it (siplb.cluster.probe=shared)
+                }
                 if (!chosen(destination) && !(recheckOn() && rechecked(destination))) {
                     continue;
                 }
@@ -221,6 +226,14 @@ public final class Prober implements AutoCloseable {
                     .doFinally(signal -> schedule.inFlight = false)
                     .subscribe();
         });
+    }
+
+    /**
+     * Probes only the destinations {@code here} accepts, whatever the mode and rechecks say: with
+     * {@code siplb.cluster.probe=shared} the others are another node's to probe.
+     */
+    public void probeOnly(Predicate<Destination> here) {
+        this.probedHere = here;
     }
 
     /**

@@ -2,10 +2,12 @@ package io.siplb.transport.protect;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.siplb.core.route.Cidr;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -47,7 +49,9 @@ public final class SourceGuard {
         /** A scanner's User-Agent. */
         SCANNER("scanner"),
         /** The burst of authentication failures (counted when the source is banned). */
-        AUTH_FAILURES("auth-failures");
+        AUTH_FAILURES("auth-failures"),
+        /** An operator's ban ({@code POST /protect/ban}); nothing is dropped under this reason. */
+        ADMIN("admin");
 
         private final String label;
 
@@ -58,6 +62,32 @@ public final class SourceGuard {
         public String label() {
             return label;
         }
+
+        /** Whether datagrams are dropped and counted under it (an operator's ban counts under {@link #BANNED}). */
+        public boolean drops() {
+            return this != ADMIN;
+        }
+
+        /** The reason labelled {@code label}, or {@code null}. */
+        public static Reason of(String label) {
+            for (Reason reason : values()) {
+                if (reason.label.equals(label)) {
+                    return reason;
+                }
+            }
+            return null;
+        }
+    }
+
+    /**
+     * Hears the bans this guard decides and lifts (not those it takes from another node through
+     * {@link #adoptBan}/{@link #adoptUnban}): a cluster publishes them. Called on the thread that
+     * decided; it must not block.
+     */
+    public interface BanListener {
+        void banned(Ban ban);
+
+        void unbanned(InetAddress source);
     }
 
     /** What the transport does with a datagram before parsing it. */
@@ -96,6 +126,7 @@ public final class SourceGuard {
     private final Map<Reason, LongAdder> dropped = new EnumMap<>(Reason.class);
     private final LongAdder bansIssued = new LongAdder();
     private volatile Predicate<InetSocketAddress> destinations = address -> false;
+    private volatile BanListener listener;
 
     public SourceGuard(ProtectSettings settings, Ticker ticker) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -106,7 +137,22 @@ public final class SourceGuard {
         this.failures = Caffeine.newBuilder().ticker(ticker).maximumSize(settings.maxSources())
                 .expireAfterAccess(2 * window, TimeUnit.NANOSECONDS).build();
         this.bans = Caffeine.newBuilder().ticker(ticker).maximumSize(settings.maxSources())
-                .expireAfterWrite(settings.ban().toNanos(), TimeUnit.NANOSECONDS).build();
+                .expireAfter(new Expiry<InetAddress, Ban>() {
+                    @Override
+                    public long expireAfterCreate(InetAddress source, Ban ban, long now) {
+                        return Math.max(0, ban.untilNanos() - now);
+                    }
+
+                    @Override
+                    public long expireAfterUpdate(InetAddress source, Ban ban, long now, long left) {
+                        return Math.max(0, ban.untilNanos() - now);
+                    }
+
+                    @Override
+                    public long expireAfterRead(InetAddress source, Ban ban, long now, long left) {
+                        return left;
+                    }
+                }).build();
         for (Reason reason : Reason.values()) {
             dropped.put(reason, new LongAdder());
         }
@@ -186,10 +232,46 @@ public final class SourceGuard {
         }
     }
 
+    /** Who hears the bans decided and lifted here ({@link BanListener}); one at most. */
+    public void listener(BanListener listener) {
+        this.listener = listener;
+    }
+
     private void ban(InetAddress source, Reason reason) {
-        bans.put(source, new Ban(source, reason, ticker.read() + settings.ban().toNanos()));
+        ban(source, reason, settings.ban());
+    }
+
+    /** Bans {@code source} for {@code length} as an operator asks ({@code POST /protect/ban}). */
+    public void ban(InetAddress source, Duration length) {
+        ban(source, Reason.ADMIN, length);
+    }
+
+    private void ban(InetAddress source, Reason reason, Duration length) {
+        Ban ban = new Ban(source, reason, ticker.read() + length.toNanos());
+        bans.put(source, ban);
         requests.invalidate(source);
         bansIssued.increment();
+        BanListener heard = listener;
+        if (heard != null) {
+            heard.banned(ban);
+        }
+    }
+
+    /**
+     * Takes a ban another node decided, for {@code left} from now (not heard by the listener,
+     * not counted as issued here). A source this guard trusts is not banned.
+     */
+    public void adoptBan(InetAddress source, Reason reason, Duration left) {
+        if (left.isNegative() || left.isZero() || trusted(new InetSocketAddress(source, 0))) {
+            return;
+        }
+        bans.put(source, new Ban(source, reason, ticker.read() + left.toNanos()));
+        requests.invalidate(source);
+    }
+
+    /** Lifts a ban as another node did (not heard by the listener). */
+    public void adoptUnban(InetAddress source) {
+        bans.invalidate(source);
     }
 
     private boolean trusted(InetSocketAddress from) {
@@ -215,7 +297,12 @@ public final class SourceGuard {
 
     /** Lifts the ban of {@code source}; false when it had none. */
     public boolean unban(InetAddress source) {
-        return bans.asMap().remove(source) != null;
+        boolean lifted = bans.asMap().remove(source) != null;
+        BanListener heard = listener;
+        if (heard != null) {
+            heard.unbanned(source); // lifted everywhere, even where this node had not heard of it
+        }
+        return lifted;
     }
 
     /** Sources banned now, as Caffeine estimates it (expired bans go at its next maintenance). */

@@ -36,6 +36,24 @@
     return String(value).replace(/[&<>"']/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c]));
   }
 
+  // calls counted against a destination: every node's in a cluster, with this node's share and maxload
+  function load(d, cluster) {
+    return d.load + (d.maxload ? ' / ' + d.maxload : '')
+      + (cluster.mode === 'redis' ? ' <span class="here">(' + d.loadHere + ' here)</span>' : '');
+  }
+
+  function renderCluster(cluster) {
+    const section = document.getElementById('cluster');
+    section.classList.toggle('hidden', cluster.mode !== 'redis');
+    if (cluster.mode !== 'redis') return;
+    text('cluster-store', cluster.redis + (cluster.connected ? ' connected' : ' NOT CONNECTED')
+      + (cluster.problem ? ' (' + cluster.problem + ')' : '') + ', probe=' + cluster.probe
+      + ', sync ' + cluster.syncMs + ' ms, TTL ' + cluster.ttlMs + ' ms');
+    document.querySelector('#cluster tbody').innerHTML = cluster.members
+      .map(m => '<tr><td>' + escape(m.id) + (m.self ? ' (this node)' : '') + '</td><td>' + escape(m.sip) + '</td><td>'
+        + m.calls + '</td><td>' + m.heartbeatAgeMs + '</td><td>' + m.probes + '</td></tr>').join('');
+  }
+
   function render(data) {
     last = data;
     text('rate-invites', data.rates.invites ?? 0);
@@ -63,7 +81,7 @@
         const name = d.duid ? d.duid + ' (' + d.uri + ')' : d.uri;
         html += '<tr data-uri="' + escape(d.uri) + '" data-flags="' + d.flags + '"><td>' + escape(name) + '</td>'
           + '<td class="flags"><span class="state-' + d.flags[0] + '">' + d.flags + '</span></td>'
-          + '<td class="prio">' + d.priority + '</td><td>' + d.load + '</td><td>' + d.est + '</td><td>' + d.avg + '</td>'
+          + '<td class="prio">' + d.priority + '</td><td class="load">' + load(d, data.cluster) + '</td><td>' + d.est + '</td><td>' + d.avg + '</td>'
           + '<td>' + d.timeouts + '</td><td>' + d.attempts + '</td><td>' + d.failures + '</td><td class="spark">' + spark(d.spark, 90, 18) + '</td><td>'
           + '<button data-state="a">active</button><button data-state="i">inactive</button>'
           + '<button data-state="d">disabled</button></td></tr>';
@@ -71,6 +89,7 @@
       html += '</tbody></table>';
     }
     document.getElementById('sets').innerHTML = html;
+    renderCluster(data.cluster);
     document.querySelector('#routes tbody').innerHTML = data.routes
       .map(r => '<tr><td>' + escape(r.name) + '</td><td>' + r.hits + '</td></tr>').join('');
   }
