@@ -170,7 +170,7 @@ public final class Balancer implements BalancerView, AutoCloseable {
 
     private void bind() {
         if (settings.warmupCalls() > 0) {
-            warmUp();
+            Warmup.beforeBinding(listeners.advertised(), parser, new ArrayList<>(eventLoops()), settings.warmupCalls());
         }
         // the first calls should find the destinations' addresses: wait for every name's first answer
         // or failure; one resolution is several queries in turn (NAPTR, SRV, A/AAAA, CNAMEs), each
@@ -231,21 +231,6 @@ public final class Balancer implements BalancerView, AutoCloseable {
             LOG.info("admin API on http://{}:{}/ ({})", settings.admin().host(), admin.port(),
                     settings.adminToken().isEmpty() ? "no token" : "bearer token required");
         }
-    }
-
-    /**
-     * Runs {@code siplb.warmup.calls} synthetic calls through the parser and proxy on the event
-     * loops before any socket is bound ({@link Warmup}), so that the first real calls do not meet
-     * the interpreter: a cold loop ran 127–181 ms late in its first half second.
-     */
-    private void warmUp() {
-        long started = System.nanoTime();
-        List<EventExecutor> executors = new ArrayList<>(eventLoops());
-        ProxySettings advertised = listeners.advertised();
-        ProxySettings warm = advertised.advertisedPort() == 0 ? advertised.withAdvertisedPort(5060) : advertised;
-        int completed = Warmup.run(warm, parser, executors, settings.warmupCalls());
-        LOG.info("warmed up with {} synthetic calls on {} loop(s) in {} ms", completed, executors.size(),
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
 
     /** The event loops of the UDP group, one per {@code siplb.event-loops}. */

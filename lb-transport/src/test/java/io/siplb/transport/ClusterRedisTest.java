@@ -291,6 +291,37 @@ class ClusterRedisTest {
         await().atMost(1, TimeUnit.SECONDS).until(() -> b.balancer.dispatcher().definitions().size() == 2);
     }
 
+    /**
+     * Values under siplb's prefix that siplb did not write — a node record, a ban, an operator's
+     * state, a published event — are ignored and counted, never taken as a count or a ban.
+     */
+    @Test
+    void foreignValuesUnderThePrefixAreIgnoredAndCounted() throws Exception {
+        RedisServer redis = redis();
+        Backend pbx = opened.backend("pbx", Backend.Behaviour.HEALTHY);
+        redis.command("SET siplb:node:intruder \"load 500 1 duid pbx\"");
+        redis.command("SADD siplb:nodes intruder");
+        redis.command("SET siplb:ban:127.0.0.1 \"forever and ever\"");
+        redis.command("SET siplb:ban:not-an-address \"rate 99999999999999\"");
+        redis.command("HSET siplb:operator \"1 sip:127.0.0.1:" + pbx.address().getPort() + "\" disabled");
+        LoopbackBalancer a = node(redis, "a", List.of("1 sip:127.0.0.1:" + pbx.address().getPort()
+                + " 0 0 duid=pbx;maxload=10"), "siplb.dispatch.algorithm=call-load");
+        await().atMost(5, TimeUnit.SECONDS).until(() -> a.balancer.cluster().status().counters().syncs() > 2);
+        redis.command("PUBLISH siplb:events \"ban intruder 127.0.0.7 rate soon\"");
+        redis.command("PUBLISH siplb:events \"state intruder health 99 1 sip:x\"");
+        await().atMost(2, TimeUnit.SECONDS).until(() -> a.balancer.cluster().status().counters().garbled() >= 6);
+        ClusterStatus status = a.balancer.cluster().status();
+        assertThat(status.members()).extracting(ClusterStatus.Member::id).containsExactly("a");
+        Destination d = a.balancer.dispatcher().sets().get(0).destinations().get(0);
+        assertThat(d.remoteLoad()).isZero();
+        assertThat(d.state().usable()).isTrue();
+        assertThat(a.balancer.guard().bans()).isEmpty();
+        CallGenerator caller = opened.add(new CallGenerator(a.address, false));
+        String callId = caller.call(Duration.ofMillis(50));
+        await().atMost(5, TimeUnit.SECONDS).until(() -> caller.outcome(callId) != null);
+        assertThat(caller.outcome(callId)).isEqualTo(CallGenerator.Outcome.COMPLETED);
+    }
+
     private static boolean banned(LoopbackBalancer node, InetAddress source) {
         return node.balancer.guard().bans().stream().anyMatch(ban -> ban.source().equals(source));
     }

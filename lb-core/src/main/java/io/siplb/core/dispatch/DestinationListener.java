@@ -10,7 +10,7 @@ package io.siplb.core.dispatch;
 public interface DestinationListener {
     void usabilityChanged(Destination destination, DestinationState before, DestinationState after);
 
-    /** An operator set {@code destination}'s state to {@code state} (before any crossing is heard). */
+    /** An operator set {@code destination}'s state to {@code state} (heard after any crossing it caused). */
     default void stateSet(Destination destination, DestinationState state) {
     }
 

@@ -370,14 +370,14 @@ public final class Dispatcher {
     /** Sets a state as the operator asks (no thresholds); listeners still hear a crossing. */
     public void setState(Destination destination, DestinationState state) {
         DestinationState before = destination.runtime().set(state);
-        for (DestinationListener listener : listeners) {
+        notifyIfCrossed(destination, before);
+        for (DestinationListener listener : listeners) { // after the crossing: the setting is the last word
             try {
                 listener.stateSet(destination, state);
             } catch (RuntimeException e) {
                 listenerFailures.incrementAndGet();
             }
         }
-        notifyIfCrossed(destination, before);
         assess(destination.setId()); // an operator's change counts even where it crosses nothing
     }
 

@@ -223,4 +223,41 @@ class DispatcherTest {
         dispatcher.expand("sip:pbx.example.test", List.of());
         org.assertj.core.api.Assertions.assertThat(pbx.usable()).as("resolves to nothing").isFalse();
     }
+
+    /**
+     * A state another node decided: taken without thresholds; an operator's keeps the destination
+     * out of a panicking set, a health verdict does not; listeners hear the crossing but are not
+     * told an operator set it here (so a cluster does not publish it back).
+     */
+    @Test
+    void adoptsAStateAnotherNodeDecided() {
+        Dispatcher dispatcher = new Dispatcher(new StateThresholds(3, 3), 0.9);
+        dispatcher.load(List.of(DestinationListParser.parseDefinition("1 sip:a")));
+        Destination a = dispatcher.set(1).destinations().get(0);
+        List<String> heard = new ArrayList<>();
+        dispatcher.addListener(new DestinationListener() {
+            @Override
+            public void usabilityChanged(Destination d, DestinationState before, DestinationState after) {
+                heard.add("crossed " + after.letters());
+            }
+
+            @Override
+            public void stateSet(Destination d, DestinationState state) {
+                heard.add("set " + state.letters());
+            }
+        });
+        dispatcher.adopt(a, new DestinationState(DestinationState.INACTIVE | DestinationState.PROBING), false, true);
+        assertThat(a.state().letters()).isEqualTo("IP"); // not three failures: the other node counted them
+        assertThat(a.recheck()).as("checked again here at once").isTrue();
+        assertThat(heard).containsExactly("crossed IP");
+        dispatcher.adopt(a, DestinationState.ACTIVE, false, false);
+        assertThat(a.state().usable()).isTrue();
+        assertThat(a.recheck()).isFalse();
+        dispatcher.adopt(a, new DestinationState(DestinationState.INACTIVE), true, false);
+        assertThat(a.runtime().operatorHeld()).isTrue();
+        dispatcher.adopt(a, new DestinationState(DestinationState.INACTIVE), false, false);
+        assertThat(a.runtime().operatorHeld()).isFalse();
+        dispatcher.setState(a, DestinationState.ACTIVE);
+        assertThat(heard).endsWith("crossed AX", "set AX"); // an operator's change here: crossing, then the setting
+    }
 }

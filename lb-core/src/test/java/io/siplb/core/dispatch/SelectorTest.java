@@ -329,6 +329,36 @@ class SelectorTest {
         assertThat(load.size()).isZero();
     }
 
+    /**
+     * In a cluster the other nodes' published calls count against maxload too: a destination full
+     * by the others' counts is skipped; their share cleared, it takes calls again. This node's
+     * own count stays apart ({@link Destination#localLoad()}), and is what it publishes.
+     */
+    @Test
+    void callLoadCountsTheOtherNodesCallsAgainstMaxload() {
+        CallLoad load = new CallLoad();
+        Dispatcher dispatcher = Sets.dispatcher("1 sip:a 0 0 duid=a;maxload=3", "1 sip:b 0 0 duid=b;maxload=3");
+        Selector selector = Algorithm.CALL_LOAD.newSelector(new SelectorOptions(HashMode.KAMAILIO, null, load));
+        dispatcher.remoteLoads(Map.of("1 duid b", 3, "1 duid a", 1, "9 duid gone", 5));
+        assertThat(host(dispatcher, "b").load()).isEqualTo(3);
+        assertThat(host(dispatcher, "b").localLoad()).isZero();
+        FailoverPlan plan = selector.select(dispatcher.set(1), TestRequest.callId("c1"), 0);
+        assertThat(Sets.hosts(plan)).containsExactly("a"); // b is full with the others' calls
+        load.acquire("c1", plan.get(0));
+        assertThat(dispatcher.localLoads()).containsExactly(Map.entry("1 duid a", 1));
+        load.acquire("c2", host(dispatcher, "a"));
+        assertThat(selector.select(dispatcher.set(1), TestRequest.callId("c3"), 0).isEmpty())
+                .as("a: 2 here + 1 elsewhere = 3 = maxload; b full").isTrue();
+        dispatcher.remoteLoads(Map.of()); // the others' shares expired
+        assertThat(host(dispatcher, "b").load()).isZero();
+        assertThat(Sets.hosts(selector.select(dispatcher.set(1), TestRequest.callId("c3"), 0))).startsWith("b");
+        // a reload that keeps the destination keeps both counts' homes
+        dispatcher.remoteLoads(Map.of("1 duid b", 2));
+        dispatcher.load(dispatcher.definitions());
+        assertThat(host(dispatcher, "b").remoteLoad()).isEqualTo(2);
+        assertThat(host(dispatcher, "a").localLoad()).isEqualTo(2);
+    }
+
     @Test
     void callLoadMovesACallThatFailsOver() {
         CallLoad load = new CallLoad();

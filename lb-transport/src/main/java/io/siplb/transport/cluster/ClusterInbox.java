@@ -14,6 +14,7 @@ import io.siplb.core.dispatch.DestinationState;
 import io.siplb.core.dispatch.Dispatcher;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -31,12 +32,12 @@ final class ClusterInbox {
     private final Dispatcher dispatcher;
     private final LocalNode local;
     private final Keys keys;
-    private final RedisCluster.Counters counters;
+    private final SyncCounters counters;
     private final Predicate<Destination> probedHere;
     /** The thread applying another node's state now: the dispatcher's listeners must not publish it. */
     private volatile Thread applying;
 
-    ClusterInbox(String id, Dispatcher dispatcher, LocalNode local, Keys keys, RedisCluster.Counters counters,
+    ClusterInbox(String id, Dispatcher dispatcher, LocalNode local, Keys keys, SyncCounters counters,
             Predicate<Destination> probedHere) {
         this.id = id;
         this.dispatcher = dispatcher;
@@ -111,6 +112,20 @@ final class ClusterInbox {
                 }
             }
         }
+    }
+
+    /** The states of the destinations this node probes for the others ({@code probe=shared}). */
+    Map<String, DestinationState> ownedStates(List<String> members) {
+        Map<String, DestinationState> states = new HashMap<>();
+        for (DestinationSet set : dispatcher.sets()) {
+            for (Destination d : set.destinations()) {
+                String key = key(d);
+                if (ClusterView.owner(members, key).equals(id)) {
+                    states.put(key, d.state());
+                }
+            }
+        }
+        return states;
     }
 
     /** The durable part of an event this node publishes: a ban's key, an operator's state. */

@@ -5,6 +5,8 @@ import io.siplb.core.cluster.Cluster;
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Locale;
@@ -76,12 +78,20 @@ public record ClusterSettings(RedisURI redis, String nodeId, Duration sync, Dura
             throw new ConfigException("siplb.cluster.redis", text, rule);
         }
         try {
+            if (!text.contains("-sentinel://")) {
+                URI parsed = new URI(text); // a host and a numeric port, or Lettuce guesses
+                if (parsed.getHost() == null || parsed.getPort() == 0 || parsed.getPort() > 65535) {
+                    throw new ConfigException("siplb.cluster.redis", text, rule);
+                }
+            }
             RedisURI uri = RedisURI.create(text);
             if ((uri.getHost() == null || uri.getHost().isEmpty()) && uri.getSentinels().isEmpty()) {
                 throw new ConfigException("siplb.cluster.redis", text, rule);
             }
             return uri;
-        } catch (IllegalArgumentException e) {
+        } catch (ConfigException e) {
+            throw e;
+        } catch (URISyntaxException | IllegalArgumentException e) {
             throw new ConfigException("siplb.cluster.redis", text, rule + " (" + e.getMessage() + ")");
         }
     }

@@ -16,7 +16,6 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.siplb.core.cluster.Cluster;
-import io.siplb.core.cluster.ClusterCounters;
 import io.siplb.core.cluster.ClusterEvent;
 import io.siplb.core.cluster.ClusterStatus;
 import io.siplb.core.cluster.ClusterView;
@@ -36,7 +35,6 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -79,7 +77,7 @@ public final class RedisCluster implements Cluster {
     private final Duration timeout;
     private final ArrayBlockingQueue<ClusterEvent> outbox = new ArrayBlockingQueue<>(10_000);
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
-    final Counters counters = new Counters();
+    final SyncCounters counters = new SyncCounters();
     private volatile StatefulRedisConnection<String, String> connection;
     private volatile StatefulRedisPubSubConnection<String, String> pubsub;
     /** Whether a round has read the members since start (shared probing waits for it). */
@@ -247,7 +245,8 @@ public final class RedisCluster implements Cluster {
     /** Writes this node's record and heartbeat, then reads every member's: two round trips. */
     private Mono<List<KeyValue<String, String>>> publishAndRead(RedisReactiveCommands<String, String> redis) {
         NodeRecord record = new NodeRecord(System.currentTimeMillis(), local.sip(), local.admin(), local.calls(),
-                dispatcher.localLoads(), ownedStates());
+                dispatcher.localLoads(),
+                settings.probe() == ProbeMode.SHARED ? inbox.ownedStates(view.members()) : Map.of());
         counters.commands.add(4);
         return Mono.zip(redis.set(keys.node(id), record.encode(), SetArgs.Builder.px(settings.ttl().toMillis())),
                         redis.sadd(keys.nodes(), id), redis.smembers(keys.nodes()).collectList())
@@ -293,24 +292,6 @@ public final class RedisCluster implements Cluster {
         if (settings.probe() == ProbeMode.SHARED && viewKnown) {
             inbox.adoptOwnersStates(view.members(), view.live());
         }
-    }
-
-    /** The states of the destinations this node probes for the others ({@code probe=shared}). */
-    private Map<String, DestinationState> ownedStates() {
-        if (settings.probe() != ProbeMode.SHARED) {
-            return Map.of();
-        }
-        Map<String, DestinationState> states = new HashMap<>();
-        List<String> members = view.members();
-        for (var set : dispatcher.sets()) {
-            for (Destination d : set.destinations()) {
-                String key = ClusterInbox.key(d);
-                if (ClusterView.owner(members, key).equals(id)) {
-                    states.put(key, d.state());
-                }
-            }
-        }
-        return states;
     }
 
     // ------------------------------------------------------------------ events out
@@ -454,22 +435,5 @@ public final class RedisCluster implements Cluster {
             cause = cause.getCause();
         }
         return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-    }
-
-    /** The synchronisation's counts. */
-    static final class Counters {
-        final LongAdder syncs = new LongAdder();
-        final LongAdder failures = new LongAdder();
-        final LongAdder behind = new LongAdder();
-        final LongAdder garbled = new LongAdder();
-        final LongAdder commands = new LongAdder();
-        final LongAdder eventsSent = new LongAdder();
-        final LongAdder eventsReceived = new LongAdder();
-        final LongAdder eventsDropped = new LongAdder();
-
-        ClusterCounters snapshot() {
-            return new ClusterCounters(syncs.sum(), failures.sum(), behind.sum(), garbled.sum(), commands.sum(),
-                    eventsSent.sum(), eventsReceived.sum(), eventsDropped.sum());
-        }
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.siplb.core.config.ConfigException;
+import io.siplb.transport.cluster.ClusterSettings;
 import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.Algorithm;
 import io.siplb.core.dispatch.StateThresholds;
@@ -124,6 +125,31 @@ class ConfigTest {
         assertBad(List.of("siplb.record-route=yes"), "siplb.record-route=yes: must be one of true, false");
         assertBad(List.of("siplb.event-loops=-1"), "siplb.event-loops=-1: must be an integer from 0 to 256");
         assertBad(List.of("siplb.parser.max-headers=2"), "siplb.parser.max-headers=2: must be an integer from 8 to 4096");
+    }
+
+    /** The cluster's keys: a bad one stops start-up; none set is a single node. */
+    @Test
+    void clusterSettingsAreCheckedAtStart() {
+        assertBad(List.of("siplb.cluster.redis=localhost:6379"), "siplb.cluster.redis=localhost:6379: must be redis://");
+        assertBad(List.of("siplb.cluster.redis=redis://"), "siplb.cluster.redis=redis://: must be redis://");
+        assertBad(List.of("siplb.cluster.redis=redis://host:port"), "siplb.cluster.redis=redis://host:port: must be redis://");
+        assertBad(List.of("siplb.cluster.node-id=lb one"), "siplb.cluster.node-id=lb one: must be 1 to 64 letters");
+        assertBad(List.of("siplb.cluster.sync=20ms"), "siplb.cluster.sync=20ms: must be at least 50ms");
+        assertBad(List.of("siplb.cluster.ttl=300ms"), "siplb.cluster.ttl=300ms: must be at least twice siplb.cluster.sync (400ms)");
+        assertBad(List.of("siplb.cluster.probe=some"), "siplb.cluster.probe=some: must be one of each, shared");
+        assertBad(List.of("siplb.cluster.prefix=my prefix"), "siplb.cluster.prefix=my prefix: must be 1 to 64");
+        ClusterSettings single = BalancerSettings.from(ConfigLoader.load(null, Map.of(), List.of())).cluster();
+        assertThat(single.enabled()).isFalse();
+        assertThat(single.nodeId()).endsWith(":5060");
+        ClusterSettings shared = BalancerSettings.from(ConfigLoader.load(null, Map.of(), List.of(
+                "siplb.cluster.redis=redis://:secret@10.0.0.9:6380/2", "siplb.cluster.sync=100ms",
+                "siplb.cluster.node-id=lb-1"))).cluster();
+        assertThat(shared.ttl()).isEqualTo(Duration.ofMillis(300));
+        assertThat(shared.storeText()).isEqualTo("redis://10.0.0.9:6380/2").doesNotContain("secret");
+        assertThat(shared.redis().getDatabase()).isEqualTo(2);
+        ClusterSettings sentinel = BalancerSettings.from(ConfigLoader.load(null, Map.of(), List.of(
+                "siplb.cluster.redis=redis-sentinel://10.0.0.7:26379,10.0.0.8:26379/0#mymaster"))).cluster();
+        assertThat(sentinel.storeText()).isEqualTo("redis-sentinel://10.0.0.7:26379,10.0.0.8:26379/0#mymaster");
     }
 
     private static void assertBad(List<String> sets, String message) {
