@@ -96,7 +96,12 @@ public record ClusterSettings(RedisURI redis, String nodeId, Duration sync, Dura
         }
     }
 
+    /** The HOSTNAME variable (a Kubernetes pod's name), else the system's host name; "siplb" when neither fits. */
     private static String hostName() {
+        String variable = System.getenv("HOSTNAME");
+        if (variable != null && NODE_ID.matcher(variable + ":0").matches()) {
+            return variable;
+        }
         try {
             String name = InetAddress.getLocalHost().getHostName();
             return NODE_ID.matcher(name).matches() ? name : "siplb";

@@ -82,7 +82,7 @@ public final class RedisCluster implements Cluster {
     private volatile StatefulRedisPubSubConnection<String, String> pubsub;
     /** Whether a round has read the members since start (shared probing waits for it). */
     private volatile boolean viewKnown;
-    /** Whether the first connection failed: the node is alone and probes everything. */
+    /** Whether Redis failed before any round read the members: the node probes everything until one does. */
     private volatile boolean alone;
     private volatile String problem = "";
     private volatile boolean closed;
@@ -239,6 +239,7 @@ public final class RedisCluster implements Cluster {
                     roundInFlight = false;
                     counters.failures.increment();
                     problem = rootMessage(error);
+                    alone = alone || !viewKnown; // no member read yet: probe everything meanwhile
                 });
     }
 
@@ -365,10 +366,13 @@ public final class RedisCluster implements Cluster {
         if (settings.probe() == ProbeMode.EACH) {
             return true;
         }
-        if (!connectedNow()) {
-            return alone || viewKnown; // alone, no verdict of another node can arrive: probe them all
+        if (!viewKnown) {
+            return alone; // until the first round has read the members, unless Redis failed us first
         }
-        return viewKnown && ClusterView.owner(view.members(), ClusterInbox.key(destination)).equals(id);
+        if (!connectedNow()) {
+            return true; // alone now: no verdict of another node can arrive, probe them all
+        }
+        return ClusterView.owner(view.members(), ClusterInbox.key(destination)).equals(id);
     }
 
     @Override
