@@ -12,7 +12,6 @@ import io.siplb.core.dispatch.DestinationListException;
 import io.siplb.core.dispatch.Dispatcher;
 import io.siplb.core.net.MessageSender;
 import io.siplb.core.net.Transport;
-import io.siplb.core.proxy.ProxySettings;
 import io.siplb.core.proxy.ProxyTables;
 import io.siplb.core.proxy.SipProxy;
 import io.siplb.core.route.Route;
@@ -23,6 +22,7 @@ import io.siplb.transport.admin.AdminServer;
 import io.siplb.transport.admin.BalancerView;
 import io.siplb.transport.admin.Metrics;
 import io.siplb.transport.admin.StatusFeed;
+import io.siplb.transport.capture.Observation;
 import io.siplb.transport.config.BalancerSettings;
 import io.siplb.transport.config.ListenAddress;
 import io.siplb.transport.dns.DnsAddressResolver;
@@ -100,6 +100,8 @@ public final class Balancer implements BalancerView, AutoCloseable {
     private final ClusterMembership membership;
     /** What this node shares with the other instances: nothing on a single node. */
     private Cluster cluster;
+    /** Capture, call logs and per-destination metrics, from binding on. */
+    private Observation observation;
 
     private Balancer(BalancerSettings settings, Dispatcher dispatcher) {
         this.settings = settings;
@@ -115,7 +117,7 @@ public final class Balancer implements BalancerView, AutoCloseable {
         guard.destinations(address -> index.at(address) != null);
         this.lanes = new Lanes(parser, guard, tables, settings.maxLoopLag(), settings.dropLoopLag(),
                 settings.overloadSustain(), this::proxy);
-        this.listeners = new Listeners(settings, lanes, kernelDrops, this::sharedPort);
+        this.listeners = new Listeners(settings, lanes, kernelDrops, tables);
         this.local = new LocalAddresses(settings.listen(), listeners::advertised);
         this.destinationLog = new DestinationLog(settings.panicThreshold());
         this.webSockets = new WebSocketPlug(settings.streams(), settings.parserLimits());
@@ -125,26 +127,12 @@ public final class Balancer implements BalancerView, AutoCloseable {
                 () -> metrics.bindDestinations(this), this::reloadRoutes);
     }
 
-    /**
-     * Another process holds {@code address} already — on a restart, the predecessor draining. Both
-     * get some of the other's responses for a while (relayed on statelessly), so silence is not
-     * held against a destination for as long as a predecessor may drain: this process's own
-     * {@code siplb.shutdown.drain}, at least 10 s.
-     */
-    private void sharedPort(InetSocketAddress address) {
-        Duration window = settings.drain().compareTo(SHARED_PORT_MINIMUM) > 0 ? settings.drain() : SHARED_PORT_MINIMUM;
-        tables.sharePort(window);
-        LOG.warn("udp {} is held by another process too (a predecessor draining?): for {} neither a silent call "
-                + "nor a silent probe takes a destination down (siplb_overload_marks_spared_total counts the calls)",
-                address, ConfigValues.format(window));
-    }
-
-    private static final Duration SHARED_PORT_MINIMUM = Duration.ofSeconds(10);
-
     /** The proxy of lane {@code number}, on {@code loop}, sending through the lane. */
     private SipProxy proxy(int number, EventLoop loop, MessageSender sender, String listener) {
-        return new SipProxy(listeners.advertised(), dispatcher, tables, sender, Schedulers.fromExecutorService(loop), resolver,
-                local::isLocal, number, router::get, listener, index);
+        SipProxy proxy = new SipProxy(listeners.advertised(), dispatcher, tables, sender,
+                Schedulers.fromExecutorService(loop), resolver, local::isLocal, number, router::get, listener, index);
+        proxy.observe(observation.observer());
+        return proxy;
     }
 
     /**
@@ -158,6 +146,7 @@ public final class Balancer implements BalancerView, AutoCloseable {
         dispatcher.reload(settings.destinations());
         Balancer balancer = new Balancer(settings, dispatcher);
         balancer.router.set(balancer.routes(settings.config())); // a bad route stops start-up here
+        settings.hep().checkRoutes(balancer.router.get().names());
         dispatcher.addListener(balancer.destinationLog);
         try {
             balancer.bind();
@@ -190,6 +179,9 @@ public final class Balancer implements BalancerView, AutoCloseable {
         prober.probeOnly(cluster::probes);
         startAdmin();
         metrics.bindCluster(this);
+        observation = new Observation(settings.hep(), settings.logCalls(), metrics.registry());
+        lanes.capture(observation.capture(), local.advertisedAddress());
+        metrics.bindCapture(observation.capture());
         List<EventLoop> eventLoops = eventLoops();
         streams = new StreamTransport(settings.streams(), settings.parserLimits(), loops.onClient(Epoll.isAvailable()),
                 tls, lanes::onStreamMessage, webSockets);
@@ -320,6 +312,9 @@ public final class Balancer implements BalancerView, AutoCloseable {
             streams.close();
         }
         lanes.close();
+        if (observation != null) {
+            observation.close(); // after the lanes: what they sent last is still captured
+        }
         loops.disposeLater(Duration.ZERO, Duration.ofSeconds(2)).block(Duration.ofSeconds(5));
     }
 

@@ -10,6 +10,7 @@ import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
 import io.siplb.core.net.Transport;
 import io.siplb.core.proxy.ProxySettings;
+import io.siplb.core.proxy.ProxyTables;
 import io.siplb.transport.config.BalancerSettings;
 import io.siplb.transport.config.ListenAddress;
 import io.siplb.transport.lane.Lanes;
@@ -25,7 +26,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.netty.Connection;
@@ -43,18 +43,18 @@ final class Listeners {
     private final BalancerSettings settings;
     private final Lanes lanes;
     private final KernelDrops kernelDrops;
-    /** Told of a UDP address another process holds already (a predecessor draining). */
-    private final Consumer<InetSocketAddress> shared;
+    /** Told when another process holds a UDP address too (a predecessor draining). */
+    private final ProxyTables tables;
     /** The stream listeners as bound (ports chosen by the kernel filled in). */
     private final List<ListenAddress> streamListeners = new CopyOnWriteArrayList<>();
     /** The proxy's settings; the advertised ports are filled in as they are bound. */
     private volatile ProxySettings advertised;
 
-    Listeners(BalancerSettings settings, Lanes lanes, KernelDrops kernelDrops, Consumer<InetSocketAddress> shared) {
+    Listeners(BalancerSettings settings, Lanes lanes, KernelDrops kernelDrops, ProxyTables tables) {
         this.settings = settings;
         this.lanes = lanes;
         this.kernelDrops = kernelDrops;
-        this.shared = shared;
+        this.tables = tables;
         this.advertised = settings.proxy();
     }
 
@@ -100,7 +100,7 @@ final class Listeners {
     private void bindUdp(ListenAddress address, List<EventLoop> eventLoops, int channels, boolean reusePort) {
         int port = address.port();
         if (reusePort && port != 0 && heldByAnother(address.socketAddress())) {
-            shared.accept(address.socketAddress());
+            sharedPort(address.socketAddress());
         }
         for (int i = 0; i < channels; i++) {
             int number = lanes.size();
@@ -207,4 +207,20 @@ final class Listeners {
         return streamListeners.stream().filter(l -> l.kind() == transport).findFirst()
                 .map(ListenAddress::socketAddress).orElse(null);
     }
+
+    /**
+     * Another process holds {@code address} already — on a restart, the predecessor draining. Both
+     * get some of the other's responses for a while (relayed on statelessly), so silence is not
+     * held against a destination for as long as a predecessor may drain: this process's own
+     * {@code siplb.shutdown.drain}, at least 10 s.
+     */
+    private void sharedPort(InetSocketAddress address) {
+        Duration window = settings.drain().compareTo(SHARED_PORT_MINIMUM) > 0 ? settings.drain() : SHARED_PORT_MINIMUM;
+        tables.sharePort(window);
+        LOG.warn("udp {} is held by another process too (a predecessor draining?): for {} neither a silent call "
+                + "nor a silent probe takes a destination down (siplb_overload_marks_spared_total counts the calls)",
+                address, ConfigValues.format(window));
+    }
+
+    private static final Duration SHARED_PORT_MINIMUM = Duration.ofSeconds(10);
 }

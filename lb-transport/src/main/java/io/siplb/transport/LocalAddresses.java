@@ -38,6 +38,24 @@ final class LocalAddresses {
         return false;
     }
 
+    /**
+     * Our advertised host as an address (what capture writes for a wildcard bind): the literal,
+     * else the first listen address that is not a wildcard, else loopback.
+     */
+    InetAddress advertisedAddress() {
+        InetAddress literal = AddressResolver.literal(advertised.get().advertisedHost());
+        if (literal != null) {
+            return literal;
+        }
+        for (ListenAddress address : listen) {
+            InetAddress bound = AddressResolver.literal(address.host());
+            if (bound != null && !bound.isAnyLocalAddress()) {
+                return bound;
+            }
+        }
+        return InetAddress.getLoopbackAddress();
+    }
+
     private static boolean sameHost(String a, String b) {
         if (a.equalsIgnoreCase(b)) {
             return true;

@@ -41,6 +41,12 @@ public final class ConfigDefaults {
         DEFAULTS.put("siplb.probe.success-threshold", "1");
         DEFAULTS.put("siplb.probe.reply-codes", "");
         DEFAULTS.put("siplb.probe.recheck", "1s");
+        DEFAULTS.put("siplb.hep.collector", "");
+        DEFAULTS.put("siplb.hep.node-id", "0");
+        DEFAULTS.put("siplb.hep.password", "");
+        DEFAULTS.put("siplb.hep.routes", "");
+        DEFAULTS.put("siplb.hep.queue", "10000");
+        DEFAULTS.put("siplb.log.calls", "false");
         DEFAULTS.put("siplb.admin.listen", "127.0.0.1:8080");
         DEFAULTS.put("siplb.admin.token", "");
         DEFAULTS.put("siplb.sip.t1", "500ms");

@@ -40,6 +40,8 @@ import reactor.core.publisher.MonoSink;
  */
 final class Branch {
     private final FlowContext context;
+    /** The request's server transaction: whose attempt this is, for the {@link CallObserver}. */
+    private final ServerTransaction server;
     private final Target target;
     private final ClientTransaction transaction;
     private final boolean invite;
@@ -63,6 +65,7 @@ final class Branch {
     Branch(FlowContext context, ServerTransaction server, SipMessage request, Target target, RouteSettings settings,
             int ourRoutes, Destination pathFrom, long deadlineNanos, boolean alone) {
         this.context = context;
+        this.server = server;
         this.alone = alone;
         this.startedNanos = context.now();
         this.target = target;
@@ -138,7 +141,13 @@ final class Branch {
                 return;
             }
             done = true;
+            ended(CallObserver.TIMEOUT);
             sink.error(new TimeoutException("no final response in time")); // disposes: abandons
+        }
+
+        /** Tells the observer how the attempt ended. */
+        private void ended(int status) {
+            context.observer().get().attempted(server, target, status, context.now() - startedNanos);
         }
 
         /**
@@ -177,6 +186,7 @@ final class Branch {
             if (!done) {
                 done = true;
                 answered = true;
+                ended(response.statusCode());
                 sink.success(response);
             }
         }
@@ -185,6 +195,7 @@ final class Branch {
         public void failed(Throwable cause) {
             if (!done) {
                 done = true;
+                ended(CallObserver.UNREACHABLE);
                 sink.error(cause);
             }
         }

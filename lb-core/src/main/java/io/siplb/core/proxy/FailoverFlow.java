@@ -161,6 +161,7 @@ final class FailoverFlow implements RequestFlow {
         }
         if (target.address() == null) {
             context.counters().unresolvable.increment();
+            context.observer().get().attempted(server, target, CallObserver.UNRESOLVED, 0);
             failed(target, Failure.UNRESOLVED);
             return Mono.error(new AttemptFailed());
         }
@@ -258,6 +259,7 @@ final class FailoverFlow implements RequestFlow {
             return new Outcome(MessageFactory.response(request, 487, "Request Terminated", server.toTag()), false);
         }
         context.counters().exhausted.increment();
+        context.observer().get().exhausted(server);
         if (best != null) {
             return new Outcome(best, true);
         }

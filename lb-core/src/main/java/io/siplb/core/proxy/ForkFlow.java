@@ -70,6 +70,7 @@ final class ForkFlow implements RequestFlow {
                 Target target = context.targets().first(destination); // a fork tries one target each
                 if (target.address() == null) {
                     context.counters().unresolvable.increment();
+                    context.observer().get().attempted(server, target, CallObserver.UNRESOLVED, 0);
                     context.marking().failed(target, settings.failover().mark(), Failure.UNRESOLVED);
                     continue;
                 }

@@ -61,6 +61,7 @@ public final class SipProxy implements TransactionUser {
     private final FlowContext context;
     private final Probes probes;
     private volatile BooleanSupplier overloaded = () -> false;
+    private final FlowContext.Observed observed = new FlowContext.Observed();
 
     /**
      * A proxy whose only route is {@code settings.dispatch()} (the {@code siplb.dispatch.*} keys).
@@ -109,7 +110,7 @@ public final class SipProxy implements TransactionUser {
         FailureMarking marking = new FailureMarking(dispatcher, counters,
                 () -> overloaded.getAsBoolean() || tables.sharesPort());
         this.context = new FlowContext(server, transactions.client(), edits, targets, marking, tables, scheduler,
-                settings);
+                settings, observed);
         this.probes = new Probes(transactions.client(), edits, targets, scheduler, settings.advertisedHost());
     }
 
@@ -135,6 +136,11 @@ public final class SipProxy implements TransactionUser {
      */
     public void overloadSignal(BooleanSupplier signal) {
         this.overloaded = Objects.requireNonNull(signal, "signal");
+    }
+
+    /** Who hears what becomes of each request (call logs, metrics, capture by route); none by default. */
+    public void observe(CallObserver observer) {
+        observed.observer = Objects.requireNonNull(observer, "observer");
     }
 
     // ------------------------------------------------------------------ requests
@@ -183,6 +189,7 @@ public final class SipProxy implements TransactionUser {
             counters.shed.increment();
             server.reply(transaction, MessageFactory.serviceUnavailable(transaction.request(), transaction.toTag(),
                     (int) settings.retryAfter().toSeconds()));
+            observed.get().finished(transaction, 503, 0);
             return true;
         }
         return false;
@@ -200,6 +207,7 @@ public final class SipProxy implements TransactionUser {
         } else if (decision instanceof RoutingDecision.Forward forward) {
             FailoverPlan plan = forward.plan();
             RouteSettings route = forward.route().settings();
+            observed.get().routed(transaction, forward.route().name());
             int ours = dialogs.ourRoutes(request);
             // algorithm 12 forks an INVITE; other methods, and a plan of one, are tried in turn
             flow = plan.parallel() && plan.size() > 1 && request.method() == SipMethod.INVITE
@@ -213,11 +221,32 @@ public final class SipProxy implements TransactionUser {
             flow = new FailoverFlow(context, transaction, relay.target(), routes.defaultSettings(), relay.ourRoutes(),
                     relay.pathFrom());
         }
-        server.start(transaction, request.method() == SipMethod.BYE ? endingDialog(flow, request.callId()) : flow);
+        RequestFlow observedFlow = observed.get() == CallObserver.NONE ? flow : observing(flow, transaction);
+        server.start(transaction, request.method() == SipMethod.BYE ? endingDialog(observedFlow, request.callId())
+                : observedFlow);
+    }
+
+    /** {@code flow}, telling the observer its final status once it goes upstream. */
+    private RequestFlow observing(RequestFlow flow, ServerTransaction transaction) {
+        long started = context.now();
+        CallObserver observer = observed.get();
+        return new RequestFlow() {
+            @Override
+            public Mono<Outcome> run() {
+                return flow.run().doOnNext(outcome -> observer.finished(transaction, outcome.response().statusCode(),
+                        context.now() - started));
+            }
+
+            @Override
+            public void cancel() {
+                flow.cancel();
+            }
+        };
     }
 
     private void reply(ServerTransaction transaction, RoutingDecision.Reply reply) {
         server.reply(transaction, reply.status(), reply.reason(), reply.headers().toArray(String[]::new));
+        observed.get().finished(transaction, reply.status(), 0);
     }
 
     /**

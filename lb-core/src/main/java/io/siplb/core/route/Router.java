@@ -6,6 +6,7 @@ import io.siplb.core.dispatch.SipRoutingRequest;
 import io.siplb.core.sip.AbsoluteUri;
 import io.siplb.core.sip.HeaderName;
 import io.siplb.core.sip.SipMessage;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
@@ -94,6 +95,16 @@ public final class Router {
     /** The routes in order. */
     public List<Route> routes() {
         return routes;
+    }
+
+    /** The names of the routes, the fallback's last when there is one. */
+    public List<String> names() {
+        List<String> names = new ArrayList<>(routes.size() + 1);
+        routes.forEach(route -> names.add(route.name()));
+        if (fallback != null) {
+            names.add(fallback.name());
+        }
+        return names;
     }
 
     /** The route of requests no route takes, or {@code null}. */

@@ -2,6 +2,7 @@ package io.siplb.transport.admin;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -18,6 +19,7 @@ import io.siplb.core.route.Router;
 import io.siplb.core.transaction.ProxyCounters;
 import io.siplb.core.sip.SipMethod;
 
+import io.siplb.transport.capture.HepCapture;
 import io.siplb.transport.dns.SipResolver;
 import io.siplb.transport.probe.Prober;
 import io.siplb.transport.protect.SourceGuard;
@@ -138,6 +140,25 @@ public final class Metrics {
      * The cluster's synchronisation ({@code siplb_cluster_*}): members heard within the TTL, whether
      * Redis answers, rounds by result, commands sent, events by direction, foreign values ignored.
      */
+    /** Where meters go (the per-destination and per-route meters of the call observers). */
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** HEP capture's figures, when capture is on. */
+    public void bindCapture(HepCapture hep) {
+        if (hep == null) {
+            return;
+        }
+        FunctionCounter.builder("siplb.hep.sent", hep, HepCapture::sent)
+                .description("SIP messages sent to the HEP collector").register(registry);
+        FunctionCounter.builder("siplb.hep.sent.bytes", hep, HepCapture::bytes)
+                .description("octets sent to the HEP collector, HEP headers included").register(registry);
+        FunctionCounter.builder("siplb.hep.dropped", hep, HepCapture::dropped)
+                .description("SIP messages not captured: queue full, collector unreachable or too large")
+                .register(registry);
+    }
+
     public void bindCluster(BalancerView balancer) {
         Gauge.builder("siplb.cluster.members", balancer, b -> b.cluster().status().members().size())
                 .description("members heard within the TTL, this node included").register(registry);

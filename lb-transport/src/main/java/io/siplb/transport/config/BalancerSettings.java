@@ -6,6 +6,7 @@ import io.siplb.core.dispatch.StateThresholds;
 import io.siplb.core.proxy.ProxySettings;
 import io.siplb.core.sip.SipParserLimits;
 import io.siplb.transport.dns.DnsSettings;
+import io.siplb.transport.capture.HepSettings;
 import io.siplb.transport.cluster.ClusterSettings;
 import io.siplb.transport.probe.ProbeSettings;
 import io.siplb.transport.protect.ProtectSettings;
@@ -46,6 +47,8 @@ import java.util.function.Supplier;
  * @param streams TCP and TLS ({@code siplb.tcp.*}, {@code siplb.tls.*})
  * @param dns how destinations named by host are resolved ({@code siplb.dns.*})
  * @param cluster whether and how state is shared with other instances ({@code siplb.cluster.*})
+ * @param hep HEP capture ({@code siplb.hep.*}); off when no collector is set
+ * @param logCalls {@code siplb.log.calls}: a line per finished transaction in the {@code siplb.calls} log
  * @param config the values all this was read from (the routes are built from them)
  * @param source reads the configuration again, for {@code POST /routes/reload}
  */
@@ -54,7 +57,7 @@ public record BalancerSettings(List<ListenAddress> listen, Path destinations, Pr
         SipParserLimits parserLimits, ProbeSettings probe, ListenAddress.HostPort admin, String adminToken, Duration maxLoopLag,
         Duration dropLoopLag, Duration overloadSustain, int warmupCalls, int receiveBufferBytes,
         ProtectSettings protect, StreamSettings streams,
-        DnsSettings dns, ClusterSettings cluster,
+        DnsSettings dns, ClusterSettings cluster, HepSettings hep, boolean logCalls,
         ConfigValues config, Supplier<ConfigValues> source) {
 
     /** Settings from {@code config}, which a reload of the routes reads again as it is. */
@@ -97,7 +100,9 @@ public record BalancerSettings(List<ListenAddress> listen, Path destinations, Pr
                 config.integer("siplb.udp.receive-buffer", 0, 1 << 30),
                 ProtectSettings.from(config),
                 StreamSettings.from(config, proxy.failover().timeout()),
-                DnsSettings.from(config), ClusterSettings.from(config, listen.get(0).port()), config, source);
+                DnsSettings.from(config), ClusterSettings.from(config, listen.get(0).port()),
+                HepSettings.from(config), config.oneOf("siplb.log.calls", "true", "false").equals("true"),
+                config, source);
     }
 
     /** A percentage, written {@code 50%} or {@code 50}, from 0 to 100. */

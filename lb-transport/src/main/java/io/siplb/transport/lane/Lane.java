@@ -68,6 +68,8 @@ public final class Lane implements MessageSender, Prober.ProbeChannel {
     private final LoopLoad load;
     private long fullBatchesSeen;
     private boolean startupLogged;
+    /** HEP capture of this lane's messages, or {@code null} when off. */
+    private final LaneCapture capture;
 
     Lane(Lanes lanes, int number, EventLoop loop, Connection connection, Channel udp, DatagramReceiveAllocator receive,
             String listener, LoopLoad shared) {
@@ -85,6 +87,9 @@ public final class Lane implements MessageSender, Prober.ProbeChannel {
             proxy.overloadSignal(load::overloaded);
         }
         transactions.server().responseObserver((status, to) -> lanes.guard.answered(to, status));
+        this.capture = lanes.capture == null ? null
+                : new LaneCapture(lanes.capture, udp == null ? null : udp.localAddress(), lanes.advertised);
+
         if (shared == null) {
             measureLag(System.nanoTime() + LAG_PERIOD_NANOS);
         }
@@ -171,6 +176,9 @@ public final class Lane implements MessageSender, Prober.ProbeChannel {
         StreamTransport streams = lanes.streams();
         if (transport == Transport.UDP && channel != null) {
             DatagramPacket datagram = new DatagramPacket(message.toDirectBuffer(channel.alloc()), to.address());
+            if (capture != null) {
+                capture.sent(message, to, datagram.content(), loop.inEventLoop(), streams);
+            }
             (flush == null ? channel.writeAndFlush(datagram) : flush.send(channel, datagram)).addListener(future -> {
                 if (!future.isSuccess()) {
                     lanes.sendFailures.increment();
@@ -180,6 +188,9 @@ public final class Lane implements MessageSender, Prober.ProbeChannel {
                 }
             });
         } else if (transport != Transport.UDP && streams != null) {
+            if (capture != null) {
+                capture.sent(message, to, null, loop.inEventLoop(), streams);
+            }
             streams.send(message, to, failure, loop);
         } else {
             lanes.sendFailures.increment(); // no UDP listener to send from
@@ -222,11 +233,28 @@ public final class Lane implements MessageSender, Prober.ProbeChannel {
         if (!admitted(result, source.address(), verdict)) {
             return;
         }
+        if (capture == null) {
+            route(result, source, connection);
+            return;
+        }
+        capture.received(content, source, connection);
+        try {
+            route(result, source, connection);
+        } finally {
+            capture.flush();
+        }
+    }
+
+    /** A message parsed and admitted: to the transaction layer of the lane that owns it. */
+    private void route(ParseResult result, Peer source, StreamConnection connection) {
         if (result instanceof ParseResult.Parsed parsed) {
             SipMessage message = parsed.message();
             if (!message.isRequest()) {
                 Lane owner = owner(message.topVia());
                 if (owner != this) {
+                    if (capture != null) {
+                        capture.flush(); // before the owner, maybe on another loop, relays it
+                    }
                     owner.handOver(result, source);
                     return;
                 }

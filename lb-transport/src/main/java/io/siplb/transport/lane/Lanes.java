@@ -11,6 +11,8 @@ import io.siplb.transport.protect.SourceGuard;
 import io.siplb.transport.stream.StreamConnection;
 import io.siplb.transport.stream.StreamTransport;
 import io.siplb.transport.udp.DatagramReceiveAllocator;
+import io.siplb.transport.capture.HepCapture;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,6 +52,10 @@ public final class Lanes {
     private final Duration overloadSustain;
     private volatile StreamTransport streams;
     private volatile boolean closed;
+    /** HEP capture, or {@code null} when off; set before the first lane. */
+    HepCapture capture;
+    /** Our advertised address: what capture names for a wildcard bind. */
+    InetAddress advertised;
 
     /**
      * @param maxLag {@code siplb.overload.max-loop-lag} (zero: never overloaded)
@@ -65,6 +71,12 @@ public final class Lanes {
         this.dropLag = dropLag;
         this.overloadSustain = overloadSustain;
         this.proxies = proxies;
+    }
+
+    /** Capture every message the lanes receive and send to {@code hep}; before any lane is added. */
+    public void capture(HepCapture hep, InetAddress advertisedAddress) {
+        this.capture = hep;
+        this.advertised = advertisedAddress;
     }
 
     /** The stream transport, once bound: stream lanes send over it, every lane finds connections in it. */

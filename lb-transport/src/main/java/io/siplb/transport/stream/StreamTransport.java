@@ -35,6 +35,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -285,6 +286,18 @@ public final class StreamTransport implements AutoCloseable {
             }
         }
         connection.write(message, failure, loop);
+    }
+
+    /**
+     * Our end of the connection a message to {@code to} leaves over (its flow's, else one open to
+     * its address), or {@code null} when none is open yet: what capture names as the sender.
+     */
+    public SocketAddress localAddressOf(Peer to) {
+        StreamConnection connection = to.flow() == Peer.NO_FLOW ? null : byFlow.get(to.flow());
+        if (connection == null) {
+            connection = byRemote.get(new RemoteKey(to.transport(), to.address()));
+        }
+        return connection == null ? null : connection.channel().localAddress();
     }
 
     /**

@@ -1,0 +1,93 @@
+package io.siplb.transport.capture;
+
+import io.siplb.core.net.Transport;
+import java.net.Inet4Address;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A captured message as one HEPv3 packet ("HEP3", the total length, then chunks of vendor 0):
+ * IP family (1), IP protocol (2: 17 for UDP, 6 for TCP, TLS and WebSocket), source and destination
+ * address (3/4 for IPv4, 5/6 for IPv6) and port (7/8), seconds and microseconds (9/10), protocol
+ * type 1 (SIP, 11), capture agent id (12), the password when set (14), the payload (15) and the
+ * Call-ID as correlation id (17). Every number big-endian; each chunk's length counts its 6-octet
+ * header.
+ */
+public final class HepEncoder {
+    private static final int CHUNK_HEADER = 6;
+
+    private HepEncoder() {
+    }
+
+    /** The packet for {@code message}; {@code callId} and {@code password} may be empty. */
+    public static byte[] encode(Captured message, int agentId, byte[] password, byte[] callId) {
+        byte[] source = message.source().getAddress().getAddress();
+        byte[] destination = message.destination().getAddress().getAddress();
+        boolean v4 = message.source().getAddress() instanceof Inet4Address
+                && message.destination().getAddress() instanceof Inet4Address;
+        if (!v4 && source.length == 4) {
+            source = mapped(source);
+        }
+        if (!v4 && destination.length == 4) {
+            destination = mapped(destination);
+        }
+        int length = 6 + 3 * (CHUNK_HEADER + 1) + 2 * (CHUNK_HEADER + source.length) + 2 * (CHUNK_HEADER + 2)
+                + 3 * (CHUNK_HEADER + 4) + CHUNK_HEADER + message.payload().length
+                + (password.length > 0 ? CHUNK_HEADER + password.length : 0)
+                + (callId.length > 0 ? CHUNK_HEADER + callId.length : 0);
+        ByteBuffer out = ByteBuffer.allocate(length);
+        out.put("HEP3".getBytes(StandardCharsets.US_ASCII)).putShort((short) length);
+        uint8(out, 1, v4 ? 2 : 10);
+        uint8(out, 2, message.transport() == Transport.UDP ? 17 : 6);
+        bytes(out, v4 ? 3 : 5, source);
+        bytes(out, v4 ? 4 : 6, destination);
+        uint16(out, 7, message.source().getPort());
+        uint16(out, 8, message.destination().getPort());
+        uint32(out, 9, message.epochMicros() / 1_000_000);
+        uint32(out, 10, message.epochMicros() % 1_000_000);
+        uint8(out, 11, 1);
+        uint32(out, 12, agentId & 0xffffffffL);
+        if (password.length > 0) {
+            bytes(out, 14, password);
+        }
+        bytes(out, 15, message.payload());
+        if (callId.length > 0) {
+            bytes(out, 17, callId);
+        }
+        assert !out.hasRemaining() : "length counted wrong";
+        return out.array();
+    }
+
+    /** An IPv4 address as IPv6 (::ffff:a.b.c.d), when the other end of the message is IPv6. */
+    private static byte[] mapped(byte[] v4) {
+        byte[] v6 = new byte[16];
+        v6[10] = (byte) 0xff;
+        v6[11] = (byte) 0xff;
+        System.arraycopy(v4, 0, v6, 12, 4);
+        return v6;
+    }
+
+    private static void header(ByteBuffer out, int type, int payload) {
+        out.putShort((short) 0).putShort((short) type).putShort((short) (CHUNK_HEADER + payload));
+    }
+
+    private static void uint8(ByteBuffer out, int type, int value) {
+        header(out, type, 1);
+        out.put((byte) value);
+    }
+
+    private static void uint16(ByteBuffer out, int type, int value) {
+        header(out, type, 2);
+        out.putShort((short) value);
+    }
+
+    private static void uint32(ByteBuffer out, int type, long value) {
+        header(out, type, 4);
+        out.putInt((int) value);
+    }
+
+    private static void bytes(ByteBuffer out, int type, byte[] value) {
+        header(out, type, value.length);
+        out.put(value);
+    }
+}
