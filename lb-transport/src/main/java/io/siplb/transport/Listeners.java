@@ -71,7 +71,8 @@ final class Listeners {
             }
             InetSocketAddress bound;
             try {
-                bound = streams.listen(address.kind(), address.socketAddress(), address.path(), address.text());
+                bound = streams.listen(address.kind(), address.socketAddress(), address.path(), address.text(),
+                        address.proxyProtocol());
             } catch (ConfigException e) {
                 throw e;
             } catch (RuntimeException e) {

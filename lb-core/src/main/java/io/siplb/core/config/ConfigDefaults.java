@@ -64,6 +64,7 @@ public final class ConfigDefaults {
         DEFAULTS.put("siplb.tcp.message-timeout", "10s");
         DEFAULTS.put("siplb.tcp.max-connections", "10000");
         DEFAULTS.put("siplb.tcp.max-connections-per-source", "100");
+        DEFAULTS.put("siplb.proxy-protocol.trusted", "");
         DEFAULTS.put("siplb.tls.certificate", "");
         DEFAULTS.put("siplb.tls.key", "");
         DEFAULTS.put("siplb.tls.trust", "");

@@ -2,6 +2,8 @@ package io.siplb.core.route;
 
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -43,6 +45,31 @@ public final class Cidr {
             }
         }
         return new Cidr(bytes, prefix, trimmed);
+    }
+
+    /**
+     * The blocks of a comma-separated list (blanks skipped).
+     *
+     * @throws IllegalArgumentException saying which item is wrong
+     */
+    public static List<Cidr> parseAll(String text) {
+        List<Cidr> blocks = new ArrayList<>();
+        for (String item : text.split(",")) {
+            if (!item.isBlank()) {
+                blocks.add(parse(item));
+            }
+        }
+        return List.copyOf(blocks);
+    }
+
+    /** Whether {@code address} lies in one of {@code blocks}. */
+    public static boolean anyContains(List<Cidr> blocks, InetAddress address) {
+        for (int i = 0; i < blocks.size(); i++) {
+            if (blocks.get(i).contains(address)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether {@code address} lies in this block (an IPv4 address never in an IPv6 block). */

@@ -68,6 +68,10 @@ public record BalancerSettings(List<ListenAddress> listen, Path destinations, Pr
     /** Settings from {@code config}; a reload of the routes asks {@code source} for fresh values. */
     public static BalancerSettings from(ConfigValues config, Supplier<ConfigValues> source) {
         List<ListenAddress> listen = ListenAddress.parseAll(config.string("siplb.listen"));
+        if (listen.stream().anyMatch(ListenAddress::proxyProtocol) && config.string("siplb.proxy-protocol.trusted").isBlank()) {
+            throw new ConfigException("siplb.proxy-protocol.trusted", "",
+                    "a listener with ;proxy-protocol needs the addresses of the balancers in front of it");
+        }
         String advertisedText = config.string("siplb.advertised-address");
         String host = listen.get(0).host();
         int port = listen.get(0).port();

@@ -10,23 +10,30 @@ import java.util.Locale;
 /**
  * One entry of {@code siplb.listen}: {@code transport:host:port}, IPv6 hosts in brackets
  * ({@code udp:[::1]:5060}, {@code tls:0.0.0.0:5061}); a WebSocket listener may name the HTTP
- * path it upgrades ({@code wss:0.0.0.0:8443/sip}).
+ * path it upgrades ({@code wss:0.0.0.0:8443/sip}). A stream listener behind an L4 balancer that
+ * sends the PROXY protocol header says so: {@code tcp:0.0.0.0:5060;proxy-protocol}.
  *
  * @param transport {@code udp}, {@code tcp}, {@code tls}, {@code ws} or {@code wss}
  * @param host the address to bind, as written (no brackets)
  * @param port the port
  * @param path the WebSocket upgrade path ({@code /sip}); {@code null} = any path, and always for
  *     the other transports
+ * @param proxyProtocol whether every connection starts with a PROXY protocol header (v1 or v2)
+ *     naming the caller, from a balancer of {@code siplb.proxy-protocol.trusted}
  */
-public record ListenAddress(String transport, String host, int port, String path) {
+public record ListenAddress(String transport, String host, int port, String path, boolean proxyProtocol) {
 
     public ListenAddress(String transport, String host, int port) {
-        this(transport, host, port, null);
+        this(transport, host, port, null, false);
+    }
+
+    public ListenAddress(String transport, String host, int port, String path) {
+        this(transport, host, port, path, false);
     }
 
     /** The same listener bound at {@code boundPort} (the port the kernel chose for 0). */
     public ListenAddress withPort(int boundPort) {
-        return new ListenAddress(transport, host, boundPort, path);
+        return new ListenAddress(transport, host, boundPort, path, proxyProtocol);
     }
 
     /** The transport, as the proxy knows it. */
@@ -34,7 +41,10 @@ public record ListenAddress(String transport, String host, int port, String path
         return Transport.fromToken(transport);
     }
 
-    /** As {@code siplb.listen} writes it: {@code tcp:127.0.0.1:5060}, {@code wss:0.0.0.0:8443/sip}. */
+    /**
+     * As {@code siplb.listen} writes it without flags: {@code tcp:127.0.0.1:5060},
+     * {@code wss:0.0.0.0:8443/sip} (what a route's {@code match.listen} names).
+     */
     public String text() {
         return transport + ":" + hostPort() + (path == null ? "" : path);
     }
@@ -72,6 +82,21 @@ public record ListenAddress(String transport, String host, int port, String path
                     + "' is not supported (udp, tcp, tls, ws, wss)");
         }
         String rest = item.substring(colon + 1);
+        boolean proxyProtocol = false;
+        int semicolon = rest.indexOf(';');
+        if (semicolon >= 0) {
+            String flag = rest.substring(semicolon + 1).trim();
+            rest = rest.substring(0, semicolon);
+            if (!flag.equalsIgnoreCase("proxy-protocol")) {
+                throw new ConfigException("siplb.listen", whole, "'" + item + "': unknown flag '" + flag
+                        + "' (the only one is ;proxy-protocol)");
+            }
+            if (transport.equals("udp")) {
+                throw new ConfigException("siplb.listen", whole, "'" + item
+                        + "': the PROXY protocol is for stream listeners (tcp, tls, ws, wss)");
+            }
+            proxyProtocol = true;
+        }
         String path = null;
         int slash = rest.indexOf('/', rest.lastIndexOf(']') + 1);
         if (slash >= 0) {
@@ -89,7 +114,7 @@ public record ListenAddress(String transport, String host, int port, String path
         if (hostPort.port() < 0) {
             throw new ConfigException("siplb.listen", whole, "'" + item + "' needs a port (0 = any free port)");
         }
-        return new ListenAddress(transport, hostPort.host(), hostPort.port(), path);
+        return new ListenAddress(transport, hostPort.host(), hostPort.port(), path, proxyProtocol);
     }
 
     /** {@code host[:port]} with IPv6 in brackets; port -1 when absent. */

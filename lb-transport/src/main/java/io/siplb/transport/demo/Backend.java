@@ -64,6 +64,7 @@ public final class Backend extends SipPeer {
     private final AtomicLong byes = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
     private final Queue<String> requestUris = new ConcurrentLinkedQueue<>();
+    private final Queue<String> callerVias = new ConcurrentLinkedQueue<>();
     private final Map<String, LongAdder> byMethod = new ConcurrentHashMap<>();
     private final Map<String, Set<InetSocketAddress>> sources = new ConcurrentHashMap<>();
 
@@ -112,6 +113,11 @@ public final class Backend extends SipPeer {
     public long requests(String method) {
         LongAdder count = byMethod.get(method);
         return count == null ? 0 : count.sum();
+    }
+
+    /** The bottom Via (the caller's, as the proxies stamped it) of the first 1000 INVITEs received. */
+    public List<String> callerVias() {
+        return List.copyOf(callerVias);
     }
 
     /** Forgets the sources seen so far ({@link #sources}). */
@@ -182,6 +188,7 @@ public final class Backend extends SipPeer {
         invites.incrementAndGet();
         if (requestUris.size() < 1000) {
             requestUris.add(invite.requestUriText().toString());
+            callerVias.add(invite.vias().get(invite.vias().size() - 1).toString());
         }
         if (now.dropFirstInvite() && seen.putIfAbsent(key, Boolean.TRUE) == null) {
             return; // lost on the way: the balancer's Timer A must send it again

@@ -46,15 +46,11 @@ public record ProtectSettings(int rate, Duration window, Duration ban, List<Cidr
         Duration ban = config.duration("siplb.protect.ban", Duration.ofSeconds(1),
                 Duration.ofDays(7));
         String trustedText = config.string("siplb.protect.trusted");
-        List<Cidr> trusted = new ArrayList<>();
-        for (String item : trustedText.split(",")) {
-            if (!item.isBlank()) {
-                try {
-                    trusted.add(Cidr.parse(item));
-                } catch (IllegalArgumentException e) {
-                    throw new ConfigException("siplb.protect.trusted", trustedText, e.getMessage());
-                }
-            }
+        List<Cidr> trusted;
+        try {
+            trusted = Cidr.parseAll(trustedText);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("siplb.protect.trusted", trustedText, e.getMessage());
         }
         List<String> agents = new ArrayList<>();
         for (String item : config.string("siplb.protect.user-agents").split(",")) {

@@ -2,9 +2,11 @@ package io.siplb.transport.stream;
 
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
+import io.siplb.core.route.Cidr;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -31,12 +33,14 @@ import java.util.Set;
  * @param clientAuth whether TLS clients must present a certificate ({@code siplb.tls.client-auth})
  * @param origins the browser origins a WebSocket handshake may come from ({@code siplb.ws.origins});
  *     empty = any
+ * @param proxyTrusted the L4 balancers whose PROXY protocol headers a listener with
+ *     {@code ;proxy-protocol} believes ({@code siplb.proxy-protocol.trusted})
  * @param pingInterval a WebSocket client silent this long gets a ping ({@code siplb.ws.ping-interval});
  *     zero = none
  */
 public record StreamSettings(Duration idleTimeout, Duration connectTimeout, Duration messageTimeout,
         Duration userTimeout, int maxConnections, int maxPerSource, Path certificate, Path key, Path trust,
-        ClientAuth clientAuth, Set<String> origins, Duration pingInterval) {
+        ClientAuth clientAuth, Set<String> origins, Duration pingInterval, List<Cidr> proxyTrusted) {
 
     /** {@code siplb.tls.client-auth}. */
     public enum ClientAuth { NONE, OPTIONAL, REQUIRE }
@@ -61,7 +65,16 @@ public record StreamSettings(Duration idleTimeout, Duration connectTimeout, Dura
                 config.integer("siplb.tcp.max-connections-per-source", 1, 1_000_000),
                 certificate, key, path(config, "siplb.tls.trust"),
                 ClientAuth.valueOf(clientAuth.toUpperCase(Locale.ROOT)), origins(config),
-                pingInterval(config));
+                pingInterval(config), proxyTrusted(config));
+    }
+
+    private static List<Cidr> proxyTrusted(ConfigValues config) {
+        String text = config.string("siplb.proxy-protocol.trusted");
+        try {
+            return Cidr.parseAll(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("siplb.proxy-protocol.trusted", text, e.getMessage());
+        }
     }
 
     private static Set<String> origins(ConfigValues config) {

@@ -29,6 +29,7 @@ import io.siplb.core.config.ConfigException;
 import io.siplb.core.net.MessageSender;
 import io.siplb.core.net.Peer;
 import io.siplb.core.net.Transport;
+import io.siplb.core.route.Cidr;
 import io.siplb.core.sip.SipParserLimits;
 import io.siplb.core.sip.SipWritable;
 import java.io.IOException;
@@ -69,7 +70,7 @@ public final class StreamTransport implements AutoCloseable {
     /** Why a connection ended before its peer closed it, or could not be opened. */
     public enum Error {
         CONNECT_REFUSED, CONNECT_TIMEOUT, RESET, TLS_HANDSHAKE, UNFRAMEABLE, TOO_LARGE, IDLE, STALLED,
-        LIMIT_TOTAL, LIMIT_SOURCE, OTHER;
+        LIMIT_TOTAL, LIMIT_SOURCE, PROXY_UNTRUSTED, PROXY_HEADER, OTHER;
 
         /** The metric label: {@code connect-refused}. */
         public String label() {
@@ -127,20 +128,15 @@ public final class StreamTransport implements AutoCloseable {
     }
 
     /**
-     * Binds a {@code transport} listener.
+     * Binds a {@code transport} listener; a WebSocket one upgrades only {@code path} when it is
+     * not {@code null}; with {@code proxyProtocol} each connection starts with a PROXY protocol
+     * header from a trusted balancer ({@link ProxyProtocolGate}).
      *
      * @param listener the listen address as {@code siplb.listen} writes it, for the routing rules
      * @return the bound address (the port the kernel chose for 0)
      */
-    public InetSocketAddress listen(Transport transport, InetSocketAddress address, String listener) {
-        return listen(transport, address, null, listener);
-    }
-
-    /**
-     * Binds a {@code transport} listener; a WebSocket one upgrades only {@code path} when it is
-     * not {@code null}.
-     */
-    public InetSocketAddress listen(Transport transport, InetSocketAddress address, String path, String listener) {
+    public InetSocketAddress listen(Transport transport, InetSocketAddress address, String path, String listener,
+            boolean proxyProtocol) {
         if (transport.secure() && (tls == null || !tls.canServe())) {
             throw new ConfigException("siplb.tls.certificate", "",
                     "a certificate and key are needed for the listener " + listener);
@@ -153,7 +149,7 @@ public final class StreamTransport implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        accepted(channel, transport, path, listener);
+                        accepted(channel, transport, path, listener, proxyProtocol);
                     }
                 });
         if (epoll) {
@@ -166,22 +162,35 @@ public final class StreamTransport implements AutoCloseable {
         return (InetSocketAddress) server.localAddress();
     }
 
-    private void accepted(SocketChannel channel, Transport transport, String path, String listener) {
-        InetSocketAddress remote = channel.remoteAddress();
+    private void accepted(SocketChannel channel, Transport transport, String path, String listener,
+            boolean proxyProtocol) {
         if (inboundCount.incrementAndGet() > settings.maxConnections()) {
             inboundCount.decrementAndGet();
             refuse(channel, Error.LIMIT_TOTAL);
             return;
         }
+        channel.closeFuture().addListener(closed -> inboundCount.decrementAndGet());
+        if (!proxyProtocol) {
+            admit(channel, transport, path, listener, channel.remoteAddress());
+        } else if (!Cidr.anyContains(settings.proxyTrusted(), channel.remoteAddress().getAddress())) {
+            refuse(channel, Error.PROXY_UNTRUSTED);
+        } else {
+            new ProxyProtocolGate(settings.messageTimeout().toMillis(),
+                    caller -> admit(channel, transport, path, listener, caller),
+                    () -> refuse(channel, Error.PROXY_HEADER)).install(channel);
+        }
+    }
+
+    /** A connection from {@code remote} (the caller a PROXY header named, else the peer's address). */
+    private void admit(SocketChannel channel, Transport transport, String path, String listener,
+            InetSocketAddress remote) {
         AtomicInteger fromSource = perSource.computeIfAbsent(remote.getAddress(), a -> new AtomicInteger());
         if (fromSource.incrementAndGet() > settings.maxPerSource()) {
             fromSource.decrementAndGet();
-            inboundCount.decrementAndGet();
             refuse(channel, Error.LIMIT_SOURCE);
             return;
         }
         channel.closeFuture().addListener(closed -> {
-            inboundCount.decrementAndGet();
             if (fromSource.decrementAndGet() <= 0) {
                 perSource.remove(remote.getAddress(), fromSource);
             }
@@ -192,7 +201,7 @@ public final class StreamTransport implements AutoCloseable {
             channel.pipeline().addLast(ssl);
         }
         if (transport.webSocket()) {
-            webSockets.accepted(channel, path, upgraded -> upgraded(upgraded, transport, listener));
+            webSockets.accepted(channel, path, upgraded -> upgraded(upgraded, transport, listener, remote));
             return; // a connection of SIP once its handshake is done
         }
         StreamConnection connection = new StreamConnection(flows.incrementAndGet(), transport, remote, listener,
@@ -202,11 +211,10 @@ public final class StreamTransport implements AutoCloseable {
     }
 
     /** A WebSocket handshake done: from now on a connection of SIP messages, one per frame. */
-    private void upgraded(ChannelHandlerContext ctx, Transport transport, String listener) {
+    private void upgraded(ChannelHandlerContext ctx, Transport transport, String listener, InetSocketAddress remote) {
         Channel channel = ctx.channel();
-        StreamConnection connection = new StreamConnection(flows.incrementAndGet(), transport,
-                (InetSocketAddress) channel.remoteAddress(), listener, channel, channel.newSucceededFuture(),
-                awaitNanos());
+        StreamConnection connection = new StreamConnection(flows.incrementAndGet(), transport, remote, listener, channel,
+                channel.newSucceededFuture(), awaitNanos());
         register(connection, true);
         ConnectionHandler handler = handler(connection);
         channel.pipeline().addLast(webSockets.framing(() -> errors.get(Error.IDLE).increment()));
@@ -217,8 +225,10 @@ public final class StreamTransport implements AutoCloseable {
     private void refuse(SocketChannel channel, Error error) {
         errors.get(error).increment();
         LOG.debug("connection from {} refused: {}", channel.remoteAddress(), error.label());
-        channel.config().setOption(ChannelOption.SO_LINGER, 0); // a reset: nothing is kept for it
-        channel.close();
+        if (channel.isOpen()) {
+            channel.config().setOption(ChannelOption.SO_LINGER, 0); // a reset: nothing is kept for it
+            channel.close();
+        }
     }
 
     private void finishPipeline(StreamConnection connection) {

@@ -152,6 +152,33 @@ class ConfigTest {
         assertThat(sentinel.storeText()).isEqualTo("redis-sentinel://10.0.0.7:26379,10.0.0.8:26379/0#mymaster");
     }
 
+    @Test
+    void captureAndProxyProtocolSettingsAreCheckedAtStart() {
+        assertBad(List.of("siplb.hep.collector=10.0.0.5:9060"), "siplb.hep.collector=10.0.0.5:9060: must be udp:host:port");
+        assertBad(List.of("siplb.hep.collector=sctp:10.0.0.5:9060"), "siplb.hep.collector=sctp:10.0.0.5:9060: must be udp:");
+        assertBad(List.of("siplb.hep.collector=udp:10.0.0.5"), "siplb.hep.collector=udp:10.0.0.5: must be udp:host:port");
+        assertBad(List.of("siplb.hep.collector=udp:10.0.0.5:99999"), "siplb.hep.collector=udp:10.0.0.5:99999: '10.0.0.5:99999' has no port");
+        assertBad(List.of("siplb.hep.collector=udp:no-such-host.invalid:9060"),
+                "siplb.hep.collector=udp:no-such-host.invalid:9060: host 'no-such-host.invalid' does not resolve");
+        assertBad(List.of("siplb.hep.node-id=-1"), "siplb.hep.node-id=-1");
+        assertBad(List.of("siplb.hep.queue=2"), "siplb.hep.queue=2");
+        assertBad(List.of("siplb.log.calls=yes"), "siplb.log.calls=yes: must be one of true, false");
+        assertBad(List.of("siplb.listen=udp:127.0.0.1:5060;proxy-protocol"),
+                "siplb.listen=udp:127.0.0.1:5060;proxy-protocol: 'udp:127.0.0.1:5060;proxy-protocol': the PROXY protocol is for stream listeners");
+        assertBad(List.of("siplb.listen=tcp:127.0.0.1:5060;proxy"),
+                "siplb.listen=tcp:127.0.0.1:5060;proxy: 'tcp:127.0.0.1:5060;proxy': unknown flag 'proxy'");
+        assertBad(List.of("siplb.listen=tcp:127.0.0.1:5060;proxy-protocol"),
+                "siplb.proxy-protocol.trusted=: a listener with ;proxy-protocol needs the addresses of the balancers");
+        assertBad(List.of("siplb.proxy-protocol.trusted=10.0.0.0/33"), "siplb.proxy-protocol.trusted=10.0.0.0/33: '10.0.0.0/33' needs a prefix");
+        BalancerSettings behind = BalancerSettings.from(ConfigLoader.load(null, Map.of(), List.of(
+                "siplb.listen=udp:0.0.0.0:5060,wss:0.0.0.0:8443/sip;proxy-protocol",
+                "siplb.proxy-protocol.trusted=10.0.0.0/8, 192.0.2.1")));
+        assertThat(behind.listen().get(1).proxyProtocol()).isTrue();
+        assertThat(behind.listen().get(1).path()).isEqualTo("/sip");
+        assertThat(behind.listen().get(1).text()).isEqualTo("wss:0.0.0.0:8443/sip");
+        assertThat(behind.streams().proxyTrusted()).hasSize(2);
+    }
+
     private static void assertBad(List<String> sets, String message) {
         assertThatThrownBy(() -> BalancerSettings.from(ConfigLoader.load(null, Map.of(), sets)))
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith(message);
