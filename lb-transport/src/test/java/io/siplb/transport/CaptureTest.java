@@ -7,19 +7,28 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.siplb.transport.capture.HepPacket;
 import io.siplb.transport.demo.Backend;
 import io.siplb.transport.demo.CallGenerator;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.assertj.core.api.Assertions;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
@@ -71,7 +80,7 @@ class CaptureTest {
             assertThat(packet.number(2)).isEqualTo(17);
             assertThat(packet.unsigned(12)).isEqualTo(2001);
             assertThat(packet.payload()).contains("Call-ID: " + callId).endsWith("\r\n\r\n");
-            assertThat(packet.epochMicros()).isCloseTo(System.currentTimeMillis() * 1000, org.assertj.core.data.Offset
+            assertThat(packet.epochMicros()).isCloseTo(System.currentTimeMillis() * 1000, Offset
                     .offset(10_000_000L));
         }
         for (int i = 1; i < packets.size(); i++) {
@@ -104,7 +113,7 @@ class CaptureTest {
 
     @Test
     void aRouteThatDoesNotExistStopsStartUp() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new LoopbackBalancer(List.of("1 sip:127.0.0.1:5 0 0"),
+        Assertions.assertThatThrownBy(() -> new LoopbackBalancer(List.of("1 sip:127.0.0.1:5 0 0"),
                 "siplb.hep.collector=udp:127.0.0.1:9060", "siplb.hep.routes=trunk"))
                 .hasMessageContaining("siplb.hep.routes=trunk").hasMessageContaining("names no route 'trunk'");
     }
@@ -120,10 +129,68 @@ class CaptureTest {
         CallGenerator caller = opened.add(new CallGenerator(lb.address, false));
         call(caller, 50);
         assertThat(caller.completed()).isEqualTo(50);
-        io.micrometer.core.instrument.MeterRegistry registry = lb.balancer.metrics().registry();
+        MeterRegistry registry = lb.balancer.metrics().registry();
         await().atMost(Duration.ofSeconds(5)).until(() -> registry.get("siplb.hep.dropped").functionCounter().count()
                 >= 50 * 13);
         assertThat(registry.get("siplb.hep.sent").functionCounter().count()).isZero();
+    }
+
+    @Test
+    void overTcpEachPacketFollowsTheOtherOnOneConnection() throws Exception {
+        ServerSocket collector = opened.add(new ServerSocket(0, 5, InetAddress.getLoopbackAddress()));
+        List<HepPacket> packets = new CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (Socket socket = collector.accept(); DataInputStream in =
+                    new DataInputStream(socket.getInputStream())) {
+                while (true) {
+                    byte[] head = new byte[6];
+                    in.readFully(head);
+                    int length = (head[4] & 0xff) << 8 | head[5] & 0xff;
+                    byte[] packet = Arrays.copyOf(head, length);
+                    in.readFully(packet, 6, length - 6);
+                    packets.add(HepPacket.decode(packet, length));
+                }
+            } catch (IOException e) {
+                // the balancer closed the connection
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        Backend pbx = opened.backend("pbx", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(pbx), "siplb.probe.interval=0",
+                "siplb.hep.collector=tcp:127.0.0.1:" + collector.getLocalPort(), "siplb.hep.password=s3cret"));
+        CallGenerator caller = opened.add(new CallGenerator(lb.address, false));
+        call(caller, 10);
+        await().atMost(Duration.ofSeconds(5)).until(() -> packets.size() >= 10 * 13);
+        assertThat(packets).hasSize(10 * 13).allSatisfy(packet -> assertThat(packet.text(14)).isEqualTo("s3cret"));
+    }
+
+    @Test
+    void aCollectorThatStopsReadingCostsNoCallAndItsBacklogIsDroppedAndCounted() throws Exception {
+        ServerSocket collector = opened.add(new ServerSocket(0, 5, InetAddress.getLoopbackAddress()));
+        Thread accepter = new Thread(() -> {
+            try {
+                opened.add(collector.accept()); // accepted, never read: the socket buffers fill, then the queue
+            } catch (IOException e) {
+                // closed
+            }
+        });
+        accepter.setDaemon(true);
+        accepter.start();
+        Backend pbx = opened.backend("pbx", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(pbx), "siplb.probe.interval=0",
+                "siplb.hep.collector=tcp:127.0.0.1:" + collector.getLocalPort(), "siplb.hep.queue=16"));
+        CallGenerator caller = opened.add(new CallGenerator(lb.address, false));
+        caller.start(200, Duration.ZERO);
+        Thread.sleep(3000);
+        caller.stop();
+        await().atMost(Duration.ofSeconds(10)).until(() -> caller.inProgress() == 0);
+        assertThat(caller.failed()).isZero();
+        assertThat(caller.completed()).isGreaterThan(400);
+        MeterRegistry registry = lb.balancer.metrics().registry();
+        assertThat(registry.get("siplb.hep.dropped").functionCounter().count()).isPositive();
+        assertThat(registry.get("siplb.hep.sent").functionCounter().count() + registry.get("siplb.hep.dropped")
+                .functionCounter().count()).isGreaterThanOrEqualTo(caller.completed() * 13.0 - 17);
     }
 
     @Test
@@ -131,7 +198,7 @@ class CaptureTest {
         Backend busy = opened.backend("busy", Backend.Behaviour.refusing(1.0));
         Backend pbx = opened.backend("pbx", Backend.Behaviour.HEALTHY);
         int adminPort;
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             adminPort = socket.getLocalPort();
         }
         LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(busy, pbx), "siplb.probe.interval=0",
