@@ -8,9 +8,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.siplb.transport.cli.Ctl;
 import io.siplb.transport.demo.Backend;
 import io.siplb.transport.demo.CallGenerator;
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -20,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,8 +66,8 @@ class AdminApiTest {
         Files.deleteIfExists(list);
     }
 
-    private static int freeTcpPort() throws java.io.IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    private static int freeTcpPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }
@@ -89,7 +98,7 @@ class AdminApiTest {
     }
 
     private String enc(String value) {
-        return java.net.URLEncoder.encode(value, StandardCharsets.UTF_8);
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
     @Test
@@ -209,8 +218,8 @@ class AdminApiTest {
 
     @Test
     void anAdminPortInUseStopsStartUp() throws Exception {
-        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new LoopbackBalancer(List.of("1 sip:127.0.0.1:5070"),
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Assertions.assertThatThrownBy(() -> new LoopbackBalancer(List.of("1 sip:127.0.0.1:5070"),
                             "siplb.admin.listen=127.0.0.1:" + taken.getLocalPort()))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageStartingWith("cannot start the admin API on siplb.admin.listen=127.0.0.1:" + taken.getLocalPort());
@@ -281,13 +290,13 @@ class AdminApiTest {
         assertThat(call("GET", "/events", null).statusCode()).isEqualTo(401);
 
         // a client that never reads its stream does not hold up another one
-        try (java.net.Socket idle = new java.net.Socket("127.0.0.1", lb.balancer.adminPort())) {
+        try (Socket idle = new Socket("127.0.0.1", lb.balancer.adminPort())) {
             idle.getOutputStream().write(("GET /events?token=s3cret HTTP/1.1\r\nHost: x\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
-            HttpResponse<java.io.InputStream> stream = http.send(HttpRequest.newBuilder(URI.create(base
+            HttpResponse<InputStream> stream = http.send(HttpRequest.newBuilder(URI.create(base
                     + "/events?token=s3cret")).build(), HttpResponse.BodyHandlers.ofInputStream());
             assertThat(stream.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
-            try (java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(
                     stream.body(), StandardCharsets.UTF_8))) {
                 String first = lines.readLine();
                 assertThat(first).startsWith("data: ");

@@ -3,11 +3,17 @@ package io.siplb.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.siplb.core.dispatch.Destination;
+import io.siplb.core.dispatch.DestinationState;
+import io.siplb.core.dispatch.FailureMark;
+import io.siplb.testing.Fixtures;
 import io.siplb.transport.demo.Backend;
 import io.siplb.transport.demo.CallGenerator;
 import io.siplb.transport.udp.DatagramReceiveAllocator;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -140,8 +146,8 @@ class BalancerTest {
         Backend b = opened.backend("b", Backend.Behaviour.HEALTHY);
         LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(a, b), "siplb.probe.interval=30s",
                 "siplb.probe.timeout=300ms", "siplb.probe.recheck=1s"));
-        io.siplb.core.dispatch.Destination first = lb.balancer.dispatcher().set(1).get(0);
-        lb.balancer.dispatcher().markFailure(first, io.siplb.core.dispatch.FailureMark.INACTIVE); // as a call does
+        Destination first = lb.balancer.dispatcher().set(1).get(0);
+        lb.balancer.dispatcher().markFailure(first, FailureMark.INACTIVE); // as a call does
         long markedAt = System.nanoTime();
         await().atMost(Duration.ofSeconds(5)).until(first::healthy);
         assertThat(Duration.ofNanos(System.nanoTime() - markedAt)).isLessThan(Duration.ofSeconds(2));
@@ -169,25 +175,25 @@ class BalancerTest {
         LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(healthy), "siplb.dispatch.panic-threshold=0"));
         RawPeer raw = opened.add(new RawPeer());
         raw.send(lb.address, "garbage that is no SIP at all\r\n\r\n");
-        raw.send(lb.address, new String(io.siplb.testing.Fixtures.bytes("rfc4475/badinv01.sip"),
-                java.nio.charset.StandardCharsets.ISO_8859_1));
+        raw.send(lb.address, new String(Fixtures.bytes("rfc4475/badinv01.sip"),
+                StandardCharsets.ISO_8859_1));
         assertThat(raw.receive()).startsWith("SIP/2.0 400 ");
         raw.send(lb.address, "OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:"
                 + raw.port() + ";branch=z9hG4bKmf0\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: mf0\r\n"
                 + "CSeq: 1 OPTIONS\r\nMax-Forwards: 0\r\nContent-Length: 0\r\n\r\n");
         assertThat(raw.receive()).startsWith("SIP/2.0 483 ");
         for (String tag : List.of("ncl", "clerr", "scalar02", "mismatch01", "ltgtruri", "bigcode", "baddn")) {
-            raw.send(lb.address, new String(io.siplb.testing.Fixtures.bytes("rfc4475/" + tag + ".sip"),
-                    java.nio.charset.StandardCharsets.ISO_8859_1));
+            raw.send(lb.address, new String(Fixtures.bytes("rfc4475/" + tag + ".sip"),
+                    StandardCharsets.ISO_8859_1));
         }
         lb.balancer.dispatcher().markFailure(lb.balancer.dispatcher().set(1).get(0),
-                io.siplb.core.dispatch.FailureMark.INACTIVE);
+                FailureMark.INACTIVE);
         CallGenerator caller = opened.add(new CallGenerator(lb.address, false));
         placeCalls(caller, 1);
         awaitCalls(caller, 1);
         assertThat(caller.finalStatuses()).containsEntry(503, 1L);
         lb.balancer.dispatcher().setState(lb.balancer.dispatcher().set(1).get(0),
-                io.siplb.core.dispatch.DestinationState.ACTIVE);
+                DestinationState.ACTIVE);
         placeCalls(caller, 3);
         awaitCalls(caller, 4);
         assertThat(caller.completed()).isEqualTo(3);
@@ -277,7 +283,7 @@ class BalancerTest {
         LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(steady, flaky), "siplb.probe.interval=300ms",
                 "siplb.probe.timeout=200ms", "siplb.probe.failure-threshold=2", "siplb.probe.success-threshold=2",
                 "siplb.failover.mark=none"));
-        io.siplb.core.dispatch.Destination destination = lb.balancer.dispatcher().set(1).get(1);
+        Destination destination = lb.balancer.dispatcher().set(1).get(1);
         await().atMost(Duration.ofSeconds(5)).until(() -> destination.latency().samples() >= 2);
         assertThat(destination.state().letters()).isEqualTo("AX");
         flaky.behave(Backend.Behaviour.silentOne()); // stopped
@@ -309,7 +315,7 @@ class BalancerTest {
         CallGenerator caller = opened.add(new CallGenerator(lb.address, false));
         String established = caller.call(Duration.ofSeconds(2)); // its BYE comes during the lag
         await().atMost(Duration.ofSeconds(5)).until(() -> healthy.answered() == 1);
-        java.util.concurrent.atomic.AtomicBoolean stalling = new java.util.concurrent.atomic.AtomicBoolean(true);
+        AtomicBoolean stalling = new AtomicBoolean(true);
         Runnable stall = new Runnable() {
             @Override
             public void run() {

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.siplb.core.net.Transport;
 import io.siplb.core.sip.SipMethod;
 import io.siplb.transport.stream.StreamTransport;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.opentest4j.TestAbortedException;
 
 /**
  * A TLS call between two baresip user agents through siplb, on loopback: alice dials siplb's TLS
@@ -45,7 +48,7 @@ class BaresipTlsInteropTest {
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             probe.waitFor(10, TimeUnit.SECONDS);
         } catch (IOException e) {
-            throw new org.opentest4j.TestAbortedException("baresip is not installed (apt-get install baresip-core): skipped");
+            throw new TestAbortedException("baresip is not installed (apt-get install baresip-core): skipped");
         }
         Files.createDirectories(OUT);
     }
@@ -134,7 +137,7 @@ class BaresipTlsInteropTest {
     private Control start(Path dir, String name) throws Exception {
         Process process = new ProcessBuilder("baresip", "-f", dir.toString(), "-v", "-s", "-t", "60")
                 .redirectErrorStream(true).redirectOutput(OUT.resolve("baresip-" + name + ".log").toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         processes.add(process);
         int port = Integer.parseInt(Files.readString(dir.resolve("control-port")).trim());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -226,7 +229,7 @@ class BaresipTlsInteropTest {
         for (int attempt = 0; attempt < 50; attempt++) {
             int port = freePort();
             try (ServerSocket next = new ServerSocket(port + 1, 1, InetAddress.getLoopbackAddress());
-                    java.net.DatagramSocket udp = new java.net.DatagramSocket(port, InetAddress.getLoopbackAddress())) {
+                    DatagramSocket udp = new DatagramSocket(port, InetAddress.getLoopbackAddress())) {
                 return port;
             } catch (IOException e) {
                 // taken: try another

@@ -6,14 +6,22 @@ import static org.awaitility.Awaitility.await;
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.DestinationTarget;
 import io.siplb.core.dispatch.SrvOrder;
+import io.siplb.transport.cli.Ctl;
 import io.siplb.transport.demo.Backend;
+import io.siplb.transport.dns.SipResolver;
 import io.siplb.transport.dns.TestDnsServer;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.stream.Stream;
 import io.netty.handler.codec.dns.DnsRecordType;
 import org.junit.jupiter.api.Test;
@@ -44,7 +52,7 @@ class DnsResolutionTest {
         // These tests are about what the answers do, so they wait for them here.
         await().atMost(Duration.ofSeconds(5)).until(() -> lb.balancer.dispatcher().sets().stream()
                 .flatMap(set -> set.destinations().stream())
-                .allMatch(d -> !io.siplb.transport.dns.SipResolver.named(d.uri()) || d.targets() != null));
+                .allMatch(d -> !SipResolver.named(d.uri()) || d.targets() != null));
         return lb;
     }
 
@@ -68,7 +76,7 @@ class DnsResolutionTest {
     }
 
     private static int freeTcpPort() throws IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }
@@ -115,10 +123,10 @@ class DnsResolutionTest {
         assertThat(b.answered() / 5.0).isBetween(12.0, 28.0);
         assertThat(c.answered() / 5.0).isBetween(12.0, 28.0);
         assertThat(spare.invites()).isZero();
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        assertThat(io.siplb.transport.cli.Ctl.run(List.of("--admin", "127.0.0.1:" + lb.balancer.adminPort(), "list"),
-                new java.io.PrintStream(out), System.err)).isZero();
-        String listing = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertThat(Ctl.run(List.of("--admin", "127.0.0.1:" + lb.balancer.adminPort(), "list"),
+                new PrintStream(out), System.err)).isZero();
+        String listing = out.toString(StandardCharsets.UTF_8);
         assertThat(listing).contains("-> udp:127.0.0.1:" + a.address().getPort()).contains("name=a.example.test");
         System.out.println("siplb ctl list:\n" + listing);
     }
@@ -291,7 +299,7 @@ class DnsResolutionTest {
 
     /** A backend on port 5060, where A records without SRV lead, of a loopback address of its own. */
     static Backend onPort5060(String name) {
-        java.util.Random random = new java.util.Random();
+        Random random = new Random();
         for (int attempt = 0; ; attempt++) {
             String host = "127." + (100 + random.nextInt(100)) + "." + random.nextInt(250) + "." + (1 + random.nextInt(250));
             try {

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.opentest4j.TestAbortedException;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -48,7 +49,7 @@ class JsSipInteropTest {
             new ProcessBuilder("node", "--version").redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(10, TimeUnit.SECONDS);
         } catch (IOException e) {
-            throw new org.opentest4j.TestAbortedException("Node.js is not installed (apt-get install nodejs npm): skipped");
+            throw new TestAbortedException("Node.js is not installed (apt-get install nodejs npm): skipped");
         }
         Files.createDirectories(OUT);
         if (!Files.isDirectory(SCRIPT.resolve("node_modules/jssip"))) {
@@ -57,7 +58,7 @@ class JsSipInteropTest {
             if (!install.waitFor(180, TimeUnit.SECONDS) || install.exitValue() != 0
                     || !Files.isDirectory(SCRIPT.resolve("node_modules/jssip"))) {
                 install.destroyForcibly();
-                throw new org.opentest4j.TestAbortedException("npm ci in " + SCRIPT
+                throw new TestAbortedException("npm ci in " + SCRIPT
                         + " failed (is the npm registry reachable? see target/interop/jssip-npm-ci.log): skipped");
             }
         }

@@ -8,6 +8,7 @@ import io.siplb.core.sip.MessageFactory;
 import io.siplb.core.sip.ParseResult;
 import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipParser;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ class LargeMessageTest {
     private final RawPeer destination = new RawPeer();
     private LoopbackBalancer lb;
 
-    LargeMessageTest() throws java.io.IOException {
+    LargeMessageTest() throws IOException {
     }
 
     @AfterEach

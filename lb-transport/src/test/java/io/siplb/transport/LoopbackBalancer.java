@@ -7,6 +7,8 @@ import io.siplb.transport.config.ConfigLoader;
 import io.siplb.transport.demo.Backend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,8 +66,8 @@ public final class LoopbackBalancer implements AutoCloseable {
     }
 
     public static int freePort() {
-        try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0,
-                java.net.InetAddress.getLoopbackAddress())) {
+        try (DatagramSocket socket = new DatagramSocket(0,
+                InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -7,6 +7,8 @@ import io.siplb.transport.cli.Ctl;
 import io.siplb.transport.demo.Backend;
 import io.siplb.transport.demo.CallGenerator;
 import io.siplb.transport.protect.SourceGuard;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
@@ -68,16 +70,16 @@ class ProtectTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> lb.balancer.guard().dropped(SourceGuard.Reason.BANNED) == 1);
         assertThat(lb.balancer.guard().dropped(SourceGuard.Reason.SCANNER)).isEqualTo(1);
         assertThat(backend.requests()).isZero();
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         String admin = "127.0.0.1:" + lb.balancer.adminPort();
-        assertThat(Ctl.run(List.of("--admin", admin, "bans"), new java.io.PrintStream(out, true), System.err)).isZero();
+        assertThat(Ctl.run(List.of("--admin", admin, "bans"), new PrintStream(out, true), System.err)).isZero();
         assertThat(out.toString()).startsWith("SOURCE").contains("127.0.0.2").contains("scanner")
                 .contains("dropped: banned=1 rate=0 scanner=1 auth-failures=0");
         // lifted by the operator, the source is served again
-        assertThat(Ctl.run(List.of("--admin", admin, "unban", "127.0.0.2"), new java.io.PrintStream(out, true),
+        assertThat(Ctl.run(List.of("--admin", admin, "unban", "127.0.0.2"), new PrintStream(out, true),
                 System.err)).isZero();
-        assertThat(Ctl.run(List.of("--admin", admin, "unban", "127.0.0.2"), new java.io.PrintStream(out, true),
-                new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true))).isEqualTo(1); // no longer banned
+        assertThat(Ctl.run(List.of("--admin", admin, "unban", "127.0.0.2"), new PrintStream(out, true),
+                new PrintStream(new ByteArrayOutputStream(), true))).isEqualTo(1); // no longer banned
         scanner.send(lb.address, options(scanner, "ok-1", "Linphone"));
         assertThat(scanner.receive()).startsWith("SIP/2.0 200");
     }

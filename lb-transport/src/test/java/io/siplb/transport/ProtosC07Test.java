@@ -3,21 +3,27 @@ package io.siplb.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.siplb.core.sip.HeaderName;
+import io.siplb.core.sip.MessageFactory;
 import io.siplb.core.sip.ParseResult;
 import io.siplb.core.sip.SipMessage;
+import io.siplb.core.sip.SipMethod;
 import io.siplb.core.sip.SipParser;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Tag;
@@ -68,7 +74,7 @@ class ProtosC07Test {
         int answered;
         int dropped;
         int tooLarge;
-        final Map<Integer, Integer> statuses = new java.util.TreeMap<>();
+        final Map<Integer, Integer> statuses = new TreeMap<>();
     }
 
     @Test
@@ -158,12 +164,12 @@ class ProtosC07Test {
      * resending it; a case too broken to build an ACK from gets none.
      */
     private static void acknowledge(DatagramSocket caller, byte[] invite, SipMessage response,
-            java.net.InetSocketAddress to) throws IOException {
+            InetSocketAddress to) throws IOException {
         if (!(SipParser.DEFAULT.parse(invite, invite.length) instanceof ParseResult.Parsed parsed)
-                || parsed.message().method() != io.siplb.core.sip.SipMethod.INVITE) {
+                || parsed.message().method() != SipMethod.INVITE) {
             return;
         }
-        byte[] ack = io.siplb.core.sip.MessageFactory.ackFor(parsed.message(), response).toByteArray();
+        byte[] ack = MessageFactory.ackFor(parsed.message(), response).toByteArray();
         caller.send(new DatagramPacket(ack, ack.length, to));
     }
 
@@ -176,7 +182,7 @@ class ProtosC07Test {
             } catch (SocketTimeoutException e) {
                 throw new AssertionError("siplb went silent after PROTOS case " + n, e);
             }
-            if (SipParser.DEFAULT.frame(java.util.Arrays.copyOf(buffer, packet.getLength()), packet.getLength())
+            if (SipParser.DEFAULT.frame(Arrays.copyOf(buffer, packet.getLength()), packet.getLength())
                     instanceof ParseResult.Parsed parsed && !parsed.message().isRequest()) {
                 return parsed.message();
             }
@@ -203,7 +209,7 @@ class ProtosC07Test {
                 space++;
             }
             int length = Integer.parseInt(new String(file, i, space - i, StandardCharsets.US_ASCII));
-            pdus.add(java.util.Arrays.copyOfRange(file, space + 1, space + 1 + length));
+            pdus.add(Arrays.copyOfRange(file, space + 1, space + 1 + length));
             i = space + 1 + length;
         }
         return pdus;
@@ -285,15 +291,15 @@ class ProtosC07Test {
                 try {
                     DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
                     socket.receive(packet);
-                    byte[] bytes = java.util.Arrays.copyOf(buffer, packet.getLength());
+                    byte[] bytes = Arrays.copyOf(buffer, packet.getLength());
                     if (!(SipParser.DEFAULT.frame(bytes, bytes.length) instanceof ParseResult.Parsed parsed)
                             || !parsed.message().isRequest()) {
                         continue;
                     }
                     SipMessage request = parsed.message();
                     String method = request.methodName().toString();
-                    String callId = request.headerValue(io.siplb.core.sip.HeaderName.CALL_ID) == null ? ""
-                            : request.headerValue(io.siplb.core.sip.HeaderName.CALL_ID).toString();
+                    String callId = request.headerValue(HeaderName.CALL_ID) == null ? ""
+                            : request.headerValue(HeaderName.CALL_ID).toString();
                     if (method.equals("ACK")) {
                         continue;
                     }
@@ -301,7 +307,7 @@ class ProtosC07Test {
                         requests.incrementAndGet();
                     }
                     int status = !method.equals("INVITE") ? 200 : callId.equals("after-protos") ? 200 : 486;
-                    byte[] answer = io.siplb.core.sip.MessageFactory.response(request, status,
+                    byte[] answer = MessageFactory.response(request, status,
                             status == 486 ? "Busy Here" : "OK", "destination").toByteArray();
                     socket.send(new DatagramPacket(answer, answer.length, packet.getSocketAddress()));
                 } catch (IOException | RuntimeException e) {

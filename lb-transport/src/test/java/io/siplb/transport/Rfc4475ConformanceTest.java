@@ -2,6 +2,8 @@ package io.siplb.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.siplb.core.sip.ParseResult;
+import io.siplb.core.sip.SipParser;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -11,11 +13,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -67,7 +72,7 @@ class Rfc4475ConformanceTest {
         Map<String, String> expectations = expectations();
         assertThat(expectations).hasSize(49);
         Set<String> forwarded = new TreeSet<>();
-        Set<String> transactions = new java.util.HashSet<>();
+        Set<String> transactions = new HashSet<>();
         long answered = 0;
         for (Map.Entry<String, String> message : expectations.entrySet()) {
             byte[] bytes = Files.readAllBytes(CORPUS.resolve(message.getKey() + ".sip"));
@@ -123,20 +128,20 @@ class Rfc4475ConformanceTest {
 
     /** Top Via branch, sent-by and method (RFC 3261 §17.2.3), or a unique value when it does not frame. */
     private static String transactionId(byte[] bytes) {
-        if (io.siplb.core.sip.SipParser.DEFAULT.frame(bytes, bytes.length)
-                instanceof io.siplb.core.sip.ParseResult.Parsed parsed && parsed.message().isRequest()
+        if (SipParser.DEFAULT.frame(bytes, bytes.length)
+                instanceof ParseResult.Parsed parsed && parsed.message().isRequest()
                 && parsed.message().topVia() != null) {
             var via = parsed.message().topVia();
             return via.branch() + "|" + via.host() + ":" + via.port() + "|" + parsed.message().methodName();
         }
-        return java.util.UUID.randomUUID().toString();
+        return UUID.randomUUID().toString();
     }
 
     /** The Call-ID value as written, or null when the message has none. */
     private static String callId(byte[] bytes) {
         String text = new String(bytes, StandardCharsets.ISO_8859_1);
         for (String line : text.split("\r\n")) {
-            String lower = line.toLowerCase(java.util.Locale.ROOT);
+            String lower = line.toLowerCase(Locale.ROOT);
             if (lower.startsWith("call-id") || lower.startsWith("i ") || lower.startsWith("i:")) {
                 return line.substring(line.indexOf(':') + 1).trim();
             }

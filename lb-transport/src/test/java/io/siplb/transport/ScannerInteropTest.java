@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -80,7 +81,7 @@ class ScannerInteropTest {
             String sipsak = run("sipsak.log", "sipsak", "-F", "-e", "2000", "-s", "sip:flood@127.0.0.1:" + port);
 
             caller.stop();
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+            Awaitility.await().atMost(Duration.ofSeconds(10))
                     .until(() -> caller.completed() + caller.failed() >= caller.started());
             assertThat(svmap).contains("found nothing");
             assertThat(svwar).contains("found nothing").doesNotContain("| reqauth").doesNotContain("| noauth");

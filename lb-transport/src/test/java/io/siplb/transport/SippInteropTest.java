@@ -2,18 +2,24 @@ package io.siplb.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.util.ResourceLeakDetector;
 import io.siplb.core.dispatch.DestinationState;
+import io.siplb.core.net.Transport;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.opentest4j.TestAbortedException;
 
 /**
  * SIPp against the balancer, on loopback: a SIPp UAC whose scenario follows the Record-Route set
@@ -36,22 +42,22 @@ class SippInteropTest {
             probe = new ProcessBuilder("sipp", "-v").redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         } catch (IOException e) {
-            throw new org.opentest4j.TestAbortedException("sipp is not installed (apt-get install sip-tester): skipped");
+            throw new TestAbortedException("sipp is not installed (apt-get install sip-tester): skipped");
         }
         probe.waitFor(10, TimeUnit.SECONDS);
         Files.createDirectories(OUT);
         // these runs measure calls at rate; paranoid leak tracking (a stack trace per buffer, the
         // other tests' setting) would make the balancer shed load it normally carries
-        leakLevel = io.netty.util.ResourceLeakDetector.getLevel();
-        io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.SIMPLE);
+        leakLevel = ResourceLeakDetector.getLevel();
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
     }
 
-    private static io.netty.util.ResourceLeakDetector.Level leakLevel;
+    private static ResourceLeakDetector.Level leakLevel;
 
-    @org.junit.jupiter.api.AfterAll
+    @AfterAll
     static void restoreLeakLevel() {
         if (leakLevel != null) {
-            io.netty.util.ResourceLeakDetector.setLevel(leakLevel);
+            ResourceLeakDetector.setLevel(leakLevel);
         }
     }
 
@@ -123,7 +129,7 @@ class SippInteropTest {
         balancer("sip:127.0.0.1:" + overUdp, "sip:127.0.0.1:" + overTcp + ";transport=tcp",
                 "siplb.listen=udp:127.0.0.1:0,tcp:127.0.0.1:0", "siplb.failover.timeout=2s",
                 "siplb.warmup.calls=5000"); // as an operator runs it: the proxy meets no cold JIT
-        int tcp = lb.balancer.boundAddress(io.siplb.core.net.Transport.TCP).getPort();
+        int tcp = lb.balancer.boundAddress(Transport.TCP).getPort();
         int exit = uac("uac-rr.xml", 200, 1000, tcp, "-t", "t1");
         assertThat(exit).as("SIPp exit code, see " + OUT).isZero();
         assertThat(lb.balancer.tables().counters().failovers.sum()).isZero();
@@ -194,7 +200,7 @@ class SippInteropTest {
         assertThat(new File(OUT.toFile(), "uas-" + a + ".log")).exists();
         // restarted, the UAS is probed back up
         uas(b);
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
                 lb.balancer.dispatcher().set(1).destinations().stream()
                         .filter(d -> d.uri().port() == b).allMatch(d -> d.usable()));
         assertThat(lb.balancer.destinationsUp()).isGreaterThanOrEqualTo(1);

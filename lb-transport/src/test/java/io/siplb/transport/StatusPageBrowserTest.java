@@ -21,8 +21,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -45,7 +47,7 @@ class StatusPageBrowserTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static String flags(WebDriver driver, Backend backend) {
-        List<org.openqa.selenium.WebElement> cells = driver.findElements(By.cssSelector(
+        List<WebElement> cells = driver.findElements(By.cssSelector(
                 "tr[data-uri='sip:127.0.0.1:" + backend.address().getPort() + "'] td.flags span"));
         return cells.isEmpty() ? "" : cells.get(0).getText();
     }
@@ -72,7 +74,7 @@ class StatusPageBrowserTest {
             try {
                 WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(10));
                 // the live page redraws a row while it is read: a stale element is read again
-                wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+                wait.ignoring(StaleElementReferenceException.class);
                 driver.get(base + "/?token=s3cret");
                 wait.until(ExpectedConditions.textToBe(By.id("connection"), "live"));
                 wait.until(d -> flags(d, a).startsWith("A") && flags(d, b).startsWith("A"));

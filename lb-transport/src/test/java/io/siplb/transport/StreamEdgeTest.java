@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -224,7 +225,7 @@ class StreamEdgeTest {
         StreamPeer.Link member = open.add(StreamPeer.connect(tls, TLS.context(TLS)));
         member.send(options(member.localPort(), "with-certificate"));
         assertThat(status(member.receive())).isEqualTo(200);
-        await().atMost(java.time.Duration.ofSeconds(2)).until(
+        await().atMost(Duration.ofSeconds(2)).until(
                 () -> lb.balancer.streams().errors(StreamTransport.Error.TLS_HANDSHAKE) == 1);
     }
 }

@@ -11,6 +11,7 @@ import io.siplb.core.proxy.ProxySettings;
 import io.siplb.core.sip.SipParser;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The warm-up's synthetic calls complete through the real proxy code, whatever the algorithm. */
@@ -27,7 +28,7 @@ class WarmupTest {
                 assertThat(Warmup.run(settings, SipParser.DEFAULT, loops, 401)).as(algorithm.name()).isEqualTo(401);
             }
         } finally {
-            group.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS).sync();
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
         }
     }
 }

@@ -7,8 +7,10 @@ import static io.siplb.transport.SipText.uri;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.siplb.core.net.Transport;
+import io.siplb.transport.stream.StreamTransport;
 import io.siplb.transport.ws.WebSocketStats;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -130,7 +133,7 @@ class WebSocketTest {
         RawPeer registrar = open.add(new RawPeer());
         LoopbackBalancer lb = balancer(registrar);
         InetSocketAddress udp = lb.balancer.boundAddress(Transport.UDP);
-        io.netty.handler.ssl.SslContext trust = SslContextBuilder.forClient()
+        SslContext trust = SslContextBuilder.forClient()
                 .trustManager(TLS.pair.certificate()).build();
         WsPeer browser = open.add(WsPeer.connect("wss://127.0.0.1:" + lb.balancer.boundAddress(Transport.WSS).getPort()
                 + "/any/path", "https://phone.example.com", trust));
@@ -244,7 +247,7 @@ class WebSocketTest {
         client.send("INVITE sip:x@y SIP/2.0\r\n" + "X: " + "a".repeat(1 << 20) + "\r\n\r\n");
         assertThat(client.closeStatus(Duration.ofSeconds(5)).code())
                 .isEqualTo(WebSocketCloseStatus.MESSAGE_TOO_BIG.code());
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(2))
+        Awaitility.await().atMost(Duration.ofSeconds(2))
                 .until(() -> stats.count(WebSocketStats.Refusal.TOO_LARGE) == 1); // counted just after the close
         bystander.send(invite("bystander@test"));
         assertThat(status(bystander.receive("SIP/2.0 100"))).isEqualTo(100);
@@ -276,7 +279,7 @@ class WebSocketTest {
         assertThat(answering.isClosed()).as("the client answering pings is kept").isFalse();
         answering.send(invite("still-here@test"));
         assertThat(status(answering.receive("SIP/2.0 100"))).isEqualTo(100);
-        assertThat(lb.balancer.streams().errors(io.siplb.transport.stream.StreamTransport.Error.IDLE)).isEqualTo(1);
+        assertThat(lb.balancer.streams().errors(StreamTransport.Error.IDLE)).isEqualTo(1);
     }
 
     private static void awaitClosed(LoopbackBalancer lb, Transport transport) throws InterruptedException {

@@ -3,7 +3,10 @@ package io.siplb.transport.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.netty.channel.epoll.Epoll;
 import io.siplb.core.config.ConfigException;
+import io.siplb.core.dispatch.DestinationListException;
+import io.siplb.core.dispatch.DestinationListParser;
 import io.siplb.transport.cluster.ClusterSettings;
 import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.Algorithm;
@@ -13,6 +16,8 @@ import io.siplb.transport.Balancer;
 import io.siplb.transport.LoopbackBalancer;
 import java.io.IOException;
 import java.io.Reader;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +25,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +47,7 @@ class ConfigTest {
             assertThat(before.substring(before.lastIndexOf('\n') + 1)).as(key + " has a comment above it").startsWith("#");
         }
         // and the shipped list loads
-        assertThat(io.siplb.core.dispatch.DestinationListParser.read(Path.of("../config/dispatcher.list"))).hasSize(2);
+        assertThat(DestinationListParser.read(Path.of("../config/dispatcher.list"))).hasSize(2);
     }
 
     /**
@@ -211,7 +217,7 @@ class ConfigTest {
                 + "siplb.route.pstn.sets=1\n");
         ConfigValues config = ConfigLoader.load(file, Map.of(), List.of());
         assertThat(config.string("siplb.route.pstn.match.ruri-user", "")).isEqualTo("^\\+?[0-9]{8,15}$");
-        assertThat(java.util.regex.Pattern.compile(config.string("siplb.route.pstn.match.ruri-user", ""))
+        assertThat(Pattern.compile(config.string("siplb.route.pstn.match.ruri-user", ""))
                 .matcher("+15550100123").find()).isTrue();
         assertThat(config.string("siplb.route.pstn.match.ruri-host", "")).isEqualTo("pbx.example.com");
 
@@ -238,17 +244,17 @@ class ConfigTest {
                 List.of("siplb.destinations.file=" + list, "siplb.listen=udp:127.0.0.1:" + LoopbackBalancer.freePort(),
                         "siplb.admin.listen=")));
         assertThatThrownBy(() -> Balancer.start(settings))
-                .isInstanceOf(io.siplb.core.dispatch.DestinationListException.class)
+                .isInstanceOf(DestinationListException.class)
                 .hasMessage(list + ":2: attribute weight=lots must be an integer 0..1000000");
     }
 
     @Test
     void aPortInUseStopsStartUpWithTheAddress() throws Exception {
-        try (java.net.DatagramSocket taken = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+        try (DatagramSocket taken = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             BalancerSettings settings = BalancerSettings.from(ConfigLoader.load(null, Map.of(), List.of(
                     "siplb.destinations.file=../config/dispatcher.list",
                     "siplb.listen=udp:127.0.0.1:" + taken.getLocalPort(), "siplb.event-loops=1", "siplb.admin.listen=")));
-            if (io.netty.channel.epoll.Epoll.isAvailable()) {
+            if (Epoll.isAvailable()) {
                 // SO_REUSEPORT lets a second socket share a port only with the same user and option
                 // set; a plain socket holding it still refuses the bind
                 assertThatThrownBy(() -> Balancer.start(settings)).isInstanceOf(IllegalStateException.class)

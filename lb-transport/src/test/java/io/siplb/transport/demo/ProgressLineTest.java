@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The demo's console, rendered as a terminal would show it: log lines whole, the progress line last. */
@@ -63,7 +64,7 @@ class ProgressLineTest {
     void whileInstalledTheLogGoesThroughItAndAfterwardsAsBefore() {
         ByteArrayOutputStream terminal = new ByteArrayOutputStream();
         PrintStream stream = new PrintStream(terminal, true, StandardCharsets.UTF_8);
-        org.slf4j.Logger log = LoggerFactory.getLogger("io.siplb.transport.demo.ProgressLineTest");
+        Logger log = LoggerFactory.getLogger("io.siplb.transport.demo.ProgressLineTest");
         try (ProgressLine console = new ProgressLine(stream, stream)) {
             console.install();
             console.show("calls/s 20 | completed 20");

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.DestinationListParser;
+import io.siplb.core.dispatch.DestinationTarget;
 import io.siplb.core.dispatch.Dispatcher;
 import io.siplb.core.dispatch.FailoverCodes;
+import io.siplb.core.dispatch.FailureMark;
 import io.siplb.core.sip.ParseResult;
 import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipParser;
@@ -14,6 +16,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.test.scheduler.VirtualTimeScheduler;
@@ -50,7 +55,7 @@ class ProberTest {
      * A channel that runs probes at once, records each destination's name (its URI after
      * {@code sip:}) and answers 200 when {@code answers} says so, else nothing.
      */
-    private Prober.ProbeChannel channel(java.util.function.Predicate<String> answers) {
+    private Prober.ProbeChannel channel(Predicate<String> answers) {
         return new Prober.ProbeChannel() {
             @Override
             public void execute(Runnable task) {
@@ -65,7 +70,7 @@ class ProberTest {
             }
 
             @Override
-            public Mono<SipMessage> probe(Destination destination, io.siplb.core.dispatch.DestinationTarget target,
+            public Mono<SipMessage> probe(Destination destination, DestinationTarget target,
                     String method, String from, Duration timeout) {
                 throw new AssertionError("these destinations have no DNS targets");
             }
@@ -124,12 +129,12 @@ class ProberTest {
         ProbeSettings settings = new ProbeSettings(Duration.ofSeconds(10), Duration.ofMillis(500), "OPTIONS",
                 "sip:siplb@localhost", 1, FailoverCodes.parse("", 100), Duration.ofSeconds(1));
         List<Long> probesOfA = new ArrayList<>();
-        java.util.concurrent.atomic.AtomicBoolean answering = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean answering = new AtomicBoolean();
         Prober prober = new Prober(settings, dispatcher, 1, number -> channel(name -> {
             if (!name.equals("a")) {
                 return true;
             }
-            probesOfA.add(clock.now(java.util.concurrent.TimeUnit.MILLISECONDS));
+            probesOfA.add(clock.now(TimeUnit.MILLISECONDS));
             return answering.get();
         }), clock);
         prober.start();
@@ -138,8 +143,8 @@ class ProberTest {
         probesOfA.clear();
 
         Destination a = dispatcher.find(1, "sip:a").orElseThrow();
-        long failedAt = clock.now(java.util.concurrent.TimeUnit.MILLISECONDS);
-        dispatcher.markFailure(a, io.siplb.core.dispatch.FailureMark.INACTIVE); // a call timed out on it
+        long failedAt = clock.now(TimeUnit.MILLISECONDS);
+        dispatcher.markFailure(a, FailureMark.INACTIVE); // a call timed out on it
         clock.advanceTimeBy(Duration.ofMillis(3_150));
         assertThat(probesOfA).as("at once (the next tick), then every second while it stays silent").hasSize(4);
         assertThat(probesOfA.get(0) - failedAt).isLessThanOrEqualTo(100);

@@ -7,6 +7,7 @@ import io.siplb.transport.protect.SourceGuard.Reason;
 import io.siplb.transport.protect.SourceGuard.Verdict;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,7 +24,7 @@ class SourceGuardTest {
     }
 
     private SourceGuard guard(int rate, int authFailures, boolean banDialogs, int maxSources, String... trusted) {
-        List<Cidr> blocks = java.util.Arrays.stream(trusted).map(Cidr::parse).toList();
+        List<Cidr> blocks = Arrays.stream(trusted).map(Cidr::parse).toList();
         return new SourceGuard(new ProtectSettings(rate, Duration.ofSeconds(1), Duration.ofSeconds(60), blocks,
                 List.of("friendly-scanner", "sipvicious"), authFailures, banDialogs, maxSources), now::get);
     }
