@@ -24,6 +24,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -215,6 +216,9 @@ class CaptureTest {
         assertThat(log.lines).filteredOn(line -> line.startsWith("INVITE ")).hasSize(4).allSatisfy(line -> assertThat(line)
                 .matches("INVITE call-\\d+-\\d+@127\\.0\\.0\\.1 " + from + " route default tried "
                         + busyUri + "=503," + pbxUri + "=200 final 200 in \\d+\\.\\d ms"));
+        assertThat(log.fields.get(0)).containsKeys("method", "callId", "peer", "route", "tried", "status", "ms")
+                .containsEntry("route", "default").containsEntry("status", 200)
+                .containsEntry("tried", busyUri + "=503," + pbxUri + "=200");
         assertThat(log.lines).filteredOn(line -> line.startsWith("BYE ")).hasSize(4)
                 .allSatisfy(line -> assertThat(line).contains(" tried " + pbxUri + "=200 final 200 in "));
 
@@ -234,6 +238,7 @@ class CaptureTest {
     /** The lines of the {@code siplb.calls} log while it is open. */
     private static final class CallLog extends AppenderBase<ILoggingEvent> implements AutoCloseable {
         final List<String> lines = new CopyOnWriteArrayList<>();
+        final List<Map<String, Object>> fields = new CopyOnWriteArrayList<>();
         private final Logger logger = (Logger) LoggerFactory.getLogger("siplb.calls");
         private final Level before = logger.getLevel();
 
@@ -247,6 +252,9 @@ class CaptureTest {
         @Override
         protected void append(ILoggingEvent event) {
             lines.add(event.getFormattedMessage());
+            Map<String, Object> pairs = new LinkedHashMap<>();
+            event.getKeyValuePairs().forEach(pair -> pairs.put(pair.key, pair.value));
+            fields.add(pairs);
         }
 
         @Override

@@ -85,11 +85,16 @@ public final class CallRecorder implements CallObserver {
         if (!logCalls) {
             return;
         }
-        Peer source = request.source();
-        CALLS.info("{} {} from {} route {} tried {} final {} in {} ms", request.request().methodName(),
-                request.request().callId(), address(source), state == null || state.route == null ? "-" : state.route,
-                state == null || state.attempts.isEmpty() ? "-" : String.join(",", state.attempts), status,
-                String.format(Locale.ROOT, "%.1f", nanos / 1e6));
+        String route = state == null || state.route == null ? "-" : state.route;
+        String tried = state == null || state.attempts.isEmpty() ? "-" : String.join(",", state.attempts);
+        String millis = String.format(Locale.ROOT, "%.1f", nanos / 1e6);
+        // the key-value pairs are the line's fields for a structured (JSON) encoder; the text says the same
+        CALLS.atInfo().addKeyValue("method", request.request().methodName())
+                .addKeyValue("callId", request.request().callId()).addKeyValue("peer", address(request.source()))
+                .addKeyValue("route", route).addKeyValue("tried", tried).addKeyValue("status", status)
+                .addKeyValue("ms", millis)
+                .log("{} {} from {} route {} tried {} final {} in {} ms", request.request().methodName(),
+                        request.request().callId(), address(request.source()), route, tried, status, millis);
     }
 
     private InProgress state(ServerTransaction request) {
