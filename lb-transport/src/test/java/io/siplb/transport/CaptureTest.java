@@ -3,7 +3,6 @@ package io.siplb.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
@@ -235,18 +234,16 @@ class CaptureTest {
         assertThat(metrics.value("siplb_route_failovers_total", "route", "default")).isEqualTo(4);
     }
 
-    /** The lines of the {@code siplb.calls} log while it is open. */
+    /** The lines of the {@code io.siplb.calls} log while it is open. */
     private static final class CallLog extends AppenderBase<ILoggingEvent> implements AutoCloseable {
         final List<String> lines = new CopyOnWriteArrayList<>();
         final List<Map<String, Object>> fields = new CopyOnWriteArrayList<>();
-        private final Logger logger = (Logger) LoggerFactory.getLogger("siplb.calls");
-        private final Level before = logger.getLevel();
+        private final Logger logger = (Logger) LoggerFactory.getLogger("io.siplb.calls");
 
         CallLog() {
             setContext(logger.getLoggerContext());
             start();
-            logger.addAppender(this);
-            logger.setLevel(Level.INFO);
+            logger.addAppender(this); // at the level logback.xml gives it
         }
 
         @Override
@@ -260,7 +257,6 @@ class CaptureTest {
         @Override
         public void close() {
             logger.detachAppender(this);
-            logger.setLevel(before);
             stop();
         }
     }

@@ -14,12 +14,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What one lane records of the requests it handles ({@link CallObserver}): the calls HEP capture
- * follows when it captures by route, a line per finished transaction in the {@code siplb.calls}
+ * follows when it captures by route, a line per finished transaction in the {@code io.siplb.calls}
  * log when {@code siplb.log.calls=true}, and the per-destination and per-route figures of
  * {@link CallMeters}. Its table of requests in progress is the lane's loop's alone.
  */
 public final class CallRecorder implements CallObserver {
-    private static final Logger CALLS = LoggerFactory.getLogger("siplb.calls");
+    private static final Logger CALLS = LoggerFactory.getLogger("io.siplb.calls");
     /** Requests in progress at most; beyond, the oldest are forgotten (their line is not written). */
     private static final int MAX_IN_PROGRESS = 100_000;
 

@@ -5,7 +5,7 @@ import io.siplb.core.proxy.CallObserver;
 
 /**
  * What watches the calls from outside the message path, as the balancer configured it: HEP
- * capture when {@code siplb.hep.collector} is set, the {@code siplb.calls} log when
+ * capture when {@code siplb.hep.collector} is set, the {@code io.siplb.calls} log when
  * {@code siplb.log.calls=true}, and the per-destination and per-route metrics always. Each lane's
  * proxy gets an {@link #observer()} of its own.
  */

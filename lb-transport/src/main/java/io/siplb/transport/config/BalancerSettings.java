@@ -48,7 +48,7 @@ import java.util.function.Supplier;
  * @param dns how destinations named by host are resolved ({@code siplb.dns.*})
  * @param cluster whether and how state is shared with other instances ({@code siplb.cluster.*})
  * @param hep HEP capture ({@code siplb.hep.*}); off when no collector is set
- * @param logCalls {@code siplb.log.calls}: a line per finished transaction in the {@code siplb.calls} log
+ * @param logCalls {@code siplb.log.calls}: a line per finished transaction in the {@code io.siplb.calls} log
  * @param config the values all this was read from (the routes are built from them)
  * @param source reads the configuration again, for {@code POST /routes/reload}
  */
