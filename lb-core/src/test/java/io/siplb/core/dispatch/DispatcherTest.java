@@ -3,10 +3,13 @@ package io.siplb.core.dispatch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.assertj.core.api.Assertions;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -175,9 +178,9 @@ class DispatcherTest {
         }
         assertThat(stats.average()).isEqualTo(15.0);
         assertThat(stats.estimate()).isEqualTo(15.0); // follows the average for 10 samples
-        assertThat(stats.standardDeviation()).isCloseTo(5.27, org.assertj.core.data.Offset.offset(0.01));
+        assertThat(stats.standardDeviation()).isCloseTo(5.27, Offset.offset(0.01));
         stats.record(115);
-        assertThat(stats.estimate()).isCloseTo(0.9 * 15 + 0.1 * 115, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(stats.estimate()).isCloseTo(0.9 * 15 + 0.1 * 115, Offset.offset(1e-9));
         assertThat(stats.maximum()).isEqualTo(115);
         stats.recordTimeout();
         assertThat(stats.timeouts()).isEqualTo(1);
@@ -197,31 +200,31 @@ class DispatcherTest {
         assertThat(dispatcher.listenerFailures()).isEqualTo(1);
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void dnsTargetsKeepTheirStateAcrossAnswersAndDecideUsability() throws Exception {
         Dispatcher dispatcher = dispatcher(new StateThresholds(1, 1), "1 sip:pbx.example.test 0 1");
         Destination pbx = only(dispatcher);
-        java.net.InetSocketAddress one = new java.net.InetSocketAddress("127.0.0.1", 5071);
-        java.net.InetSocketAddress two = new java.net.InetSocketAddress("127.0.0.1", 5072);
+        InetSocketAddress one = new InetSocketAddress("127.0.0.1", 5071);
+        InetSocketAddress two = new InetSocketAddress("127.0.0.1", 5072);
         dispatcher.expand("sip:pbx.example.test", List.of(new DestinationTarget("a.example.test", one, "udp", 10, 50),
                 new DestinationTarget("b.example.test", two, "udp", 20, 0)));
         DestinationTarget first = pbx.targets().get(0);
         dispatcher.markFailure(pbx, first, FailureMark.INACTIVE);
-        org.assertj.core.api.Assertions.assertThat(first.state().inactive()).isTrue();
-        org.assertj.core.api.Assertions.assertThat(pbx.usable()).as("through its second target").isTrue();
-        org.assertj.core.api.Assertions.assertThat(SrvOrder.of(pbx.targets())).extracting(DestinationTarget::name)
+        Assertions.assertThat(first.state().inactive()).isTrue();
+        Assertions.assertThat(pbx.usable()).as("through its second target").isTrue();
+        Assertions.assertThat(SrvOrder.of(pbx.targets())).extracting(DestinationTarget::name)
                 .containsExactly("b.example.test");
         // the same address answered again keeps its state; a new address starts active
-        java.net.InetSocketAddress three = new java.net.InetSocketAddress("127.0.0.1", 5073);
+        InetSocketAddress three = new InetSocketAddress("127.0.0.1", 5073);
         dispatcher.expand("sip:pbx.example.test", List.of(new DestinationTarget("a.example.test", one, "udp", 10, 50),
                 new DestinationTarget("c.example.test", three, "udp", 20, 0)));
-        org.assertj.core.api.Assertions.assertThat(pbx.targets()).extracting(t -> t.state().inactive())
+        Assertions.assertThat(pbx.targets()).extracting(t -> t.state().inactive())
                 .containsExactly(true, false);
         dispatcher.markFailure(pbx, pbx.targets().get(1), FailureMark.INACTIVE);
-        org.assertj.core.api.Assertions.assertThat(pbx.usable()).as("no usable target left").isFalse();
-        org.assertj.core.api.Assertions.assertThat(events).contains("pbx.example.test AX->IX");
+        Assertions.assertThat(pbx.usable()).as("no usable target left").isFalse();
+        Assertions.assertThat(events).contains("pbx.example.test AX->IX");
         dispatcher.expand("sip:pbx.example.test", List.of());
-        org.assertj.core.api.Assertions.assertThat(pbx.usable()).as("resolves to nothing").isFalse();
+        Assertions.assertThat(pbx.usable()).as("resolves to nothing").isFalse();
     }
 
     /**

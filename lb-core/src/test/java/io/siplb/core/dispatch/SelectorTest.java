@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.netty.util.AsciiString;
 import io.siplb.core.sip.SipMethod;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,7 +14,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -197,11 +200,11 @@ class SelectorTest {
 
     @Test
     void authUsernameComesFromDigestCredentials() {
-        assertThat(SipRoutingRequest.digestUser(io.netty.util.AsciiString.of(
+        assertThat(SipRoutingRequest.digestUser(AsciiString.of(
                 "Digest realm=\"atlanta.com\", username=\"alice@atlanta.com\", nonce=\"x\""))).isEqualTo("alice");
-        assertThat(SipRoutingRequest.digestUser(io.netty.util.AsciiString.of("Digest username = \"bob\""))).isEqualTo("bob");
-        assertThat(SipRoutingRequest.digestUser(io.netty.util.AsciiString.of("Digest xusername=\"no\""))).isNull();
-        assertThat(SipRoutingRequest.digestUser(io.netty.util.AsciiString.of("Digest username=\"open"))).isNull();
+        assertThat(SipRoutingRequest.digestUser(AsciiString.of("Digest username = \"bob\""))).isEqualTo("bob");
+        assertThat(SipRoutingRequest.digestUser(AsciiString.of("Digest xusername=\"no\""))).isNull();
+        assertThat(SipRoutingRequest.digestUser(AsciiString.of("Digest username=\"open"))).isNull();
         assertThat(SipRoutingRequest.digestUser(null)).isNull();
         Dispatcher dispatcher = Sets.uniform(8, "");
         Selector auth = Sets.selector(Algorithm.HASH_AUTH_USERNAME);
@@ -444,13 +447,13 @@ class SelectorTest {
     void algorithm14IsRoundRobinWhileEveryPriorityIsEqual() {
         Dispatcher equal = Sets.dispatcher("1 sip:a 0 5", "1 sip:b 0 5", "1 sip:c 0 5");
         Selector selector = Algorithm.PRIORITY_ROUND_ROBIN.newSelector(Sets.options(HashMode.KAMAILIO));
-        java.util.Map<String, Integer> first = new java.util.TreeMap<>();
+        Map<String, Integer> first = new TreeMap<>();
         for (int i = 0; i < 300; i++) {
             first.merge(Sets.hosts(selector.select(equal.set(1), TestRequest.callId("c" + i), 0)).get(0), 1,
                     Integer::sum);
         }
-        assertThat(first).containsExactly(java.util.Map.entry("a", 100), java.util.Map.entry("b", 100),
-                java.util.Map.entry("c", 100));
+        assertThat(first).containsExactly(Map.entry("a", 100), Map.entry("b", 100),
+                Map.entry("c", 100));
     }
 
     @Test
@@ -472,17 +475,17 @@ class SelectorTest {
         Dispatcher srv = Sets.dispatcher("1 sip:a 0 10 weight=60", "1 sip:b 0 10 weight=30",
                 "1 sip:c 0 10 weight=10", "1 sip:backup 0 20 weight=5");
         Selector selector = Algorithm.SRV.newSelector(Sets.options(HashMode.KAMAILIO));
-        java.util.Map<String, Integer> first = new java.util.TreeMap<>();
+        Map<String, Integer> first = new TreeMap<>();
         int picks = 10_000;
         for (int i = 0; i < picks; i++) {
-            java.util.List<String> plan = Sets.hosts(selector.select(srv.set(1), TestRequest.callId("c" + i), 0));
+            List<String> plan = Sets.hosts(selector.select(srv.set(1), TestRequest.callId("c" + i), 0));
             assertThat(plan).hasSize(4).endsWith("backup");
             assertThat(plan.subList(0, 3)).containsExactlyInAnyOrder("a", "b", "c");
             first.merge(plan.get(0), 1, Integer::sum);
         }
-        assertThat(first.get("a") * 100.0 / picks).isCloseTo(60, org.assertj.core.data.Offset.offset(2.0));
-        assertThat(first.get("b") * 100.0 / picks).isCloseTo(30, org.assertj.core.data.Offset.offset(2.0));
-        assertThat(first.get("c") * 100.0 / picks).isCloseTo(10, org.assertj.core.data.Offset.offset(2.0));
+        assertThat(first.get("a") * 100.0 / picks).isCloseTo(60, Offset.offset(2.0));
+        assertThat(first.get("b") * 100.0 / picks).isCloseTo(30, Offset.offset(2.0));
+        assertThat(first.get("c") * 100.0 / picks).isCloseTo(10, Offset.offset(2.0));
     }
 
     @Test

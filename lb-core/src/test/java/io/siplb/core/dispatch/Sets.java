@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /** Builds dispatchers from list-file lines, and counts where selections go. */
 final class Sets {
@@ -40,7 +41,7 @@ final class Sets {
 
     /** How often each destination (by host) comes first in {@code count} selections. */
     static Map<String, Integer> firstChoices(Selector selector, DestinationSet set, int count,
-            java.util.function.IntFunction<RoutingRequest> request) {
+            IntFunction<RoutingRequest> request) {
         Map<String, Integer> counts = new LinkedHashMap<>();
         for (int i = 0; i < set.size(); i++) {
             counts.put(set.get(i).uri().host(), 0);

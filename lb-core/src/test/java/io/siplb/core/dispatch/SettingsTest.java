@@ -6,13 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 class SettingsTest {
 
     private static ConfigValues config(String... pairs) {
-        java.util.Map<String, String> map = new java.util.HashMap<>();
+        Map<String, String> map = new HashMap<>();
         for (int i = 0; i < pairs.length; i += 2) {
             map.put(pairs[i], pairs[i + 1]);
         }
@@ -85,7 +87,7 @@ class SettingsTest {
 
     @Test
     void configValuesReportTheirKey() {
-        ConfigException e = (ConfigException) org.assertj.core.api.Assertions.catchThrowable(
+        ConfigException e = (ConfigException) Assertions.catchThrowable(
                 () -> new ConfigValues(Map.of("k", "x")).integer("k", 0, 0, 1));
         assertThat(e.key()).isEqualTo("k");
         assertThat(e.value()).isEqualTo("x");

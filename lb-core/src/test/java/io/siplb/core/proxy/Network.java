@@ -8,6 +8,7 @@ import io.siplb.core.sip.ParseResult;
 import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipParser;
 import io.siplb.core.sip.SipWritable;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +34,7 @@ final class Network implements MessageSender {
         if (refuseNext > 0) {
             refuseNext--;
             if (failure != null) {
-                failure.failed(new java.io.IOException("sendmsg(..) failed: Operation not permitted"));
+                failure.failed(new IOException("sendmsg(..) failed: Operation not permitted"));
             }
             return;
         }

@@ -1,10 +1,13 @@
 package io.siplb.core.proxy;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.DestinationListException;
 import io.siplb.core.dispatch.DestinationListParser;
 import io.siplb.core.dispatch.Dispatcher;
 import io.siplb.core.net.AddressResolver;
+import io.siplb.core.route.Router;
+import io.siplb.core.route.Routes;
 import io.siplb.core.sip.MessageFactory;
 import io.siplb.core.sip.ParseResult;
 import io.siplb.core.sip.SipMessage;
@@ -14,6 +17,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
@@ -41,7 +46,7 @@ final class ProxyHarness {
     }
 
     /** @param routes {@code siplb.routes} and {@code siplb.route.*} keys, or {@code null} for none */
-    ProxyHarness(int destinations, UnaryOperator<ProxySettings> tune, java.util.Map<String, String> routes) {
+    ProxyHarness(int destinations, UnaryOperator<ProxySettings> tune, Map<String, String> routes) {
         String[] lines = new String[destinations];
         for (int i = 0; i < destinations; i++) {
             lines[i] = "1 sip:127.0.0.1:" + (6001 + i) + " 0 " + (destinations - i); // file order = set order
@@ -52,14 +57,14 @@ final class ProxyHarness {
             throw new AssertionError(e);
         }
         settings = tune.apply(ProxySettings.defaults("127.0.0.1", 5060));
-        Ticker ticker = () -> clock.now(java.util.concurrent.TimeUnit.NANOSECONDS);
+        Ticker ticker = () -> clock.now(TimeUnit.NANOSECONDS);
         tables = new ProxyTables(settings, ticker);
         if (routes == null) {
             proxy = new SipProxy(settings, dispatcher, tables, network, clock, AddressResolver.LITERALS,
                     uri -> uri.host().equals("127.0.0.1") && AddressResolver.port(uri) == 5060, 0);
         } else {
-            io.siplb.core.route.Router router = io.siplb.core.route.Routes.from(
-                    new io.siplb.core.config.ConfigValues(routes), id -> dispatcher.set(id) != null, tables.callLoad());
+            Router router = Routes.from(
+                    new ConfigValues(routes), id -> dispatcher.set(id) != null, tables.callLoad());
             proxy = new SipProxy(settings, dispatcher, tables, network, clock, AddressResolver.LITERALS,
                     uri -> uri.host().equals("127.0.0.1") && AddressResolver.port(uri) == 5060, 0, () -> router,
                     "udp:127.0.0.1:5060");

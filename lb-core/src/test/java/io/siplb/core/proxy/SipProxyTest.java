@@ -4,12 +4,19 @@ import static io.siplb.core.proxy.Network.method;
 import static io.siplb.core.proxy.Network.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.siplb.core.dispatch.Algorithm;
+import io.siplb.core.dispatch.DestinationListParser;
 import io.siplb.core.dispatch.DispatchSettings;
+import io.siplb.core.dispatch.FailoverSettings;
+import io.siplb.core.dispatch.FailureMark;
+import io.siplb.core.dispatch.HashMode;
 import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipUri;
 import io.siplb.core.transaction.Branches;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /** The stateful proxy against scripted peers, in virtual time. */
@@ -91,7 +98,7 @@ class SipProxyTest {
 
     @Test
     void aProvisionalStopsRetransmissionsAndSwitchesToTheInviteTimer() {
-        ProxyHarness h = new ProxyHarness(2, s -> s.withFailover(new io.siplb.core.dispatch.FailoverSettings(
+        ProxyHarness h = new ProxyHarness(2, s -> s.withFailover(new FailoverSettings(
                 s.failover().codes(), Duration.ofSeconds(2), Duration.ofSeconds(30), s.failover().mark(), 503)));
         h.send(h.invite("call-4"), ProxyHarness.UAC);
         h.network.take(UAC, status(100));
@@ -135,7 +142,7 @@ class SipProxyTest {
     @Test
     void anEmptyOrDeadSetIsAnswered503AtOnce() {
         ProxyHarness h = new ProxyHarness(1);
-        h.dispatcher.markFailure(h.dispatcher.set(1).get(0), io.siplb.core.dispatch.FailureMark.INACTIVE);
+        h.dispatcher.markFailure(h.dispatcher.set(1).get(0), FailureMark.INACTIVE);
         h.send(h.request("OPTIONS", "opt-1", null, "z9hG4bK-o1", 1), ProxyHarness.UAC);
         assertThat(h.network.take(UAC, status(503)).headerValue("Retry-After").toString()).isEqualTo("5");
     }
@@ -248,7 +255,7 @@ class SipProxyTest {
     @Test
     void inDialogRequestsFollowOurRecordRouteOrTheCallIdWhenTheClientIgnoresIt() {
         ProxyHarness h = new ProxyHarness(3, s -> s.withDispatch(new DispatchSettings(1,
-                io.siplb.core.dispatch.Algorithm.ROUND_ROBIN, 0, io.siplb.core.dispatch.HashMode.KAMAILIO, null)));
+                Algorithm.ROUND_ROBIN, 0, HashMode.KAMAILIO, null)));
         h.send(h.invite("dlg"), ProxyHarness.UAC);
         SipMessage invite = h.forwardedTo(D1, "INVITE");
         String recordRoute = invite.headerValue("Record-Route").toString();
@@ -328,7 +335,7 @@ class SipProxyTest {
     @Test
     void callLoadCountsAnsweredCallsUntilTheirBye() {
         ProxyHarness h = new ProxyHarness(2, s -> s.withDispatch(new DispatchSettings(1,
-                io.siplb.core.dispatch.Algorithm.CALL_LOAD, 0, io.siplb.core.dispatch.HashMode.KAMAILIO, null)));
+                Algorithm.CALL_LOAD, 0, HashMode.KAMAILIO, null)));
         h.send(h.invite("load-1"), ProxyHarness.UAC);
         SipMessage first = h.forwardedTo(D1, "INVITE");
         h.answer(first, 200, "x", D1);
@@ -346,8 +353,8 @@ class SipProxyTest {
     @Test
     void aDestinationWhoseHostDoesNotResolveFailsAndThePlanMovesOn() throws Exception {
         ProxyHarness h = new ProxyHarness(1);
-        h.dispatcher.load(io.siplb.core.dispatch.DestinationListParser.parse("t.list",
-                java.util.List.of("1 sip:pbx.invalid:5060 0 9", "1 sip:127.0.0.1:6001 0 1")));
+        h.dispatcher.load(DestinationListParser.parse("t.list",
+                List.of("1 sip:pbx.invalid:5060 0 9", "1 sip:127.0.0.1:6001 0 1")));
         h.send(h.invite("dns"), ProxyHarness.UAC);
         h.answer(h.forwardedTo(D1, "INVITE"), 200, "ok", D1);
         h.network.take(UAC, status(200));
@@ -358,7 +365,7 @@ class SipProxyTest {
     @Test
     void overloadShedsNewCallsButLetsDialogsFinishAndSparesSilentDestinations() {
         ProxyHarness h = new ProxyHarness(2);
-        java.util.concurrent.atomic.AtomicBoolean overloaded = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean overloaded = new AtomicBoolean();
         h.proxy.overloadSignal(overloaded::get);
         h.send(h.invite("before"), ProxyHarness.UAC);
         SipMessage established = h.forwardedTo(D1, "INVITE");
@@ -442,7 +449,7 @@ class SipProxyTest {
 
     @Test
     void aBranchRingingLongerThanAnyExpiryCanStillBeCancelled() {
-        ProxyHarness h = new ProxyHarness(1, s -> s.withFailover(new io.siplb.core.dispatch.FailoverSettings(
+        ProxyHarness h = new ProxyHarness(1, s -> s.withFailover(new FailoverSettings(
                 s.failover().codes(), Duration.ofSeconds(2), Duration.ofMinutes(10), s.failover().mark(), 503,
                 Duration.ofHours(1))));
         h.send(h.invite("long"), ProxyHarness.UAC);

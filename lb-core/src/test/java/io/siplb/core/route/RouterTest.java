@@ -3,6 +3,7 @@ package io.siplb.core.route;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.CallLoad;
@@ -30,7 +31,7 @@ class RouterTest {
 
     private final Dispatcher dispatcher = new Dispatcher();
     private final CallLoad callLoad = new CallLoad(Duration.ofMinutes(5), Duration.ofHours(2), 1000,
-            com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+            Ticker.systemTicker());
 
     RouterTest() throws Exception {
         dispatcher.load(DestinationListParser.parse("routes.list", List.of(

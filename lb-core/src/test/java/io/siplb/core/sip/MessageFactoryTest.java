@@ -3,6 +3,9 @@ package io.siplb.core.sip;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.siplb.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +41,7 @@ class MessageFactoryTest {
     void tryingHasNoToTagAndAnExistingTagIsKept() {
         SipMessage invite = parse("sipp/uac-invite.sip");
         SipWritable trying = MessageFactory.trying(invite);
-        io.netty.buffer.ByteBuf written = io.netty.buffer.Unpooled.buffer(trying.byteCount());
+        ByteBuf written = Unpooled.buffer(trying.byteCount());
         trying.writeTo(written);
         byte[] bytes = new byte[written.readableBytes()];
         written.readBytes(bytes);
@@ -52,9 +55,9 @@ class MessageFactoryTest {
             byte[] torture = Fixtures.bytes("rfc4475/" + tag + ".sip");
             SipMessage request = ((ParseResult.Parsed) SipParser.DEFAULT.parse(torture, torture.length)).message();
             SipWritable quick = MessageFactory.trying(request);
-            io.netty.buffer.ByteBuf out = io.netty.buffer.Unpooled.buffer(quick.byteCount());
+            ByteBuf out = Unpooled.buffer(quick.byteCount());
             quick.writeTo(out);
-            assertThat(io.netty.buffer.ByteBufUtil.getBytes(out)).as(tag)
+            assertThat(ByteBufUtil.getBytes(out)).as(tag)
                     .isEqualTo(MessageFactory.response(request, 100, "Trying", null).toByteArray());
         }
         SipMessage bye = parse("rfc3261/inv-f13.sip");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.siplb.testing.Fixtures;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -29,12 +30,12 @@ class Rfc4475TortureTest {
                 + "From: <sip:b@example.com>;tag=1\r\nTo: <sip:a@example.com>\r\nCall-ID: d\r\n"
                 + "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nDate: %s\r\nContent-Length: 0\r\n\r\n";
         for (String good : new String[] {"Sat, 13 Nov 2010 23:29:00 GMT", "thu, 01 jan 1970 00:00:00 gmt "}) {
-            byte[] bytes = String.format(request, good).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            byte[] bytes = String.format(request, good).getBytes(StandardCharsets.US_ASCII);
             assertThat(SipParser.DEFAULT.parse(bytes, bytes.length)).as(good).isInstanceOf(ParseResult.Parsed.class);
         }
         for (String bad : new String[] {"Sat, 13 Nov 2010 23:29:00 EST", "Sat, 13 Nov 2010 23:29 GMT",
                 "Sun, 13 Xyz 2010 23:29:00 GMT", "Fry, 13 Nov 2010 23:29:00 GMT", "yesterday"}) {
-            byte[] bytes = String.format(request, bad).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            byte[] bytes = String.format(request, bad).getBytes(StandardCharsets.US_ASCII);
             assertThat(SipParser.DEFAULT.parse(bytes, bytes.length)).as(bad).isInstanceOf(ParseResult.Malformed.class);
         }
     }

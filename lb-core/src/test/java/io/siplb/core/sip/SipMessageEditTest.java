@@ -8,6 +8,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.siplb.testing.Fixtures;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SipMessageEditTest {
@@ -181,7 +183,7 @@ class SipMessageEditTest {
 
     @Test
     void editsMayGrowAMessagePastTheInputLimits() {
-        java.util.List<String> lines = new java.util.ArrayList<>(java.util.List.of(
+        List<String> lines = new ArrayList<>(List.of(
                 "OPTIONS sip:a@example.com SIP/2.0", "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1",
                 "To: <sip:a@example.com>", "From: <sip:b@example.com>;tag=1", "Call-ID: many",
                 "CSeq: 1 OPTIONS", "l: 0"));

@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.siplb.testing.Fixtures;
 import io.siplb.testing.LeakDetection;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -203,7 +204,7 @@ class SipParserPropertyTest {
         }
         byte[] forwarded = edit.toByteArray();
         ParseResult again = SipParser.DEFAULT.parse(forwarded, forwarded.length);
-        assertThat(again).as(new String(forwarded, java.nio.charset.StandardCharsets.ISO_8859_1))
+        assertThat(again).as(new String(forwarded, StandardCharsets.ISO_8859_1))
                 .isInstanceOf(ParseResult.Parsed.class);
         if (request.method() != SipMethod.ACK) {
             SipMessage answer = MessageFactory.response(request, 400, "Bad Request", "p");
