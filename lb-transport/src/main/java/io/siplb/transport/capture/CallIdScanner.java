@@ -1,17 +1,20 @@
 package io.siplb.transport.capture;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
- * The Call-ID of a raw SIP message, found without parsing the rest: the value of the first header
- * line named {@code Call-ID} or {@code i} (its compact form), any case, trimmed; {@code null} when
- * there is none before the blank line.
+ * The Call-ID of a raw SIP message, found without parsing the rest: the octets of the value of
+ * the first header line named {@code Call-ID} or {@code i} (its compact form), any case, trimmed;
+ * {@code null} when there is none before the blank line.
  */
 final class CallIdScanner {
+    private static final byte[] CALL_ID = "Call-ID".getBytes(StandardCharsets.US_ASCII);
+
     private CallIdScanner() {
     }
 
-    static String callId(byte[] message) {
+    static byte[] callId(byte[] message) {
         int line = 0;
         int end = message.length;
         while (line < end) {
@@ -36,7 +39,7 @@ final class CallIdScanner {
                 while (last > start && (message[last - 1] == ' ' || message[last - 1] == '\t')) {
                     last--;
                 }
-                return new String(message, start, last - start, StandardCharsets.UTF_8);
+                return Arrays.copyOfRange(message, start, last);
             }
             line = eol + 1;
         }
@@ -53,10 +56,16 @@ final class CallIdScanner {
         if (length == 1) {
             return (message[from] | 0x20) == 'i';
         }
-        if (length != 7) {
+        if (length != CALL_ID.length) {
             return false;
         }
-        String name = new String(message, from, length, StandardCharsets.US_ASCII);
-        return name.equalsIgnoreCase("Call-ID");
+        for (int i = 0; i < length; i++) {
+            byte b = message[from + i];
+            byte c = CALL_ID[i];
+            if (b != c && (c == '-' || (b | 0x20) != (c | 0x20))) { // letters in any case, '-' exactly
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Timer;
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.proxy.CallObserver;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -85,21 +86,36 @@ public final class CallMeters {
         }
     }
 
+    /** Registers the counters of {@code names} at zero, so that a rate over them exists from the start. */
+    public void routes(Collection<String> names) {
+        for (String name : names) {
+            failoverCounter(name);
+            exhaustedCounter(name);
+        }
+    }
+
     /** A request of {@code route} went on to another destination. */
     public void failedOver(String route) {
         if (route != null) {
-            failovers.computeIfAbsent(route, name -> Counter.builder("siplb.route.failovers")
-                    .description("attempts that failed over to the next destination, by route").tag("route", name)
-                    .register(registry)).increment();
+            failoverCounter(route).increment();
         }
     }
 
     /** A request of {@code route} found no destination left to try. */
     public void exhausted(String route) {
         if (route != null) {
-            exhausted.computeIfAbsent(route, name -> Counter.builder("siplb.route.exhausted")
-                    .description("requests whose plan ran out, by route").tag("route", name).register(registry))
-                    .increment();
+            exhaustedCounter(route).increment();
         }
+    }
+
+    private Counter failoverCounter(String route) {
+        return failovers.computeIfAbsent(route, name -> Counter.builder("siplb.route.failovers")
+                .description("attempts that failed over to the next destination, by route").tag("route", name)
+                .register(registry));
+    }
+
+    private Counter exhaustedCounter(String route) {
+        return exhausted.computeIfAbsent(route, name -> Counter.builder("siplb.route.exhausted")
+                .description("requests whose plan ran out, by route").tag("route", name).register(registry));
     }
 }

@@ -2,28 +2,47 @@ package io.siplb.transport.capture;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.siplb.core.net.Transport;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
-import java.net.Socket;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Sends a copy of every SIP message to a HEP collector ({@code siplb.hep.collector}): Homer, sngrep
- * {@code -L}, Kamailio's sipcapture. An event loop only copies the message and offers it to a
- * bounded queue ({@code siplb.hep.queue}); a thread of its own ({@code siplb-hep}) finds the
- * Call-ID, encodes ({@link HepEncoder}) and sends — UDP datagrams, or one TCP connection opened
- * again when it breaks (at most once a second). A full queue, a collector that is gone or slow,
- * a message too large for one HEP packet: the message is dropped and counted, never waited for.
+ * {@code -L}, Kamailio's sipcapture. An event loop only copies the message and adds it to a
+ * lock-free queue bounded by {@code siplb.hep.queue} — no lock, no wake-up of another thread. A
+ * loop of its own ({@code siplb-hep}) takes what has queued every 2 ms, finds each Call-ID,
+ * encodes ({@link HepEncoder}) and writes the batch with one flush: over UDP one
+ * {@code sendmmsg} where epoll is available, over TCP one connection (opened again when it breaks,
+ * at most once a second). A full queue, a TCP collector that is not connected or not reading
+ * (more than 1 MiB unsent), a message too large for one HEP packet: the message is dropped and
+ * counted, never waited for.
  *
  * <p>With {@code siplb.hep.routes} only the messages of calls a named route took are sent: the
  * proxy tells this capture which Call-IDs to follow ({@link #follow}) before it sends anything of
@@ -31,33 +50,72 @@ import org.slf4j.LoggerFactory;
  */
 public final class HepCapture implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HepCapture.class);
-    /** A HEP packet's length is 16 bits: what is left for the payload after the other chunks. */
+    /** A HEP packet's length is 16 bits. */
     private static final int MAX_PACKET = 65_535;
-    private static final Captured STOP = new Captured(0, null, null, Transport.UDP, new byte[0]);
+    private static final long DRAIN_MILLIS = 2;
+    private static final byte[] NONE = new byte[0];
 
     private final HepSettings settings;
-    private final BlockingQueue<Captured> queue;
+    private final boolean udp;
+    private final Queue<Captured> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
     private final Cache<String, Boolean> followed;
-    private final Thread sender;
+    private final EventLoopGroup group;
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
     private final LongAdder sent = new LongAdder();
     private final LongAdder bytes = new LongAdder();
     private final LongAdder dropped = new LongAdder();
-    private DatagramSocket udp;
-    private Socket tcp;
-    private long tcpRetryAtNanos;
+    /** The socket toward the collector; on the capture loop only (UDP: bound at start). */
+    private Channel channel;
+    private long connectAtNanos;
     private volatile boolean closed;
 
     public HepCapture(HepSettings settings) {
         this.settings = settings;
-        this.queue = new ArrayBlockingQueue<>(settings.queue());
+        this.udp = settings.transport() == Transport.UDP;
         this.followed = Caffeine.newBuilder().maximumSize(1_000_000).expireAfterAccess(Duration.ofHours(2))
                 .executor(Runnable::run).build();
-        this.sender = new Thread(this::run, "siplb-hep");
-        sender.setDaemon(true);
-        sender.start();
+        boolean epoll = Epoll.isAvailable();
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("siplb-hep", true),
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        this.loop = group.next();
+        this.bootstrap = new Bootstrap().group(loop)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(512 * 1024, 1024 * 1024))
+                .handler(new Discard());
+        if (udp) { // connected: the kernel looks the route up once, not per datagram
+            bootstrap.channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class);
+        } else {
+            bootstrap.channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 1000).option(ChannelOption.SO_KEEPALIVE, true);
+        }
+        loop.scheduleWithFixedDelay(this::drain, DRAIN_MILLIS, DRAIN_MILLIS, TimeUnit.MILLISECONDS);
         LOG.info("capturing every SIP message{} to HEP collector {}:{} (agent id {})",
                 settings.routes().isEmpty() ? "" : " of calls taken by route(s) " + settings.routes(),
-                settings.transport().parameter(), settings.collector(), settings.agentId());
+                settings.transport().parameter(), hostPort(settings.collector()), settings.agentId());
+    }
+
+    /**
+     * Whatever the collector sends back, released unread; a write that failed (no collector
+     * listening, a broken connection) counted as dropped, and the socket closed to be opened again.
+     */
+    private final class Discard extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.debug("HEP collector: {}", cause.toString());
+            dropped.increment();
+            ctx.close();
+        }
+    }
+
+    private static String hostPort(InetSocketAddress address) {
+        String host = address.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 
     /** Whether only calls of some routes are captured: the proxy must say which ({@link #follow}). */
@@ -74,127 +132,87 @@ public final class HepCapture implements AutoCloseable {
 
     /** Queues a message (any thread; never blocks). */
     public void offer(Captured message) {
-        if (closed || !queue.offer(message)) {
+        if (closed || queued.incrementAndGet() > settings.queue()) {
+            queued.decrementAndGet();
             dropped.increment();
+            return;
         }
+        queue.offer(message);
     }
 
-    /** Messages sent to the collector. */
+    /**
+     * Messages written to the collector's socket; over UDP that is what siplb can know (a datagram
+     * the collector never read counts too), a write that failed is counted in {@link #dropped} as well.
+     */
     public long sent() {
         return sent.sum();
     }
 
-    /** Octets sent to the collector (HEP headers included). */
+    /** Octets of the messages {@link #sent} (HEP headers included). */
     public long bytes() {
         return bytes.sum();
     }
 
-    /** Messages dropped: the queue full, the collector unreachable, a message too large. */
+    /** Messages dropped: the queue full, the collector unreachable or not reading, a message too large. */
     public long dropped() {
         return dropped.sum();
     }
 
-    private void run() {
-        while (true) {
-            Captured message;
-            try {
-                message = queue.take();
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (message == STOP) {
-                return;
-            }
-            try {
-                send(message);
-            } catch (RuntimeException e) {
-                dropped.increment();
-                LOG.debug("HEP: message not sent: {}", e.toString());
-            }
+    /** What has queued, encoded and written with one flush (on the capture loop). */
+    private void drain() {
+        Channel out = collector();
+        boolean written = false;
+        Captured message;
+        while ((message = queue.poll()) != null) {
+            queued.decrementAndGet();
+            written |= write(out, message);
+        }
+        if (written) {
+            out.flush();
         }
     }
 
-    private void send(Captured message) {
-        String callId = CallIdScanner.callId(message.payload());
-        if (byRoute() && (callId == null || followed.getIfPresent(callId) == null)) {
-            return; // not a call of a captured route
+    private boolean write(Channel out, Captured message) {
+        byte[] callId = CallIdScanner.callId(message.payload());
+        if (byRoute() && (callId == null || followed.getIfPresent(new String(callId, StandardCharsets.UTF_8)) == null)) {
+            return false; // not a call of a captured route
         }
-        byte[] packet = HepEncoder.encode(message, settings.agentId(), settings.password(),
-                callId == null ? new byte[0] : callId.getBytes(StandardCharsets.UTF_8));
-        if (packet.length > MAX_PACKET) {
+        if (callId == null) {
+            callId = NONE;
+        }
+        int length = HepEncoder.length(message, settings.password(), callId);
+        if (length > MAX_PACKET || out == null || !out.isActive() || !out.isWritable()) {
             dropped.increment();
-            return;
-        }
-        try {
-            if (settings.transport() == Transport.UDP) {
-                if (udp == null) {
-                    udp = new DatagramSocket();
-                }
-                udp.send(new DatagramPacket(packet, packet.length, settings.collector()));
-            } else if (!sendTcp(packet)) {
-                dropped.increment();
-                return;
-            }
-            sent.increment();
-            bytes.add(packet.length);
-        } catch (IOException e) {
-            dropped.increment();
-        }
-    }
-
-    /** Over the TCP connection, opened (again) when needed but at most once a second. */
-    private boolean sendTcp(byte[] packet) {
-        if (tcp == null) {
-            if (System.nanoTime() - tcpRetryAtNanos < 0) {
-                return false;
-            }
-            tcpRetryAtNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-            try {
-                Socket socket = new Socket();
-                socket.connect(settings.collector(), 1000);
-                socket.setSoTimeout(1000);
-                socket.setTcpNoDelay(true);
-                tcp = socket;
-            } catch (IOException e) {
-                LOG.debug("HEP: cannot connect to {}: {}", settings.collector(), e.toString());
-                return false;
-            }
-        }
-        try {
-            OutputStream out = tcp.getOutputStream();
-            out.write(packet);
-            return true;
-        } catch (IOException e) {
-            closeTcp();
             return false;
         }
+        ByteBuf packet = out.alloc().ioBuffer(length);
+        HepEncoder.encode(message, settings.agentId(), settings.password(), callId, packet);
+        out.write(packet, out.voidPromise()); // a failure reaches Discard, which counts it
+        sent.increment();
+        bytes.add(length);
+        return true;
     }
 
-    private void closeTcp() {
-        try {
-            if (tcp != null) {
-                tcp.close();
-            }
-        } catch (IOException e) {
-            // closing a broken socket
+    /** The connected socket to write to (UDP or TCP), opened again at most once a second when it closed. */
+    private Channel collector() {
+        if (channel != null && channel.isActive()) {
+            return channel;
         }
-        tcp = null;
+        if (channel == null || !channel.isOpen()) {
+            long now = System.nanoTime();
+            if (now - connectAtNanos >= 0) {
+                connectAtNanos = now + TimeUnit.SECONDS.toNanos(1);
+                channel = bootstrap.connect(settings.collector()).channel(); // active once connected
+            }
+        }
+        return channel;
     }
 
-    /** Sends what is queued (for at most a second), then stops. */
+    /** Sends what is queued, then stops the capture loop (for at most a second). */
     @Override
     public void close() {
         closed = true;
-        queue.offer(STOP);
-        try {
-            sender.join(1000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        sender.interrupt();
-        if (udp != null) {
-            udp.close();
-        }
-        closeTcp();
+        loop.execute(this::drain);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

@@ -1,8 +1,8 @@
 package io.siplb.transport.capture;
 
+import io.netty.buffer.ByteBuf;
 import io.siplb.core.net.Transport;
 import java.net.Inet4Address;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -15,28 +15,35 @@ import java.nio.charset.StandardCharsets;
  */
 public final class HepEncoder {
     private static final int CHUNK_HEADER = 6;
+    private static final byte[] HEP3 = "HEP3".getBytes(StandardCharsets.US_ASCII);
 
     private HepEncoder() {
     }
 
-    /** The packet for {@code message}; {@code callId} and {@code password} may be empty. */
-    public static byte[] encode(Captured message, int agentId, byte[] password, byte[] callId) {
+    /** The octets of the packet for {@code message} with these chunks ({@link #encode}). */
+    public static int length(Captured message, byte[] password, byte[] callId) {
+        int address = v4(message) ? 4 : 16;
+        return 6 + 3 * (CHUNK_HEADER + 1) + 2 * (CHUNK_HEADER + address) + 2 * (CHUNK_HEADER + 2)
+                + 3 * (CHUNK_HEADER + 4) + CHUNK_HEADER + message.payload().length
+                + (password.length > 0 ? CHUNK_HEADER + password.length : 0)
+                + (callId.length > 0 ? CHUNK_HEADER + callId.length : 0);
+    }
+
+    /**
+     * Writes the packet for {@code message} to {@code out}; {@code callId} and {@code password}
+     * may be empty. The caller checks {@link #length} against the 16-bit limit first.
+     */
+    public static void encode(Captured message, int agentId, byte[] password, byte[] callId, ByteBuf out) {
+        boolean v4 = v4(message);
         byte[] source = message.source().getAddress().getAddress();
         byte[] destination = message.destination().getAddress().getAddress();
-        boolean v4 = message.source().getAddress() instanceof Inet4Address
-                && message.destination().getAddress() instanceof Inet4Address;
         if (!v4 && source.length == 4) {
             source = mapped(source);
         }
         if (!v4 && destination.length == 4) {
             destination = mapped(destination);
         }
-        int length = 6 + 3 * (CHUNK_HEADER + 1) + 2 * (CHUNK_HEADER + source.length) + 2 * (CHUNK_HEADER + 2)
-                + 3 * (CHUNK_HEADER + 4) + CHUNK_HEADER + message.payload().length
-                + (password.length > 0 ? CHUNK_HEADER + password.length : 0)
-                + (callId.length > 0 ? CHUNK_HEADER + callId.length : 0);
-        ByteBuffer out = ByteBuffer.allocate(length);
-        out.put("HEP3".getBytes(StandardCharsets.US_ASCII)).putShort((short) length);
+        out.writeBytes(HEP3).writeShort(length(message, password, callId));
         uint8(out, 1, v4 ? 2 : 10);
         uint8(out, 2, message.transport() == Transport.UDP ? 17 : 6);
         bytes(out, v4 ? 3 : 5, source);
@@ -54,8 +61,12 @@ public final class HepEncoder {
         if (callId.length > 0) {
             bytes(out, 17, callId);
         }
-        assert !out.hasRemaining() : "length counted wrong";
-        return out.array();
+    }
+
+    /** Both ends IPv4: chunks 3/4; else both as IPv6 (5/6). */
+    private static boolean v4(Captured message) {
+        return message.source().getAddress() instanceof Inet4Address
+                && message.destination().getAddress() instanceof Inet4Address;
     }
 
     /** An IPv4 address as IPv6 (::ffff:a.b.c.d), when the other end of the message is IPv6. */
@@ -67,27 +78,27 @@ public final class HepEncoder {
         return v6;
     }
 
-    private static void header(ByteBuffer out, int type, int payload) {
-        out.putShort((short) 0).putShort((short) type).putShort((short) (CHUNK_HEADER + payload));
+    private static void header(ByteBuf out, int type, int payload) {
+        out.writeShort(0).writeShort(type).writeShort(CHUNK_HEADER + payload);
     }
 
-    private static void uint8(ByteBuffer out, int type, int value) {
+    private static void uint8(ByteBuf out, int type, int value) {
         header(out, type, 1);
-        out.put((byte) value);
+        out.writeByte(value);
     }
 
-    private static void uint16(ByteBuffer out, int type, int value) {
+    private static void uint16(ByteBuf out, int type, int value) {
         header(out, type, 2);
-        out.putShort((short) value);
+        out.writeShort(value);
     }
 
-    private static void uint32(ByteBuffer out, int type, long value) {
+    private static void uint32(ByteBuf out, int type, long value) {
         header(out, type, 4);
-        out.putInt((int) value);
+        out.writeInt((int) value);
     }
 
-    private static void bytes(ByteBuffer out, int type, byte[] value) {
+    private static void bytes(ByteBuf out, int type, byte[] value) {
         header(out, type, value.length);
-        out.put(value);
+        out.writeBytes(value);
     }
 }

@@ -2,6 +2,7 @@ package io.siplb.transport.capture;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.siplb.core.proxy.CallObserver;
+import java.util.Collection;
 
 /**
  * What watches the calls from outside the message path, as the balancer configured it: HEP
@@ -23,6 +24,11 @@ public final class Observation implements AutoCloseable {
         this.hep = hep.enabled() ? new HepCapture(hep) : null;
         this.logCalls = logCalls;
         this.meters = new CallMeters(registry);
+    }
+
+    /** The routes in force (at start and after a reload): their counters exist from now on. */
+    public void routes(Collection<String> names) {
+        meters.routes(names);
     }
 
     /** HEP capture, or {@code null} when it is off. */

@@ -2,6 +2,9 @@ package io.siplb.transport.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.siplb.core.net.Transport;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -17,8 +20,12 @@ class HepEncoderTest {
         Captured message = new Captured(1_765_000_123_456_789L, new InetSocketAddress(InetAddress.getByName(from), fromPort),
                 new InetSocketAddress(InetAddress.getByName(to), toPort), transport,
                 INVITE.getBytes(StandardCharsets.UTF_8));
-        return HepEncoder.encode(message, 2001, password.getBytes(StandardCharsets.UTF_8),
-                CallIdScanner.callId(message.payload()).getBytes(StandardCharsets.UTF_8));
+        byte[] secret = password.getBytes(StandardCharsets.UTF_8);
+        byte[] callId = CallIdScanner.callId(message.payload());
+        ByteBuf out = Unpooled.buffer();
+        HepEncoder.encode(message, 2001, secret, callId, out);
+        assertThat(out.readableBytes()).as("length()").isEqualTo(HepEncoder.length(message, secret, callId));
+        return ByteBufUtil.getBytes(out);
     }
 
     @Test
@@ -62,8 +69,8 @@ class HepEncoderTest {
 
     @Test
     void theCallIdIsFoundInItsCompactFormAndNotInABody() {
-        assertThat(CallIdScanner.callId("BYE sip:x SIP/2.0\r\ni: abc@h\r\n\r\n".getBytes(StandardCharsets.UTF_8)))
-                .isEqualTo("abc@h");
+        assertThat(CallIdScanner.callId("BYE sip:x SIP/2.0\r\ni: abc@h \r\n\r\n".getBytes(StandardCharsets.UTF_8)))
+                .asString(StandardCharsets.UTF_8).isEqualTo("abc@h");
         assertThat(CallIdScanner.callId("BYE sip:x SIP/2.0\r\nCSeq: 1 BYE\r\n\r\nCall-ID: body\r\n"
                 .getBytes(StandardCharsets.UTF_8))).isNull();
     }
