@@ -182,6 +182,7 @@ public final class Balancer implements BalancerView, AutoCloseable {
         observation = new Observation(settings.hep(), settings.logCalls(), metrics.registry());
         lanes.capture(observation.capture(), local.advertisedAddress());
         metrics.bindCapture(observation.capture());
+        observation.routes(router.get().names());
         List<EventLoop> eventLoops = eventLoops();
         streams = new StreamTransport(settings.streams(), settings.parserLimits(), loops.onClient(Epoll.isAvailable()),
                 tls, lanes::onStreamMessage, webSockets);
@@ -261,6 +262,7 @@ public final class Balancer implements BalancerView, AutoCloseable {
         router.set(next);
         if (metrics != null) {
             metrics.bindRoutes(this);
+            observation.routes(next.names());
         }
         LOG.info("routes reloaded: {}", next.routes().stream().map(Route::name).toList());
         return next;

@@ -21,6 +21,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.nio.file.Path;
+import java.nio.file.Files;
+import java.util.regex.Pattern;
+import java.util.regex.Matcher;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -232,6 +236,29 @@ class CaptureTest {
         assertThat(metrics.value("siplb_destination_response_seconds_bucket", "uri", pbxUri, "le", "1.0")).isEqualTo(8);
         assertThat(metrics.value("siplb_destination_response_seconds_bucket", "uri", pbxUri, "le", "+Inf")).isEqualTo(8);
         assertThat(metrics.value("siplb_route_failovers_total", "route", "default")).isEqualTo(4);
+    }
+
+    @Test
+    void everyMetricTheDocumentedAlertRulesUseIsServed() throws Exception {
+        HepCollector collector = opened.add(new HepCollector());
+        Backend pbx = opened.backend("pbx", Backend.Behaviour.HEALTHY);
+        int adminPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            adminPort = socket.getLocalPort();
+        }
+        LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(pbx), "siplb.probe.interval=0",
+                "siplb.listen=udp:127.0.0.1:0,tcp:127.0.0.1:0;proxy-protocol", "siplb.proxy-protocol.trusted=127.0.0.5",
+                "siplb.hep.collector=" + collector.setting(), "siplb.admin.listen=127.0.0.1:" + adminPort));
+        call(opened.add(new CallGenerator(lb.address, false)), 1);
+        String scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + adminPort + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        PrometheusText metrics = PrometheusText.parse(scrape);
+        Matcher names = Pattern.compile("\\bsiplb_[a-z_]+").matcher(Files.readString(Path.of("../docs/prometheus-alerts.yml")));
+        List<String> used = new ArrayList<>();
+        while (names.find()) {
+            used.add(names.group());
+        }
+        assertThat(used).hasSizeGreaterThan(5).allSatisfy(name -> assertThat(metrics.has(name)).as(name).isTrue());
     }
 
     /** The lines of the {@code io.siplb.calls} log while it is open. */
