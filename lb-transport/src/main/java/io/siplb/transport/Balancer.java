@@ -145,10 +145,10 @@ public final class Balancer implements BalancerView, AutoCloseable {
         Dispatcher dispatcher = new Dispatcher(settings.thresholds(), 0.9, settings.panicThreshold());
         dispatcher.reload(settings.destinations());
         Balancer balancer = new Balancer(settings, dispatcher);
-        balancer.router.set(balancer.routes(settings.config())); // a bad route stops start-up here
-        settings.hep().checkRoutes(balancer.router.get().names());
         dispatcher.addListener(balancer.destinationLog);
         try {
+            balancer.router.set(balancer.routes(settings.config())); // a bad route stops start-up here
+            settings.hep().checkRoutes(balancer.router.get().names());
             balancer.bind();
         } catch (RuntimeException e) {
             balancer.close();
@@ -262,6 +262,8 @@ public final class Balancer implements BalancerView, AutoCloseable {
         router.set(next);
         if (metrics != null) {
             metrics.bindRoutes(this);
+        }
+        if (observation != null) {
             observation.routes(next.names());
         }
         LOG.info("routes reloaded: {}", next.routes().stream().map(Route::name).toList());

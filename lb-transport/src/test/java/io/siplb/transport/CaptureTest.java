@@ -239,6 +239,18 @@ class CaptureTest {
     }
 
     @Test
+    void failoversAreCountedPerRouteWithoutTheCallLog() throws Exception {
+        Backend busy = opened.backend("busy", Backend.Behaviour.refusing(1.0));
+        Backend pbx = opened.backend("pbx", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer lb = opened.add(LoopbackBalancer.of(List.of(busy, pbx), "siplb.probe.interval=0",
+                "siplb.dispatch.algorithm=priority", "siplb.failover.mark=none"));
+        call(opened.add(new CallGenerator(lb.address, false)), 3);
+        MeterRegistry registry = lb.balancer.metrics().registry();
+        assertThat(registry.get("siplb.route.failovers").tag("route", "default").counter().count()).isEqualTo(3);
+        assertThat(registry.get("siplb.route.exhausted").tag("route", "default").counter().count()).isZero();
+    }
+
+    @Test
     void everyMetricTheDocumentedAlertRulesUseIsServed() throws Exception {
         HepCollector collector = opened.add(new HepCollector());
         Backend pbx = opened.backend("pbx", Backend.Behaviour.HEALTHY);

@@ -195,7 +195,7 @@ final class Branch {
         public void failed(Throwable cause) {
             if (!done) {
                 done = true;
-                ended(CallObserver.UNREACHABLE);
+                ended(cause instanceof TimeoutException ? CallObserver.TIMEOUT : CallObserver.UNREACHABLE);
                 sink.error(cause);
             }
         }

@@ -7,8 +7,10 @@ import io.siplb.core.transaction.ServerTransaction;
  * Hears what becomes of each request the proxy handles, for what watches it from outside — call
  * logs, per-destination metrics, capture by route. Called on the owning loop, in this order for
  * one request: {@link #routed} (a new request a route took, before anything of it is sent), an
- * {@link #attempted} per destination tried, {@link #exhausted} when the plan ran out, and
- * {@link #finished} once its final response goes upstream. It must not block or throw.
+ * {@link #attempted} per destination tried that ended (a fork's branches disposed once another
+ * won are not told), {@link #failedOver} before each next attempt of a serial plan,
+ * {@link #exhausted} when the plan ran out, and {@link #finished} once its final response goes
+ * upstream — whichever way it ends. It must not block or throw.
  */
 public interface CallObserver {
     /** Nobody listens. */
@@ -33,11 +35,15 @@ public interface CallObserver {
     default void attempted(ServerTransaction request, Target target, int status, long nanos) {
     }
 
+    /** An attempt failed and the serial plan goes on to its next destination. */
+    default void failedOver(ServerTransaction request) {
+    }
+
     /** No destination of the plan was left to try (counted before the reply that says so). */
     default void exhausted(ServerTransaction request) {
     }
 
-    /** The final {@code status} went upstream, {@code nanos} after the request arrived. */
+    /** The final {@code status} went upstream, {@code nanos} after its flow started (0 when no flow ran). */
     default void finished(ServerTransaction request, int status, long nanos) {
     }
 }

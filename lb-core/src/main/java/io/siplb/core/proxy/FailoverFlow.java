@@ -115,6 +115,7 @@ final class FailoverFlow implements RequestFlow {
     private Mono<Outcome> afterFailure(AttemptFailed failure) {
         if (failure != EXHAUSTED && canFailOver()) {
             context.counters().failovers.increment();
+            context.observer().get().failedOver(server);
             return run();
         }
         return Mono.just(exhausted());

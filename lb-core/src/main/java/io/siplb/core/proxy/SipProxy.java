@@ -102,6 +102,7 @@ public final class SipProxy implements TransactionUser {
         this.transactions = new TransactionLayer(tables.transactions(), sender, scheduler, loop, settings.t1(),
                 settings.failover().timeout(), this);
         this.server = transactions.server();
+        server.finishObserver((transaction, status, nanos) -> observed.get().finished(transaction, status, nanos));
         TargetChoice targets = new TargetChoice(Objects.requireNonNull(resolver, "resolver"));
         this.edits = new RequestEdits(settings);
         this.dialogs = new DialogRouter(Objects.requireNonNull(local, "local"), dispatcher, index, tables::dialog,
@@ -221,27 +222,7 @@ public final class SipProxy implements TransactionUser {
             flow = new FailoverFlow(context, transaction, relay.target(), routes.defaultSettings(), relay.ourRoutes(),
                     relay.pathFrom());
         }
-        RequestFlow observedFlow = observed.get() == CallObserver.NONE ? flow : observing(flow, transaction);
-        server.start(transaction, request.method() == SipMethod.BYE ? endingDialog(observedFlow, request.callId())
-                : observedFlow);
-    }
-
-    /** {@code flow}, telling the observer its final status once it goes upstream. */
-    private RequestFlow observing(RequestFlow flow, ServerTransaction transaction) {
-        long started = context.now();
-        CallObserver observer = observed.get();
-        return new RequestFlow() {
-            @Override
-            public Mono<Outcome> run() {
-                return flow.run().doOnNext(outcome -> observer.finished(transaction, outcome.response().statusCode(),
-                        context.now() - started));
-            }
-
-            @Override
-            public void cancel() {
-                flow.cancel();
-            }
-        };
+        server.start(transaction, request.method() == SipMethod.BYE ? endingDialog(flow, request.callId()) : flow);
     }
 
     private void reply(ServerTransaction transaction, RoutingDecision.Reply reply) {

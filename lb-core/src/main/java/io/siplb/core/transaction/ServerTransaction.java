@@ -33,6 +33,8 @@ public final class ServerTransaction {
     volatile Disposable subscription;
     /** Timer G: resends a non-2xx final to an INVITE until its ACK (RFC 3261 §17.2.1). */
     volatile Disposable retransmission;
+    /** When its flow started, on the owning loop's clock ({@link ServerTransactions#finishObserver}). */
+    long startedNanos;
     /** The server side (event loop) that owns this transaction, once started. */
     volatile ServerTransactions owner;
 

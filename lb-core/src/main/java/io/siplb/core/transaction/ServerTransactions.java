@@ -40,6 +40,7 @@ public final class ServerTransactions {
     private final Duration t1;
     private final Duration t2;
     private volatile ResponseObserver responses = (status, to) -> { };
+    private volatile FinishObserver finishes = (transaction, status, nanos) -> { };
 
     ServerTransactions(TransactionTables tables, MessageSender sender, Scheduler scheduler, Duration t1, Duration t2) {
         this.tables = tables;
@@ -54,6 +55,22 @@ public final class ServerTransactions {
     @FunctionalInterface
     public interface ResponseObserver {
         void sent(int status, InetSocketAddress to);
+    }
+
+    /**
+     * Hears every transaction started with a flow end, whichever way: its flow's outcome, a late
+     * 2xx that ended it early, or the 500 of a flow that failed. Called once per transaction, on
+     * its loop, before the final response goes upstream (the request is still there).
+     */
+    @FunctionalInterface
+    public interface FinishObserver {
+        /** {@code transaction} ends with {@code status}, {@code nanos} after its flow started. */
+        void finished(ServerTransaction transaction, int status, long nanos);
+    }
+
+    /** Tells {@code observer} of every transaction a flow ran for as it ends; on this loop. */
+    public void finishObserver(FinishObserver observer) {
+        this.finishes = Objects.requireNonNull(observer, "observer");
     }
 
     /** Tells {@code observer} of every response sent upstream; on this loop. */
@@ -168,6 +185,7 @@ public final class ServerTransactions {
     public void start(ServerTransaction transaction, RequestFlow flow) {
         transaction.flow = flow;
         transaction.owner = this;
+        transaction.startedNanos = scheduler.now(TimeUnit.NANOSECONDS);
         tables.server.put(transaction.key, transaction);
         tables.live.incrementAndGet();
         if (transaction.request.method() == SipMethod.INVITE) {
@@ -208,6 +226,8 @@ public final class ServerTransactions {
         }
         tables.live.decrementAndGet();
         SipMessage response = outcome.response();
+        finishes.finished(transaction, response.statusCode(),
+                scheduler.now(TimeUnit.NANOSECONDS) - transaction.startedNanos);
         boolean invite = transaction.request.method() == SipMethod.INVITE;
         SipWritable upstream = outcome.relayed()
                 ? new ServerTransaction.Bytes(response.edit().popVia().toByteArray()) : response;

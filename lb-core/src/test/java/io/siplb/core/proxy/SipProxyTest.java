@@ -10,11 +10,14 @@ import io.siplb.core.dispatch.DispatchSettings;
 import io.siplb.core.dispatch.FailoverSettings;
 import io.siplb.core.dispatch.FailureMark;
 import io.siplb.core.dispatch.HashMode;
+import io.siplb.core.route.Target;
 import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipUri;
 import io.siplb.core.transaction.Branches;
+import io.siplb.core.transaction.ServerTransaction;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -123,6 +126,57 @@ class SipProxyTest {
         SipMessage answer = h.network.take(UAC, status(503));
         assertThat(answer.to().tag()).isEqualTo("a"); // first of the lowest class
         assertThat(h.tables.counters().exhausted.sum()).isEqualTo(1);
+    }
+
+    /** What a {@link CallObserver} hears, in order, as text. */
+    private static final class Heard implements CallObserver {
+        final List<String> events = new ArrayList<>();
+
+        @Override
+        public void routed(ServerTransaction request, String route) {
+            events.add("routed " + route);
+        }
+
+        @Override
+        public void attempted(ServerTransaction request, Target target, int status, long nanos) {
+            events.add("attempted " + target.address().getPort() + " " + status + " " + nanos / 1_000_000 + "ms");
+        }
+
+        @Override
+        public void failedOver(ServerTransaction request) {
+            events.add("failed over");
+        }
+
+        @Override
+        public void exhausted(ServerTransaction request) {
+            events.add("exhausted");
+        }
+
+        @Override
+        public void finished(ServerTransaction request, int status, long nanos) {
+            events.add("finished " + request.request().methodName() + " " + status + " " + nanos / 1_000_000 + "ms");
+        }
+    }
+
+    @Test
+    void theObserverHearsTheRouteEachAttemptTheFailoverAndTheEndInOrder() {
+        ProxyHarness h = new ProxyHarness(2);
+        Heard heard = new Heard();
+        h.proxy.observe(heard);
+        h.send(h.invite("call-obs"), ProxyHarness.UAC);
+        h.advance(Duration.ofMillis(30));
+        h.answer(h.forwardedTo(D1, "INVITE"), 503, "busy", D1);
+        h.advance(Duration.ofMillis(20));
+        h.answer(h.forwardedTo(D2, "INVITE"), 200, "ok", D2);
+        h.network.take(UAC, status(200));
+        assertThat(heard.events).containsExactly("routed default", "attempted " + D1 + " 503 30ms",
+                "failed over", "attempted " + D2 + " 200 20ms", "finished INVITE 200 50ms");
+        heard.events.clear();
+        h.send(h.invite("call-obs-2"), ProxyHarness.UAC);
+        h.advance(Duration.ofSeconds(5)); // D1 is inactive since its 503: D2 alone, silent, then nothing left
+        h.network.take(UAC, status(503));
+        assertThat(heard.events).containsExactly("routed default", "attempted " + D2 + " -1 2000ms", "exhausted",
+                "finished INVITE 503 2000ms");
     }
 
     @Test

@@ -63,15 +63,17 @@ public final class CallRecorder implements CallObserver {
     @Override
     public void attempted(ServerTransaction request, Target target, int status, long nanos) {
         InProgress state = state(request);
-        if (!state.attempts.isEmpty()) {
-            meters.failedOver(state.route);
-        }
         meters.attempted(target.destination(), status, nanos);
         if (logCalls) {
             String where = target.destination() != null ? target.destination().uri().text()
                     : target.address() == null ? "-" : address(target.peer());
             state.attempts.add(where + "=" + outcome(status));
         }
+    }
+
+    @Override
+    public void failedOver(ServerTransaction request) {
+        meters.failedOver(state(request).route);
     }
 
     @Override
@@ -97,7 +99,14 @@ public final class CallRecorder implements CallObserver {
                         request.request().callId(), address(request.source()), route, tried, status, millis);
     }
 
+    /**
+     * What is known of {@code request} so far; a throwaway once its final response went upstream
+     * (a branch that ends after that, such as one CANCELled when another answered, adds nothing).
+     */
     private InProgress state(ServerTransaction request) {
+        if (request.request() == null) {
+            return new InProgress();
+        }
         return requests.computeIfAbsent(request, key -> new InProgress());
     }
 

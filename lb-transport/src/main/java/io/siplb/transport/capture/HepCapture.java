@@ -50,8 +50,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class HepCapture implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HepCapture.class);
-    /** A HEP packet's length is 16 bits. */
+    /** A HEP packet's length is 16 bits; over TCP that is the bound. */
     private static final int MAX_PACKET = 65_535;
+    /** An IPv4 UDP datagram's payload at most (65 535 less the IP and UDP headers). */
+    private static final int MAX_DATAGRAM = 65_507;
     private static final long DRAIN_MILLIS = 2;
     private static final byte[] NONE = new byte[0];
 
@@ -109,7 +111,9 @@ public final class HepCapture implements AutoCloseable {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             LOG.debug("HEP collector: {}", cause.toString());
             dropped.increment();
-            ctx.close();
+            if (!udp) {
+                ctx.close(); // a broken connection: opened again by the next drain
+            } // over UDP (no collector listening: ICMP refused) the socket stays; the next datagram may arrive
         }
     }
 
@@ -132,7 +136,11 @@ public final class HepCapture implements AutoCloseable {
 
     /** Queues a message (any thread; never blocks). */
     public void offer(Captured message) {
-        if (closed || queued.incrementAndGet() > settings.queue()) {
+        if (closed) {
+            dropped.increment();
+            return;
+        }
+        if (queued.incrementAndGet() > settings.queue()) {
             queued.decrementAndGet();
             dropped.increment();
             return;
@@ -165,7 +173,12 @@ public final class HepCapture implements AutoCloseable {
         Captured message;
         while ((message = queue.poll()) != null) {
             queued.decrementAndGet();
-            written |= write(out, message);
+            try {
+                written |= write(out, message);
+            } catch (RuntimeException e) { // one message's fault; the periodic drain must go on
+                dropped.increment();
+                LOG.debug("HEP: message not sent: {}", e.toString());
+            }
         }
         if (written) {
             out.flush();
@@ -181,12 +194,17 @@ public final class HepCapture implements AutoCloseable {
             callId = NONE;
         }
         int length = HepEncoder.length(message, settings.password(), callId);
-        if (length > MAX_PACKET || out == null || !out.isActive() || !out.isWritable()) {
+        if (length > (udp ? MAX_DATAGRAM : MAX_PACKET) || out == null || !out.isActive() || !out.isWritable()) {
             dropped.increment();
             return false;
         }
         ByteBuf packet = out.alloc().ioBuffer(length);
-        HepEncoder.encode(message, settings.agentId(), settings.password(), callId, packet);
+        try {
+            HepEncoder.encode(message, settings.agentId(), settings.password(), callId, packet);
+        } catch (RuntimeException e) {
+            packet.release();
+            throw e;
+        }
         out.write(packet, out.voidPromise()); // a failure reaches Discard, which counts it
         sent.increment();
         bytes.add(length);

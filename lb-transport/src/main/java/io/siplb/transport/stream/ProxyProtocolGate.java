@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
+import io.netty.handler.codec.haproxy.HAProxyProtocolException;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -51,7 +52,17 @@ final class ProxyProtocolGate extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        timeout = ctx.executor().schedule(this::refuse, timeoutMillis, TimeUnit.MILLISECONDS);
+        timeout = ctx.executor().schedule(() -> {
+            if (ctx.channel().isActive()) {
+                refuse(); // no whole header in time
+            }
+        }, timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        timeout.cancel(false); // closed before a whole header: a balancer's TCP check is no error
+        ctx.fireChannelInactive();
     }
 
     @Override
@@ -79,7 +90,13 @@ final class ProxyProtocolGate extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        refuse(); // HAProxyProtocolException: not a header, or a bad one
+        if (cause instanceof HAProxyProtocolException) {
+            refuse(); // not a header, or a bad one
+        } else {
+            done = true;
+            timeout.cancel(false);
+            ctx.close(); // a reset or another I/O error: not the header's fault
+        }
     }
 
     private void refuse() {
