@@ -28,7 +28,6 @@ built siplb jar (mvn -B -q -DskipTests package).
   python3 lb-benchmarks/sipp/capture.py --rate 1500 --seconds 15 --runs 3
   python3 lb-benchmarks/sipp/capture.py --baseline-jar old/siplb.jar --baseline-config old/siplb.properties
 """
-import argparse
 import os
 import shutil
 import socket
@@ -37,17 +36,11 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 
 import load  # the SIPp helpers beside this file
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sidebyside"))
 import compare  # noqa: E402  (its Kamailio configuration and process handling)
-
-
-def metric(admin_port, name):
-    with urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/metrics", timeout=5) as response:
-        return load.parse_metrics(response.read().decode()).get(name, 0.0)
 
 
 def tcp_sink(port):
@@ -97,11 +90,7 @@ def kamailio(name, children, work, hep_port):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rate", type=int, default=1500)
-    parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--jar", default=os.path.join(load.ROOT, "lb-transport", "target", "siplb.jar"))
+    parser = load.node_arguments(__doc__)
     parser.add_argument("--baseline-jar", help="also run this (older) jar with capture off, as 'base'")
     parser.add_argument("--transport", choices=("udp", "tcp"), default="udp")
     parser.add_argument("--kamailio", type=int, default=0, help="also Kamailio with this many workers, with and "
@@ -167,9 +156,9 @@ def main():
                 before = cpu_of(name, process)
                 sngrep_before = load.cpu_seconds(sngrep.pid) if sngrep else 0
                 counted = name == "hep"  # Kamailio has no such counters
-                sent_before = metric(admin, "siplb_hep_sent_total") if counted else 0
-                bytes_before = metric(admin, "siplb_hep_sent_bytes_total") if counted else 0
-                dropped_before = metric(admin, "siplb_hep_dropped_total") if counted else 0
+                sent_before = load.metric(admin, "siplb_hep_sent_total") if counted else 0
+                bytes_before = load.metric(admin, "siplb_hep_sent_bytes_total") if counted else 0
+                dropped_before = load.metric(admin, "siplb_hep_dropped_total") if counted else 0
                 calls, failed, rtd, code = load.run_step(sip, args.rate, args.seconds, work)
                 cpu = cpu_of(name, process) - before
                 cost[name] = cpu / calls * 1000
@@ -178,9 +167,9 @@ def main():
                     time.sleep(0.5)  # the queue drains
                     collector = f"{load.cpu_seconds(sngrep.pid) - sngrep_before:>12.2f}" if sngrep else f"{'-':>12}"
                     if counted:
-                        packets = (metric(admin, "siplb_hep_sent_total") - sent_before) / calls
-                        octets = (metric(admin, "siplb_hep_sent_bytes_total") - bytes_before) / calls
-                        dropped = metric(admin, "siplb_hep_dropped_total") - dropped_before
+                        packets = (load.metric(admin, "siplb_hep_sent_total") - sent_before) / calls
+                        octets = (load.metric(admin, "siplb_hep_sent_bytes_total") - bytes_before) / calls
+                        dropped = load.metric(admin, "siplb_hep_dropped_total") - dropped_before
                         extra = f" {packets:>13.2f} {octets:>10.0f} {dropped:>7.0f} {collector}"
                     else:
                         extra = f" {'-':>13} {'-':>10} {'-':>7} {collector}"

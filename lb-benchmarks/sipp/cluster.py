@@ -18,14 +18,12 @@ redis-server), a built siplb jar (mvn -B -q -DskipTests package).
 
   python3 lb-benchmarks/sipp/cluster.py --rate 1500 --seconds 15 --runs 3
 """
-import argparse
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 import load  # the SIPp helpers beside this file
 
@@ -43,17 +41,8 @@ def redis_server(work):
     sys.exit("redis-server did not answer")
 
 
-def metric(admin_port, name):
-    with urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/metrics", timeout=5) as response:
-        return load.parse_metrics(response.read().decode()).get(name, 0.0)
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rate", type=int, default=1500)
-    parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--jar", default=os.path.join(load.ROOT, "lb-transport", "target", "siplb.jar"))
+    parser = load.node_arguments(__doc__)
     args = parser.parse_args()
     for tool, package in (("sipp", "sip-tester"), ("redis-server", "redis-server"), ("redis-cli", "redis-tools")):
         if shutil.which(tool) is None:
@@ -100,7 +89,7 @@ def main():
                 before = load.cpu_seconds(process.pid)
                 idle_before = sum(load.cpu_seconds(pid) for pid in idle)
                 redis_before = load.cpu_seconds(redis.pid)
-                commands_before = [metric(nodes[n][2], "siplb_cluster_redis_commands_total") for n in ("node1", "node2", "node3")]
+                commands_before = [load.metric(nodes[n][2], "siplb_cluster_redis_commands_total") for n in ("node1", "node2", "node3")]
                 started = time.time()
                 calls, failed, rtd, code = load.run_step(sip, args.rate, args.seconds, work)
                 elapsed = time.time() - started
@@ -108,7 +97,7 @@ def main():
                 cost[name] = cpu / calls * 1000
                 extra = ""
                 if name == "node1":
-                    commands = [(metric(nodes[n][2], "siplb_cluster_redis_commands_total") - b) / elapsed
+                    commands = [(load.metric(nodes[n][2], "siplb_cluster_redis_commands_total") - b) / elapsed
                                 for n, b in zip(("node1", "node2", "node3"), commands_before)]
                     extra = (f" {sum(load.cpu_seconds(pid) for pid in idle) - idle_before:>16.2f}"
                              f" {load.cpu_seconds(redis.pid) - redis_before:>11.2f}"

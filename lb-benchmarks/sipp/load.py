@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -117,6 +118,22 @@ def bounded_run(command, bound, what, **kwargs):
         print(f"OVERRUN: {what} was still running after {bound} s; killed, the run goes on", file=sys.stderr,
               flush=True)
         return None
+
+
+def node_arguments(description, rate=1500, seconds=15, runs=3):
+    """The options every siplb-against-itself script takes: --rate, --seconds, --runs, --jar."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rate", type=int, default=rate)
+    parser.add_argument("--seconds", type=int, default=seconds)
+    parser.add_argument("--runs", type=int, default=runs)
+    parser.add_argument("--jar", default=os.path.join(ROOT, "lb-transport", "target", "siplb.jar"))
+    return parser
+
+
+def metric(admin_port, name):
+    """One figure of siplb's /metrics on the admin port (0 when absent)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/metrics", timeout=5) as response:
+        return parse_metrics(response.read().decode()).get(name, 0.0)
 
 
 def parse_metrics(text):
