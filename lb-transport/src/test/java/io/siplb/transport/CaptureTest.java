@@ -53,16 +53,20 @@ class CaptureTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> caller.completed() + caller.failed() >= before + calls);
     }
 
-    /** Each packet as "what from→to", the ends named by {@code names}. */
+    /** Each packet as a {@link #step}. */
     private static List<String> ladder(List<HepPacket> packets, Map<InetSocketAddress, String> names) {
         List<String> ladder = new ArrayList<>();
         for (HepPacket packet : packets) {
-            String first = packet.payload().substring(0, packet.payload().indexOf("\r\n"));
-            String what = first.startsWith("SIP/2.0 ") ? first.substring(8, 11) : first.substring(0, first.indexOf(' '));
-            ladder.add(what + " " + names.getOrDefault(packet.source(), packet.source().toString()) + ">"
-                    + names.getOrDefault(packet.destination(), packet.destination().toString()));
+            ladder.add(step(packet.payload(), packet.source(), packet.destination(), names));
         }
         return ladder;
+    }
+
+    /** One message of a ladder as "what from>to" ({@code INVITE C>L}, {@code 200 B>L}), the ends named by {@code names}. */
+    static String step(String message, InetSocketAddress from, InetSocketAddress to, Map<InetSocketAddress, String> names) {
+        String first = message.substring(0, message.indexOf("\r\n"));
+        String what = first.startsWith("SIP/2.0 ") ? first.substring(8, 11) : first.substring(0, first.indexOf(' '));
+        return what + " " + names.getOrDefault(from, from.toString()) + ">" + names.getOrDefault(to, to.toString());
     }
 
     @Test

@@ -80,10 +80,7 @@ class SngrepInteropTest {
         Map<InetSocketAddress, String> names = Map.of(caller.address(), "C", lb.address, "L", pbx.address(), "B");
         List<String> ladder = new ArrayList<>();
         for (Frame frame : frames) {
-            String first = frame.payload().substring(0, frame.payload().indexOf("\r\n"));
-            String what = first.startsWith("SIP/2.0 ") ? first.substring(8, 11) : first.substring(0, first.indexOf(' '));
-            ladder.add(what + " " + names.getOrDefault(frame.source(), frame.source().toString()) + ">"
-                    + names.getOrDefault(frame.destination(), frame.destination().toString()));
+            ladder.add(CaptureTest.step(frame.payload(), frame.source(), frame.destination(), names));
         }
         assertThat(ladder).containsExactly("INVITE C>L", "100 L>C", "INVITE L>B", "180 B>L", "180 L>C",
                 "200 B>L", "200 L>C", "ACK C>L", "ACK L>B", "BYE C>L", "BYE L>B", "200 B>L", "200 L>C");

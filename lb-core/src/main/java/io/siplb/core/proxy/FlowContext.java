@@ -11,7 +11,8 @@ import reactor.core.scheduler.Scheduler;
  * What a flow and its branches work with, all below them: the loop's server side (provisionals
  * and early finals upstream) and client side (requests to destinations, CANCEL), the request
  * edits, the target choice, the failure rule, the shared tables (dialogs, call load), the
- * loop's scheduler, and who observes requests ({@link CallObserver}). One per loop; a flow never reaches back into the proxy that started it.
+ * loop's scheduler, and who observes requests ({@link CallObserver}). One per loop; a flow never
+ * reaches back into the proxy that started it.
  */
 record FlowContext(ServerTransactions server, ClientTransactions client, RequestEdits edits, TargetChoice targets,
         FailureMarking marking, ProxyTables tables, Scheduler scheduler, ProxySettings settings, Observed observer) {

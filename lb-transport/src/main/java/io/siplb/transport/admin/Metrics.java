@@ -136,10 +136,6 @@ public final class Metrics {
                 .description("probes ended, by result").tag("result", "failed").register(registry);
     }
 
-    /**
-     * The cluster's synchronisation ({@code siplb_cluster_*}): members heard within the TTL, whether
-     * Redis answers, rounds by result, commands sent, events by direction, foreign values ignored.
-     */
     /** Where meters go (the per-destination and per-route meters of the call observers). */
     public MeterRegistry registry() {
         return registry;
@@ -151,14 +147,18 @@ public final class Metrics {
             return;
         }
         FunctionCounter.builder("siplb.hep.sent", hep, HepCapture::sent)
-                .description("SIP messages sent to the HEP collector").register(registry);
+                .description("SIP messages written to the HEP collector's socket").register(registry);
         FunctionCounter.builder("siplb.hep.sent.bytes", hep, HepCapture::bytes)
-                .description("octets sent to the HEP collector, HEP headers included").register(registry);
+                .description("octets of those messages, HEP headers included").register(registry);
         FunctionCounter.builder("siplb.hep.dropped", hep, HepCapture::dropped)
                 .description("SIP messages not captured: queue full, collector unreachable or too large")
                 .register(registry);
     }
 
+    /**
+     * The cluster's synchronisation ({@code siplb_cluster_*}): members heard within the TTL, whether
+     * Redis answers, rounds by result, commands sent, events by direction, foreign values ignored.
+     */
     public void bindCluster(BalancerView balancer) {
         Gauge.builder("siplb.cluster.members", balancer, b -> b.cluster().status().members().size())
                 .description("members heard within the TTL, this node included").register(registry);

@@ -90,13 +90,15 @@ public final class CallRecorder implements CallObserver {
         String route = state == null || state.route == null ? "-" : state.route;
         String tried = state == null || state.attempts.isEmpty() ? "-" : String.join(",", state.attempts);
         String millis = String.format(Locale.ROOT, "%.1f", nanos / 1e6);
+        CharSequence method = request.request().methodName();
+        CharSequence callId = request.request().callId();
+        String peer = address(request.source());
         // the key-value pairs are the line's fields for a structured (JSON) encoder; the text says the same
-        CALLS.atInfo().addKeyValue("method", request.request().methodName())
-                .addKeyValue("callId", request.request().callId()).addKeyValue("peer", address(request.source()))
+        CALLS.atInfo().addKeyValue("method", method).addKeyValue("callId", callId).addKeyValue("peer", peer)
                 .addKeyValue("route", route).addKeyValue("tried", tried).addKeyValue("status", status)
                 .addKeyValue("ms", millis)
-                .log("{} {} from {} route {} tried {} final {} in {} ms", request.request().methodName(),
-                        request.request().callId(), address(request.source()), route, tried, status, millis);
+                .log("{} {} from {} route {} tried {} final {} in {} ms", method, callId, peer, route, tried, status,
+                        millis);
     }
 
     /**

@@ -187,7 +187,8 @@ public final class HepCapture implements AutoCloseable {
 
     private boolean write(Channel out, Captured message) {
         byte[] callId = CallIdScanner.callId(message.payload());
-        if (byRoute() && (callId == null || followed.getIfPresent(new String(callId, StandardCharsets.UTF_8)) == null)) {
+        if (byRoute()
+                && (callId == null || followed.getIfPresent(new String(callId, StandardCharsets.UTF_8)) == null)) {
             return false; // not a call of a captured route
         }
         if (callId == null) {

@@ -5,9 +5,9 @@ import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.StateThresholds;
 import io.siplb.core.proxy.ProxySettings;
 import io.siplb.core.sip.SipParserLimits;
-import io.siplb.transport.dns.DnsSettings;
 import io.siplb.transport.capture.HepSettings;
 import io.siplb.transport.cluster.ClusterSettings;
+import io.siplb.transport.dns.DnsSettings;
 import io.siplb.transport.probe.ProbeSettings;
 import io.siplb.transport.protect.ProtectSettings;
 import io.siplb.transport.stream.StreamSettings;
@@ -68,10 +68,6 @@ public record BalancerSettings(List<ListenAddress> listen, Path destinations, Pr
     /** Settings from {@code config}; a reload of the routes asks {@code source} for fresh values. */
     public static BalancerSettings from(ConfigValues config, Supplier<ConfigValues> source) {
         List<ListenAddress> listen = ListenAddress.parseAll(config.string("siplb.listen"));
-        if (listen.stream().anyMatch(ListenAddress::proxyProtocol) && config.string("siplb.proxy-protocol.trusted").isBlank()) {
-            throw new ConfigException("siplb.proxy-protocol.trusted", "",
-                    "a listener with ;proxy-protocol needs the addresses of the balancers in front of it");
-        }
         String advertisedText = config.string("siplb.advertised-address");
         String host = listen.get(0).host();
         int port = listen.get(0).port();
@@ -82,6 +78,11 @@ public record BalancerSettings(List<ListenAddress> listen, Path destinations, Pr
             port = advertised.port() > 0 ? advertised.port() : port;
         }
         ProxySettings proxy = ProxySettings.from(config, host, port);
+        StreamSettings streams = StreamSettings.from(config, proxy.failover().timeout());
+        if (streams.proxyTrusted().isEmpty() && listen.stream().anyMatch(ListenAddress::proxyProtocol)) {
+            throw new ConfigException("siplb.proxy-protocol.trusted", config.string("siplb.proxy-protocol.trusted"),
+                    "a listener with ;proxy-protocol needs the addresses of the balancers in front of it");
+        }
         StateThresholds thresholds = new StateThresholds(
                 config.integer("siplb.probe.failure-threshold", 1, 1000),
                 config.integer("siplb.probe.success-threshold", 1, 1000));
@@ -103,7 +104,7 @@ public record BalancerSettings(List<ListenAddress> listen, Path destinations, Pr
                 config.integer("siplb.warmup.calls", 0, 1_000_000),
                 config.integer("siplb.udp.receive-buffer", 0, 1 << 30),
                 ProtectSettings.from(config),
-                StreamSettings.from(config, proxy.failover().timeout()),
+                streams,
                 DnsSettings.from(config), ClusterSettings.from(config, listen.get(0).port()),
                 HepSettings.from(config), config.oneOf("siplb.log.calls", "true", "false").equals("true"),
                 config, source);

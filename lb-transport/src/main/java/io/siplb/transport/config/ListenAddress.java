@@ -119,7 +119,11 @@ public record ListenAddress(String transport, String host, int port, String path
 
     /** {@code host[:port]} with IPv6 in brackets; port -1 when absent. */
     public record HostPort(String host, int port) {
-        /** {@code host:port} or {@code [v6]:port} (port -1 when absent); a {@link ConfigException} naming {@code key} and {@code whole}. */
+        /**
+         * {@code host:port} or {@code [v6]:port} (port -1 when absent).
+         *
+         * @throws ConfigException naming {@code key} and {@code whole} when {@code text} is neither
+         */
         public static HostPort parse(String text, String key, String whole) {
             String host;
             String rest;

@@ -275,12 +275,7 @@ public final class SourceGuard {
     }
 
     private boolean trusted(InetSocketAddress from) {
-        for (Cidr cidr : settings.trusted()) {
-            if (cidr.contains(from.getAddress())) {
-                return true;
-            }
-        }
-        return destinations.test(from);
+        return Cidr.anyContains(settings.trusted(), from.getAddress()) || destinations.test(from);
     }
 
     /** The bans in force. */

@@ -68,7 +68,7 @@ final class ProxyProtocolGate extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (done) {
-            ctx.fireChannelRead(msg); // the rest is set up: after the header, on through
+            ReferenceCountUtil.release(msg); // refused already (once accepted, the gate is gone)
             return;
         }
         if (!(msg instanceof HAProxyMessage header)) {
