@@ -8,6 +8,7 @@ import io.siplb.core.cluster.Cluster;
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.DestinationIndex;
+import io.siplb.core.dispatch.DestinationDefinition;
 import io.siplb.core.dispatch.DestinationListException;
 import io.siplb.core.dispatch.Dispatcher;
 import io.siplb.core.net.MessageSender;
@@ -206,9 +207,7 @@ public final class Balancer implements BalancerView, AutoCloseable {
         metrics.bindStreams(this);
         metrics.bindDns(dns);
         if (settings.probe().enabled()) {
-            LOG.info("probing with {} every {} (mode {}, timeout {})", settings.probe().method(),
-                    ConfigValues.format(settings.probe().interval()), settings.probe().mode(),
-                    ConfigValues.format(settings.probe().timeout()));
+            LOG.info("probing with {}", settings.probe().describe());
         }
         LOG.info("advertising {}; {} destination set(s), algorithm {}", listeners.advertised().advertised(),
                 dispatcher.sets().size(), settings.proxy().dispatch().algorithm());
@@ -226,12 +225,9 @@ public final class Balancer implements BalancerView, AutoCloseable {
         }
     }
 
-    /** The event loops of the UDP group, one per {@code siplb.event-loops}. */
-    private List<EventLoop> eventLoops() {
+    private List<EventLoop> eventLoops() { // of the group UdpServer runs on, one per siplb.event-loops
         List<EventLoop> list = new ArrayList<>();
-        for (EventExecutor executor : loops.onClient(Epoll.isAvailable())) { // the group UdpServer runs on
-            list.add((EventLoop) executor);
-        }
+        loops.onClient(Epoll.isAvailable()).forEach(executor -> list.add((EventLoop) executor));
         return list;
     }
 
@@ -240,6 +236,14 @@ public final class Balancer implements BalancerView, AutoCloseable {
     }
 
     // ------------------------------------------------------------------ operations
+
+    /** Makes {@code definitions} the destination list in force (SIGHUP), the metrics following. */
+    public void loadDestinations(List<DestinationDefinition> definitions) {
+        dispatcher.load(definitions);
+        if (metrics != null) {
+            metrics.bindDestinations(this);
+        }
+    }
 
     @Override
     public void reloadTls() {

@@ -22,6 +22,7 @@ import java.util.Map;
  */
 public final class LoopbackBalancer implements AutoCloseable {
     final Balancer balancer;
+    final BalancerSettings settings;
     final InetSocketAddress address;
     /** The destination list file it reads (a reload reads it again). */
     final Path list;
@@ -46,7 +47,8 @@ public final class LoopbackBalancer implements AutoCloseable {
                     "siplb.shutdown.drain=0", "siplb.admin.listen=", "siplb.warmup.calls=0"));
             sets.addAll(List.of(settings));
             ConfigValues config = ConfigLoader.load(properties, Map.of(), sets);
-            balancer = Balancer.start(BalancerSettings.from(config, () -> ConfigLoader.load(properties, Map.of(), sets)));
+            this.settings = BalancerSettings.from(config, () -> ConfigLoader.load(properties, Map.of(), sets));
+            balancer = Balancer.start(this.settings);
             address = balancer.boundAddresses().get(0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -47,6 +47,7 @@ public final class ConfigDefaults {
         DEFAULTS.put("siplb.hep.routes", "");
         DEFAULTS.put("siplb.hep.queue", "10000");
         DEFAULTS.put("siplb.log.calls", "false");
+        DEFAULTS.put("siplb.log.format", "text");
         DEFAULTS.put("siplb.admin.listen", "127.0.0.1:8080");
         DEFAULTS.put("siplb.admin.token", "");
         DEFAULTS.put("siplb.sip.t1", "500ms");

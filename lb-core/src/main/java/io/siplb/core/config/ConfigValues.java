@@ -6,6 +6,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Typed reads of {@code siplb.*} keys from merged configuration text (properties file, then
@@ -14,9 +16,24 @@ import java.util.Set;
  */
 public final class ConfigValues {
     private final Map<String, String> values;
+    /** Where a bad value is reported instead of thrown ({@link #collecting}); {@code null}: thrown. */
+    private final Consumer<ConfigException> problems;
 
     public ConfigValues(Map<String, String> values) {
+        this(values, null);
+    }
+
+    private ConfigValues(Map<String, String> values, Consumer<ConfigException> problems) {
         this.values = Map.copyOf(Objects.requireNonNull(values, "values"));
+        this.problems = problems;
+    }
+
+    /**
+     * These values read so that a bad one is handed to {@code problems} and its default read in
+     * its place, instead of failing: {@code siplb check} reports every bad value, not the first.
+     */
+    public ConfigValues collecting(Consumer<ConfigException> problems) {
+        return new ConfigValues(values, Objects.requireNonNull(problems, "problems"));
     }
 
     /** No value given: every key reads as its default ({@link ConfigDefaults}). */
@@ -28,7 +45,7 @@ public final class ConfigValues {
     public ConfigValues with(Map<String, String> overrides) {
         Map<String, String> merged = new HashMap<>(values);
         merged.putAll(overrides);
-        return new ConfigValues(merged);
+        return new ConfigValues(merged, problems);
     }
 
     /** Every key that has a value, defaults included. */
@@ -92,7 +109,8 @@ public final class ConfigValues {
         } catch (NumberFormatException e) {
             // reported with the rule below
         }
-        throw new ConfigException(key, text, "must be an integer from " + min + " to " + max);
+        return refuse(new ConfigException(key, text, "must be an integer from " + min + " to " + max),
+                () -> strict().integer(key, fallback, min, max, ConfigDefaults.of(key)));
     }
 
     /**
@@ -109,10 +127,12 @@ public final class ConfigValues {
         }
         Duration value = parseDuration(text.trim());
         if (value == null) {
-            throw new ConfigException(key, text, "must be a duration such as 500ms, 2s, 5m or 1h");
+            return refuse(new ConfigException(key, text, "must be a duration such as 500ms, 2s, 5m or 1h"),
+                    () -> strict().duration(key, fallback, min, max, ConfigDefaults.of(key)));
         }
         if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-            throw new ConfigException(key, text, "must be from " + format(min) + " to " + format(max));
+            return refuse(new ConfigException(key, text, "must be from " + format(min) + " to " + format(max)),
+                    () -> strict().duration(key, fallback, min, max, ConfigDefaults.of(key)));
         }
         return value;
     }
@@ -132,7 +152,25 @@ public final class ConfigValues {
                 return value;
             }
         }
-        throw new ConfigException(key, text, "must be one of " + String.join(", ", choices));
+        return refuse(new ConfigException(key, text, "must be one of " + String.join(", ", choices)),
+                () -> strict().choice(key, fallback, ConfigDefaults.of(key), choices));
+    }
+
+    /**
+     * Throws {@code problem}, or, when collecting, reports it and reads {@code instead}: the
+     * key's default, or the caller's fallback when the key has none.
+     */
+    private <T> T refuse(ConfigException problem, Supplier<T> instead) {
+        if (problems == null) {
+            throw problem;
+        }
+        problems.accept(problem);
+        return instead.get();
+    }
+
+    /** These values, throwing: a refused value's default is read with them (a bad default is a bug). */
+    private ConfigValues strict() {
+        return new ConfigValues(values);
     }
 
     static Duration parseDuration(String text) {

@@ -46,6 +46,29 @@ public final class DestinationListParser {
     /** Parses the lines of {@code source} (a name for messages). */
     public static List<DestinationDefinition> parse(String source, List<String> lines)
             throws DestinationListException {
+        List<DestinationListException> problems = new ArrayList<>();
+        List<DestinationDefinition> definitions = parse(source, lines, problems);
+        if (!problems.isEmpty()) {
+            throw problems.get(0);
+        }
+        return definitions;
+    }
+
+    /**
+     * Reads {@code file} as far as it parses: the destinations of its good lines, and every fault
+     * added to {@code problems} in line order (an unreadable file is one fault on line 0).
+     */
+    public static List<DestinationDefinition> read(Path file, List<DestinationListException> problems) {
+        try {
+            return parse(file.toString(), Files.readAllLines(file, StandardCharsets.UTF_8), problems);
+        } catch (IOException e) {
+            problems.add(new DestinationListException(file.toString(), 0, "cannot read: " + e.getMessage()));
+            return List.of();
+        }
+    }
+
+    private static List<DestinationDefinition> parse(String source, List<String> lines,
+            List<DestinationListException> problems) {
         Objects.requireNonNull(source, "source");
         List<DestinationDefinition> definitions = new ArrayList<>();
         Map<DestinationDefinition.DestinationKey, Integer> seen = new HashMap<>();
@@ -55,16 +78,18 @@ public final class DestinationListParser {
             try {
                 definition = parseLine(lines.get(i), lineNumber);
             } catch (IllegalArgumentException e) {
-                throw new DestinationListException(source, lineNumber, e.getMessage());
+                problems.add(new DestinationListException(source, lineNumber, e.getMessage()));
+                continue;
             }
             if (definition == null) {
                 continue;
             }
             Integer first = seen.putIfAbsent(definition.key(), lineNumber);
             if (first != null) {
-                throw new DestinationListException(source, lineNumber, "destination "
+                problems.add(new DestinationListException(source, lineNumber, "destination "
                         + definition.uri().text() + " is already in set " + definition.setId()
-                        + " (line " + first + ")");
+                        + " (line " + first + ")"));
+                continue;
             }
             definitions.add(definition);
         }

@@ -57,7 +57,19 @@ public final class Routes {
     /** The name of the {@code siplb.dispatch.*} route. */
     public static final String DEFAULT = "default";
 
+    /** The keys outside {@code siplb.route*} that routes read, and so read again on a reload. */
+    private static final Set<String> READ_BY_ROUTES = Set.of("siplb.dispatch.set", "siplb.dispatch.algorithm",
+            "siplb.dispatch.limit", "siplb.dispatch.hash-mode", "siplb.dispatch.hash-header", "siplb.failover.codes",
+            "siplb.failover.timeout", "siplb.failover.invite-timeout", "siplb.failover.mark",
+            "siplb.failover.max-lifetime", "siplb.failover.exhausted-reply", "siplb.record-route",
+            "siplb.overload.retry-after");
+
     private Routes() {
+    }
+
+    /** Whether a reload of the routes reads {@code key} again ({@code siplb.routes}, route keys, their defaults). */
+    public static boolean reloads(String key) {
+        return key.startsWith("siplb.routes") || key.startsWith("siplb.route.") || READ_BY_ROUTES.contains(key);
     }
 
     /** Whether {@code key} is {@code siplb.route.NAME.SUBKEY} with a known sub-key. */

@@ -4,7 +4,9 @@ import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.DestinationListException;
 import io.siplb.core.net.Transport;
 import io.siplb.transport.Balancer;
+import io.siplb.transport.Hangup;
 import io.siplb.transport.config.BalancerSettings;
+import io.siplb.transport.config.ConfigCheck;
 import io.siplb.transport.config.ConfigLoader;
 import io.siplb.transport.demo.Demo;
 import java.lang.management.ManagementFactory;
@@ -18,19 +20,40 @@ import java.util.function.Supplier;
 import org.slf4j.LoggerFactory;
 
 /**
- * The command line:
+ * The command line ({@link #USAGE}; {@code bin/siplb} and {@code /usr/bin/siplb} run it with the
+ * JVM settings of {@link JvmSettings}).
  *
- * <pre>
- * bin/siplb [--config FILE] [--set key=value]… [--demo]       (java -jar siplb.jar with JvmSettings)
- * java -jar siplb.jar ctl [--admin HOST:PORT] [--token TOKEN] list|health|reload|state|add|remove|ping …
- * </pre>
- *
- * Without {@code --config}, {@code config/siplb.properties} is read when it exists, else the
+ * <p>Without {@code --config}, {@code config/siplb.properties} is read when it exists, else the
  * built-in defaults apply. {@code --demo} also starts SIP backends and a call generator on
  * loopback, with their own destination list, so that calls are seen flowing and failing over.
- * SIGTERM (or Ctrl-C) drains: new calls are refused while live transactions finish.
+ * SIGTERM (or Ctrl-C) drains: new calls are refused while live transactions finish. SIGHUP reloads
+ * the destination list, the routes and the TLS material ({@link Hangup}).
  */
 public final class SiplbCli {
+    /** Every command and option, as {@code --help} prints it (and the man page lists). */
+    static final String USAGE = """
+            usage: siplb [--config FILE] [--set key=value]... [--demo]
+                   siplb check [--config FILE] [--set key=value]...
+                   siplb ctl [--admin HOST:PORT] [--token TOKEN] COMMAND
+                   siplb --help
+
+            siplb                 runs the balancer; FILE defaults to config/siplb.properties when it
+                                  exists, else every key has its default (docs/configuration.md)
+              --config FILE       the properties file
+              --set key=value     a key over the file and the SIPLB_* environment variables (repeatable)
+              --demo              also runs SIP backends and callers on loopback, with a status page
+            siplb check           reads the properties, the destination list, the routes and the TLS
+                                  certificate and key as a start would, binding nothing; exit 0, or 1
+                                  with every problem on a line of its own
+            siplb ctl COMMAND     asks a running balancer's admin API (default 127.0.0.1:8080):
+              list | health | reload [cluster] | state STATE SET URI
+              add SET URI [FLAGS [PRIORITY [ATTRS]]] | remove SET URI | ping on|off
+              routes [reload] | bans | ban IP [FOR] | unban IP | cluster | connections | tls reload
+
+            signals: SIGTERM drains (siplb.shutdown.drain) and stops; SIGHUP reloads the destination
+            list, the routes and the TLS material, keeping each part that does not read well
+            """;
+
     private SiplbCli() {
     }
 
@@ -49,39 +72,63 @@ public final class SiplbCli {
         }
     }
 
-    private static void run(String[] args) throws DestinationListException {
+    /** What the command line asks for, apart from the command. */
+    private record Options(Path config, List<String> sets, boolean demo) {
+    }
+
+    private static Options options(List<String> args, boolean demoAllowed) {
         Path config = null;
         List<String> sets = new ArrayList<>();
         boolean demo = false;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--config" -> config = Path.of(value(args, ++i, "--config"));
-                case "--set" -> sets.add(value(args, ++i, "--set"));
-                case "--demo" -> demo = true;
-                case "--help", "-h" -> {
-                    System.out.println("usage: java -jar siplb.jar [--config FILE] [--set key=value]... [--demo]");
-                    return;
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (arg.equals("--config") || arg.equals("--set")) {
+                if (i + 1 >= args.size()) {
+                    throw new IllegalArgumentException(arg + " needs a value");
                 }
-                default -> throw new IllegalArgumentException("unknown argument '" + args[i]
-                        + "' (usage: [--config FILE] [--set key=value]... [--demo])");
+                String value = args.get(++i);
+                if (arg.equals("--config")) {
+                    config = Path.of(value);
+                } else {
+                    sets.add(value);
+                }
+            } else if (arg.equals("--demo") && demoAllowed) {
+                demo = true;
+            } else {
+                throw new IllegalArgumentException("unknown argument '" + arg + "' (siplb --help lists them)");
             }
         }
         if (config == null && Files.isRegularFile(Path.of("config/siplb.properties"))) {
             config = Path.of("config/siplb.properties");
         }
-        if (demo) {
+        return new Options(config, sets, demo);
+    }
+
+    private static void run(String[] args) throws DestinationListException {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help"))) {
+            System.out.print(USAGE);
+            return;
+        }
+        if (args.length > 0 && args[0].equals("check")) {
+            System.exit(check(options(List.of(args).subList(1, args.length), false)));
+        }
+        Options options = options(List.of(args), true);
+        List<String> sets = new ArrayList<>(options.sets());
+        if (options.demo()) {
             sets.addAll(0, Demo.settings());
         }
-        ConfigValues values = ConfigLoader.load(config, System.getenv(), sets);
+        Path file = options.config();
+        ConfigValues values = ConfigLoader.load(file, System.getenv(), sets);
+        LogSetup.apply(values, System.getenv());
         warnOfMissingJvmSettings();
-        Demo running = demo ? Demo.prepare() : null;
-        Path file = config;
+        Demo running = options.demo() ? Demo.prepare() : null;
         Supplier<ConfigValues> source = () -> {
             ConfigValues fresh = ConfigLoader.load(file, System.getenv(), sets);
             return running != null ? running.override(fresh) : fresh;
         };
-        BalancerSettings settings = BalancerSettings.from(demo ? running.override(values) : values, source);
+        BalancerSettings settings = BalancerSettings.from(running != null ? running.override(values) : values, source);
         Balancer balancer = Balancer.start(settings);
+        new Hangup(balancer, settings, () -> ConfigCheck.check(file, System.getenv(), sets).problems()).install();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (running != null) {
@@ -98,6 +145,19 @@ public final class SiplbCli {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** {@code siplb check}: 0 when the configuration would start, else 1 with every problem on standard error. */
+    private static int check(Options options) {
+        ConfigCheck.Result result = ConfigCheck.check(options.config(), System.getenv(), options.sets());
+        String file = options.config() != null ? options.config().toString() : "the defaults";
+        if (result.ok()) {
+            System.out.println("siplb check: " + file + " is good: " + result.summary());
+            return 0;
+        }
+        result.problems().forEach(System.err::println);
+        System.err.println("siplb check: " + result.problems().size() + " problem(s) in " + file);
+        return 1;
     }
 
     private static void warnOfMissingJvmSettings() {
@@ -133,12 +193,5 @@ public final class SiplbCli {
                 d.attributes().duid() != null ? d.attributes().duid() : d.uri().host()).append(' ')
                 .append(d.state().letters()).append("  ")));
         return text.toString().trim();
-    }
-
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
     }
 }

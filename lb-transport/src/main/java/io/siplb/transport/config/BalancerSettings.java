@@ -111,7 +111,7 @@ public record BalancerSettings(List<ListenAddress> listen, Path destinations, Pr
     }
 
     /** A percentage, written {@code 50%} or {@code 50}, from 0 to 100. */
-    private static int percent(ConfigValues config, String key) {
+    static int percent(ConfigValues config, String key) {
         String text = config.string(key);
         String digits = text.endsWith("%") ? text.substring(0, text.length() - 1).trim() : text;
         try {
@@ -125,7 +125,7 @@ public record BalancerSettings(List<ListenAddress> listen, Path destinations, Pr
         throw new ConfigException(key, text, "must be a percentage from 0 (off) to 100, e.g. 50%");
     }
 
-    private static ListenAddress.HostPort admin(ConfigValues config) {
+    static ListenAddress.HostPort admin(ConfigValues config) {
         String text = config.string("siplb.admin.listen");
         if (text.isEmpty()) {
             return null;

@@ -8,10 +8,12 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Consumer;
 
 /**
  * Merges the configuration: the defaults, then the properties file, then {@code SIPLB_…}
@@ -27,20 +29,36 @@ public final class ConfigLoader {
      * @param file the properties file, or {@code null} for the defaults alone
      * @param environment the process environment
      * @param sets the {@code key=value} arguments of {@code --set}
+     * @throws ConfigException at the first unknown key, malformed {@code --set} or dropped backslash
      */
     public static ConfigValues load(Path file, Map<String, String> environment, List<String> sets) {
+        return load(file, environment, sets, problem -> {
+            throw problem;
+        });
+    }
+
+    /**
+     * As {@link #load(Path, Map, List)}, but each unknown key, malformed {@code --set} and dropped
+     * backslash is handed to {@code problems} and left out, so that all of them can be reported.
+     * A file that cannot be read still throws: there is nothing to check.
+     */
+    public static ConfigValues load(Path file, Map<String, String> environment, List<String> sets,
+            Consumer<ConfigException> problems) {
         Map<String, String> merged = new LinkedHashMap<>(ConfigKeys.DEFAULTS);
         if (file != null) {
             Properties properties = new Properties();
             try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                 properties.load(reader);
-            } catch (IOException e) {
+            } catch (IOException | IllegalArgumentException e) {
                 throw new ConfigException("--config", file.toString(), "cannot be read: " + e.getMessage());
             }
             for (String key : properties.stringPropertyNames()) {
-                merged.put(known(key, properties.getProperty(key), file.toString()), properties.getProperty(key).trim());
+                String value = properties.getProperty(key).trim();
+                if (known(key, value, file.toString(), problems)) {
+                    merged.put(key, value);
+                }
             }
-            checkDroppedBackslashes(file, properties);
+            checkDroppedBackslashes(file, properties, problems);
         }
         for (String key : ConfigKeys.DEFAULTS.keySet()) {
             String value = environment.get(ConfigKeys.environmentName(key));
@@ -51,21 +69,35 @@ public final class ConfigLoader {
         for (String set : sets) {
             int eq = set.indexOf('=');
             if (eq <= 0) {
-                throw new ConfigException("--set", set, "must be key=value");
+                problems.accept(new ConfigException("--set", set, "must be key=value"));
+                continue;
             }
             String key = set.substring(0, eq).trim();
             String value = set.substring(eq + 1).trim();
-            merged.put(known(key, value, "--set"), value);
+            if (known(key, value, "--set", problems)) {
+                merged.put(key, value);
+            }
         }
         return new ConfigValues(merged);
     }
 
-    private static String known(String key, String value, String where) {
-        if (!ConfigKeys.DEFAULTS.containsKey(key) && !Routes.isRouteKey(key)) {
-            throw new ConfigException(key, value, "is not a siplb key (in " + where
-                    + "); the keys are documented in config/siplb.properties");
+    /**
+     * The line of {@code file} on which each key is set (the first line of a continued entry),
+     * for messages that point at it; a later line setting the same key wins, as it does in the value.
+     */
+    public static Map<String, Integer> lines(Path file) {
+        Map<String, Integer> lines = new HashMap<>();
+        forEachEntry(file, (line, key, written) -> lines.put(key, line));
+        return lines;
+    }
+
+    private static boolean known(String key, String value, String where, Consumer<ConfigException> problems) {
+        if (ConfigKeys.DEFAULTS.containsKey(key) || Routes.isRouteKey(key)) {
+            return true;
         }
-        return key;
+        problems.accept(new ConfigException(key, value, "is not a siplb key (in " + where
+                + "); the keys are documented in docs/configuration.md"));
+        return false;
     }
 
     /**
@@ -76,7 +108,27 @@ public final class ConfigLoader {
      * the doubled form to write instead. Two backslashes (one meant) and a Unicode escape
      * (backslash, {@code u}, four hex digits: the same character in a pattern) are left alone.
      */
-    private static void checkDroppedBackslashes(Path file, Properties properties) {
+    private static void checkDroppedBackslashes(Path file, Properties properties, Consumer<ConfigException> problems) {
+        forEachEntry(file, (line, key, written) -> {
+            if (!Routes.isRouteKey(key) || !key.contains(".match.") || properties.getProperty(key) == null) {
+                return;
+            }
+            String doubled = doubleDroppedBackslashes(written);
+            if (!doubled.equals(written)) {
+                problems.accept(new ConfigException(key, written, "a backslash in a properties file escapes the next "
+                        + "character and is dropped (this reads as " + properties.getProperty(key).trim()
+                        + "); write " + doubled + " for a backslash in the value (in " + file + ")"));
+            }
+        });
+    }
+
+    /** One entry of a properties file: its first line, its key and its value as written. */
+    private interface Entry {
+        void accept(int line, String key, String written);
+    }
+
+    /** Each entry of {@code file} as written, continuation lines joined, comments and blank lines skipped. */
+    private static void forEachEntry(Path file, Entry entries) {
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -84,8 +136,12 @@ public final class ConfigLoader {
             throw new ConfigException("--config", file.toString(), "cannot be read: " + e.getMessage());
         }
         StringBuilder logical = new StringBuilder();
-        for (String line : lines) {
-            String part = line.stripLeading();
+        int first = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            String part = lines.get(i).stripLeading();
+            if (logical.length() == 0) {
+                first = i + 1;
+            }
             logical.append(part);
             if (endsInContinuation(part)) {
                 logical.setLength(logical.length() - 1);
@@ -100,10 +156,6 @@ public final class ConfigLoader {
             while (end < entry.length() && "=: \t\f".indexOf(entry.charAt(end)) < 0) {
                 end++;
             }
-            String key = entry.substring(0, end);
-            if (!Routes.isRouteKey(key) || !key.contains(".match.") || properties.getProperty(key) == null) {
-                continue;
-            }
             int start = end;
             while (start < entry.length() && " \t\f".indexOf(entry.charAt(start)) >= 0) {
                 start++;
@@ -111,13 +163,7 @@ public final class ConfigLoader {
             if (start < entry.length() && (entry.charAt(start) == '=' || entry.charAt(start) == ':')) {
                 start++;
             }
-            String written = entry.substring(start).trim();
-            String doubled = doubleDroppedBackslashes(written);
-            if (!doubled.equals(written)) {
-                throw new ConfigException(key, written, "a backslash in a properties file escapes the next "
-                        + "character and is dropped (this reads as " + properties.getProperty(key).trim()
-                        + "); write " + doubled + " for a backslash in the value (in " + file + ")");
-            }
+            entries.accept(first, entry.substring(0, end), entry.substring(start).trim());
         }
     }
 

@@ -28,7 +28,7 @@ public final class Demo implements AutoCloseable {
     private final Path list;
     private CallGenerator caller;
     private ScheduledExecutorService display;
-    private final ProgressLine console = new ProgressLine(System.out, System.err);
+    private final ProgressLine console = new ProgressLine(System.out, System.out);
     private Supplier<String> balancerStatus = () -> "";
 
     private Demo(List<Backend> backends, Path list) {

@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * interleave on a terminal (the progress line ends mid-word and the log runs on behind it).
  *
  * <p>While {@link #install()}ed, the root logger's console appenders are replaced by one that goes
- * through this class; {@link #close()} puts them back. Log lines still go to standard error and the
- * progress line to standard output, both written under one lock.
+ * through this class; {@link #close()} puts them back. Log lines go to the stream given for them
+ * (the demo's is standard output, where siplb logs) and the progress line to standard output, both
+ * written under one lock.
  */
 final class ProgressLine implements AutoCloseable {
     /** Erase from the cursor to the end of the line (ECMA-48 EL). */

@@ -66,4 +66,10 @@ public record ProbeSettings(Duration interval, Duration timeout, String method, 
     public boolean enabled() {
         return !interval.isZero();
     }
+
+    /** What is probed how, for the start-up log: {@code OPTIONS every 10s (mode 0, timeout 2s)}. */
+    public String describe() {
+        return method + " every " + ConfigValues.format(interval) + " (mode " + mode + ", timeout "
+                + ConfigValues.format(timeout) + ")";
+    }
 }

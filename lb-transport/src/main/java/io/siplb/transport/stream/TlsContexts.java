@@ -49,7 +49,8 @@ public final class TlsContexts {
     /**
      * Reads the certificate, key and trust files again and swaps the contexts in.
      *
-     * @throws ConfigException when a file is missing, unreadable or not PEM: the contexts in force stay
+     * @throws ConfigException when a file is missing, unreadable or not PEM, or the key is not the
+     *     certificate's: the contexts in force stay
      */
     public void reload() {
         SslProvider provider = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
@@ -57,6 +58,11 @@ public final class TlsContexts {
         if (settings.certificate() != null) {
             byte[] certificate = read("siplb.tls.certificate", settings.certificate());
             byte[] key = read("siplb.tls.key", settings.key());
+            String mismatch = KeyMatch.problem(certificate, key);
+            if (mismatch != null) {
+                throw new ConfigException("siplb.tls.key", settings.key().toString(), mismatch
+                        + " in siplb.tls.certificate=" + settings.certificate());
+            }
             try {
                 SslContextBuilder builder = SslContextBuilder.forServer(stream(certificate), stream(key))
                         .sslProvider(provider).protocols(PROTOCOLS)
