@@ -40,7 +40,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Run: {@code java -jar lb-benchmarks/target/benchmarks.jar SharedSetBenchmark}. On this
  * 2-core machine two threads are all it can run at once; the figures say what one more loop
- * costs each selection, not what 32 cores would see. See the README's scaling section.
+ * costs each selection, not what 32 cores would see. See docs/performance.md, "Scaling with cores".
  *
  * <p>Measured 2026-12-02, this 2-core shared machine, JDK 17.0.15, 1 fork, 3×1 s warm-up, 5×1 s,
  * ns per selection and plan:

@@ -225,7 +225,10 @@ class CaptureTest {
                         + busyUri + "=503," + pbxUri + "=200 final 200 in \\d+\\.\\d ms"));
         assertThat(log.fields.get(0)).containsKeys("method", "callId", "peer", "route", "tried", "status", "ms")
                 .containsEntry("route", "default").containsEntry("status", 200)
-                .containsEntry("tried", busyUri + "=503," + pbxUri + "=200");
+                .containsEntry("tried", busyUri + "=503," + pbxUri + "=200")
+                // strings and numbers, which the JSON encoder writes as such
+                .hasEntrySatisfying("callId", callId -> assertThat(callId).isInstanceOf(String.class))
+                .hasEntrySatisfying("ms", ms -> assertThat(ms).isInstanceOf(Double.class));
         assertThat(log.lines).filteredOn(line -> line.startsWith("BYE ")).hasSize(4)
                 .allSatisfy(line -> assertThat(line).contains(" tried " + pbxUri + "=200 final 200 in "));
 

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * harness does: each case's INVITE and its CANCEL teardown, then a valid OPTIONS that siplb
  * must answer (its pass criterion). Every case is classified — forwarded to the destination,
  * answered by siplb itself (400 with the defect, 505, 513…), or dropped — and the table per group
- * is written to {@code target/interop/protos-c07.txt} (the README quotes it). After the suite a
+ * is written to {@code target/interop/protos-c07.txt} (docs/conformance.md quotes it). After the suite a
  * normal INVITE still completes.
  *
  * <p>The cases come from {@code ../shared/protos-c07/cases.tar.xz} beside the repository (the

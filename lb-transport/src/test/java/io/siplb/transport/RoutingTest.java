@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The README's worked example on real loopback sockets, four destination sets of in-JVM peers:
+ * The worked example of docs/routing.md on real loopback sockets, four destination sets of in-JVM peers:
  * PSTN numbers to the gateways with the Request-URI rewritten (and again after a 503), a dead
  * gateway set falling back to the backup set, REGISTER to the registrars by From hash, the PBX
  * route for one source, 403 for INVITEs from anywhere else, the default route for the rest.

@@ -41,7 +41,7 @@ class RouterTest {
                 "4 sip:reg-1 0 0", "4 sip:reg-2 0 0")));
     }
 
-    /** The worked example of the README, with the keys given. */
+    /** The worked example of docs/routing.md, with the keys given. */
     private Router router(String... extra) {
         Map<String, String> keys = new HashMap<>(Map.of(
                 "siplb.routes", "pstn,registrar,pbx,deny",

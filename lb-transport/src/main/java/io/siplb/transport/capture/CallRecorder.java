@@ -93,10 +93,11 @@ public final class CallRecorder implements CallObserver {
         CharSequence method = request.request().methodName();
         CharSequence callId = request.request().callId();
         String peer = address(request.source());
-        // the key-value pairs are the line's fields for a structured (JSON) encoder; the text says the same
-        CALLS.atInfo().addKeyValue("method", method).addKeyValue("callId", callId).addKeyValue("peer", peer)
-                .addKeyValue("route", route).addKeyValue("tried", tried).addKeyValue("status", status)
-                .addKeyValue("ms", millis)
+        // the key-value pairs are the line's fields for the JSON encoder (siplb.log.format=json), as
+        // strings and numbers; the text says the same
+        CALLS.atInfo().addKeyValue("method", method.toString()).addKeyValue("callId", callId.toString())
+                .addKeyValue("peer", peer).addKeyValue("route", route).addKeyValue("tried", tried)
+                .addKeyValue("status", status).addKeyValue("ms", Math.round(nanos / 1e5) / 10.0)
                 .log("{} {} from {} route {} tried {} final {} in {} ms", method, callId, peer, route, tried, status,
                         millis);
     }

@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.regex.Pattern;
+import io.siplb.core.route.Routes;
+import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,6 +50,50 @@ class ConfigTest {
         }
         // and the shipped list loads
         assertThat(DestinationListParser.read(Path.of("../config/dispatcher.list"))).hasSize(2);
+    }
+
+    /**
+     * The reference, {@code docs/configuration.md}, names every key, and neither it nor the
+     * shipped file names a {@code siplb.SECTION.…} key siplb does not know (route keys are written
+     * with {@code NAME}, families with {@code *}; file names such as {@code siplb.properties} have
+     * one dot and are not keys).
+     */
+    @Test
+    void theConfigurationReferenceNamesEveryKeyAndNoOther() throws Exception {
+        String reference = Files.readString(Path.of("../docs/configuration.md"));
+        for (String key : ConfigKeys.DEFAULTS.keySet()) {
+            assertThat(reference).as(key + " in docs/configuration.md").contains("`" + key + "`");
+        }
+        for (String route : Routes.SUBKEYS) {
+            assertThat(reference).as("route key " + route).contains("`siplb.route.NAME." + route + "`");
+        }
+        Pattern named = Pattern.compile("siplb\\.[A-Za-z0-9_*.-]*[A-Za-z0-9_*]");
+        for (String file : List.of("../docs/configuration.md", "../config/siplb.properties")) {
+            Matcher matcher = named.matcher(Files.readString(Path.of(file)));
+            while (matcher.find()) {
+                String name = matcher.group();
+                assertThat(known(name)).as(name + " in " + file + " is a siplb key").isTrue();
+            }
+        }
+    }
+
+    private static boolean known(String name) {
+        String[] parts = name.split("\\.");
+        boolean section = ConfigKeys.DEFAULTS.keySet().stream().anyMatch(key -> key.startsWith("siplb." + parts[1] + "."))
+                || parts[1].equals("route");
+        if (parts.length < 3 || !section || ConfigKeys.DEFAULTS.containsKey(name)) {
+            return true; // a file name (siplb.properties), or a key
+        }
+        String route = name.replace("NAME", "x");
+        if (Routes.isRouteKey(route) || route.equals("siplb.route.x") || route.equals("siplb.route.x.*")) {
+            return true;
+        }
+        if (name.endsWith(".*")) {
+            String prefix = name.substring(0, name.length() - 1);
+            return ConfigKeys.DEFAULTS.keySet().stream().anyMatch(key -> key.startsWith(prefix))
+                    || Routes.SUBKEYS.stream().anyMatch(sub -> ("siplb.route.x." + sub).startsWith(prefix.replace("NAME", "x")));
+        }
+        return name.equals("siplb.log.messages"); // a JVM system property of logback.xml, not a key
     }
 
     /**
