@@ -1,6 +1,6 @@
 # siplb as a container image, for Docker or Podman:
-#   docker build -t siplb .
-#   docker run --network host -v /etc/siplb:/etc/siplb:ro siplb
+#   docker build -t siplb:0.1.0 .
+#   docker run --network host -v /etc/siplb:/etc/siplb:ro siplb:0.1.0
 # Without a Docker engine or a registry, packaging/oci/build-image.sh builds the same root file
 # system from Debian packages and commits it with buildah (docs/operations.md).
 

@@ -41,6 +41,11 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -q "./$deb" >"$work/install.lo
   || { cat "$work/install.log"; fail "apt-get install"; }
 systemd-analyze verify /lib/systemd/system/siplb.service || fail "systemd-analyze verify siplb.service"
 echo "systemd-analyze verify: clean"
+# systemctl stop must wait out the drain: the unit's stop timeout above the shipped siplb.shutdown.drain
+stop=$(sed -n 's/^TimeoutStopSec=\([0-9]*\)s$/\1/p' /lib/systemd/system/siplb.service)
+drain=$(sed -n 's/^siplb.shutdown.drain=\([0-9]*\)s$/\1/p' /etc/siplb/siplb.properties)
+[ -n "$stop" ] && [ -n "$drain" ] && [ "$stop" -gt "$drain" ] || fail "TimeoutStopSec=${stop}s is not above siplb.shutdown.drain=${drain}s"
+echo "systemctl stop waits ${stop}s, longer than the ${drain}s drain"
 id siplb >/dev/null || fail "no siplb user after install"
 [ "$(stat -c %U:%G:%a /etc/siplb/siplb.properties)" = "root:siplb:640" ] || fail "/etc/siplb/siplb.properties is not root:siplb 640"
 man -w siplb >/dev/null 2>&1 || [ -f /usr/share/man/man1/siplb.1.gz ] || fail "no man page"

@@ -5,7 +5,8 @@
 # target/oci/siplb-oci.tar, and inspected with skopeo. With --test it also runs siplb inside that
 # root file system (unshare and chroot, as the image's user) and places a SIPp call through it.
 #
-#   packaging/oci/build-image.sh [--test]        (as root; load it with: podman load -i target/oci/siplb-oci.tar)
+#   packaging/oci/build-image.sh [--test]        (as root; then: podman load -i target/oci/siplb-oci.tar,
+#                                                 or skopeo copy oci-archive:target/oci/siplb-oci.tar docker://REGISTRY/siplb:0.1.0)
 #
 # Without root, mmdebstrap, buildah, skopeo (or sipp for --test) it says which package is missing
 # and exits 0 without claiming anything. The OCI image format has no HEALTHCHECK; the Dockerfile's
@@ -71,8 +72,11 @@ buildah --storage-driver vfs config --user siplb --workingdir /var/lib/siplb \
   --label org.opencontainers.image.title=siplb --label org.opencontainers.image.description="SIP load balancer" \
   "$container"
 rm -f "$out/siplb-oci.tar"
-buildah --storage-driver vfs commit --format oci --disable-compression=false --quiet "$container" "oci-archive:$out/siplb-oci.tar:siplb:latest" >/dev/null
-echo "image: $out/siplb-oci.tar, $(stat -c %s "$out/siplb-oci.tar") bytes"
+# tagged as deploy/kubernetes names it: siplb:VERSION (the project's, without -SNAPSHOT)
+version=$(sed -n '0,/<version>\(.*\)<\/version>/s//\1/p' pom.xml | head -n1 | tr -d ' ')
+version=${version%-SNAPSHOT}
+buildah --storage-driver vfs commit --format oci --disable-compression=false --quiet "$container" "oci-archive:$out/siplb-oci.tar:siplb:$version" >/dev/null
+echo "image: $out/siplb-oci.tar (siplb:$version), $(stat -c %s "$out/siplb-oci.tar") bytes"
 
 echo "== inspect with skopeo"
 skopeo inspect --config "oci-archive:$out/siplb-oci.tar" >"$work/config.json"
