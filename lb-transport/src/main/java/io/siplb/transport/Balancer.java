@@ -237,12 +237,10 @@ public final class Balancer implements BalancerView, AutoCloseable {
 
     // ------------------------------------------------------------------ operations
 
-    /** Makes {@code definitions} the destination list in force (SIGHUP), the metrics following. */
+    /** Makes {@code definitions} the destination list in force (SIGHUP, once started), the metrics following. */
     public void loadDestinations(List<DestinationDefinition> definitions) {
         dispatcher.load(definitions);
-        if (metrics != null) {
-            metrics.bindDestinations(this);
-        }
+        metrics.bindDestinations(this);
     }
 
     @Override
