@@ -8,7 +8,6 @@ import io.siplb.core.cluster.Cluster;
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.DestinationIndex;
-import io.siplb.core.dispatch.DestinationDefinition;
 import io.siplb.core.dispatch.DestinationListException;
 import io.siplb.core.dispatch.Dispatcher;
 import io.siplb.core.net.MessageSender;
@@ -26,6 +25,7 @@ import io.siplb.transport.admin.StatusFeed;
 import io.siplb.transport.capture.Observation;
 import io.siplb.transport.config.BalancerSettings;
 import io.siplb.transport.config.ListenAddress;
+import io.siplb.transport.destinations.Destinations;
 import io.siplb.transport.dns.DnsAddressResolver;
 import io.siplb.transport.dns.SipResolver;
 import io.siplb.transport.lane.Lane;
@@ -69,6 +69,7 @@ public final class Balancer implements BalancerView, AutoCloseable {
 
     private final BalancerSettings settings;
     private final Dispatcher dispatcher;
+    private final Destinations destinations;
     private final ProxyTables tables;
     private final SipParser parser;
     private final LoopResources loops;
@@ -104,9 +105,10 @@ public final class Balancer implements BalancerView, AutoCloseable {
     /** Capture, call logs and per-destination metrics, from binding on. */
     private Observation observation;
 
-    private Balancer(BalancerSettings settings, Dispatcher dispatcher) {
+    private Balancer(BalancerSettings settings, Dispatcher dispatcher, Destinations destinations) {
         this.settings = settings;
         this.dispatcher = dispatcher;
+        this.destinations = destinations;
         this.guard = new SourceGuard(settings.protect(), Ticker.systemTicker());
         this.tables = new ProxyTables(settings.proxy(), Ticker.systemTicker());
         this.parser = new SipParser(settings.parserLimits());
@@ -121,11 +123,13 @@ public final class Balancer implements BalancerView, AutoCloseable {
         this.listeners = new Listeners(settings, lanes, kernelDrops, tables);
         this.local = new LocalAddresses(settings.listen(), listeners::advertised);
         this.destinationLog = new DestinationLog(settings.panicThreshold());
+        dispatcher.addListener(destinationLog); // after the first load: changes only
         this.webSockets = new WebSocketPlug(settings.streams(), settings.parserLimits());
         this.membership = new ClusterMembership(settings, dispatcher, tables, guard,
                 () -> listeners.advertised().advertised(),
                 () -> admin == null ? "" : settings.admin().host() + ":" + admin.port(),
-                () -> metrics.bindDestinations(this), this::reloadRoutes);
+                () -> Schedulers.boundedElastic().schedule(() -> destinations.reload("cluster: another node asked")),
+                this::reloadRoutes);
     }
 
     /** The proxy of lane {@code number}, on {@code loop}, sending through the lane. */
@@ -137,16 +141,17 @@ public final class Balancer implements BalancerView, AutoCloseable {
     }
 
     /**
-     * Loads the destination list, binds every listen address and starts serving.
+     * Loads the destinations (the list file or the database table), binds every listen address and
+     * starts serving.
      *
-     * @throws DestinationListException when the list cannot be loaded (start-up stops)
+     * @throws DestinationListException when the destinations cannot be loaded (start-up stops)
      */
     public static Balancer start(BalancerSettings settings) throws DestinationListException {
         Objects.requireNonNull(settings, "settings");
         Dispatcher dispatcher = new Dispatcher(settings.thresholds(), 0.9, settings.panicThreshold());
-        dispatcher.reload(settings.destinations());
-        Balancer balancer = new Balancer(settings, dispatcher);
-        dispatcher.addListener(balancer.destinationLog);
+        Destinations destinations = Destinations.of(settings.destinations(), settings.table(), dispatcher);
+        destinations.loadAtStart();
+        Balancer balancer = new Balancer(settings, dispatcher, destinations);
         try {
             balancer.router.set(balancer.routes(settings.config())); // a bad route stops start-up here
             settings.hep().checkRoutes(balancer.router.get().names());
@@ -204,11 +209,10 @@ public final class Balancer implements BalancerView, AutoCloseable {
                 });
         prober.start();
         metrics.bindDestinations(this);
+        destinations.onLoaded(() -> metrics.bindDestinations(this));
+        destinations.watch();
         metrics.bindStreams(this);
         metrics.bindDns(dns);
-        if (settings.probe().enabled()) {
-            LOG.info("probing with {}", settings.probe().describe());
-        }
         LOG.info("advertising {}; {} destination set(s), algorithm {}", listeners.advertised().advertised(),
                 dispatcher.sets().size(), settings.proxy().dispatch().algorithm());
     }
@@ -219,7 +223,7 @@ public final class Balancer implements BalancerView, AutoCloseable {
         metrics.bindRoutes(this);
         status = new StatusFeed(this);
         if (settings.admin() != null) {
-            admin = AdminServer.start(this, metrics, settings.adminToken(), settings.destinations(), settings.admin());
+            admin = AdminServer.start(this, metrics, settings.adminToken(), settings.admin());
             LOG.info("admin API on http://{}:{}/ ({})", settings.admin().host(), admin.port(),
                     settings.adminToken().isEmpty() ? "no token" : "bearer token required");
         }
@@ -236,12 +240,6 @@ public final class Balancer implements BalancerView, AutoCloseable {
     }
 
     // ------------------------------------------------------------------ operations
-
-    /** Makes {@code definitions} the destination list in force (SIGHUP, once started), the metrics following. */
-    public void loadDestinations(List<DestinationDefinition> definitions) {
-        dispatcher.load(definitions);
-        metrics.bindDestinations(this);
-    }
 
     @Override
     public void reloadTls() {
@@ -272,10 +270,7 @@ public final class Balancer implements BalancerView, AutoCloseable {
         return next;
     }
 
-    /**
-     * Graceful stop: new dialogs and transactions are refused with 503 while live ones finish,
-     * for at most {@code siplb.shutdown.drain}; then the channels close.
-     */
+    /** Graceful stop: new dialogs and transactions get 503 while live ones finish (siplb.shutdown.drain), then close. */
     public void drainAndClose() {
         if (settings.handover()) {
             tables.drainForSuccessor();
@@ -313,6 +308,7 @@ public final class Balancer implements BalancerView, AutoCloseable {
             admin.close();
         }
         probeScheduler.dispose();
+        destinations.close();
         dns.close();
         if (streams != null) {
             streams.close();
@@ -389,6 +385,11 @@ public final class Balancer implements BalancerView, AutoCloseable {
 
     Metrics metrics() {
         return metrics;
+    }
+
+    @Override
+    public Destinations destinations() {
+        return destinations;
     }
 
     @Override

@@ -33,7 +33,7 @@ final class ClusterMembership implements LocalNode {
     private final ProxyTables tables;
     private final SourceGuard guard;
     private final Supplier<String> sip;
-    private final Runnable destinationsReloaded;
+    private final Runnable reloadDestinations;
     private final Runnable reloadRoutes;
     private final Supplier<String> admin;
     private Cluster cluster;
@@ -41,18 +41,18 @@ final class ClusterMembership implements LocalNode {
     /**
      * @param sip the SIP address advertised (known once bound)
      * @param admin the admin API's address, or empty (known once it listens)
-     * @param destinationsReloaded what follows a reload of the list (metrics rebound)
+     * @param reloadDestinations reads the destinations again, off the caller's thread (it logs what it did)
      * @param reloadRoutes reloads the routes from the configuration
      */
     ClusterMembership(BalancerSettings settings, Dispatcher dispatcher, ProxyTables tables, SourceGuard guard,
-            Supplier<String> sip, Supplier<String> admin, Runnable destinationsReloaded, Runnable reloadRoutes) {
+            Supplier<String> sip, Supplier<String> admin, Runnable reloadDestinations, Runnable reloadRoutes) {
         this.settings = settings;
         this.dispatcher = dispatcher;
         this.tables = tables;
         this.guard = guard;
         this.sip = sip;
         this.admin = admin;
-        this.destinationsReloaded = destinationsReloaded;
+        this.reloadDestinations = reloadDestinations;
         this.reloadRoutes = reloadRoutes;
     }
 
@@ -119,13 +119,11 @@ final class ClusterMembership implements LocalNode {
     public void reload(Cluster.Reload what) {
         try {
             if (what == Cluster.Reload.DISPATCHER) {
-                dispatcher.reload(settings.destinations());
-                destinationsReloaded.run();
-                LOG.info("cluster: destination list reloaded from {} as another node asked", settings.destinations());
+                reloadDestinations.run();
             } else {
                 reloadRoutes.run();
             }
-        } catch (DestinationListException | RuntimeException e) {
+        } catch (RuntimeException e) {
             LOG.warn("cluster: reload of the {} asked by another node failed, the old state stays: {}",
                     what.name().toLowerCase(Locale.ROOT), e.getMessage());
         }

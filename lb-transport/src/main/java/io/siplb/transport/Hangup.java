@@ -2,14 +2,9 @@ package io.siplb.transport;
 
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
-import io.siplb.core.dispatch.DestinationDefinition;
-import io.siplb.core.dispatch.DestinationListException;
-import io.siplb.core.dispatch.DestinationListParser;
 import io.siplb.core.route.Routes;
 import io.siplb.transport.config.BalancerSettings;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -20,8 +15,8 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * SIGHUP, as {@code systemctl reload siplb} sends it: the destination list, the routes and the
- * TLS certificate, key and trust are read again, each on its own — what {@code kamcmd
+ * SIGHUP, as {@code systemctl reload siplb} sends it: the destinations (the list file or the
+ * database table), the routes and the TLS certificate, key and trust are read again, each on its own — what {@code kamcmd
  * dispatcher.reload} and a TLS reload do for Kamailio. Each part that reads well is swapped in and
  * logged with what changed; a part that does not keeps what is in force, and every problem the
  * configuration check finds is logged, one a line. Keys outside those parts are compared too,
@@ -63,9 +58,9 @@ public final class Hangup {
      * @return the parts that could not be reloaded and kept their old state; empty when all were
      */
     public synchronized List<String> reload() {
-        LOG.info("SIGHUP: reloading the destination list, the routes and the TLS material");
+        LOG.info("SIGHUP: reloading the destinations, the routes and the TLS material");
         List<String> kept = new ArrayList<>();
-        if (!destinations(settings.destinations())) {
+        if (!balancer.destinations().reload("SIGHUP").isEmpty()) {
             kept.add("destinations");
         }
         ConfigValues fresh = null;
@@ -97,33 +92,6 @@ public final class Hangup {
             LOG.warn("SIGHUP: kept as they were: {}; run siplb check --config FILE to see the problems", kept);
         }
         return kept;
-    }
-
-    private boolean destinations(Path file) {
-        List<DestinationListException> problems = new ArrayList<>();
-        List<DestinationDefinition> next = DestinationListParser.read(file, problems);
-        if (!problems.isEmpty()) {
-            problems.forEach(problem -> LOG.warn("SIGHUP: {}", problem.getMessage()));
-            LOG.warn("SIGHUP: the destination list in force stays ({} destinations)",
-                    balancer.dispatcher().definitions().size());
-            return false;
-        }
-        Set<String> before = names(balancer.dispatcher().definitions());
-        balancer.loadDestinations(next);
-        Set<String> after = names(next);
-        Set<String> added = new LinkedHashSet<>(after);
-        added.removeAll(before);
-        Set<String> removed = new LinkedHashSet<>(before);
-        removed.removeAll(after);
-        LOG.info("SIGHUP: destination list {} reloaded: {} destinations, added {}, removed {}", file, after.size(),
-                added.isEmpty() ? "none" : added, removed.isEmpty() ? "none" : removed);
-        return true;
-    }
-
-    private static Set<String> names(List<DestinationDefinition> definitions) {
-        Set<String> names = new TreeSet<>();
-        definitions.forEach(d -> names.add(d.setId() + " " + d.uri().text()));
-        return names;
     }
 
     /** Logs each key outside the routes whose value changed: it is read at start only. */

@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.siplb.core.dispatch.DestinationDefinition;
+import io.siplb.transport.destinations.Destinations;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,17 +21,18 @@ import org.slf4j.LoggerFactory;
 /** SIGHUP: each part read again on its own, a part that does not read kept, what changed logged. */
 class HangupTest {
     private final ListAppender<ILoggingEvent> log = new ListAppender<>();
-    private final Logger logger = (Logger) LoggerFactory.getLogger(Hangup.class);
+    private final List<Logger> loggers = List.of((Logger) LoggerFactory.getLogger(Hangup.class),
+            (Logger) LoggerFactory.getLogger(Destinations.class));
 
     @BeforeEach
     void listen() {
         log.start();
-        logger.addAppender(log);
+        loggers.forEach(logger -> logger.addAppender(log));
     }
 
     @AfterEach
     void stopListening() {
-        logger.detachAppender(log);
+        loggers.forEach(logger -> logger.detachAppender(log));
     }
 
     @Test
@@ -71,7 +73,7 @@ class HangupTest {
             assertThat(messages()).contains(
                     lb.list + ":2: invalid URI 'notauri' at offset 7: URI has no scheme",
                     lb.list + ":3: set id 'x' is not a number 0..999999999",
-                    "SIGHUP: the destination list in force stays (1 destinations)",
+                    "SIGHUP: the destinations in force stay (1 destinations)",
                     "SIGHUP: first problem", "SIGHUP: second problem");
             assertThat(messages()).anySatisfy(line -> assertThat(line)
                     .startsWith("SIGHUP: the routes in force stay: siplb.route.a.sets=9: set 9"));

@@ -19,16 +19,18 @@ import java.util.Objects;
  * @param pingFrom the From URI of this destination's probes, or {@code null} for the default
  * @param congestionControl {@code cc=1}: algorithm 13 weighs this destination by its congestion
  * @param others every other attribute, in file order
+ * @param text the column as written (what a cache of the list writes, and what Kamailio's
+ *     {@code dispatcher.list} RPC shows as the attributes' body)
  */
 public record DestinationAttributes(String duid, int weight, int rweight, int maxload, String socket,
-        String pingFrom, boolean congestionControl, Map<String, String> others) {
+        String pingFrom, boolean congestionControl, Map<String, String> others, String text) {
 
     /** Largest {@code weight}: keeps any set's total below the prime of the weight permutation. */
     public static final int MAX_WEIGHT = 1_000_000;
 
     /** No attributes: weight 0, rweight 0, no load limit. */
     public static final DestinationAttributes NONE =
-            new DestinationAttributes(null, 0, 0, 0, null, null, false, Map.of());
+            new DestinationAttributes(null, 0, 0, 0, null, null, false, Map.of(), "");
 
     public DestinationAttributes {
         if (weight < 0 || weight > MAX_WEIGHT || rweight < 0 || rweight > 100 || maxload < 0) {
@@ -36,6 +38,7 @@ public record DestinationAttributes(String duid, int weight, int rweight, int ma
                     + ", rweight 0..100, maxload 0 or more");
         }
         others = Map.copyOf(others);
+        Objects.requireNonNull(text, "text");
     }
 
     /**
@@ -75,7 +78,7 @@ public record DestinationAttributes(String duid, int weight, int rweight, int ma
                 default -> others.put(name, value);
             }
         }
-        return new DestinationAttributes(duid, weight, rweight, maxload, socket, pingFrom, cc, others);
+        return new DestinationAttributes(duid, weight, rweight, maxload, socket, pingFrom, cc, others, text.trim());
     }
 
     private static int number(String name, String value, int min, int max) {

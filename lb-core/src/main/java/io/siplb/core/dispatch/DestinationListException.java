@@ -1,5 +1,7 @@
 package io.siplb.core.dispatch;
 
+import java.util.List;
+
 /**
  * A {@code dispatcher.list} that cannot be loaded, with {@code file:line: what is wrong}. The whole
  * file is refused: a typo never silently removes capacity, and the list in force stays.
@@ -14,6 +16,22 @@ public final class DestinationListException extends Exception {
         super(line > 0 ? source + ":" + line + ": " + problem : source + ": " + problem);
         this.source = source;
         this.line = line;
+    }
+
+    /**
+     * Every problem of one read of {@code source}, each already saying where it is ({@code
+     * file:line: …}, a table's row and column): the message is the one problem, or all of them a
+     * line each.
+     */
+    public static DestinationListException of(String source, List<String> problems) {
+        return new DestinationListException(problems.size() == 1 ? problems.get(0)
+                : problems.size() + " problems in " + source + ":\n  " + String.join("\n  ", problems), source);
+    }
+
+    private DestinationListException(String message, String source) {
+        super(message);
+        this.source = source;
+        this.line = 0;
     }
 
     /** The file (or other source) that was read. */

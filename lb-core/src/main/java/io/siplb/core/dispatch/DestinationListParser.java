@@ -142,12 +142,7 @@ public final class DestinationListParser {
         DestinationAttributes attributes = DestinationAttributes.NONE;
         int next = 2;
         if (next < tokens.size() && !isAttributes(tokens.get(next))) {
-            flags = number(tokens.get(next++), "flags");
-            if ((flags & ~DestinationDefinition.ALL_FLAGS) != 0) {
-                throw new IllegalArgumentException("flags " + flags + " has bits outside "
-                        + DestinationDefinition.ALL_FLAGS
-                        + " (1 inactive, 2 trying, 4 disabled, 8 probing, 16 no DNS, 32 no ping)");
-            }
+            flags = checkFlags(number(tokens.get(next++), "flags"));
         }
         if (next < tokens.size() && !isAttributes(tokens.get(next))) {
             priority = number(tokens.get(next++), "priority");
@@ -162,6 +157,26 @@ public final class DestinationListParser {
         return new DestinationDefinition(setId, uri, flags, priority, attributes, lineNumber);
     }
 
+    /** {@code flags}, when it holds only the bits a list may carry. */
+    public static int checkFlags(int flags) {
+        if ((flags & ~DestinationDefinition.ALL_FLAGS) != 0) {
+            throw new IllegalArgumentException("flags " + flags + " has bits outside "
+                    + DestinationDefinition.ALL_FLAGS
+                    + " (1 inactive, 2 trying, 4 disabled, 8 probing, 16 no DNS, 32 no ping)");
+        }
+        return flags;
+    }
+
+    /**
+     * The list line that reads back as {@code definition}: how a copy of another source (a
+     * database table) is kept as a list file.
+     */
+    public static String line(DestinationDefinition definition) {
+        String attrs = definition.attributes().text();
+        return definition.setId() + " " + definition.uri().text() + " " + definition.flags() + " "
+                + definition.priority() + (attrs.isEmpty() ? "" : " " + attrs);
+    }
+
     private static boolean isAttributes(String token) {
         return token.indexOf('=') > 0;
     }
@@ -173,7 +188,12 @@ public final class DestinationListParser {
         return Integer.parseInt(token);
     }
 
-    private static SipUri sipUri(String token) {
+    /**
+     * A destination URI as the list and the table hold it.
+     *
+     * @throws IllegalArgumentException saying what is wrong
+     */
+    public static SipUri sipUri(String token) {
         Uri uri;
         try {
             uri = Uri.parse(token);

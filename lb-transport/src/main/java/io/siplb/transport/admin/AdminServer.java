@@ -35,6 +35,7 @@ import java.util.Optional;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
@@ -74,16 +75,14 @@ public final class AdminServer implements AutoCloseable {
     private final BalancerView balancer;
     private final Metrics metrics;
     private final String token;
-    private final Path listFile;
     private final DisposableServer server;
     private final ProtectApi protect;
 
-    private AdminServer(BalancerView balancer, Metrics metrics, String token, Path listFile,
+    private AdminServer(BalancerView balancer, Metrics metrics, String token,
             ListenAddress.HostPort listen) {
         this.balancer = balancer;
         this.metrics = metrics;
         this.token = token;
-        this.listFile = listFile;
         this.protect = new ProtectApi(balancer);
         try {
             this.server = HttpServer.create()
@@ -128,9 +127,9 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
-    public static AdminServer start(BalancerView balancer, Metrics metrics, String token, Path listFile,
+    public static AdminServer start(BalancerView balancer, Metrics metrics, String token,
             ListenAddress.HostPort listen) {
-        return new AdminServer(balancer, metrics, token, listFile, listen);
+        return new AdminServer(balancer, metrics, token, listen);
     }
 
     public int port() {
@@ -187,18 +186,20 @@ public final class AdminServer implements AutoCloseable {
         return body;
     }
 
+    /** The read runs off the admin API's event loop: a database may take its time. */
     private Publisher<Void> reload(HttpServerRequest request, HttpServerResponse response) {
-        return guarded(request, response, () -> {
-            try {
-                balancer.dispatcher().reload(listFile);
-            } catch (DestinationListException e) {
-                return Http.json(response, HttpResponseStatus.BAD_REQUEST, Http.error(e.getMessage()));
-            }
-            metrics.bindDestinations(balancer);
-            boolean everywhere = everywhere(request, Cluster.Reload.DISPATCHER);
-            return Http.json(response, HttpResponseStatus.OK, Map.of("reloaded", listFile.toString(),
-                    "destinations", balancer.dispatcher().definitions().size(), "cluster", everywhere));
-        });
+        return guarded(request, response, () -> Mono.fromCallable(() -> balancer.destinations().reload("POST /dispatcher/reload"))
+                .subscribeOn(Schedulers.boundedElastic())
+                .flatMap(problems -> {
+                    if (!problems.isEmpty()) {
+                        return Mono.from(Http.json(response, HttpResponseStatus.BAD_REQUEST,
+                                Http.error(String.join("\n", problems))));
+                    }
+                    boolean everywhere = everywhere(request, Cluster.Reload.DISPATCHER);
+                    return Mono.from(Http.json(response, HttpResponseStatus.OK, Map.of("reloaded",
+                            balancer.destinations().describe(), "destinations", balancer.dispatcher().definitions().size(),
+                            "cluster", everywhere)));
+                }));
     }
 
     private Publisher<Void> connections(HttpServerRequest request, HttpServerResponse response) {

@@ -2,6 +2,7 @@ package io.siplb.transport.admin;
 
 import io.siplb.core.cluster.Cluster;
 import io.siplb.core.dispatch.Dispatcher;
+import io.siplb.transport.destinations.Destinations;
 import io.siplb.core.proxy.ProxyTables;
 import io.siplb.core.route.Router;
 import io.siplb.transport.probe.Prober;
@@ -17,6 +18,9 @@ import java.util.List;
  */
 public interface BalancerView {
     Dispatcher dispatcher();
+
+    /** Where the destinations come from, and their reloads. */
+    Destinations destinations();
 
     /** Transactions, dialogs, call load and the proxy core's counters. */
     ProxyTables tables();

@@ -151,6 +151,7 @@ public final class SiplbCli {
     private static int check(Options options) {
         ConfigCheck.Result result = ConfigCheck.check(options.config(), System.getenv(), options.sets());
         String file = options.config() != null ? options.config().toString() : "the defaults";
+        result.notes().forEach(note -> System.out.println("siplb check: note: " + note));
         if (result.ok()) {
             System.out.println("siplb check: " + file + " is good: " + result.summary());
             return 0;

@@ -7,6 +7,7 @@ import io.siplb.core.proxy.ProxySettings;
 import io.siplb.core.sip.SipParserLimits;
 import io.siplb.transport.capture.HepSettings;
 import io.siplb.transport.cluster.ClusterSettings;
+import io.siplb.transport.destinations.TableSettings;
 import io.siplb.transport.dns.DnsSettings;
 import io.siplb.transport.probe.ProbeSettings;
 import io.siplb.transport.protect.ProtectSettings;
@@ -22,6 +23,7 @@ import java.util.function.Supplier;
  *
  * @param listen the addresses to serve, each with its transport
  * @param destinations the {@code dispatcher.list} file
+ * @param table Kamailio's {@code dispatcher} table to read instead ({@code siplb.destinations.db}), or {@code null}
  * @param proxy the proxy core's settings (advertised address included)
  * @param thresholds failure and success thresholds of destination states
  * @param panicThreshold {@code siplb.dispatch.panic-threshold}: below this percentage of usable
@@ -52,7 +54,7 @@ import java.util.function.Supplier;
  * @param config the values all this was read from (the routes are built from them)
  * @param source reads the configuration again, for {@code POST /routes/reload}
  */
-public record BalancerSettings(List<ListenAddress> listen, Path destinations, ProxySettings proxy,
+public record BalancerSettings(List<ListenAddress> listen, Path destinations, TableSettings table, ProxySettings proxy,
         StateThresholds thresholds, int panicThreshold, int eventLoops, Duration drain, boolean handover,
         SipParserLimits parserLimits, ProbeSettings probe, ListenAddress.HostPort admin, String adminToken, Duration maxLoopLag,
         Duration dropLoopLag, Duration overloadSustain, int warmupCalls, int receiveBufferBytes,
@@ -93,7 +95,8 @@ public record BalancerSettings(List<ListenAddress> listen, Path destinations, Pr
                 config.integer("siplb.parser.max-message-bytes", 64, 65535),
                 config.integer("siplb.parser.max-headers", 8, 4096),
                 config.integer("siplb.parser.max-line-bytes", 64, 65535));
-        return new BalancerSettings(listen, Path.of(config.string("siplb.destinations.file")), proxy, thresholds, percent(config, "siplb.dispatch.panic-threshold"),
+        return new BalancerSettings(listen, Path.of(config.string("siplb.destinations.file")), TableSettings.from(config),
+                proxy, thresholds, percent(config, "siplb.dispatch.panic-threshold"),
                 loops, drain, config.oneOf("siplb.shutdown.new-requests", "handover", "refuse")
                         .equals("handover"), limits, ProbeSettings.from(config),
                 admin(config), config.string("siplb.admin.token"),

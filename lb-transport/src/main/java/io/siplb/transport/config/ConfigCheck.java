@@ -4,22 +4,29 @@ import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.CallLoad;
 import io.siplb.core.dispatch.DestinationDefinition;
-import io.siplb.core.dispatch.DestinationListException;
-import io.siplb.core.dispatch.DestinationListParser;
 import io.siplb.core.dispatch.FailoverSettings;
 import io.siplb.core.route.Router;
 import io.siplb.core.route.Routes;
 import io.siplb.transport.capture.HepSettings;
 import io.siplb.transport.cluster.ClusterSettings;
+import io.siplb.transport.destinations.DestinationSource;
+import io.siplb.transport.destinations.DispatcherTable;
+import io.siplb.transport.destinations.ListFile;
+import io.siplb.transport.destinations.TableSettings;
 import io.siplb.transport.dns.DnsSettings;
 import io.siplb.transport.probe.ProbeSettings;
 import io.siplb.transport.protect.ProtectSettings;
 import io.siplb.transport.cluster.ClusterSettings;
+import io.siplb.transport.destinations.DestinationSource;
+import io.siplb.transport.destinations.DispatcherTable;
+import io.siplb.transport.destinations.ListFile;
+import io.siplb.transport.destinations.TableSettings;
 import io.siplb.transport.dns.DnsSettings;
 import io.siplb.transport.probe.ProbeSettings;
 import io.siplb.transport.protect.ProtectSettings;
 import io.siplb.transport.stream.StreamSettings;
 import io.siplb.transport.stream.TlsContexts;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -42,13 +49,16 @@ import java.util.function.Supplier;
  *
  * <p>Problems read {@code FILE:LINE: key=value: rule} when the value came from that line of the
  * properties file, {@code LIST:LINE: what is wrong} for the destination list, and
- * {@code key=value: rule} otherwise.
+ * {@code key=value: rule} otherwise. With {@code siplb.destinations.db}, the table is read (a check
+ * is how to see that siplb can reach it), each bad row named by its id and column.
  */
 public final class ConfigCheck {
     private final Path file;
     private final Map<String, Integer> lines;
     private final Set<String> overridden = new HashSet<>();
     private final Set<String> problems = new LinkedHashSet<>();
+    /** What is worth saying though it would not stop a start. */
+    private final List<String> notes = new ArrayList<>();
 
     private ConfigCheck(Path file, Map<String, String> environment, List<String> sets) {
         this.file = file;
@@ -69,8 +79,9 @@ public final class ConfigCheck {
      *
      * @param problems each problem, one line each, in the order found; empty when all is well
      * @param summary what was read, for the line printed when all is well
+     * @param notes what would not stop a start but is worth saying (a database read from its copy)
      */
-    public record Result(List<String> problems, String summary) {
+    public record Result(List<String> problems, String summary, List<String> notes) {
         public boolean ok() {
             return problems.isEmpty();
         }
@@ -82,7 +93,7 @@ public final class ConfigCheck {
         try {
             check = new ConfigCheck(file, environment, sets);
         } catch (ConfigException unreadable) {
-            return new Result(List.of(unreadable.getMessage()), "");
+            return new Result(List.of(unreadable.getMessage()), "", List.of());
         }
         return check.run(file, environment, sets);
     }
@@ -92,7 +103,7 @@ public final class ConfigCheck {
         try {
             config = ConfigLoader.load(file, environment, sets, this::report).collecting(this::report);
         } catch (ConfigException unreadable) {
-            return new Result(List.of(unreadable.getMessage()), "");
+            return new Result(List.of(unreadable.getMessage()), "", List.of());
         }
         BalancerSettings settings = part(() -> BalancerSettings.from(config, () -> config));
         List<ListenAddress> listen = part(() -> ListenAddress.parseAll(config.string("siplb.listen")));
@@ -105,10 +116,10 @@ public final class ConfigCheck {
         part(() -> DnsSettings.from(config));
         part(() -> ClusterSettings.from(config, listen != null ? listen.get(0).port() : 5060));
         HepSettings hep = part(() -> HepSettings.from(config));
-        Path listFile = Path.of(config.string("siplb.destinations.file"));
-        List<DestinationListException> listProblems = new ArrayList<>();
-        List<DestinationDefinition> destinations = DestinationListParser.read(listFile, listProblems);
-        listProblems.forEach(problem -> problems.add(problem.getMessage()));
+        TableSettings table = part(() -> TableSettings.from(config));
+        DestinationSource source = table != null ? new DispatcherTable(table)
+                : new ListFile(Path.of(config.string("siplb.destinations.file")));
+        List<DestinationDefinition> destinations = destinations(source, table);
         Set<Integer> setIds = new TreeSet<>();
         destinations.forEach(d -> setIds.add(d.setId()));
         Router router = part(() -> Routes.from(config, setIds::contains, new CallLoad(), new ConcurrentHashMap<>()));
@@ -121,10 +132,27 @@ public final class ConfigCheck {
         if (streams != null) {
             checkTls(listen, streams);
         }
-        String summary = destinations.size() + " destinations in " + setIds.size() + " sets from " + listFile
+        String summary = destinations.size() + " destinations in " + setIds.size() + " sets from " + source.describe()
                 + (router != null ? ", " + router.names().size() + " routes" : "")
                 + (settings != null ? ", " + settings.listen().size() + " listeners" : "");
-        return new Result(List.copyOf(problems), summary);
+        return new Result(List.copyOf(problems), summary, List.copyOf(notes));
+    }
+
+    /**
+     * The destinations {@code source} holds, each bad line or row a problem. A table that does not
+     * answer is no problem when its copy reads well (a start would use the copy; said in {@link #notes}).
+     */
+    private List<DestinationDefinition> destinations(DestinationSource source, TableSettings table) {
+        DestinationSource.Read read = source.read();
+        if (read.unreachable() && table != null && table.cache() != null && Files.isRegularFile(table.cache())) {
+            DestinationSource.Read copy = new ListFile(table.cache()).read();
+            if (copy.ok()) {
+                notes.add(read.problems().get(0) + "; a start now would use its copy " + table.cache());
+                return copy.definitions();
+            }
+        }
+        problems.addAll(read.problems());
+        return read.definitions();
     }
 
     private void checkTls(List<ListenAddress> listen, StreamSettings streams) {

@@ -20,6 +20,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 import java.util.function.Predicate;
 import reactor.core.Disposable;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -91,6 +92,7 @@ public final class Prober implements AutoCloseable {
     public void start() {
         if (settings.enabled()) {
             ticker = Flux.interval(TICK, TICK, scheduler).subscribe(tick -> probeDue());
+            LoggerFactory.getLogger(Prober.class).info("probing with {}", settings.describe());
         }
     }
 
