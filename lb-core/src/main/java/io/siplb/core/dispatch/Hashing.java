@@ -9,7 +9,7 @@ package io.siplb.core.dispatch;
  * (hash modulo the set size, then the next usable destination) but not the same mapping of a
  * given Call-ID to a given destination.
  */
-final class Hashing {
+public final class Hashing {
     static final long SEED = 0xcbf29ce484222325L;
     private static final long PRIME = 0x100000001b3L;
 
@@ -58,13 +58,18 @@ final class Hashing {
         return finish(add(SEED, text));
     }
 
+    /** The hash of two values in turn (Kamailio's {@code dispatcher.hash} RPC takes one or two). */
+    public static long hash(CharSequence first, CharSequence second) {
+        return finish(add(add(SEED, first), second));
+    }
+
     /** The rendezvous (highest random weight) score of a destination for a key. */
     static long score(long keyHash, long destinationHash) {
         return finish(keyHash ^ destinationHash * 0x9E3779B97F4A7C15L);
     }
 
     /** {@code hash} reduced to {@code [0, n)} without the bias of a signed modulo. */
-    static int index(long hash, int n) {
+    public static int index(long hash, int n) {
         return (int) Long.remainderUnsigned(hash, n);
     }
 }

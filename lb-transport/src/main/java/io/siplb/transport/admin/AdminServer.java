@@ -26,6 +26,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -47,7 +48,7 @@ import reactor.netty.http.server.HttpServerResponse;
  * <pre>
  * GET  /health                                   up, or draining; usable destinations; live transactions
  * GET  /dispatcher/list                          sets, destinations, state letters, attrs, latency, load
- * POST /dispatcher/reload[?cluster=1]            the list file again; 400 with file:line, nothing changed;
+ * POST /dispatcher/reload[?cluster=1]            the list file or table again; 400 with each problem, nothing changed;
  *                                                cluster=1 asks every node to reload its own
  * POST /dispatcher/state?set=1&amp;uri=…&amp;state=ip  set a state (a/i/d/t or 1/0/2/3, then optional p)
  * POST /dispatcher/add?set=1&amp;uri=…[&amp;flags=&amp;priority=&amp;attrs=]
@@ -61,6 +62,7 @@ import reactor.netty.http.server.HttpServerResponse;
  * GET  /cluster                                  members, heartbeats, calls, who probes what; sync counts
  * GET  /connections                              open TCP/TLS connections (flow, transport, peer, listener); errors by cause
  * POST /tls/reload                               the TLS certificate, key and trust files again; 400 naming a bad file
+ * POST /RPC                                      Kamailio's JSON-RPC: dispatcher.list, .reload, .set_state, … (KamailioRpc)
  * GET  /metrics
  * GET  /                                         the live status page (status.html, .css, .js from the jar)
  * GET  /events                                   its data once a second, as Server-Sent Events
@@ -71,12 +73,12 @@ import reactor.netty.http.server.HttpServerResponse;
  * and its event stream. Bad parameters get 400 with a JSON error, unknown sets and URIs 404.
  */
 public final class AdminServer implements AutoCloseable {
-    
     private final BalancerView balancer;
     private final Metrics metrics;
     private final String token;
     private final DisposableServer server;
     private final ProtectApi protect;
+    private final KamailioRpc rpc;
 
     private AdminServer(BalancerView balancer, Metrics metrics, String token,
             ListenAddress.HostPort listen) {
@@ -84,6 +86,7 @@ public final class AdminServer implements AutoCloseable {
         this.metrics = metrics;
         this.token = token;
         this.protect = new ProtectApi(balancer);
+        this.rpc = new KamailioRpc(balancer, Instant.now(), () -> metrics.bindDestinations(balancer));
         try {
             this.server = HttpServer.create()
                     .host(listen.host())
@@ -109,6 +112,7 @@ public final class AdminServer implements AutoCloseable {
                                             ClusterJson.describe(balancer.cluster().status()))))
                             .get("/connections", this::connections)
                             .post("/tls/reload", this::reloadTls)
+                            .post("/RPC", this::rpc)
                             .get("/metrics", this::metrics)
                             .get("/", (request, response) -> guarded(request, response,
                                     () -> asset(response, "status.html", "text/html")))
@@ -367,22 +371,48 @@ public final class AdminServer implements AutoCloseable {
     // ------------------------------------------------------------------ plumbing
 
     private Publisher<Void> guarded(HttpServerRequest request, HttpServerResponse response, Http.Handler handler) {
-        if (!token.isEmpty()) {
-            String authorization = request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
-            List<String> inUrl = Http.query(request).get("token");
-            if (authorization == null && inUrl != null && !inUrl.isEmpty()) {
-                authorization = "Bearer " + inUrl.get(0);
-            }
-            if (authorization == null || !authorization.equals("Bearer " + token)) {
-                return Http.json(response.header(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer"), HttpResponseStatus.UNAUTHORIZED,
-                        Http.error(authorization == null ? "missing bearer token" : "wrong bearer token"));
-            }
+        String refused = refusal(request);
+        if (refused != null) {
+            return Http.json(response.header(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer"), HttpResponseStatus.UNAUTHORIZED,
+                    Http.error(refused));
         }
         try {
             return handler.handle();
         } catch (Http.BadRequest e) {
             return Http.json(response, HttpResponseStatus.BAD_REQUEST, Http.error(e.getMessage()));
         }
+    }
+
+    /** Why {@code request} may not be served (no or a wrong token), or {@code null} when it may. */
+    private String refusal(HttpServerRequest request) {
+        if (token.isEmpty()) {
+            return null;
+        }
+        String authorization = request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
+        List<String> inUrl = Http.query(request).get("token");
+        if (authorization == null && inUrl != null && !inUrl.isEmpty()) {
+            authorization = "Bearer " + inUrl.get(0);
+        }
+        if (authorization == null) {
+            return "missing bearer token";
+        }
+        return authorization.equals("Bearer " + token) ? null : "wrong bearer token";
+    }
+
+    /**
+     * Kamailio's JSON-RPC ({@link KamailioRpc}): the body read whole, answered off the event loop.
+     * Without the token, a JSON-RPC error object with 401.
+     */
+    private Publisher<Void> rpc(HttpServerRequest request, HttpServerResponse response) {
+        String refused = refusal(request);
+        Mono<KamailioRpc.Answer> answer = refused != null
+                ? Mono.just(new KamailioRpc.Answer(401, "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":401,\"message\":\""
+                        + refused + "\"},\"id\":null}"))
+                : request.receive().aggregate().asByteArray().defaultIfEmpty(new byte[0])
+                        .publishOn(Schedulers.boundedElastic()).map(rpc::answer);
+        return answer.flatMap(reply -> Mono.from(response.status(reply.status())
+                .header(HttpHeaderNames.CONTENT_TYPE, "application/json")
+                .sendString(Mono.just(reply.body())))).then();
     }
 
     /** With {@code ?cluster=1}: asks every other node to reload {@code what} too; whether it asked. */

@@ -106,6 +106,13 @@ public final class Metrics {
                 .description("destinations that went down").register(registry);
         FunctionCounter.builder("siplb.destinations.up", balancer, BalancerView::destinationsUp)
                 .description("destinations that came back up").register(registry);
+        FunctionCounter.builder("siplb.destinations.reloads", balancer, b -> b.destinations().reloads())
+                .description("reads of the destinations (file or table) by result").tag("result", "loaded").register(registry);
+        FunctionCounter.builder("siplb.destinations.reloads", balancer, b -> b.destinations().refused())
+                .description("reads of the destinations (file or table) by result").tag("result", "refused").register(registry);
+        FunctionCounter.builder("siplb.destinations.reloads", balancer, b -> b.destinations().unreachable())
+                .description("reads of the destinations (file or table) by result").tag("result", "unreachable")
+                .register(registry);
         FunctionCounter.builder("siplb.set.panic", balancer.dispatcher(), d -> d.panicEpisodes())
                 .description("times a set entered panic (siplb.dispatch.panic-threshold)").register(registry);
         FunctionCounter.builder("siplb.udp.receive.drops", balancer, BalancerView::kernelDrops)

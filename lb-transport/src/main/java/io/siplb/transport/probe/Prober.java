@@ -101,6 +101,11 @@ public final class Prober implements AutoCloseable {
         active = on;
     }
 
+    /** The switch of {@link #active(boolean)} alone, whether or not probing is configured. */
+    public boolean switchedOn() {
+        return active;
+    }
+
     public boolean active() {
         return active && settings.enabled();
     }
