@@ -3,7 +3,6 @@ package io.siplb.transport;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.Epoll;
-import io.netty.util.concurrent.EventExecutor;
 import io.siplb.core.cluster.Cluster;
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;

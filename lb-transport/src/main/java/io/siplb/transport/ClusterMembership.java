@@ -2,7 +2,6 @@ package io.siplb.transport;
 
 import io.siplb.core.cluster.Cluster;
 import io.siplb.core.cluster.SingleNode;
-import io.siplb.core.dispatch.DestinationListException;
 import io.siplb.core.dispatch.Dispatcher;
 import io.siplb.core.proxy.ProxyTables;
 import io.siplb.transport.cluster.ClusterSettings;
