@@ -26,9 +26,11 @@ import io.siplb.transport.protect.SourceGuard;
 import io.siplb.transport.stream.StreamTransport;
 import io.siplb.transport.ws.WebSocketStats;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToDoubleFunction;
 
@@ -195,17 +197,29 @@ public final class Metrics {
 
     /**
      * Probe latency per destination; called after every (re)load. Each gauge looks its destination
-     * up when scraped, so a reload (new objects, same set and URI) keeps it live.
+     * up when scraped, so a reload (new objects, same set and URI) keeps it live; a destination
+     * reloaded away loses its gauge.
      */
     public void bindDestinations(BalancerView balancer) {
+        Set<String> present = new HashSet<>();
         for (DestinationSet set : balancer.dispatcher().sets()) {
             for (Destination d : set.destinations()) {
                 int setId = d.setId();
                 String uri = d.uri().text();
+                present.add(setId + " " + uri);
+                if (registry.find("siplb.probe.latency.estimate").tag("set", Integer.toString(setId)).tag("uri", uri)
+                        .gauge() != null) {
+                    continue; // bound at an earlier load: it reads the destination by set and URI
+                }
                 Gauge.builder("siplb.probe.latency.estimate", () -> balancer.dispatcher().find(setId, uri)
                                 .map(x -> x.latency().estimate()).orElse(Double.NaN))
                         .description("probe round-trip estimate").baseUnit("milliseconds")
                         .tag("set", Integer.toString(setId)).tag("uri", uri).strongReference(true).register(registry);
+            }
+        }
+        for (Gauge gauge : registry.find("siplb.probe.latency.estimate").gauges()) {
+            if (!present.contains(gauge.getId().getTag("set") + " " + gauge.getId().getTag("uri"))) {
+                registry.remove(gauge); // a destination reloaded away
             }
         }
     }
@@ -280,6 +294,9 @@ public final class Metrics {
             names.add(router.fallback().name());
         }
         for (String name : names) {
+            if (registry.find("siplb.route.hits").tag("route", name).functionCounter() != null) {
+                continue; // a route kept by a reload: its counter reads the hits by name
+            }
             FunctionCounter.builder("siplb.route.hits", balancer, b -> b.routeHits(name))
                     .description("new requests taken by each route").tag("route", name).register(registry);
         }
