@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param weight share for algorithm 9: 0..100 in Kamailio, 0..{@value #MAX_WEIGHT} here
  * @param rweight share for algorithm 11, over the active destinations only, 1..100
  * @param maxload most concurrent calls for algorithm 10, 0 = no limit
- * @param socket the local socket to send from ({@code proto:host:port}), or {@code null}
+ * @param socket the local socket Kamailio would send from ({@code proto:host:port}), or {@code null}:
+ *     kept and shown (also by the JSON-RPC), not used by siplb to choose its socket
  * @param pingFrom the From URI of this destination's probes, or {@code null} for the default
  * @param congestionControl {@code cc=1}: algorithm 13 weighs this destination by its congestion
  * @param others every other attribute, in file order
