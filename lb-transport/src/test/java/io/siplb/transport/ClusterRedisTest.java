@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.siplb.core.cluster.ClusterStatus;
 import io.siplb.core.dispatch.Destination;
+import io.siplb.core.dispatch.Drain;
 import io.siplb.transport.demo.Backend;
 import io.siplb.transport.demo.CallGenerator;
 import io.siplb.transport.protect.SourceGuard;
@@ -289,6 +290,23 @@ class ClusterRedisTest {
         Files.write(b.list, LoopbackBalancer.lines(List.of(one, two)));
         assertThat(post(a, "/dispatcher/reload?cluster=1").body()).contains("\"cluster\":true");
         await().atMost(1, TimeUnit.SECONDS).until(() -> b.balancer.dispatcher().definitions().size() == 2);
+    }
+
+    /** A destination drained on one node drains on every node within a second, and so does its end. */
+    @Test
+    void aDrainOnOneNodeReachesEveryNode() throws Exception {
+        RedisServer redis = redis();
+        Backend one = opened.backend("one", Backend.Behaviour.HEALTHY);
+        LoopbackBalancer a = node(redis, "a", LoopbackBalancer.lines(List.of(one)));
+        LoopbackBalancer b = node(redis, "b", LoopbackBalancer.lines(List.of(one)));
+        awaitMembers(2, a, b);
+        String uri = "sip:127.0.0.1:" + one.address().getPort();
+        assertThat(post(a, "/dispatcher/state?set=1&uri=" + uri + "&state=drain").statusCode()).isEqualTo(200);
+        Destination there = b.balancer.dispatcher().find(1, uri).orElseThrow();
+        await().atMost(1, TimeUnit.SECONDS).until(() -> there.drain() == Drain.OPERATOR);
+        assertThat(there.usable()).isFalse();
+        post(a, "/dispatcher/state?set=1&uri=" + uri + "&state=a");
+        await().atMost(1, TimeUnit.SECONDS).until(() -> there.drain() == Drain.NONE);
     }
 
     /**

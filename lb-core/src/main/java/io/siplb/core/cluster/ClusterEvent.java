@@ -2,6 +2,7 @@ package io.siplb.core.cluster;
 
 import io.netty.util.NetUtil;
 import io.siplb.core.dispatch.DestinationState;
+import io.siplb.core.dispatch.Drain;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Locale;
@@ -13,6 +14,7 @@ import java.util.Locale;
  * ban ORIGIN ADDRESS REASON UNTIL_EPOCH_MS
  * unban ORIGIN ADDRESS
  * state ORIGIN operator|health FLAGS SET URI
+ * drain ORIGIN operator|probe|none SET URI
  * reload ORIGIN dispatcher|routes
  * </pre>
  *
@@ -54,6 +56,14 @@ public sealed interface ClusterEvent {
         }
     }
 
+    /** A destination started draining on the sender ({@code operator} or {@code probe}), or stopped ({@code none}). */
+    record Drained(String origin, int setId, String uri, Drain drain) implements ClusterEvent {
+        @Override
+        public String encode() {
+            return "drain " + origin + " " + drain.name().toLowerCase(Locale.ROOT) + " " + setId + " " + uri;
+        }
+    }
+
     /** The sender reloaded and asks every node to do the same. */
     record Reload(String origin, Cluster.Reload what) implements ClusterEvent {
         @Override
@@ -89,6 +99,11 @@ public sealed interface ClusterEvent {
                 }
                 return new State(origin, Integer.parseInt(words[4]), words[5],
                         new DestinationState(Integer.parseInt(words[3])), words[2].equals("operator"));
+            }
+            case "drain" -> {
+                expect(words, 5);
+                return new Drained(origin, Integer.parseInt(words[3]), words[4],
+                        Drain.valueOf(words[2].toUpperCase(Locale.ROOT)));
             }
             case "reload" -> {
                 expect(words, 3);

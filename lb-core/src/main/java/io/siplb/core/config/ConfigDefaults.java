@@ -54,6 +54,8 @@ public final class ConfigDefaults {
         DEFAULTS.put("siplb.probe.failure-threshold", "1");
         DEFAULTS.put("siplb.probe.success-threshold", "1");
         DEFAULTS.put("siplb.probe.reply-codes", "");
+        DEFAULTS.put("siplb.probe.drain-codes", "");
+        DEFAULTS.put("siplb.probe.drain-header", "");
         DEFAULTS.put("siplb.probe.recheck", "1s");
         DEFAULTS.put("siplb.hep.collector", "");
         DEFAULTS.put("siplb.hep.node-id", "0");

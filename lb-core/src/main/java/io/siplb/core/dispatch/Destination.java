@@ -47,11 +47,16 @@ public final class Destination {
     }
 
     /**
-     * Whether requests may go to it now: {@link #healthy()}, or its set is in panic and it is not
-     * disabled, not held down by an operator and has an address ({@link SetHealth}).
+     * Whether new requests may go to it now: not draining, and {@link #healthy()}, or its set is in
+     * panic and it is not disabled, not held down by an operator and has an address ({@link SetHealth}).
      */
     public boolean usable() {
-        return runtime.usableWithTargets() || health.panic() && runtime.revivable();
+        return !runtime.drain.draining() && (runtime.usableWithTargets() || health.panic() && runtime.revivable());
+    }
+
+    /** Whether it drains, and who said so ({@link Drain}). */
+    public Drain drain() {
+        return runtime.drain;
     }
 
     /**

@@ -14,6 +14,10 @@ public interface DestinationListener {
     default void stateSet(Destination destination, DestinationState state) {
     }
 
+    /** {@code destination} started draining ({@code drain} says who) or stopped ({@link Drain#NONE}). */
+    default void drainChanged(Destination destination, Drain drain) {
+    }
+
     /** Set {@code set} entered ({@code entered}) or left panic; {@code health} has the counts. */
     default void panicChanged(DestinationSet set, SetHealth health, boolean entered) {
     }

@@ -43,6 +43,8 @@ final class DestinationRuntime {
      * is usable again.
      */
     volatile boolean recheck;
+    /** Draining ({@link Drain}): no new dialogs or out-of-dialog requests, those of live dialogs still. */
+    volatile Drain drain = Drain.NONE;
 
     DestinationRuntime(int initialFlags, String loadKey, AtomicInteger load, AtomicInteger remoteLoad,
             double latencyAlpha) {
@@ -66,16 +68,16 @@ final class DestinationRuntime {
      * an operator, and with an address (a name that resolves to nothing has none to try).
      */
     boolean revivable() {
-        if ((flags & DestinationState.DISABLED) != 0 || operatorHeld) {
+        if ((flags & DestinationState.DISABLED) != 0 || operatorHeld || drain.draining()) {
             return false;
         }
         List<DestinationTarget> known = targets;
         return known == null || !known.isEmpty();
     }
 
-    /** Whether an operator took it out of use (it counts toward no set's panic). */
+    /** Whether an operator took it out of use, or it drains (it counts toward no set's panic). */
     boolean operatorHeld() {
-        return operatorHeld || (flags & DestinationState.DISABLED) != 0;
+        return operatorHeld || (flags & DestinationState.DISABLED) != 0 || drain.draining();
     }
 
     /** Usable, and when DNS expanded it, with at least one usable target. */

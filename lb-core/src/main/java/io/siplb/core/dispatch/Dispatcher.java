@@ -367,8 +367,14 @@ public final class Dispatcher {
         }
     }
 
-    /** Sets a state as the operator asks (no thresholds); listeners still hear a crossing. */
+    /**
+     * Sets a state as the operator asks (no thresholds); listeners still hear a crossing. Setting
+     * a usable state ends a drain, as an operator's {@code state=active} after {@code state=drain}.
+     */
     public void setState(Destination destination, DestinationState state) {
+        if (state.usable()) {
+            drain(destination, Drain.NONE, true);
+        }
         DestinationState before = destination.runtime().set(state);
         notifyIfCrossed(destination, before);
         for (DestinationListener listener : listeners) { // after the crossing: the setting is the last word
@@ -379,6 +385,31 @@ public final class Dispatcher {
             }
         }
         assess(destination.setId()); // an operator's change counts even where it crosses nothing
+    }
+
+    /**
+     * Starts or ends a drain ({@link Drain}), and says whether it changed: {@link Drain#NONE} ends one
+     * when {@code byOperator} or when the probe started it; a probe never ends or replaces an
+     * operator's drain. Listeners hear a change.
+     */
+    public boolean drain(Destination destination, Drain drain, boolean byOperator) {
+        DestinationRuntime runtime = destination.runtime();
+        synchronized (runtime) {
+            Drain now = runtime.drain;
+            if (now == drain || !byOperator && now == Drain.OPERATOR) {
+                return false;
+            }
+            runtime.drain = drain;
+        }
+        for (DestinationListener listener : listeners) {
+            try {
+                listener.drainChanged(destination, drain);
+            } catch (RuntimeException e) {
+                listenerFailures.incrementAndGet();
+            }
+        }
+        assess(destination.setId());
+        return true;
     }
 
     /** Asks for a state, keeping the probing flag as it is; thresholds apply. */

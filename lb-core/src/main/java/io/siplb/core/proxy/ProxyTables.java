@@ -8,6 +8,8 @@ import io.siplb.core.dispatch.Destination;
 import io.siplb.core.transaction.ProxyCounters;
 import io.siplb.core.transaction.TransactionTables;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The state every event loop shares: the transaction tables ({@link TransactionTables}), dialog
@@ -82,6 +84,16 @@ public final class ProxyTables {
         if (callId != null) {
             dialogs.invalidate(callId.toString());
         }
+    }
+
+    /**
+     * Live dialogs per destination, by {@code "SET URI"}: one pass over the dialog table, for what
+     * operators look at (a draining destination's count falling to 0), not for the message path.
+     */
+    public Map<String, Integer> dialogsByDestination() {
+        Map<String, Integer> counts = new HashMap<>();
+        dialogs.asMap().values().forEach(d -> counts.merge(d.setId() + " " + d.uri().text(), 1, Integer::sum));
+        return counts;
     }
 
     /** Dialogs remembered, as Caffeine estimates it without a maintenance run (cheap: for the status page). */

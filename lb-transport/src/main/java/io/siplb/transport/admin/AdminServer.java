@@ -12,6 +12,7 @@ import io.siplb.core.dispatch.DestinationDefinition;
 import io.siplb.core.dispatch.DestinationListParser;
 import io.siplb.core.dispatch.DestinationSet;
 import io.siplb.core.dispatch.DestinationState;
+import io.siplb.core.dispatch.Drain;
 import io.siplb.core.dispatch.Dispatcher;
 
 import io.siplb.core.dispatch.SetHealth;
@@ -48,7 +49,8 @@ import reactor.netty.http.server.HttpServerResponse;
  * GET  /dispatcher/list                          sets, destinations, state letters, attrs, latency, load
  * POST /dispatcher/reload[?cluster=1]            the list file or table again; 400 with each problem, nothing changed;
  *                                                cluster=1 asks every node to reload its own
- * POST /dispatcher/state?set=1&amp;uri=…&amp;state=ip  set a state (a/i/d/t or 1/0/2/3, then optional p)
+ * POST /dispatcher/state?set=1&amp;uri=…&amp;state=ip  set a state (a/i/d/t or 1/0/2/3, then optional p), or
+ *                                                state=drain: no new dialogs, live ones go on (a usable state ends it)
  * POST /dispatcher/add?set=1&amp;uri=…[&amp;flags=&amp;priority=&amp;attrs=]
  * POST /dispatcher/remove?set=1&amp;uri=…
  * POST /dispatcher/ping?active=0|1               probing off or on
@@ -173,10 +175,11 @@ public final class AdminServer implements AutoCloseable {
 
     private Map<String, Object> listing() {
         List<Map<String, Object>> sets = new ArrayList<>();
+        Map<String, Integer> dialogs = balancer.tables().dialogsByDestination();
         for (DestinationSet set : balancer.dispatcher().sets()) {
             List<Map<String, Object>> destinations = new ArrayList<>();
             for (Destination d : set.destinations()) {
-                destinations.add(DestinationJson.describe(d));
+                destinations.add(DestinationJson.describe(d, dialogs.getOrDefault(d.setId() + " " + d.uri().text(), 0)));
             }
             SetHealth health = balancer.dispatcher().health(set.id());
             sets.add(Map.of("id", set.id(), "destinations", destinations,
@@ -263,18 +266,26 @@ public final class AdminServer implements AutoCloseable {
     private Publisher<Void> state(HttpServerRequest request, HttpServerResponse response) {
         return guarded(request, response, () -> {
             Map<String, List<String>> query = Http.query(request);
-            DestinationState state;
-            try {
-                state = DestinationState.parse(Http.single(query, "state"));
-            } catch (IllegalArgumentException e) {
-                return Http.json(response, HttpResponseStatus.BAD_REQUEST, Http.error(e.getMessage()));
+            String written = Http.single(query, "state");
+            DestinationState state = null;
+            if (!written.equalsIgnoreCase("drain")) {
+                try {
+                    state = DestinationState.parse(written);
+                } catch (IllegalArgumentException e) {
+                    return Http.json(response, HttpResponseStatus.BAD_REQUEST, Http.error(e.getMessage()
+                            + ", or drain"));
+                }
             }
             Optional<Destination> destination = destination(query, response);
             if (destination.isEmpty()) {
                 return notFound(query, response);
             }
-            balancer.dispatcher().setState(destination.get(), state);
-            return Http.json(response, HttpResponseStatus.OK, DestinationJson.describe(destination.get()));
+            if (state == null) {
+                balancer.dispatcher().drain(destination.get(), Drain.OPERATOR, true);
+            } else {
+                balancer.dispatcher().setState(destination.get(), state);
+            }
+            return Http.json(response, HttpResponseStatus.OK, describe(destination.get()));
         });
     }
 
@@ -293,7 +304,7 @@ public final class AdminServer implements AutoCloseable {
             }
             metrics.bindDestinations(balancer);
             return Http.json(response, HttpResponseStatus.OK,
-                    DestinationJson.describe(balancer.dispatcher().find(definition.setId(), definition.uri().text()).orElseThrow()));
+                    describe(balancer.dispatcher().find(definition.setId(), definition.uri().text()).orElseThrow()));
         });
     }
 
@@ -379,6 +390,11 @@ public final class AdminServer implements AutoCloseable {
         } catch (Http.BadRequest e) {
             return Http.json(response, HttpResponseStatus.BAD_REQUEST, Http.error(e.getMessage()));
         }
+    }
+
+    private Map<String, Object> describe(Destination destination) {
+        return DestinationJson.describe(destination, balancer.tables().dialogsByDestination()
+                .getOrDefault(destination.setId() + " " + destination.uri().text(), 0));
     }
 
     /** Why {@code request} may not be served (no or a wrong token), or {@code null} when it may. */

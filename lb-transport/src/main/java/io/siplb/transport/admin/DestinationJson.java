@@ -6,21 +6,27 @@ import io.siplb.core.dispatch.LatencyStats;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * A destination as {@code GET /dispatcher/list} and the state commands show it: URI, state
- * letters, priority, counts, attributes (unknown ones kept), load, latency, and the DNS targets
- * its host resolved to, each with its own state.
+ * letters, whether it drains and its live dialogs, priority, counts, attributes (unknown ones
+ * kept), load, latency, and the DNS targets its host resolved to, each with its own state.
  */
 final class DestinationJson {
     private DestinationJson() {
     }
 
-    static Map<String, Object> describe(Destination d) {
+    /** @param dialogs its live dialogs ({@code ProxyTables#dialogsByDestination}) */
+    static Map<String, Object> describe(Destination d, int dialogs) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("uri", d.uri().text());
         out.put("flags", d.state().letters());
+        if (d.drain().draining()) {
+            out.put("drain", d.drain().name().toLowerCase(Locale.ROOT)); // operator or probe
+        }
+        out.put("dialogs", dialogs);
         out.put("priority", d.priority());
         out.put("attempts", d.attempts());
         out.put("failures", d.failures());

@@ -104,6 +104,9 @@ public final class Metrics {
             Gauge.builder("siplb.destinations", balancer, b -> countInState(b, letters))
                     .description("destinations by state, as Kamailio shows it").tag("state", letters).register(registry);
         }
+        Gauge.builder("siplb.destinations.draining", balancer, b -> b.dispatcher().sets().stream()
+                        .mapToLong(set -> set.destinations().stream().filter(d -> d.drain().draining()).count()).sum())
+                .description("destinations draining: no new dialogs, live ones go on").register(registry);
         FunctionCounter.builder("siplb.destinations.down", balancer, BalancerView::destinationsDown)
                 .description("destinations that went down").register(registry);
         FunctionCounter.builder("siplb.destinations.up", balancer, BalancerView::destinationsUp)

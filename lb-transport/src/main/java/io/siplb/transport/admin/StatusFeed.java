@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -97,6 +98,7 @@ public final class StatusFeed {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("time", System.currentTimeMillis());
         List<Map<String, Object>> sets = new ArrayList<>();
+        Map<String, Integer> dialogs = balancer.tables().dialogsByDestination();
         for (DestinationSet set : balancer.dispatcher().sets()) {
             List<Map<String, Object>> destinations = new ArrayList<>();
             for (Destination d : set.destinations()) {
@@ -104,6 +106,8 @@ public final class StatusFeed {
                 out.put("uri", d.uri().text());
                 out.put("duid", d.attributes().duid());
                 out.put("flags", d.state().letters());
+                out.put("drain", d.drain().draining() ? d.drain().name().toLowerCase(Locale.ROOT) : null);
+                out.put("dialogs", dialogs.getOrDefault(d.setId() + " " + d.uri().text(), 0));
                 out.put("priority", d.priority());
                 out.put("load", d.load());
                 out.put("loadHere", d.localLoad());

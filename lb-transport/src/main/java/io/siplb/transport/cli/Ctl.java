@@ -23,8 +23,9 @@ import java.util.Map;
  * java -jar siplb.jar ctl [--admin HOST:PORT] [--token TOKEN] COMMAND
  *   list                                   the sets as a table
  *   health
- *   reload [cluster]                       the list file again; with cluster, on every node
+ *   reload [cluster]                       the list file or table again; with cluster, on every node
  *   state STATE SET URI                    STATE: a, i, d, t (or 1, 0, 2, 3), optionally followed by p
+ *   drain SET URI                          no new dialogs, live ones go on; state a SET URI ends it
  *   add SET URI [FLAGS [PRIORITY [ATTRS]]]
  *   remove SET URI
  *   ping on|off
@@ -39,7 +40,7 @@ import java.util.Map;
 public final class Ctl {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String USAGE = "usage: siplb ctl [--admin HOST:PORT] [--token TOKEN] "
-            + "list | health | reload [cluster] | state STATE SET URI | add SET URI [FLAGS [PRIORITY [ATTRS]]] "
+            + "list | health | reload [cluster] | state STATE SET URI | drain SET URI | add SET URI [FLAGS [PRIORITY [ATTRS]]] "
             + "| remove SET URI | ping on|off | routes [reload] | bans | ban IP [FOR] | unban IP | cluster | connections | tls reload";
 
     private Ctl() {
@@ -94,6 +95,8 @@ public final class Ctl {
             case "tls" -> post(base + "/tls/" + usage(rest, size == 2 && rest.get(1).equals("reload")).get(1), token);
             case "state" -> post(base + "/dispatcher/state?state=" + enc(usage(rest, size == 4).get(1)) + "&set="
                     + enc(rest.get(2)) + "&uri=" + enc(rest.get(3)), token);
+            case "drain" -> post(base + "/dispatcher/state?state=drain&set=" + enc(usage(rest, size == 3).get(1))
+                    + "&uri=" + enc(rest.get(2)), token);
             case "add" -> {
                 StringBuilder url = new StringBuilder(base + "/dispatcher/add?set="
                         + enc(usage(rest, size >= 3 && size <= 6).get(1)) + "&uri=" + enc(rest.get(2)));
@@ -199,7 +202,8 @@ public final class Ctl {
     /** The list as a table, one destination a line, the way kamcmd dispatcher.list reads. */
     static String table(JsonNode list) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"SET", "URI", "FLAGS", "PRIO", "LOAD", "EST ms", "AVG ms", "TIMEOUTS", "ATTRS"});
+        rows.add(new String[] {"SET", "URI", "FLAGS", "DRAIN", "DIALOGS", "PRIO", "LOAD", "EST ms", "AVG ms", "TIMEOUTS",
+            "ATTRS"});
         for (JsonNode set : list.get("sets")) {
             for (JsonNode d : set.get("destinations")) {
                 StringBuilder attrs = new StringBuilder();
@@ -211,17 +215,17 @@ public final class Ctl {
                 }
                 JsonNode latency = d.get("latency");
                 rows.add(new String[] {set.get("id").asText(), d.get("uri").asText(), d.get("flags").asText(),
-                        d.get("priority").asText(), d.get("load").asText(), String.format("%.1f", latency.get("est").asDouble()),
+                        d.path("drain").asText("-"), d.path("dialogs").asText(), d.get("priority").asText(), d.get("load").asText(), String.format("%.1f", latency.get("est").asDouble()),
                         String.format("%.1f", latency.get("avg").asDouble()), latency.get("timeouts").asText(),
                         attrs.toString()});
                 JsonNode targets = d.get("targets");
                 if (targets != null) {
                     if (targets.isEmpty()) {
-                        rows.add(new String[] {"", "  (resolves to nothing)", "", "", "", "", "", "", ""});
+                        rows.add(new String[] {"", "  (resolves to nothing)", "", "", "", "", "", "", "", "", ""});
                     }
                     for (JsonNode t : targets) { // under its destination: what DNS gave, SRV priority/weight
                         rows.add(new String[] {"", "  -> " + t.get("transport").asText() + ":" + t.get("address").asText(),
-                                t.get("flags").asText(), t.get("priority").asText() + "/" + t.get("weight").asText(), "",
+                                t.get("flags").asText(), "", "", t.get("priority").asText() + "/" + t.get("weight").asText(), "",
                                 String.format("%.1f", t.get("est").asDouble()), "", t.get("timeouts").asText(),
                                 "name=" + t.get("name").asText()});
                     }

@@ -46,7 +46,7 @@ public final class SiplbCli {
                                   certificate and key as a start would, binding nothing; exit 0, or 1
                                   with every problem on a line of its own
             siplb ctl COMMAND     asks a running balancer's admin API (default 127.0.0.1:8080):
-              list | health | reload [cluster] | state STATE SET URI
+              list | health | reload [cluster] | state STATE SET URI | drain SET URI
               add SET URI [FLAGS [PRIORITY [ATTRS]]] | remove SET URI | ping on|off
               routes [reload] | bans | ban IP [FOR] | unban IP | cluster | connections | tls reload
 

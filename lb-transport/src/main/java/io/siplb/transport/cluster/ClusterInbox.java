@@ -78,6 +78,15 @@ final class ClusterInbox {
         } else if (event instanceof ClusterEvent.State state) {
             dispatcher.find(state.setId(), state.uri()).ifPresent(d -> adopt(d, state.state(), state.byOperator(),
                     !state.byOperator() && probedHere.test(d)));
+        } else if (event instanceof ClusterEvent.Drained drained) {
+            dispatcher.find(drained.setId(), drained.uri()).ifPresent(d -> {
+                applying = Thread.currentThread();
+                try {
+                    dispatcher.drain(d, drained.drain(), true); // the sender's word, whoever began it there
+                } finally {
+                    applying = null;
+                }
+            });
         } else if (event instanceof ClusterEvent.Reload reload) {
             local.reload(reload.what());
         }

@@ -23,6 +23,7 @@ import io.siplb.core.cluster.NodeRecord;
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.DestinationListener;
 import io.siplb.core.dispatch.DestinationState;
+import io.siplb.core.dispatch.Drain;
 import io.siplb.core.dispatch.Dispatcher;
 import java.io.File;
 import java.net.InetAddress;
@@ -309,6 +310,13 @@ public final class RedisCluster implements Cluster {
         @Override
         public void stateSet(Destination destination, DestinationState state) {
             publish(new ClusterEvent.State(id, destination.setId(), destination.uri().text(), state, true));
+        }
+
+        @Override
+        public void drainChanged(Destination destination, Drain drain) {
+            if (!inbox.applyingHere()) {
+                publish(new ClusterEvent.Drained(id, destination.setId(), destination.uri().text(), drain));
+            }
         }
     }
 

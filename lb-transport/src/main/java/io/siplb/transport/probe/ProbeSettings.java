@@ -19,14 +19,15 @@ import java.util.Locale;
  * @param aliveCodes final responses besides 2xx that count as alive ({@code ds_ping_reply_codes})
  * @param recheck how soon a destination a call's failure took down is probed again, at once and
  *     then at this interval until it answers ({@code siplb.probe.recheck}); 0 = at {@code interval}
+ * @param drain what in a probe reply means its destination is closing: it drains ({@link ProbeDrain})
  */
 public record ProbeSettings(Duration interval, Duration timeout, String method, String from, int mode,
-        FailoverCodes aliveCodes, Duration recheck) {
+        FailoverCodes aliveCodes, Duration recheck, ProbeDrain drain) {
 
     /** Without a recheck: a destination taken down by a call is probed at the interval like the others. */
     public ProbeSettings(Duration interval, Duration timeout, String method, String from, int mode,
             FailoverCodes aliveCodes) {
-        this(interval, timeout, method, from, mode, aliveCodes, Duration.ZERO);
+        this(interval, timeout, method, from, mode, aliveCodes, Duration.ZERO, ProbeDrain.NONE);
     }
 
     public static ProbeSettings from(ConfigValues config) {
@@ -60,7 +61,7 @@ public record ProbeSettings(Duration interval, Duration timeout, String method, 
             throw new ConfigException("siplb.probe.recheck", ConfigValues.format(recheck),
                     "must be 0 (at siplb.probe.interval) or from 100ms");
         }
-        return new ProbeSettings(interval, timeout, method, from, mode, alive, recheck);
+        return new ProbeSettings(interval, timeout, method, from, mode, alive, recheck, ProbeDrain.from(config));
     }
 
     public boolean enabled() {

@@ -6,6 +6,7 @@ import io.siplb.core.dispatch.DestinationSet;
 import io.siplb.core.dispatch.DestinationState;
 import io.siplb.core.dispatch.DestinationTarget;
 import io.siplb.core.dispatch.Dispatcher;
+import io.siplb.core.dispatch.Drain;
 import io.siplb.core.dispatch.LatencyStats;
 import io.siplb.core.sip.SipMessage;
 import java.time.Duration;
@@ -256,8 +257,21 @@ public final class Prober implements AutoCloseable {
         if (response == null && silenceDoubtful.getAsBoolean()) {
             return;
         }
-        boolean ok = alive(destination.latency(), response, startedNanos);
+        boolean ok = alive(destination.latency(), response, startedNanos, closing(destination, response));
         dispatcher.probed(destination, ok, keepProbing(ok, destination.state().probing()));
+    }
+
+    /**
+     * Whether the reply says its destination is closing ({@link ProbeDrain}): then it drains and
+     * counts as alive (its live dialogs still need it); any other reply ends a drain a probe began.
+     */
+    private boolean closing(Destination destination, SipMessage response) {
+        if (response == null) {
+            return false;
+        }
+        boolean closing = settings.drain().says(response);
+        dispatcher.drain(destination, closing ? Drain.PROBE : Drain.NONE, false);
+        return closing;
     }
 
     /** A target's probe: its own latency and state; the destination's usability follows its targets. */
@@ -266,12 +280,12 @@ public final class Prober implements AutoCloseable {
         if (response == null && silenceDoubtful.getAsBoolean()) {
             return;
         }
-        boolean ok = alive(target.latency(), response, startedNanos);
+        boolean ok = alive(target.latency(), response, startedNanos, closing(destination, response));
         dispatcher.probed(destination, target, ok, keepProbing(ok, target.state().probing()));
     }
 
-    /** Records the round trip (or timeout) and counts the probe; whether it says alive. */
-    private boolean alive(LatencyStats latency, SipMessage response, long startedNanos) {
+    /** Records the round trip (or timeout) and counts the probe; whether it says alive (a closing reply does). */
+    private boolean alive(LatencyStats latency, SipMessage response, long startedNanos, boolean closing) {
         if (response == null) {
             latency.recordTimeout();
             failed.increment();
@@ -279,7 +293,7 @@ public final class Prober implements AutoCloseable {
         }
         latency.record((System.nanoTime() - startedNanos) / 1_000_000.0);
         int status = response.statusCode();
-        boolean ok = status >= 200 && status < 300 || settings.aliveCodes().contains(status);
+        boolean ok = status >= 200 && status < 300 || settings.aliveCodes().contains(status) || closing;
         (ok ? alive : failed).increment();
         return ok;
     }

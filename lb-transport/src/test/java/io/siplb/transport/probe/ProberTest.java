@@ -6,6 +6,7 @@ import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.DestinationListParser;
 import io.siplb.core.dispatch.DestinationTarget;
 import io.siplb.core.dispatch.Dispatcher;
+import io.siplb.core.dispatch.Drain;
 import io.siplb.core.dispatch.FailoverCodes;
 import io.siplb.core.dispatch.FailureMark;
 import io.siplb.core.sip.ParseResult;
@@ -18,6 +19,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
@@ -29,9 +32,10 @@ import reactor.test.scheduler.VirtualTimeScheduler;
  * answer does to the state and the probing flag.
  */
 class ProberTest {
-    private static final SipMessage OK = response("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK-p\r\n"
+    private static final String OK_TEXT = "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK-p\r\n"
             + "From: <sip:siplb@localhost>;tag=1\r\nTo: <sip:a@127.0.0.1>;tag=2\r\nCall-ID: p\r\nCSeq: 1 OPTIONS\r\n"
-            + "Content-Length: 0\r\n\r\n");
+            + "Content-Length: 0\r\n\r\n";
+    private static final SipMessage OK = response(OK_TEXT);
 
     private final VirtualTimeScheduler clock = VirtualTimeScheduler.create();
     private final Dispatcher dispatcher = new Dispatcher();
@@ -127,7 +131,7 @@ class ProberTest {
     void aDestinationACallTookDownIsProbedAtOnceThenAtTheRecheckIntervalUntilItAnswers() throws Exception {
         dispatcher.load(DestinationListParser.parse("probe.list", List.of("1 sip:a 0 2", "1 sip:b 0 1")));
         ProbeSettings settings = new ProbeSettings(Duration.ofSeconds(10), Duration.ofMillis(500), "OPTIONS",
-                "sip:siplb@localhost", 1, FailoverCodes.parse("", 100), Duration.ofSeconds(1));
+                "sip:siplb@localhost", 1, FailoverCodes.parse("", 100), Duration.ofSeconds(1), ProbeDrain.NONE);
         List<Long> probesOfA = new ArrayList<>();
         AtomicBoolean answering = new AtomicBoolean();
         Prober prober = new Prober(settings, dispatcher, 1, number -> channel(name -> {
@@ -161,5 +165,61 @@ class ProberTest {
         clock.advanceTimeBy(Duration.ofSeconds(2));
         assertThat(probesOfA).hasSize(before + 1);
         prober.close();
+    }
+
+    /** A reply that says "closing" drains its destination (alive, not down); a reply that does not ends that drain. */
+    @Test
+    void aClosingReplyDrainsTheDestinationAndANormalOneEndsIt() throws Exception {
+        dispatcher.load(DestinationListParser.parse("probe.list", List.of("1 sip:fs1 0 2", "1 sip:fs2 0 1")));
+        ProbeSettings settings = new ProbeSettings(Duration.ofSeconds(1), Duration.ofMillis(500), "OPTIONS",
+                "sip:siplb@localhost", 1, FailoverCodes.parse("", 100), Duration.ZERO,
+                new ProbeDrain(FailoverCodes.parse("503", 100), "X-FS-Status", "closing"));
+        SipMessage closingByHeader = response(OK_TEXT.replace("Content-Length: 0", "X-FS-Status: Closing\r\nContent-Length: 0"));
+        SipMessage closingByCode = response(OK_TEXT.replace("200 OK", "503 Service Unavailable")
+                .replace("Content-Length: 0", "Retry-After: 60\r\nContent-Length: 0"));
+        AtomicReference<SipMessage> fs1 = new AtomicReference<>(closingByHeader);
+        Prober prober = new Prober(settings, dispatcher, 1, number -> replying(name -> name.equals("fs1") ? fs1.get()
+                : closingByCode), clock);
+        prober.start();
+        clock.advanceTimeBy(Duration.ofMillis(1_100));
+        Destination one = dispatcher.find(1, "sip:fs1").orElseThrow();
+        Destination two = dispatcher.find(1, "sip:fs2").orElseThrow();
+        assertThat(one.drain()).isEqualTo(Drain.PROBE);
+        assertThat(two.drain()).isEqualTo(Drain.PROBE);
+        assertThat(List.of(letters("fs1"), letters("fs2"))).as("alive, not down").containsExactly("AX", "AX");
+        assertThat(one.usable()).as("no new calls").isFalse();
+        assertThat(prober.failed.sum()).isZero();
+
+        fs1.set(OK);
+        clock.advanceTimeBy(Duration.ofSeconds(1));
+        assertThat(one.drain()).isEqualTo(Drain.NONE);
+        assertThat(one.usable()).isTrue();
+
+        dispatcher.drain(two, Drain.OPERATOR, true); // an operator's drain outlasts any reply
+        fs1.set(OK);
+        clock.advanceTimeBy(Duration.ofSeconds(1));
+        assertThat(two.drain()).isEqualTo(Drain.OPERATOR);
+        prober.close();
+    }
+
+    /** A channel whose every probe gets {@code reply}'s answer for the destination's name. */
+    private Prober.ProbeChannel replying(Function<String, SipMessage> reply) {
+        return new Prober.ProbeChannel() {
+            @Override
+            public void execute(Runnable task) {
+                task.run();
+            }
+
+            @Override
+            public Mono<SipMessage> probe(Destination destination, String method, String from, Duration timeout) {
+                return Mono.just(reply.apply(destination.uri().text().substring(4)));
+            }
+
+            @Override
+            public Mono<SipMessage> probe(Destination destination, DestinationTarget target,
+                    String method, String from, Duration timeout) {
+                throw new AssertionError("these destinations have no DNS targets");
+            }
+        };
     }
 }

@@ -75,16 +75,18 @@
       html += '<div class="set-title">set ' + set.id + (set.panic
           ? ' <span class="panic" title="too few destinations usable (siplb.dispatch.panic-threshold): every one not disabled is used">PANIC</span>'
           : '') + '</div><table class="set" data-set="' + set.id + '"><thead><tr>'
-        + '<th>destination</th><th>state</th><th class="prio">prio</th><th>load</th><th>est ms</th><th>avg ms</th>'
+        + '<th>destination</th><th>state</th><th class="prio">prio</th><th>load</th><th>dialogs</th><th>est ms</th><th>avg ms</th>'
         + '<th>timeouts</th><th>sent</th><th>failed</th><th class="spark">latency, 5 min</th><th></th></tr></thead><tbody>';
       for (const d of set.destinations) {
         const name = d.duid ? d.duid + ' (' + d.uri + ')' : d.uri;
         html += '<tr data-uri="' + escape(d.uri) + '" data-flags="' + d.flags + '"><td>' + escape(name) + '</td>'
-          + '<td class="flags"><span class="state-' + d.flags[0] + '">' + d.flags + '</span></td>'
-          + '<td class="prio">' + d.priority + '</td><td class="load">' + load(d, data.cluster) + '</td><td>' + d.est + '</td><td>' + d.avg + '</td>'
+          + '<td class="flags"><span class="state-' + d.flags[0] + '">' + d.flags + '</span>'
+          + (d.drain ? ' <span class="drain" title="no new dialogs; live ones go on (' + d.drain + ')">DRAINING</span>' : '') + '</td>'
+          + '<td class="prio">' + d.priority + '</td><td class="load">' + load(d, data.cluster) + '</td><td class="dialogs">' + d.dialogs + '</td>'
+          + '<td>' + d.est + '</td><td>' + d.avg + '</td>'
           + '<td>' + d.timeouts + '</td><td>' + d.attempts + '</td><td>' + d.failures + '</td><td class="spark">' + spark(d.spark, 90, 18) + '</td><td>'
           + '<button data-state="a">active</button><button data-state="i">inactive</button>'
-          + '<button data-state="d">disabled</button></td></tr>';
+          + '<button data-state="d">disabled</button><button data-state="drain">drain</button></td></tr>';
       }
       html += '</tbody></table>';
     }
@@ -111,7 +113,8 @@
     if (!button) { return; }
     const row = button.closest('tr');
     const set = button.closest('table').dataset.set;
-    const state = button.dataset.state + (row.dataset.flags.endsWith('P') ? 'p' : '');
+    const state = button.dataset.state === 'drain' ? 'drain'
+      : button.dataset.state + (row.dataset.flags.endsWith('P') ? 'p' : '');
     act('Set ' + row.dataset.uri + ' of set ' + set + ' to ' + button.textContent + '?',
       '/dispatcher/state?set=' + encodeURIComponent(set) + '&uri=' + encodeURIComponent(row.dataset.uri)
       + '&state=' + state);
