@@ -15,7 +15,6 @@ import io.siplb.core.dispatch.DestinationState;
 import io.siplb.core.dispatch.Drain;
 import io.siplb.core.dispatch.Dispatcher;
 
-import io.siplb.core.dispatch.SetHealth;
 import io.siplb.core.route.Router;
 import io.siplb.transport.config.ListenAddress;
 import io.siplb.transport.stream.StreamConnection;
@@ -170,25 +169,7 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private Publisher<Void> list(HttpServerRequest request, HttpServerResponse response) {
-        return guarded(request, response, () -> Http.json(response, HttpResponseStatus.OK, listing()));
-    }
-
-    private Map<String, Object> listing() {
-        List<Map<String, Object>> sets = new ArrayList<>();
-        Map<String, Integer> dialogs = balancer.tables().dialogsByDestination();
-        for (DestinationSet set : balancer.dispatcher().sets()) {
-            List<Map<String, Object>> destinations = new ArrayList<>();
-            for (Destination d : set.destinations()) {
-                destinations.add(DestinationJson.describe(d, dialogs.getOrDefault(d.setId() + " " + d.uri().text(), 0)));
-            }
-            SetHealth health = balancer.dispatcher().health(set.id());
-            sets.add(Map.of("id", set.id(), "destinations", destinations,
-                    "panic", health != null && health.panic()));
-        }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("sets", sets);
-        body.put("probing", balancer.prober().active());
-        return body;
+        return guarded(request, response, () -> Http.json(response, HttpResponseStatus.OK, DestinationJson.listing(balancer)));
     }
 
     /** The read runs off the admin API's event loop: a database may take its time. */
@@ -393,8 +374,7 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private Map<String, Object> describe(Destination destination) {
-        return DestinationJson.describe(destination, balancer.tables().dialogsByDestination()
-                .getOrDefault(destination.setId() + " " + destination.uri().text(), 0));
+        return DestinationJson.describe(destination, DestinationJson.dialogs(balancer, destination));
     }
 
     /** Why {@code request} may not be served (no or a wrong token), or {@code null} when it may. */

@@ -1,8 +1,10 @@
 package io.siplb.transport.admin;
 
 import io.siplb.core.dispatch.Destination;
+import io.siplb.core.dispatch.DestinationSet;
 import io.siplb.core.dispatch.DestinationTarget;
 import io.siplb.core.dispatch.LatencyStats;
+import io.siplb.core.dispatch.SetHealth;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +18,29 @@ import java.util.Map;
  */
 final class DestinationJson {
     private DestinationJson() {
+    }
+
+    /** {@code GET /dispatcher/list}: every set with its destinations, whether it is in panic, and whether probing is on. */
+    static Map<String, Object> listing(BalancerView balancer) {
+        List<Map<String, Object>> sets = new ArrayList<>();
+        Map<String, Integer> dialogs = balancer.tables().dialogsByDestination();
+        for (DestinationSet set : balancer.dispatcher().sets()) {
+            List<Map<String, Object>> destinations = new ArrayList<>();
+            for (Destination d : set.destinations()) {
+                destinations.add(describe(d, dialogs.getOrDefault(d.setId() + " " + d.uri().text(), 0)));
+            }
+            SetHealth health = balancer.dispatcher().health(set.id());
+            sets.add(Map.of("id", set.id(), "destinations", destinations, "panic", health != null && health.panic()));
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("sets", sets);
+        body.put("probing", balancer.prober().active());
+        return body;
+    }
+
+    /** The live dialogs of {@code destination}. */
+    static int dialogs(BalancerView balancer, Destination destination) {
+        return balancer.tables().dialogsByDestination().getOrDefault(destination.setId() + " " + destination.uri().text(), 0);
     }
 
     /** @param dialogs its live dialogs ({@code ProxyTables#dialogsByDestination}) */

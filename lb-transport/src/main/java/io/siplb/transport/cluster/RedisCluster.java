@@ -21,9 +21,6 @@ import io.siplb.core.cluster.ClusterStatus;
 import io.siplb.core.cluster.ClusterView;
 import io.siplb.core.cluster.NodeRecord;
 import io.siplb.core.dispatch.Destination;
-import io.siplb.core.dispatch.DestinationListener;
-import io.siplb.core.dispatch.DestinationState;
-import io.siplb.core.dispatch.Drain;
 import io.siplb.core.dispatch.Dispatcher;
 import java.io.File;
 import java.net.InetAddress;
@@ -126,7 +123,7 @@ public final class RedisCluster implements Cluster {
      */
     public static RedisCluster start(ClusterSettings settings, Dispatcher dispatcher, LocalNode local, String trust) {
         RedisCluster cluster = new RedisCluster(settings, dispatcher, local, trust);
-        dispatcher.addListener(cluster.new Publisher());
+        dispatcher.addListener(new ClusterPublisher(cluster.id, cluster.inbox, cluster::publish));
         cluster.scheduler.schedule(cluster::connect);
         cluster.ticker = Flux.interval(settings.sync(), settings.sync(), cluster.scheduler)
                 .subscribe(tick -> cluster.round());
@@ -297,28 +294,6 @@ public final class RedisCluster implements Cluster {
     }
 
     // ------------------------------------------------------------------ events out
-
-    /** Hears the dispatcher: state changes decided here are published. */
-    private final class Publisher implements DestinationListener {
-        @Override
-        public void usabilityChanged(Destination destination, DestinationState before, DestinationState after) {
-            if (!inbox.applyingHere()) {
-                publish(new ClusterEvent.State(id, destination.setId(), destination.uri().text(), after, false));
-            }
-        }
-
-        @Override
-        public void stateSet(Destination destination, DestinationState state) {
-            publish(new ClusterEvent.State(id, destination.setId(), destination.uri().text(), state, true));
-        }
-
-        @Override
-        public void drainChanged(Destination destination, Drain drain) {
-            if (!inbox.applyingHere()) {
-                publish(new ClusterEvent.Drained(id, destination.setId(), destination.uri().text(), drain));
-            }
-        }
-    }
 
     @Override
     public void banned(InetAddress source, String reason, long untilEpochMillis) {
