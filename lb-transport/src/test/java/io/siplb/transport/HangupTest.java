@@ -44,7 +44,7 @@ class HangupTest {
             Hangup hangup = new Hangup(lb.balancer, lb.settings, List::of);
             Files.write(lb.list, List.of("1 sip:127.0.0.1:5092", "1 sip:127.0.0.1:5093", "2 sip:127.0.0.1:5094"));
             Files.writeString(properties, "siplb.routes=a,b\nsiplb.route.a.sets=1\nsiplb.route.b.sets=2\n"
-                    + "siplb.probe.interval=20s\n");
+                    + "siplb.probe.interval=20s\nsiplb.admin.token=n3w-s3cret\n");
 
             assertThat(hangup.reload()).isEmpty();
 
@@ -53,7 +53,9 @@ class HangupTest {
             assertThat(messages()).anySatisfy(line -> assertThat(line).endsWith("3 destinations, added "
                     + "[1 sip:127.0.0.1:5093, 2 sip:127.0.0.1:5094], removed [1 sip:127.0.0.1:5091]"));
             assertThat(messages()).contains("SIGHUP: routes were [a, default], now [a, b, default]",
-                    "SIGHUP: siplb.probe.interval changed from '10s' to '20s': it takes effect at the next start");
+                    "SIGHUP: siplb.probe.interval changed from '10s' to '20s': it takes effect at the next start",
+                    "SIGHUP: siplb.admin.token changed (value not shown): it takes effect at the next start");
+            assertThat(messages()).noneMatch(line -> line.contains("n3w-s3cret"));
         }
     }
 

@@ -207,6 +207,10 @@ final class KamailioRpc {
         if (params.size() < 2 || !params.get(1).isTextual()) {
             throw new Failure("Invalid Parameters");
         }
+        String attrs = params.size() > 4 ? params.get(4).asText("") : "";
+        if (fieldBreaking(params.get(1).asText()) || fieldBreaking(attrs)) {
+            throw new Failure("Adding dispatcher dst failed: the address and attrs hold no white space or #");
+        }
         String line = integer(params.get(0)) + " " + params.get(1).asText() + " "
                 + (params.size() > 2 ? integer(params.get(2)) : 0) + " " + (params.size() > 3 ? integer(params.get(3)) : 0)
                 + (params.size() > 4 && !params.get(4).asText("").isBlank() ? " " + params.get(4).asText() : "");
@@ -218,6 +222,11 @@ final class KamailioRpc {
         }
         destinationsChanged.run();
         return "Ok. Dispatcher destination added.";
+    }
+
+    /** Whether {@code text} holds what would end a list field early (white space, {@code #}). */
+    private static boolean fieldBreaking(String text) {
+        return text.chars().anyMatch(c -> Character.isWhitespace(c) || c == '#');
     }
 
     /** {@code [group, address]}: removing what is not there is done, as in Kamailio. */

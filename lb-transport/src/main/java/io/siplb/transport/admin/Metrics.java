@@ -203,7 +203,7 @@ public final class Metrics {
      * up when scraped, so a reload (new objects, same set and URI) keeps it live; a destination
      * reloaded away loses its gauge.
      */
-    public void bindDestinations(BalancerView balancer) {
+    public synchronized void bindDestinations(BalancerView balancer) {
         Set<String> present = new HashSet<>();
         for (DestinationSet set : balancer.dispatcher().sets()) {
             for (Destination d : set.destinations()) {

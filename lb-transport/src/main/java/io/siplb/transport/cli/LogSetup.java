@@ -15,12 +15,12 @@ import org.slf4j.LoggerFactory;
  * Chooses how log lines are written, once the configuration is read: {@code siplb.log.format=json}
  * gives one JSON object a line (Logstash's encoder: {@code @timestamp}, {@code message},
  * {@code logger_name}, {@code thread_name}, {@code level}, and each SLF4J key-value pair — the call
- * log's {@code callId}, {@code peer}, {@code route}, {@code tried}, {@code status}, {@code ms} — as
+ * log's {@code method}, {@code callId}, {@code peer}, {@code route}, {@code tried}, {@code status}, {@code ms} — as
  * a field of its own); otherwise text, with a time of its own unless journald receives the output
  * (systemd sets {@code JOURNAL_STREAM} for a service whose output goes to the journal, and the
  * journal stamps each line). The encoder of the shipped {@code logback.xml}'s {@code console}
  * appender is the one replaced; a configuration of the operator's own
- * ({@code -Dlogback.configurationFile}) has no such appender and is left as it is.
+ * ({@code -Dlogback.configurationFile}) is left as it is.
  */
 final class LogSetup {
     private LogSetup() {
@@ -37,7 +37,8 @@ final class LogSetup {
     /** Gives the console appender the encoder {@link #format} chooses. */
     static void apply(ConfigValues config, Map<String, String> environment) {
         String format = format(config, environment);
-        if (format.equals("text") || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+        if (format.equals("text") || System.getProperty("logback.configurationFile") != null
+                || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
             return;
         }
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);

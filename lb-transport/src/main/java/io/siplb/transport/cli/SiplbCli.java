@@ -127,8 +127,10 @@ public final class SiplbCli {
             return running != null ? running.override(fresh) : fresh;
         };
         BalancerSettings settings = BalancerSettings.from(running != null ? running.override(values) : values, source);
+        Hangup hangup = new Hangup(() -> ConfigCheck.check(file, System.getenv(), sets).problems());
+        hangup.install(); // before the start, which may take seconds: a SIGHUP then is ignored, not fatal
         Balancer balancer = Balancer.start(settings);
-        new Hangup(balancer, settings, () -> ConfigCheck.check(file, System.getenv(), sets).problems()).install();
+        hangup.serve(balancer, settings);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (running != null) {

@@ -141,6 +141,9 @@ public final class ConfigLoader {
             String part = lines.get(i).stripLeading();
             if (logical.length() == 0) {
                 first = i + 1;
+                if (part.startsWith("#") || part.startsWith("!")) {
+                    continue; // a comment never continues onto the next line
+                }
             }
             logical.append(part);
             if (endsInContinuation(part)) {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -27,8 +28,9 @@ import reactor.core.scheduler.Schedulers;
  * {@code dispatcher} table with its copy ({@code siplb.destinations.db-cache}), its polling and its
  * PostgreSQL notifications. Every reload — SIGHUP, {@code POST /dispatcher/reload}, a cluster
  * node's request, a poll, a NOTIFY — goes through {@link #reload}: a read with any bad line or row,
- * or none at all, keeps what is in force and says why; a good one is loaded (the runtime state of
- * unchanged destinations kept) and logged with what it added and removed.
+ * or a source that cannot be read, keeps what is in force and says why; a good one that differs is
+ * loaded (the runtime state of unchanged destinations kept) and logged with what it added and
+ * removed; one that does not differ changes nothing (a poll keeps the sets' round-robin turns).
  */
 public final class Destinations implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Destinations.class);
@@ -105,7 +107,13 @@ public final class Destinations implements AutoCloseable {
             LOG.warn("{}: the destinations in force stay ({} destinations)", why, dispatcher.definitions().size());
             return read.problems();
         }
-        Set<String> before = names(dispatcher.definitions());
+        List<DestinationDefinition> inForce = dispatcher.definitions();
+        if (lines(inForce).equals(lines(read.definitions()))) {
+            LOG.debug("{}: {} unchanged", why, source.describe()); // a poll of an unchanged table: nothing to do
+            reloads.increment();
+            return List.of();
+        }
+        Set<String> before = names(inForce);
         dispatcher.load(read.definitions());
         reloads.increment();
         loaded.run();
@@ -175,12 +183,20 @@ public final class Destinations implements AutoCloseable {
         lines.add("# The destinations of " + source.describe() + " as read at " + Instant.now() + ", written by siplb;");
         lines.add("# siplb starts from this copy when the database cannot be reached. Edit the table, not this file.");
         definitions.forEach(definition -> lines.add(DestinationListParser.line(definition)));
+        Path temporary = null;
         try {
-            Path temporary = Files.createTempFile(cache.getParent(), ".siplb-cache-", ".list");
+            temporary = Files.createTempFile(cache.getParent(), ".siplb-cache-", ".list");
             Files.write(temporary, lines, StandardCharsets.UTF_8);
             Files.move(temporary, cache, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | RuntimeException e) {
             LOG.warn("the copy of the destinations could not be written to {}: {}", cache, e.toString());
+            try {
+                if (temporary != null) {
+                    Files.deleteIfExists(temporary);
+                }
+            } catch (IOException ignored) {
+                // the warning above says the copy failed; a leftover temporary file is all that is left
+            }
         }
     }
 
@@ -190,6 +206,13 @@ public final class Destinations implements AutoCloseable {
         } catch (IOException e) {
             return "at an unknown time";
         }
+    }
+
+    /** The definitions as list lines, in a set: what a reload compares (order does not matter). */
+    private static Set<String> lines(List<DestinationDefinition> definitions) {
+        Set<String> lines = new HashSet<>();
+        definitions.forEach(definition -> lines.add(DestinationListParser.line(definition)));
+        return lines;
     }
 
     private static Set<String> names(List<DestinationDefinition> definitions) {

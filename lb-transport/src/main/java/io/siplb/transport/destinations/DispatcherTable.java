@@ -137,11 +137,12 @@ public final class DispatcherTable implements DestinationSource {
         }
     }
 
+    /** As the list file bounds it, so that the copy of the table reads back. */
     private static int number(Object value, String field) {
-        if (value instanceof Number n && n.longValue() >= 0 && n.longValue() <= Integer.MAX_VALUE) {
+        if (value instanceof Number n && n.longValue() >= 0 && n.longValue() <= 999_999_999) {
             return n.intValue();
         }
-        throw new RowException(field, value == null ? "is NULL" : "'" + value + "' is not a number 0..2^31-1");
+        throw new RowException(field, value == null ? "is NULL" : "'" + value + "' is not a number 0..999999999");
     }
 
     private static String text(Object value, String field) {

@@ -42,7 +42,13 @@ final class TableNotifications {
                                 signal.failure().toString())))
                 .onBackpressureLatest()
                 .publishOn(Schedulers.boundedElastic(), 1)
-                .subscribe(event -> reload.run(), error -> LOG.warn("NOTIFY {} stopped: {}", channel, error.toString()));
+                .subscribe(event -> {
+                    try {
+                        reload.run();
+                    } catch (RuntimeException e) { // the next NOTIFY must still be heard
+                        LOG.warn("NOTIFY {}: the reload failed: {}", channel, e.toString(), e);
+                    }
+                }, error -> LOG.warn("NOTIFY {} stopped: {}", channel, error.toString()));
     }
 
     /** The connection's notifications on {@code channel}, after a {@link Connected} once LISTEN holds. */

@@ -3,6 +3,7 @@ package io.siplb.transport.destinations;
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
 import io.r2dbc.spi.ConnectionFactoryOptions;
+import io.r2dbc.spi.Option;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -84,13 +85,17 @@ public record TableSettings(String url, ConnectionFactoryOptions options, String
         try {
             parsed = ConnectionFactoryOptions.parse("r2dbc:" + driver + url.substring(url.indexOf("://")));
         } catch (IllegalArgumentException e) {
-            throw new ConfigException("siplb.destinations.db", redacted(url), "does not parse: " + e.getMessage());
+            throw new ConfigException("siplb.destinations.db", redacted(url), "does not parse as a URL");
         }
         if (blank(parsed.getValue(ConnectionFactoryOptions.HOST)) || blank(parsed.getValue(ConnectionFactoryOptions.DATABASE))) {
             throw new ConfigException("siplb.destinations.db", redacted(url), "needs a host and a database: "
                     + "postgres://USER@HOST[:PORT]/DATABASE");
         }
         ConnectionFactoryOptions.Builder builder = ConnectionFactoryOptions.builder().from(parsed);
+        if (driver.equals("postgresql")) {
+            // the LISTEN connection of db-notify idles for hours: keep-alives find a peer gone silent
+            builder.option(Option.valueOf("tcpKeepAlive"), true);
+        }
         if (!password.isEmpty()) {
             builder.option(ConnectionFactoryOptions.PASSWORD, password);
         }
@@ -127,12 +132,21 @@ public record TableSettings(String url, ConnectionFactoryOptions options, String
         return Map.copyOf(extra);
     }
 
-    /** {@code url} with any password in it replaced by {@code ***}. */
+    /** {@code url} with any password in it replaced by {@code ***} (only the authority is looked at). */
     static String redacted(String url) {
         int scheme = url.indexOf("://");
-        int at = url.lastIndexOf('@');
-        int colon = scheme < 0 || at < 0 ? -1 : url.indexOf(':', scheme + 3);
-        return colon > 0 && colon < at ? url.substring(0, colon + 1) + "***" + url.substring(at) : url;
+        if (scheme < 0) {
+            return url;
+        }
+        int slash = url.indexOf('/', scheme + 3);
+        String authority = slash < 0 ? url.substring(scheme + 3) : url.substring(scheme + 3, slash);
+        int at = authority.lastIndexOf('@');
+        int colon = at < 0 ? -1 : authority.indexOf(':');
+        if (colon < 0 || colon > at) {
+            return url;
+        }
+        return url.substring(0, scheme + 3) + authority.substring(0, colon + 1) + "***" + authority.substring(at)
+                + (slash < 0 ? "" : url.substring(slash));
     }
 
     /** The table as messages name it: {@code postgresql table dispatcher}. */

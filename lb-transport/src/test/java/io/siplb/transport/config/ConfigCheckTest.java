@@ -35,7 +35,7 @@ class ConfigCheckTest {
                 "siplb.listen=udp:127.0.0.1:5070,tls:127.0.0.1:5071",
                 "siplb.destinations.file=" + list,
                 "siplb.bogus.key=1",
-                "# a comment",
+                "# a comment that ends in a backslash, which continues nothing \\",
                 "siplb.failover.timeout=abc",
                 "siplb.probe.interval=-3",
                 "siplb.routes=pstn",

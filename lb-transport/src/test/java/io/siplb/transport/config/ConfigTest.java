@@ -79,10 +79,8 @@ class ConfigTest {
 
     private static boolean known(String name) {
         String[] parts = name.split("\\.");
-        boolean section = ConfigKeys.DEFAULTS.keySet().stream().anyMatch(key -> key.startsWith("siplb." + parts[1] + "."))
-                || parts[1].equals("route");
-        if (parts.length < 3 || !section || ConfigKeys.DEFAULTS.containsKey(name)) {
-            return true; // a file name (siplb.properties), or a key
+        if (parts.length < 3 || ConfigKeys.DEFAULTS.containsKey(name)) {
+            return true; // a key, or a file name (siplb.properties: one dot)
         }
         String route = name.replace("NAME", "x");
         if (Routes.isRouteKey(route) || route.equals("siplb.route.x") || route.equals("siplb.route.x.*")) {
