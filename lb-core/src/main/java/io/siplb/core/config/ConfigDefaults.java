@@ -56,6 +56,9 @@ public final class ConfigDefaults {
         DEFAULTS.put("siplb.probe.reply-codes", "");
         DEFAULTS.put("siplb.probe.drain-codes", "");
         DEFAULTS.put("siplb.probe.drain-header", "");
+        DEFAULTS.put("siplb.probe.load-header", "");
+        DEFAULTS.put("siplb.probe.capacity-header", "");
+        DEFAULTS.put("siplb.probe.load-ttl", "30s");
         DEFAULTS.put("siplb.probe.recheck", "1s");
         DEFAULTS.put("siplb.hep.collector", "");
         DEFAULTS.put("siplb.hep.node-id", "0");

@@ -24,7 +24,9 @@ public enum Algorithm {
     PARALLEL(12, "parallel", ParallelSelector::new),
     LATENCY(13, "latency", LatencySelector::new),
     PRIORITY_ROUND_ROBIN(14, "priority-round-robin", PriorityRoundRobinSelector::new),
-    SRV(15, "srv", SrvSelector::new);
+    SRV(15, "srv", SrvSelector::new),
+    /** siplb's own, with no Kamailio number (-1): shares by free capacity ({@link FreeCapacitySelector}). */
+    FREE_CAPACITY(-1, "free-capacity", FreeCapacitySelector::new);
 
     private final int number;
     private final String label;
@@ -36,7 +38,7 @@ public enum Algorithm {
         this.factory = factory;
     }
 
-    /** Kamailio's number for it. */
+    /** Kamailio's number for it; -1 for siplb's own. */
     public int number() {
         return number;
     }
@@ -60,7 +62,7 @@ public enum Algorithm {
     public static Algorithm parse(String text) {
         String wanted = text.trim().toLowerCase(Locale.ROOT);
         for (Algorithm algorithm : values()) {
-            if (algorithm.label.equals(wanted) || Integer.toString(algorithm.number).equals(wanted)) {
+            if (algorithm.label.equals(wanted) || algorithm.number >= 0 && Integer.toString(algorithm.number).equals(wanted)) {
                 return algorithm;
             }
         }
@@ -73,6 +75,6 @@ public enum Algorithm {
 
     @Override
     public String toString() {
-        return number + " (" + label + ")";
+        return number >= 0 ? number + " (" + label + ")" : label;
     }
 }

@@ -4,7 +4,9 @@ import io.siplb.core.sip.SipMethod;
 
 /**
  * Algorithm 10: a new call (INVITE) goes to the usable destination with the fewest calls in
- * progress among those below their {@code maxload} (0 = no limit), ties to the first in set order;
+ * progress among those below their {@code maxload} (0 = no limit), ties to the first in set order
+ * — the load and the limit a destination reports in its probe replies while fresh
+ * ({@link Destination#load()}, {@link Destination#capacity()});
  * the plan continues with the others by load. When every destination is at its limit the plan is
  * empty and the request is refused (503), as Kamailio fails the selection.
  *
@@ -50,7 +52,7 @@ final class CallLoadSelector implements Selector {
     }
 
     private static boolean belowLimit(Destination d) {
-        int max = d.attributes().maxload();
+        int max = d.capacity();
         return max == 0 || d.load() < max;
     }
 }

@@ -89,11 +89,32 @@ public final class Destination {
     }
 
     /**
-     * Calls counted against it now (shared with every destination of the same duid): this node's
-     * own, plus what the other nodes of a cluster last published ({@link #remoteLoad()}).
+     * Calls counted against it now (shared with every destination of the same duid): what it last
+     * reported in a probe reply while that is fresh ({@link ReportedLoad}) plus the calls this node
+     * sent it since; otherwise this node's own count plus what the other nodes of a cluster last
+     * published ({@link #remoteLoad()}).
      */
     public int load() {
+        ReportedLoad report = reportedLoad();
+        if (report != null) {
+            return report.calls() + Math.max(0, runtime.load().get() - report.ownAtReport());
+        }
         return runtime.load().get() + runtime.remoteLoad().get();
+    }
+
+    /** Its last report while it is fresh, else {@code null}. */
+    public ReportedLoad reportedLoad() {
+        ReportedLoad report = runtime.reported;
+        return report != null && report.fresh(System.nanoTime()) ? report : null;
+    }
+
+    /**
+     * The most calls it takes: the capacity it reported while fresh, else its {@code maxload}
+     * attribute; 0 = no limit.
+     */
+    public int capacity() {
+        ReportedLoad report = reportedLoad();
+        return report != null && report.capacity() >= 0 ? report.capacity() : attributes().maxload();
     }
 
     /** Calls this node counts against it now, exactly. */

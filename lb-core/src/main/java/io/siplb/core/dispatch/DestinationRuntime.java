@@ -45,6 +45,8 @@ final class DestinationRuntime {
     volatile boolean recheck;
     /** Draining ({@link Drain}): no new dialogs or out-of-dialog requests, those of live dialogs still. */
     volatile Drain drain = Drain.NONE;
+    /** The load it last reported in a probe reply, or {@code null} ({@link ReportedLoad}). */
+    volatile ReportedLoad reported;
 
     DestinationRuntime(int initialFlags, String loadKey, AtomicInteger load, AtomicInteger remoteLoad,
             double latencyAlpha) {

@@ -412,6 +412,12 @@ public final class Dispatcher {
         return true;
     }
 
+    /** Takes the load {@code destination} reported in a probe reply, counting until {@code ttlNanos} from now. */
+    public void report(Destination destination, int calls, int capacity, long ttlNanos) {
+        destination.runtime().reported = new ReportedLoad(calls, capacity, destination.localLoad(),
+                System.nanoTime() + ttlNanos);
+    }
+
     /** Asks for a state, keeping the probing flag as it is; thresholds apply. */
     private void request(Destination destination, int stateFlags) {
         notifyIfCrossed(destination, keepingProbing(destination.runtime(), stateFlags));

@@ -42,7 +42,9 @@ class SelectorTest {
         assertThat(Algorithm.parse(" Round-Robin ")).isEqualTo(Algorithm.ROUND_ROBIN);
         assertThat(Algorithm.parse("13")).isEqualTo(Algorithm.LATENCY);
         assertThat(Algorithm.values()).extracting(Algorithm::number)
-                .containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+                .containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, -1);
+        assertThat(Algorithm.parse("free-capacity")).isEqualTo(Algorithm.FREE_CAPACITY);
+        assertThatThrownBy(() -> Algorithm.parse("-1")).isInstanceOf(IllegalArgumentException.class);
         assertThat(Algorithm.parse("15")).isEqualTo(Algorithm.SRV);
         assertThat(Algorithm.parse("priority-round-robin")).isEqualTo(Algorithm.PRIORITY_ROUND_ROBIN);
         assertThatThrownBy(() -> Algorithm.parse("fastest"))
@@ -284,6 +286,40 @@ class SelectorTest {
         assertThat(counts.get("c")).isZero();
         assertThat(counts.get("a") / 100_000.0).isCloseTo(0.4, within(0.01));
         assertThat(counts.get("b") / 100_000.0).isCloseTo(0.6, within(0.01));
+    }
+
+    /**
+     * Loads reported in probe replies ({@code X-FS-Calls}, with a capacity): free capacity shares
+     * exactly by capacity less load, and a destination whose reported calls rise gets fewer; call
+     * load (10) takes the least loaded below its reported capacity; a stale report no longer counts.
+     */
+    @Test
+    void reportedLoadsDecideFreeCapacityAndCallLoad() {
+        Dispatcher dispatcher = Sets.dispatcher("1 sip:a 0 0", "1 sip:b 0 0", "1 sip:c 0 0");
+        long minute = Duration.ofMinutes(1).toNanos();
+        dispatcher.report(find(dispatcher, "a"), 10, 100, minute); // 90 free
+        dispatcher.report(find(dispatcher, "b"), 70, 100, minute); // 30 free
+        dispatcher.report(find(dispatcher, "c"), 100, 100, minute); // full
+        Map<String, Integer> counts = Sets.firstChoices(Sets.selector(Algorithm.FREE_CAPACITY), dispatcher.set(1),
+                120_000, i -> new TestRequest());
+        assertThat(counts).containsEntry("a", 90_000).containsEntry("b", 30_000).containsEntry("c", 0);
+
+        dispatcher.report(find(dispatcher, "a"), 70, 100, minute); // a's calls rise: it gets fewer
+        counts = Sets.firstChoices(Sets.selector(Algorithm.FREE_CAPACITY), dispatcher.set(1), 60_000, i -> new TestRequest());
+        assertThat(counts).containsEntry("a", 30_000).containsEntry("b", 30_000).containsEntry("c", 0);
+
+        TestRequest invite = TestRequest.callId("x").method(SipMethod.INVITE);
+        dispatcher.report(find(dispatcher, "b"), 20, 100, minute);
+        assertThat(Sets.selector(Algorithm.CALL_LOAD).select(dispatcher.set(1), invite, 0).get(0).uri().host()).isEqualTo("b");
+        dispatcher.report(find(dispatcher, "b"), 20, 20, minute); // full by its own word: the next least loaded
+        assertThat(Sets.selector(Algorithm.CALL_LOAD).select(dispatcher.set(1), invite, 0).get(0).uri().host()).isEqualTo("a");
+        dispatcher.report(find(dispatcher, "b"), 20, 20, -1); // stale: b counts as this node sees it, 0 calls
+        assertThat(find(dispatcher, "b").load()).isZero();
+        assertThat(Sets.selector(Algorithm.CALL_LOAD).select(dispatcher.set(1), invite, 0).get(0).uri().host()).isEqualTo("b");
+    }
+
+    private static Destination find(Dispatcher dispatcher, String host) {
+        return dispatcher.find(1, "sip:" + host).orElseThrow();
     }
 
     @Test

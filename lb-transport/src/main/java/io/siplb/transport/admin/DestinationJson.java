@@ -4,6 +4,7 @@ import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.DestinationSet;
 import io.siplb.core.dispatch.DestinationTarget;
 import io.siplb.core.dispatch.LatencyStats;
+import io.siplb.core.dispatch.ReportedLoad;
 import io.siplb.core.dispatch.SetHealth;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -74,7 +75,12 @@ final class DestinationJson {
         }
         attrs.putAll(a.others());
         out.put("attrs", attrs);
-        out.put("load", d.load()); // every node's calls, in a cluster
+        out.put("load", d.load()); // every node's calls, in a cluster; or what it reported, while fresh
+        ReportedLoad reported = d.reportedLoad();
+        if (reported != null) {
+            out.put("reported", reported.capacity() >= 0
+                    ? Map.of("calls", reported.calls(), "capacity", reported.capacity()) : Map.of("calls", reported.calls()));
+        }
         out.put("loadHere", d.localLoad());
         LatencyStats l = d.latency();
         Map<String, Object> latency = new LinkedHashMap<>();

@@ -146,6 +146,8 @@ public final class Metrics {
                 .description("probes ended, by result").tag("result", "alive").register(registry);
         FunctionCounter.builder("siplb.probes.answered", prober, Prober::failedCount)
                 .description("probes ended, by result").tag("result", "failed").register(registry);
+        FunctionCounter.builder("siplb.probe.load.rejected", prober, Prober::loadRejected)
+                .description("load figures in probe replies that were no integer 0..2^31-1, ignored").register(registry);
     }
 
     /** Where meters go (the per-destination and per-route meters of the call observers). */
@@ -214,15 +216,22 @@ public final class Metrics {
                         .gauge() != null) {
                     continue; // bound at an earlier load: it reads the destination by set and URI
                 }
+                Gauge.builder("siplb.destination.load", () -> balancer.dispatcher().find(setId, uri)
+                                .map(x -> (double) x.load()).orElse(Double.NaN))
+                        .description("calls counted against it: what it reported in a probe reply while fresh "
+                                + "(siplb.probe.load-header), else the calls counted here and on the other nodes")
+                        .tag("set", Integer.toString(setId)).tag("uri", uri).strongReference(true).register(registry);
                 Gauge.builder("siplb.probe.latency.estimate", () -> balancer.dispatcher().find(setId, uri)
                                 .map(x -> x.latency().estimate()).orElse(Double.NaN))
                         .description("probe round-trip estimate").baseUnit("milliseconds")
                         .tag("set", Integer.toString(setId)).tag("uri", uri).strongReference(true).register(registry);
             }
         }
-        for (Gauge gauge : registry.find("siplb.probe.latency.estimate").gauges()) {
-            if (!present.contains(gauge.getId().getTag("set") + " " + gauge.getId().getTag("uri"))) {
-                registry.remove(gauge); // a destination reloaded away
+        for (String name : List.of("siplb.probe.latency.estimate", "siplb.destination.load")) {
+            for (Gauge gauge : registry.find(name).gauges()) {
+                if (!present.contains(gauge.getId().getTag("set") + " " + gauge.getId().getTag("uri"))) {
+                    registry.remove(gauge); // a destination reloaded away
+                }
             }
         }
     }

@@ -110,6 +110,7 @@ public final class StatusFeed {
                 out.put("dialogs", dialogs.getOrDefault(d.setId() + " " + d.uri().text(), 0));
                 out.put("priority", d.priority());
                 out.put("load", d.load());
+                out.put("reported", d.reportedLoad() != null);
                 out.put("loadHere", d.localLoad());
                 out.put("maxload", d.attributes().maxload());
                 out.put("est", round(d.latency().estimate()));

@@ -215,7 +215,8 @@ public final class Ctl {
                 }
                 JsonNode latency = d.get("latency");
                 rows.add(new String[] {set.get("id").asText(), d.get("uri").asText(), d.get("flags").asText(),
-                        d.path("drain").asText("-"), d.path("dialogs").asText(), d.get("priority").asText(), d.get("load").asText(), String.format("%.1f", latency.get("est").asDouble()),
+                        d.path("drain").asText("-"), d.path("dialogs").asText(), d.get("priority").asText(),
+                        d.get("load").asText() + (d.has("reported") ? "*" : ""), String.format("%.1f", latency.get("est").asDouble()),
                         String.format("%.1f", latency.get("avg").asDouble()), latency.get("timeouts").asText(),
                         attrs.toString()});
                 JsonNode targets = d.get("targets");
@@ -239,6 +240,9 @@ public final class Ctl {
                         + "usable (siplb.dispatch.panic-threshold), so every one not disabled or set down by an "
                         + "operator is used\n");
             }
+        }
+        if (columns(rows).contains("*  ")) {
+            text.append("* the load the destination reported in its last probe reply (siplb.probe.load-header)\n");
         }
         text.append("probing ").append(list.get("probing").asBoolean() ? "on" : "off");
         return text.toString();

@@ -20,14 +20,15 @@ import java.util.Locale;
  * @param recheck how soon a destination a call's failure took down is probed again, at once and
  *     then at this interval until it answers ({@code siplb.probe.recheck}); 0 = at {@code interval}
  * @param drain what in a probe reply means its destination is closing: it drains ({@link ProbeDrain})
+ * @param load the load a destination reports in its replies ({@link ProbeLoad})
  */
 public record ProbeSettings(Duration interval, Duration timeout, String method, String from, int mode,
-        FailoverCodes aliveCodes, Duration recheck, ProbeDrain drain) {
+        FailoverCodes aliveCodes, Duration recheck, ProbeDrain drain, ProbeLoad load) {
 
     /** Without a recheck: a destination taken down by a call is probed at the interval like the others. */
     public ProbeSettings(Duration interval, Duration timeout, String method, String from, int mode,
             FailoverCodes aliveCodes) {
-        this(interval, timeout, method, from, mode, aliveCodes, Duration.ZERO, ProbeDrain.NONE);
+        this(interval, timeout, method, from, mode, aliveCodes, Duration.ZERO, ProbeDrain.NONE, ProbeLoad.NONE);
     }
 
     public static ProbeSettings from(ConfigValues config) {
@@ -61,7 +62,8 @@ public record ProbeSettings(Duration interval, Duration timeout, String method, 
             throw new ConfigException("siplb.probe.recheck", ConfigValues.format(recheck),
                     "must be 0 (at siplb.probe.interval) or from 100ms");
         }
-        return new ProbeSettings(interval, timeout, method, from, mode, alive, recheck, ProbeDrain.from(config));
+        return new ProbeSettings(interval, timeout, method, from, mode, alive, recheck, ProbeDrain.from(config),
+                ProbeLoad.from(config));
     }
 
     public boolean enabled() {

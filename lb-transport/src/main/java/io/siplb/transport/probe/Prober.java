@@ -56,6 +56,7 @@ public final class Prober implements AutoCloseable {
     /** Probes sent, and how they ended: read by {@code /metrics} ({@code siplb_probes_*_total}). */
     final LongAdder sent = new LongAdder();
     final LongAdder alive = new LongAdder();
+    private final LongAdder loadRejected = new LongAdder();
     final LongAdder failed = new LongAdder();
     private volatile boolean active = true;
     private volatile BooleanSupplier silenceDoubtful = () -> false;
@@ -269,6 +270,7 @@ public final class Prober implements AutoCloseable {
         if (response == null) {
             return false;
         }
+        report(destination, response);
         boolean closing = settings.drain().says(response);
         dispatcher.drain(destination, closing ? Drain.PROBE : Drain.NONE, false);
         return closing;
@@ -282,6 +284,29 @@ public final class Prober implements AutoCloseable {
         }
         boolean ok = alive(target.latency(), response, startedNanos, closing(destination, response));
         dispatcher.probed(destination, target, ok, keepProbing(ok, target.state().probing()));
+    }
+
+    /**
+     * Takes the load the reply reports ({@link ProbeLoad}); a figure that is no integer from 0 to
+     * 2^31-1 is ignored and counted, and the destination keeps its last good report until it ages.
+     */
+    private void report(Destination destination, SipMessage response) {
+        ProbeLoad load = settings.load();
+        if (!load.enabled()) {
+            return;
+        }
+        int calls = ProbeLoad.figure(response, load.callsHeader());
+        int capacity = ProbeLoad.figure(response, load.capacityHeader());
+        if (calls == ProbeLoad.BAD || capacity == ProbeLoad.BAD) {
+            loadRejected.increment();
+        } else if (calls != ProbeLoad.ABSENT) {
+            dispatcher.report(destination, calls, capacity, load.ttl().toNanos());
+        }
+    }
+
+    /** Load figures in probe replies that were no integer from 0 to 2^31-1, ignored. */
+    public long loadRejected() {
+        return loadRejected.sum();
     }
 
     /** Records the round trip (or timeout) and counts the probe; whether it says alive (a closing reply does). */

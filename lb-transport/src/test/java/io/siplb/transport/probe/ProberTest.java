@@ -131,7 +131,8 @@ class ProberTest {
     void aDestinationACallTookDownIsProbedAtOnceThenAtTheRecheckIntervalUntilItAnswers() throws Exception {
         dispatcher.load(DestinationListParser.parse("probe.list", List.of("1 sip:a 0 2", "1 sip:b 0 1")));
         ProbeSettings settings = new ProbeSettings(Duration.ofSeconds(10), Duration.ofMillis(500), "OPTIONS",
-                "sip:siplb@localhost", 1, FailoverCodes.parse("", 100), Duration.ofSeconds(1), ProbeDrain.NONE);
+                "sip:siplb@localhost", 1, FailoverCodes.parse("", 100), Duration.ofSeconds(1), ProbeDrain.NONE,
+                ProbeLoad.NONE);
         List<Long> probesOfA = new ArrayList<>();
         AtomicBoolean answering = new AtomicBoolean();
         Prober prober = new Prober(settings, dispatcher, 1, number -> channel(name -> {
@@ -173,7 +174,7 @@ class ProberTest {
         dispatcher.load(DestinationListParser.parse("probe.list", List.of("1 sip:fs1 0 2", "1 sip:fs2 0 1")));
         ProbeSettings settings = new ProbeSettings(Duration.ofSeconds(1), Duration.ofMillis(500), "OPTIONS",
                 "sip:siplb@localhost", 1, FailoverCodes.parse("", 100), Duration.ZERO,
-                new ProbeDrain(FailoverCodes.parse("503", 100), "X-FS-Status", "closing"));
+                new ProbeDrain(FailoverCodes.parse("503", 100), "X-FS-Status", "closing"), ProbeLoad.NONE);
         SipMessage closingByHeader = response(OK_TEXT.replace("Content-Length: 0", "X-FS-Status: Closing\r\nContent-Length: 0"));
         SipMessage closingByCode = response(OK_TEXT.replace("200 OK", "503 Service Unavailable")
                 .replace("Content-Length: 0", "Retry-After: 60\r\nContent-Length: 0"));
@@ -199,6 +200,34 @@ class ProberTest {
         fs1.set(OK);
         clock.advanceTimeBy(Duration.ofSeconds(1));
         assertThat(two.drain()).isEqualTo(Drain.OPERATOR);
+        prober.close();
+    }
+
+    /** X-FS-Calls in a reply becomes the destination's load; a figure that is no integer 0..2^31-1 is ignored and counted. */
+    @Test
+    void aReportedLoadStandsAndABadFigureIsIgnoredAndCounted() throws Exception {
+        dispatcher.load(DestinationListParser.parse("probe.list", List.of("1 sip:fs1 0 1")));
+        ProbeSettings settings = new ProbeSettings(Duration.ofSeconds(1), Duration.ofMillis(500), "OPTIONS",
+                "sip:siplb@localhost", 1, FailoverCodes.parse("", 100), Duration.ZERO, ProbeDrain.NONE,
+                new ProbeLoad("X-FS-Calls", "X-FS-Max-Calls", Duration.ofMinutes(1)));
+        AtomicReference<SipMessage> reply = new AtomicReference<>(response(OK_TEXT.replace("Content-Length: 0",
+                "X-FS-Calls: 12\r\nX-FS-Max-Calls: 40\r\nContent-Length: 0")));
+        Prober prober = new Prober(settings, dispatcher, 1, number -> replying(name -> reply.get()), clock);
+        prober.start();
+        clock.advanceTimeBy(Duration.ofMillis(1_100));
+        Destination fs1 = dispatcher.find(1, "sip:fs1").orElseThrow();
+        assertThat(fs1.load()).isEqualTo(12);
+        assertThat(fs1.capacity()).isEqualTo(40);
+        for (String bad : List.of("abc", "-5", "2147483648", "")) {
+            reply.set(response(OK_TEXT.replace("Content-Length: 0", "X-FS-Calls: " + bad + "\r\nContent-Length: 0")));
+            clock.advanceTimeBy(Duration.ofSeconds(1));
+        }
+        assertThat(prober.loadRejected()).isEqualTo(4);
+        assertThat(fs1.load()).as("the last good figure stands").isEqualTo(12);
+        reply.set(response(OK_TEXT.replace("Content-Length: 0", "X-FS-Calls: 30\r\nContent-Length: 0")));
+        clock.advanceTimeBy(Duration.ofSeconds(1));
+        assertThat(fs1.load()).isEqualTo(30);
+        assertThat(fs1.capacity()).as("no capacity header now: maxload (none)").isZero();
         prober.close();
     }
 

@@ -38,7 +38,7 @@
 
   // calls counted against a destination: every node's in a cluster, with this node's share and maxload
   function load(d, cluster) {
-    return d.load + (d.maxload ? ' / ' + d.maxload : '')
+    return d.load + (d.reported ? ' <span class="here">(reported)</span>' : '') + (d.maxload ? ' / ' + d.maxload : '')
       + (cluster.mode === 'redis' ? ' <span class="here">(' + d.loadHere + ' here)</span>' : '');
   }
 
