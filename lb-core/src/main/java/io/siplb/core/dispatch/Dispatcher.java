@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * Every destination set, as an immutable snapshot replaced atomically on reload, and beside it
@@ -159,13 +160,7 @@ public final class Dispatcher {
         }
         int change = h.assess(usable, counted, panicThreshold);
         if (change != 0) {
-            for (DestinationListener listener : listeners) {
-                try {
-                    listener.panicChanged(set, h, change > 0);
-                } catch (RuntimeException e) {
-                    listenerFailures.incrementAndGet();
-                }
-            }
+            tellEach(listener -> listener.panicChanged(set, h, change > 0));
         }
     }
 
@@ -377,13 +372,7 @@ public final class Dispatcher {
         }
         DestinationState before = destination.runtime().set(state);
         notifyIfCrossed(destination, before);
-        for (DestinationListener listener : listeners) { // after the crossing: the setting is the last word
-            try {
-                listener.stateSet(destination, state);
-            } catch (RuntimeException e) {
-                listenerFailures.incrementAndGet();
-            }
-        }
+        tellEach(listener -> listener.stateSet(destination, state)); // after the crossing: the setting is the last word
         assess(destination.setId()); // an operator's change counts even where it crosses nothing
     }
 
@@ -401,13 +390,7 @@ public final class Dispatcher {
             }
             runtime.drain = drain;
         }
-        for (DestinationListener listener : listeners) {
-            try {
-                listener.drainChanged(destination, drain);
-            } catch (RuntimeException e) {
-                listenerFailures.incrementAndGet();
-            }
-        }
+        tellEach(listener -> listener.drainChanged(destination, drain));
         assess(destination.setId());
         return true;
     }
@@ -437,15 +420,19 @@ public final class Dispatcher {
     }
 
     private void tell(Destination destination, DestinationState before, DestinationState after) {
+        tellEach(listener -> listener.usabilityChanged(destination, before, after));
+        assess(destination.setId());
+    }
+
+    /** Tells every listener; one that throws is skipped and counted: the others must still hear it. */
+    private void tellEach(Consumer<DestinationListener> message) {
         for (DestinationListener listener : listeners) {
             try {
-                listener.usabilityChanged(destination, before, after);
+                message.accept(listener);
             } catch (RuntimeException e) {
-                // the state has changed whatever one listener does; the others must hear it
                 listenerFailures.incrementAndGet();
             }
         }
-        assess(destination.setId());
     }
 
     /** How many times a listener threw (and was skipped); a listener must not throw. */
