@@ -43,6 +43,11 @@ public enum Algorithm {
         return number;
     }
 
+    /** Whether it reads the calls in progress per destination, so that the proxy must count them ({@link CallLoad}). */
+    public boolean countsLoad() {
+        return this == CALL_LOAD || this == FREE_CAPACITY;
+    }
+
     /** The name used in configuration. */
     public String label() {
         return label;

@@ -159,7 +159,7 @@ public final class Routes {
         return new Route("default", RouteMatch.ANY,
                 List.of(new RouteSet(dispatch.set(), dispatch.algorithm(), dispatch.algorithm().newSelector(options))),
                 dispatch.limit(), new RouteSettings(failover, recordRoute, Rewrite.DST,
-                        dispatch.algorithm() == Algorithm.CALL_LOAD), null, hits);
+                        dispatch.algorithm().countsLoad()), null, hits);
     }
 
     private static List<String> names(String text) {
@@ -201,7 +201,7 @@ public final class Routes {
         String hashHeader = config.string(prefix + "hash-header", dispatch.hashHeader() == null ? "" : dispatch.hashHeader());
         SelectorOptions options = new SelectorOptions(hashMode, hashHeader.isEmpty() ? null : hashHeader, callLoad);
         List<RouteSet> routeSets = sets(setsText, prefix, name, dispatch.algorithm(), options, sets);
-        boolean countsLoad = routeSets.stream().anyMatch(set -> set.algorithm() == Algorithm.CALL_LOAD);
+        boolean countsLoad = routeSets.stream().anyMatch(set -> set.algorithm().countsLoad());
         int limit = config.integer(prefix + "limit", dispatch.limit(), 0, 1_000_000);
         boolean recordRoute = Boolean.parseBoolean(config.choice(prefix + "record-route",
                 Boolean.toString(recordRouteDefault), "true", "false"));

@@ -53,6 +53,8 @@ public final class Backend extends SipPeer {
 
     private final String name;
     private volatile Behaviour behaviour;
+    /** Header lines its OPTIONS answers carry, as a FreeSWITCH reports its load ({@code X-FS-Calls: 12}). */
+    private volatile String[] optionsHeaders = new String[0];
     private final Map<String, SipMessage> finals = new HashMap<>();
     /** 2xx finals whose ACK has not come, by Call-ID: sent again until it does. */
     private final Map<String, SipMessage> unacknowledged = new ConcurrentHashMap<>();
@@ -77,6 +79,11 @@ public final class Backend extends SipPeer {
         super(name, host, port);
         this.name = name;
         this.behaviour = behaviour;
+    }
+
+    /** From now on its OPTIONS answers carry {@code lines} ({@code "X-FS-Calls: 12"}). */
+    public void answerOptionsWith(String... lines) {
+        optionsHeaders = lines.clone();
     }
 
     public void behave(Behaviour next) {
@@ -160,6 +167,7 @@ public final class Backend extends SipPeer {
                 send(MessageFactory.response(request, 200, "OK", tag(request)), source);
             }
             case REGISTER -> send(registered(request), source);
+            case OPTIONS -> send(MessageFactory.response(request, 200, "OK", tag(request), optionsHeaders), source);
             default -> send(MessageFactory.response(request, 200, "OK", tag(request)), source);
         }
     }
