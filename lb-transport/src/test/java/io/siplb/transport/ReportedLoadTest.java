@@ -13,7 +13,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Two PBXs that report their calls and capacity in OPTIONS replies, as FreeSWITCH does with
  * {@code X-FS-Calls}: with {@code free-capacity} the one with more room gets more of the calls, and
- * when its reported calls rise it gets fewer.
+ * when its reported calls rise it gets fewer. The calls in flight count on top of the reports (so
+ * the weights move during a burst): the shares of 40 calls are checked within a band around 3:1 and 1:3 (a burst stays within both
+ * capacities, or the full one would refuse); the
+ * exact shares for fixed figures are {@code SelectorTest}'s.
  */
 class ReportedLoadTest {
     @RegisterExtension
@@ -35,7 +38,7 @@ class ReportedLoadTest {
             caller.call(Duration.ZERO);
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> fs1.answered() + fs2.answered() == 40);
-        assertThat(fs1.answered()).as("90 free against 30: three calls in four").isBetween(27L, 33L);
+        assertThat(fs1.answered()).as("90 free against 30: about three calls in four").isBetween(24L, 36L);
 
         fs1.answerOptionsWith("X-FS-Calls: 90", "X-FS-Max-Calls: 100"); // its calls rise: 10 free
         await().atMost(Duration.ofSeconds(5)).until(() -> lb.balancer.dispatcher().sets().get(0).destinations().stream()
@@ -46,7 +49,7 @@ class ReportedLoadTest {
             caller.call(Duration.ZERO);
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> fs1.answered() + fs2.answered() == 80);
-        assertThat(fs1.answered() - before1).as("10 free against 30: one call in four").isBetween(7L, 13L);
-        assertThat(fs2.answered() - before2).isBetween(27L, 33L);
+        assertThat(fs1.answered() - before1).as("10 free against 30: about one call in four").isBetween(4L, 16L);
+        assertThat(fs2.answered() - before2).isBetween(24L, 36L);
     }
 }
