@@ -37,7 +37,7 @@ final class DestinationLog implements DestinationListener {
     public void usabilityChanged(Destination destination, DestinationState before, DestinationState after) {
         (after.usable() ? up : down).increment();
         long now = System.nanoTime();
-        long[] logged = crossingsLogged.computeIfAbsent(destination.setId() + " " + destination.uri().text(),
+        long[] logged = crossingsLogged.computeIfAbsent(destination.key(),
                 key -> new long[] {now - CROSSING_LOG_NANOS, 0});
         long unlogged;
         synchronized (logged) {

@@ -17,11 +17,12 @@ import sun.misc.Signal;
 
 /**
  * SIGHUP, as {@code systemctl reload siplb} sends it: the destinations (the list file or the
- * database table), the routes and the TLS certificate, key and trust are read again, each on its own — what {@code kamcmd
- * dispatcher.reload} and a TLS reload do for Kamailio. Each part that reads well is swapped in and
- * logged with what changed; a part that does not keeps what is in force, and every problem the
- * configuration check finds is logged, one a line. Keys outside those parts are compared too,
- * and each that changed is logged as waiting for a restart.
+ * database table), the routes and the TLS certificate, key and trust are read again, each on its
+ * own — what {@code kamcmd dispatcher.reload} and a TLS reload do for Kamailio. Each part that reads
+ * well is swapped in and logged with what changed; a part that does not keeps what is in force and
+ * says why (the destinations every bad line or row; for the routes and TLS, every problem the
+ * configuration check finds, one a line). Keys outside those parts are compared too, and each that
+ * changed is logged as waiting for a restart.
  */
 public final class Hangup {
     private static final Logger LOG = LoggerFactory.getLogger(Hangup.class);
@@ -101,10 +102,14 @@ public final class Hangup {
         } catch (RuntimeException e) {
             LOG.warn("SIGHUP: the configuration could not be read again: {}", e.getMessage());
         }
-        if (!kept.isEmpty()) {
+        if (kept.contains("routes") || kept.contains("tls")) {
+            // a ConfigException names the first problem; the check lists them all (the destinations
+            // have already said each of theirs, and are not read a second time for nothing)
             for (String problem : check.get()) {
                 LOG.warn("SIGHUP: {}", problem);
             }
+        }
+        if (!kept.isEmpty()) {
             LOG.warn("SIGHUP: kept as they were: {}; the lines above say why", kept);
         }
         return kept;

@@ -54,6 +54,14 @@ public final class Destination {
         return !runtime.drain.draining() && (runtime.usableWithTargets() || health.panic() && runtime.revivable());
     }
 
+    /**
+     * Its identity across reloads as text, set id and URI ({@code 1 sip:10.0.0.11:5060}): reloads
+     * replace the object, so what is kept per destination beside it is kept under this.
+     */
+    public String key() {
+        return definition.setId() + " " + definition.uri().text();
+    }
+
     /** Whether it drains, and who said so ({@link Drain}). */
     public Drain drain() {
         return runtime.drain;

@@ -87,12 +87,12 @@ public final class ProxyTables {
     }
 
     /**
-     * Live dialogs per destination, by {@code "SET URI"}: one pass over the dialog table, for what
+     * Live dialogs per destination, by {@link Destination#key()}: one pass over the dialog table, for what
      * operators look at (a draining destination's count falling to 0), not for the message path.
      */
     public Map<String, Integer> dialogsByDestination() {
         Map<String, Integer> counts = new HashMap<>();
-        dialogs.asMap().values().forEach(d -> counts.merge(d.setId() + " " + d.uri().text(), 1, Integer::sum));
+        dialogs.asMap().values().forEach(d -> counts.merge(d.key(), 1, Integer::sum));
         return counts;
     }
 

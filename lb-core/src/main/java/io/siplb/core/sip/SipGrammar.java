@@ -48,6 +48,20 @@ public final class SipGrammar {
         return TOKEN[b & 0xFF];
     }
 
+    /** Whether {@code text} is a {@code token} (RFC 3261 §25.1), as a header name is: not empty, token characters only. */
+    public static boolean isToken(CharSequence text) {
+        if (text.length() == 0) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c > 0x7F || !isTokenChar((byte) c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Whether {@code b} may appear in a {@code word}, the Call-ID alphabet (RFC 3261 §25.1). */
     public static boolean isWordChar(byte b) {
         return WORD[b & 0xFF];

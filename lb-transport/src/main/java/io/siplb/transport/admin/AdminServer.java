@@ -400,8 +400,7 @@ public final class AdminServer implements AutoCloseable {
     private Publisher<Void> rpc(HttpServerRequest request, HttpServerResponse response) {
         String refused = refusal(request);
         Mono<KamailioRpc.Answer> answer = refused != null
-                ? Mono.just(new KamailioRpc.Answer(401, "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":401,\"message\":\""
-                        + refused + "\"},\"id\":null}"))
+                ? Mono.just(KamailioRpc.refused(refused))
                 : request.receive().aggregate().asByteArray().defaultIfEmpty(new byte[0])
                         .publishOn(Schedulers.boundedElastic()).map(rpc::answer);
         return answer.flatMap(reply -> Mono.from(response.status(reply.status())

@@ -28,7 +28,7 @@ final class DestinationJson {
         for (DestinationSet set : balancer.dispatcher().sets()) {
             List<Map<String, Object>> destinations = new ArrayList<>();
             for (Destination d : set.destinations()) {
-                destinations.add(describe(d, dialogs.getOrDefault(d.setId() + " " + d.uri().text(), 0)));
+                destinations.add(describe(d, dialogs.getOrDefault(d.key(), 0)));
             }
             SetHealth health = balancer.dispatcher().health(set.id());
             sets.add(Map.of("id", set.id(), "destinations", destinations, "panic", health != null && health.panic()));
@@ -41,7 +41,7 @@ final class DestinationJson {
 
     /** The live dialogs of {@code destination}. */
     static int dialogs(BalancerView balancer, Destination destination) {
-        return balancer.tables().dialogsByDestination().getOrDefault(destination.setId() + " " + destination.uri().text(), 0);
+        return balancer.tables().dialogsByDestination().getOrDefault(destination.key(), 0);
     }
 
     /** @param dialogs its live dialogs ({@code ProxyTables#dialogsByDestination}) */

@@ -284,6 +284,18 @@ final class KamailioRpc {
         return version != null ? version : "(unpackaged)";
     }
 
+    /** The answer to a request without the admin token: a JSON-RPC error with HTTP 401, {@code id} null. */
+    static Answer refused(String why) {
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("code", 401);
+        error.put("message", why);
+        Map<String, Object> envelope = new LinkedHashMap<>();
+        envelope.put("jsonrpc", "2.0");
+        envelope.put("error", error);
+        envelope.put("id", null);
+        return write(envelope, 401);
+    }
+
     private static Answer error(JsonNode id, Failure failure) {
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("code", failure.code);
@@ -299,6 +311,10 @@ final class KamailioRpc {
         if (id != null) {
             envelope.put("id", id.isNull() ? JsonNodeFactory.instance.numberNode(0) : id);
         }
+        return write(envelope, status);
+    }
+
+    private static Answer write(Map<String, Object> envelope, int status) {
         try {
             return new Answer(status, JSON.writeValueAsString(envelope));
         } catch (JsonProcessingException e) {

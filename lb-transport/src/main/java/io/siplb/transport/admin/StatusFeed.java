@@ -78,7 +78,7 @@ public final class StatusFeed {
             Map<String, double[]> seen = new HashMap<>();
             for (DestinationSet set : balancer.dispatcher().sets()) {
                 for (Destination d : set.destinations()) {
-                    String key = set.id() + " " + d.uri().text();
+                    String key = d.key();
                     double[] old = sparks.get(key);
                     double[] spark = new double[SPARK];
                     if (old != null) {
@@ -107,7 +107,7 @@ public final class StatusFeed {
                 out.put("duid", d.attributes().duid());
                 out.put("flags", d.state().letters());
                 out.put("drain", d.drain().draining() ? d.drain().name().toLowerCase(Locale.ROOT) : null);
-                out.put("dialogs", dialogs.getOrDefault(d.setId() + " " + d.uri().text(), 0));
+                out.put("dialogs", dialogs.getOrDefault(d.key(), 0));
                 out.put("priority", d.priority());
                 out.put("load", d.load());
                 out.put("reported", d.reportedLoad() != null);
@@ -118,7 +118,7 @@ public final class StatusFeed {
                 out.put("timeouts", d.latency().timeouts());
                 out.put("attempts", d.attempts());
                 out.put("failures", d.failures());
-                double[] spark = sparks.get(set.id() + " " + d.uri().text());
+                double[] spark = sparks.get(d.key());
                 List<Double> points = new ArrayList<>();
                 if (spark != null) {
                     for (double v : spark) {

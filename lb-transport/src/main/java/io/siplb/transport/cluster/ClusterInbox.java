@@ -49,7 +49,7 @@ final class ClusterInbox {
 
     /** How a destination is named between nodes: set id and URI as the list writes it. */
     static String key(Destination destination) {
-        return destination.setId() + " " + destination.uri().text();
+        return destination.key();
     }
 
     /** Whether the calling thread is applying another node's change now. */

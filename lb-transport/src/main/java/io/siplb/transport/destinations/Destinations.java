@@ -156,7 +156,10 @@ public final class Destinations implements AutoCloseable {
         return source.describe();
     }
 
-    /** Good reloads; reloads refused for bad lines or rows; reads that found the source unreachable. */
+    /**
+     * Good reloads (loaded, or reading what was already in force); reloads refused for bad lines or
+     * rows; reads that found the source unreachable (at start too, when the copy was used).
+     */
     public long reloads() {
         return reloads.sum();
     }

@@ -4,6 +4,7 @@ import io.netty.util.AsciiString;
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.FailoverCodes;
+import io.siplb.core.sip.SipGrammar;
 import io.siplb.core.sip.SipMessage;
 import java.util.Locale;
 
@@ -37,7 +38,7 @@ public record ProbeDrain(FailoverCodes codes, String header, String value) {
         int colon = headerText.indexOf(':');
         String name = colon > 0 ? headerText.substring(0, colon).trim() : "";
         String value = colon > 0 ? headerText.substring(colon + 1).trim() : "";
-        if (name.isEmpty() || value.isEmpty() || !name.chars().allMatch(c -> c > 32 && c < 127 && c != ':')) {
+        if (!SipGrammar.isToken(name) || value.isEmpty()) {
             throw new ConfigException("siplb.probe.drain-header", headerText,
                     "must be NAME: VALUE, e.g. X-FS-Status: closing");
         }

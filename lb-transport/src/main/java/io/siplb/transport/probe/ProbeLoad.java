@@ -3,6 +3,7 @@ package io.siplb.transport.probe;
 import io.netty.util.AsciiString;
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
+import io.siplb.core.sip.SipGrammar;
 import io.siplb.core.sip.SipMessage;
 import java.time.Duration;
 
@@ -42,7 +43,7 @@ public record ProbeLoad(String callsHeader, String capacityHeader, Duration ttl)
         if (name.isEmpty()) {
             return null;
         }
-        if (!name.chars().allMatch(c -> c > 32 && c < 127 && c != ':')) {
+        if (!SipGrammar.isToken(name)) {
             throw new ConfigException(key, name, "must be a header name such as X-FS-Calls");
         }
         return name;

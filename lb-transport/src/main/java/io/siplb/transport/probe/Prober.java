@@ -145,11 +145,11 @@ public final class Prober implements AutoCloseable {
                 }
                 List<DestinationTarget> targets = destination.targets();
                 if (targets == null) {
-                    due(destination, null, destination.setId() + " " + destination.uri().text(), now, interval, index);
+                    due(destination, null, destination.key(), now, interval, index);
                     continue;
                 }
                 for (DestinationTarget target : targets) { // each target on its own
-                    due(destination, target, destination.setId() + " " + destination.uri().text() + " "
+                    due(destination, target, destination.key() + " "
                             + target.transport() + ":" + target.address(), now, interval, index++);
                 }
             }
@@ -258,15 +258,17 @@ public final class Prober implements AutoCloseable {
         if (response == null && silenceDoubtful.getAsBoolean()) {
             return;
         }
-        boolean ok = alive(destination.latency(), response, startedNanos, closing(destination, response));
+        boolean ok = alive(destination.latency(), response, startedNanos, heard(destination, response));
         dispatcher.probed(destination, ok, keepProbing(ok, destination.state().probing()));
     }
 
     /**
-     * Whether the reply says its destination is closing ({@link ProbeDrain}): then it drains and
-     * counts as alive (its live dialogs still need it); any other reply ends a drain a probe began.
+     * What a reply says of its destination besides its status: the load it reports
+     * ({@link ProbeLoad}), and whether it is closing ({@link ProbeDrain}) — then it drains and the
+     * reply counts as alive (its live dialogs still need it), while any other reply ends a drain a
+     * probe began. Returns whether it is closing; {@code false} without a reply.
      */
-    private boolean closing(Destination destination, SipMessage response) {
+    private boolean heard(Destination destination, SipMessage response) {
         if (response == null) {
             return false;
         }
@@ -282,7 +284,7 @@ public final class Prober implements AutoCloseable {
         if (response == null && silenceDoubtful.getAsBoolean()) {
             return;
         }
-        boolean ok = alive(target.latency(), response, startedNanos, closing(destination, response));
+        boolean ok = alive(target.latency(), response, startedNanos, heard(destination, response));
         dispatcher.probed(destination, target, ok, keepProbing(ok, target.state().probing()));
     }
 

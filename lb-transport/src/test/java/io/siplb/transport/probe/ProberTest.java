@@ -60,25 +60,7 @@ class ProberTest {
      * {@code sip:}) and answers 200 when {@code answers} says so, else nothing.
      */
     private Prober.ProbeChannel channel(Predicate<String> answers) {
-        return new Prober.ProbeChannel() {
-            @Override
-            public void execute(Runnable task) {
-                task.run();
-            }
-
-            @Override
-            public Mono<SipMessage> probe(Destination destination, String method, String from, Duration timeout) {
-                String name = destination.uri().text().substring(4);
-                probed.add(name);
-                return answers.test(name) ? Mono.just(OK) : Mono.empty();
-            }
-
-            @Override
-            public Mono<SipMessage> probe(Destination destination, DestinationTarget target,
-                    String method, String from, Duration timeout) {
-                throw new AssertionError("these destinations have no DNS targets");
-            }
-        };
+        return replying(name -> answers.test(name) ? OK : null);
     }
 
     private String letters(String name) {
@@ -231,7 +213,10 @@ class ProberTest {
         prober.close();
     }
 
-    /** A channel whose every probe gets {@code reply}'s answer for the destination's name. */
+    /**
+     * A channel that runs probes at once, records each destination's name (its URI after
+     * {@code sip:}) and answers with {@code reply}'s message for it, or nothing when that is null.
+     */
     private Prober.ProbeChannel replying(Function<String, SipMessage> reply) {
         return new Prober.ProbeChannel() {
             @Override
@@ -241,7 +226,9 @@ class ProberTest {
 
             @Override
             public Mono<SipMessage> probe(Destination destination, String method, String from, Duration timeout) {
-                return Mono.just(reply.apply(destination.uri().text().substring(4)));
+                String name = destination.uri().text().substring(4);
+                probed.add(name);
+                return Mono.justOrEmpty(reply.apply(name));
             }
 
             @Override
