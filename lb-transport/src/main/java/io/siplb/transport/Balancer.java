@@ -181,6 +181,7 @@ public final class Balancer implements BalancerView, AutoCloseable {
         prober = new Prober(settings.probe(), dispatcher, laneCount, lanes::get, probeScheduler);
         prober.spareSilenceWhile(tables::sharesPort);
         cluster = membership.join();
+        listeners.agreeFlowKey(cluster);
         prober.probeOnly(cluster::probes);
         startAdmin();
         metrics.bindCluster(this);

@@ -6,11 +6,13 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.unix.UnixChannelOption;
+import io.siplb.core.cluster.Cluster;
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.config.ConfigValues;
 import io.siplb.core.net.Transport;
 import io.siplb.core.proxy.ProxySettings;
 import io.siplb.core.proxy.ProxyTables;
+import io.siplb.core.route.NatSettings;
 import io.siplb.transport.config.BalancerSettings;
 import io.siplb.transport.config.ListenAddress;
 import io.siplb.transport.lane.Lanes;
@@ -56,6 +58,17 @@ final class Listeners {
         this.kernelDrops = kernelDrops;
         this.tables = tables;
         this.advertised = settings.proxy();
+    }
+
+    /**
+     * With no {@code siplb.nat.flow-key} configured, takes the key the cluster's nodes agree on,
+     * so that a flow token one node wrote verifies on every other; before any lane is made.
+     */
+    void agreeFlowKey(Cluster cluster) {
+        NatSettings nat = advertised.nat();
+        if (!nat.keyGiven()) {
+            advertised = advertised.withNat(nat.withKey(cluster.agree("nat-flow-key", nat.key())));
+        }
     }
 
     /** The proxy's settings with the ports bound so far advertised. */

@@ -43,6 +43,21 @@ public final class RawPeer implements AutoCloseable {
         return new String(packet.getData(), 0, packet.getLength(), StandardCharsets.ISO_8859_1);
     }
 
+    /** The next datagram as text within {@code millis}, or {@code null}. */
+    String poll(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+        try {
+            byte[] buffer = new byte[65535];
+            DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
+            socket.receive(packet);
+            return new String(packet.getData(), 0, packet.getLength(), StandardCharsets.ISO_8859_1);
+        } catch (SocketTimeoutException e) {
+            return null;
+        } finally {
+            socket.setSoTimeout(5000);
+        }
+    }
+
     @Override
     public void close() {
         socket.close();

@@ -44,6 +44,15 @@ public interface Cluster extends AutoCloseable {
     /** Asks every other node to reload {@code what} (this node reloads itself). */
     void reloadEverywhere(Reload what);
 
+    /**
+     * The value every node uses for a secret none was configured with (the NAT flow key): on a
+     * single node {@code proposed}; in a cluster the first node's, kept in the store. Blocks: for
+     * start-up only.
+     */
+    default String agree(String name, String proposed) {
+        return proposed;
+    }
+
     /** What the cluster looks like from here: for {@code /cluster}, the status page and metrics. */
     ClusterStatus status();
 

@@ -44,6 +44,8 @@ public final class ConfigDefaults {
         DEFAULTS.put("siplb.failover.exhausted-reply", "503");
         DEFAULTS.put("siplb.failover.max-lifetime", "180s");
         DEFAULTS.put("siplb.record-route", "true");
+        DEFAULTS.put("siplb.nat.path", "auto");
+        DEFAULTS.put("siplb.nat.flow-key", "");
         DEFAULTS.put("siplb.routes", "");
         DEFAULTS.put("siplb.routes.unmatched", "dispatch");
         DEFAULTS.put("siplb.probe.interval", "10s");

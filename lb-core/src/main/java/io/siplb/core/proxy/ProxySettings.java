@@ -5,6 +5,7 @@ import io.siplb.core.config.ConfigValues;
 import io.siplb.core.dispatch.DispatchSettings;
 import io.siplb.core.dispatch.FailoverSettings;
 import io.siplb.core.net.Transport;
+import io.siplb.core.route.NatSettings;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
@@ -30,15 +31,18 @@ import java.util.Objects;
  * @param ports the port advertised for each transport that has a listener of its own (a TCP
  *     listener on 5060 and a TLS one on 5061); a transport not in it advertises
  *     {@code advertisedPort}
+ * @param nat the {@code siplb.nat.*} keys: clients behind NAT over UDP
  */
 public record ProxySettings(String advertisedHost, int advertisedPort, boolean recordRoute,
         DispatchSettings dispatch, FailoverSettings failover, Duration t1, int maxTransactions,
-        Duration linger, Duration affinityExpiry, Duration retryAfter, Map<Transport, Integer> ports) {
+        Duration linger, Duration affinityExpiry, Duration retryAfter, Map<Transport, Integer> ports,
+        NatSettings nat) {
 
     public ProxySettings {
         Objects.requireNonNull(advertisedHost, "advertisedHost");
         Objects.requireNonNull(dispatch, "dispatch");
         Objects.requireNonNull(failover, "failover");
+        Objects.requireNonNull(nat, "nat");
         if (advertisedPort < 0 || advertisedPort > 65535) {
             throw new ConfigException("siplb.advertised-address", advertisedHost + ":" + advertisedPort,
                     "port must be 1..65535");
@@ -66,31 +70,31 @@ public record ProxySettings(String advertisedHost, int advertisedPort, boolean r
                 config.duration("siplb.dialogs.affinity-expiry", Duration.ofSeconds(10),
                         Duration.ofDays(2)),
                 config.duration("siplb.overload.retry-after", Duration.ofSeconds(1),
-                        Duration.ofHours(1)), Map.of());
+                        Duration.ofHours(1)), Map.of(), NatSettings.from(config));
     }
 
     /** These settings with other {@code siplb.dispatch.*} values. */
     public ProxySettings withDispatch(DispatchSettings value) {
         return new ProxySettings(advertisedHost, advertisedPort, recordRoute, value, failover, t1, maxTransactions,
-                linger, affinityExpiry, retryAfter, ports);
+                linger, affinityExpiry, retryAfter, ports, nat);
     }
 
     /** These settings with other {@code siplb.failover.*} values. */
     public ProxySettings withFailover(FailoverSettings value) {
         return new ProxySettings(advertisedHost, advertisedPort, recordRoute, dispatch, value, t1, maxTransactions,
-                linger, affinityExpiry, retryAfter, ports);
+                linger, affinityExpiry, retryAfter, ports, nat);
     }
 
     /** These settings with another {@code siplb.transactions.max}. */
     public ProxySettings withMaxTransactions(int value) {
         return new ProxySettings(advertisedHost, advertisedPort, recordRoute, dispatch, failover, t1, value,
-                linger, affinityExpiry, retryAfter, ports);
+                linger, affinityExpiry, retryAfter, ports, nat);
     }
 
     /** These settings advertising another port (the one the kernel chose for port 0). */
     public ProxySettings withAdvertisedPort(int value) {
         return new ProxySettings(advertisedHost, value, recordRoute, dispatch, failover, t1, maxTransactions,
-                linger, affinityExpiry, retryAfter, ports);
+                linger, affinityExpiry, retryAfter, ports, nat);
     }
 
     /** These settings advertising {@code port} for {@code transport} (its listener's). */
@@ -99,7 +103,13 @@ public record ProxySettings(String advertisedHost, int advertisedPort, boolean r
         next.putAll(ports);
         next.put(transport, port);
         return new ProxySettings(advertisedHost, advertisedPort, recordRoute, dispatch, failover, t1, maxTransactions,
-                linger, affinityExpiry, retryAfter, next);
+                linger, affinityExpiry, retryAfter, next, nat);
+    }
+
+    /** These settings with the flow key a cluster's nodes share. */
+    public ProxySettings withNat(NatSettings value) {
+        return new ProxySettings(advertisedHost, advertisedPort, recordRoute, dispatch, failover, t1, maxTransactions,
+                linger, affinityExpiry, retryAfter, ports, value);
     }
 
     /** RFC 3261 T2: the cap of non-INVITE retransmission intervals. */

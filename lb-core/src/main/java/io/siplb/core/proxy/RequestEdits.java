@@ -3,7 +3,10 @@ package io.siplb.core.proxy;
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.net.Peer;
 import io.siplb.core.net.Transport;
+import io.netty.util.NetUtil;
 import io.siplb.core.route.DialogRoute;
+import io.siplb.core.route.FlowTokens;
+import io.siplb.core.route.NatSettings;
 import io.siplb.core.route.Rewrite;
 import io.siplb.core.route.RouteSettings;
 import io.siplb.core.route.Target;
@@ -13,6 +16,8 @@ import io.siplb.core.sip.SipMessageEdit;
 import io.siplb.core.sip.SipMethod;
 import io.siplb.core.sip.SipUri;
 import io.siplb.core.sip.Via;
+import java.net.InetSocketAddress;
+import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -25,9 +30,14 @@ final class RequestEdits {
     private final ProxySettings settings;
     /** Our Record-Route entries naming each destination, per transport: the same for every call. */
     private final ConcurrentHashMap<Destination, String[]> recordRoutes = new ConcurrentHashMap<>();
+    private final FlowTokens tokens;
+    /** The lane whose socket this loop's UDP requests came in on: what a UDP flow token names. */
+    private final int lane;
 
-    RequestEdits(ProxySettings settings) {
+    RequestEdits(ProxySettings settings, FlowTokens tokens, int lane) {
         this.settings = settings;
+        this.tokens = tokens;
+        this.lane = lane;
     }
 
     /**
@@ -39,10 +49,13 @@ final class RequestEdits {
      * destination's (§16.6 step 2 allows the proxy to retarget).
      *
      * <p>A REGISTER from a client on a connection of its own that supports Path gets our Path
-     * entry naming that connection (RFC 3327, RFC 5626 §5.1). A dialog-creating request that came
-     * along that Path from {@code pathFrom} toward the client's connection is Record-Routed twice
-     * in any case — the client can be reached only through us: the top entry faces the client
-     * ({@code flow}), the lower one names {@code pathFrom} ({@code ds}) for the client's requests.
+     * entry naming that connection (RFC 3327, RFC 5626 §5.1); one from a UDP client behind NAT
+     * ({@link #behindNat}) gets one whose flow token names the address and port it came from. A
+     * dialog-creating request that came along that Path from {@code pathFrom} toward the client
+     * is Record-Routed twice in any case — the client can be reached only through us: the top
+     * entry faces the client (its connection or flow), the lower one names {@code pathFrom}
+     * ({@code ds}) for the client's requests. A UDP caller behind NAT gets the double
+     * Record-Route too, the entry facing it with its flow, so the callee's requests reach it.
      *
      * @param source where the request came from
      * @param ourRoutes how many of the top Route entries are ours, to be removed
@@ -58,18 +71,26 @@ final class RequestEdits {
             // insertions at one place come out in the order made: the destination-facing entry on top
             Transport in = source.transport();
             edit.prependRecordRoute(recordRoute(out, target.destination()));
-            if (in != Transport.UDP || out != Transport.UDP) {
-                edit.prependRecordRoute(DialogRoute.callerFacing(settings.advertised(in), in, source.flow()));
+            boolean natted = in == Transport.UDP && behindNat(request, source);
+            if (in != Transport.UDP || out != Transport.UDP || natted) {
+                edit.prependRecordRoute(natted ? udpFlow(in, source.address(), lane)
+                        : DialogRoute.callerFacing(settings.advertised(in), in, source.flow()));
             }
         }
         if (pathFrom != null && dialogCreating) {
             Transport in = source.transport();
+            Peer client = target.peer();
             // in the order made: the entry facing the client on top
-            edit.prependRecordRoute(DialogRoute.callerFacing(settings.advertised(out), out, target.peer().flow()));
+            edit.prependRecordRoute(client.lane() >= 0 ? udpFlow(out, client.address(), client.lane())
+                    : DialogRoute.callerFacing(settings.advertised(out), out, client.flow()));
             edit.prependRecordRoute(recordRoute(in, pathFrom));
         }
-        if (request.method() == SipMethod.REGISTER && source.flow() != Peer.NO_FLOW && supportsPath(request)) {
-            edit.prependPath(DialogRoute.path(settings.advertised(out), out, source.flow()));
+        if (request.method() == SipMethod.REGISTER) {
+            if (source.flow() != Peer.NO_FLOW && supportsPath(request)) {
+                edit.prependPath(DialogRoute.path(settings.advertised(out), out, source.flow()));
+            } else if (source.transport() == Transport.UDP && behindNat(request, source)) {
+                edit.prependPath(udpFlow(out, source.address(), lane));
+            }
         }
         if (route.rewrite() == Rewrite.DOMAIN && target.destination() != null
                 && request.requestUri() instanceof SipUri uri) {
@@ -98,6 +119,30 @@ final class RequestEdits {
             edit.viaRport(source.address().getPort());
         }
         return edit;
+    }
+
+    /**
+     * Whether a UDP client is taken to be behind NAT ({@code siplb.nat.path}): always, never, or
+     * when its top Via's sent-by is not the address and port its datagram came from (RFC 3581's
+     * test; a name is never the address).
+     */
+    boolean behindNat(SipMessage request, Peer source) {
+        NatSettings.Mode mode = settings.nat().mode();
+        if (mode != NatSettings.Mode.AUTO) {
+            return mode == NatSettings.Mode.ALWAYS;
+        }
+        Via via = request.topVia();
+        InetSocketAddress from = source.address();
+        if (via == null || (via.port() > 0 ? via.port() : 5060) != from.getPort()) {
+            return true;
+        }
+        byte[] sentBy = NetUtil.createByteArrayFromIpAddressString(via.host().toString());
+        return sentBy == null || !Arrays.equals(sentBy, from.getAddress().getAddress());
+    }
+
+    /** Our entry for a UDP client at {@code address}, reached from lane {@code from}'s socket. */
+    private String udpFlow(Transport facing, InetSocketAddress address, int from) {
+        return DialogRoute.udpFlow(settings.advertised(facing), facing, tokens.token(address, from));
     }
 
     /** The entry facing {@code destination} over {@code transport}, built once per destination. */

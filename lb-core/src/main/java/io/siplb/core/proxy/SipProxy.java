@@ -7,6 +7,7 @@ import io.siplb.core.net.AddressResolver;
 import io.siplb.core.net.MessageSender;
 import io.siplb.core.net.Peer;
 import io.siplb.core.route.DialogRouter;
+import io.siplb.core.route.FlowTokens;
 import io.siplb.core.route.RouteRequest;
 import io.siplb.core.route.RouteSettings;
 import io.siplb.core.route.Router;
@@ -104,9 +105,10 @@ public final class SipProxy implements TransactionUser {
         this.server = transactions.server();
         server.finishObserver((transaction, status, nanos) -> observed.get().finished(transaction, status, nanos));
         TargetChoice targets = new TargetChoice(Objects.requireNonNull(resolver, "resolver"));
-        this.edits = new RequestEdits(settings);
+        FlowTokens tokens = new FlowTokens(settings.nat().key(), counters.flowTokensRejected);
+        this.edits = new RequestEdits(settings, tokens, loop);
         this.dialogs = new DialogRouter(Objects.requireNonNull(local, "local"), dispatcher, index, tables::dialog,
-                sender::connected, targets);
+                sender::connected, targets, tokens);
         // silence may be ours (an overloaded loop) or misdelivered (a predecessor shares the port)
         FailureMarking marking = new FailureMarking(dispatcher, counters,
                 () -> overloaded.getAsBoolean() || tables.sharesPort());

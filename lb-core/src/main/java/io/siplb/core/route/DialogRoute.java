@@ -56,6 +56,20 @@ public final class DialogRoute {
         return callerFacing(advertised, transport, flow); // the same shape: our address, transport, flow
     }
 
+    /**
+     * The entry facing a UDP client behind NAT — our Path entry for its REGISTER, or the
+     * caller-facing Record-Route of its dialogs: the {@link FlowTokens flow token} as the user
+     * part (RFC 5626 §5.1), so requests through it reach the address its datagrams came from.
+     */
+    public static String udpFlow(String advertised, Transport transport, String token) {
+        return "<sip:" + token + "@" + advertised + transportParameter(transport) + ";lr>";
+    }
+
+    /** The flow token an entry of ours carries in its user part, or {@code null}: no other has one. */
+    static String token(SipUri route) {
+        return route.user();
+    }
+
     private static String transportParameter(Transport transport) {
         return transport == Transport.UDP ? "" : ";transport=" + transport.parameter();
     }

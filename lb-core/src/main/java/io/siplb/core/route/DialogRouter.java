@@ -26,8 +26,10 @@ import java.util.function.Predicate;
  *       goes. If it names a destination ({@code ds}), there; otherwise it faces the caller, and
  *       only a destination's host may route that way: to the next Route, else the Request-URI
  *       (the caller's Contact), over the caller's own connection when the entry names one
- *       ({@code flow}) and it is open, else over the entry's transport to that address — except a
- *       WebSocket client, which nothing else reaches: 430 Flow Failed (RFC 5626 §5.3).</li>
+ *       ({@code flow}) and it is open, or to the address its UDP flow token names (a client
+ *       behind NAT; 403 when the token does not verify), else over the entry's transport to that
+ *       address — except a WebSocket client, which nothing else reaches: 430 Flow Failed (RFC
+ *       5626 §5.3).</li>
  *   <li>From one of our destinations (the callee hanging up, re-INVITEs, NOTIFYs): toward the
  *       caller — the next Route, else the Request-URI.</li>
  *   <li>From anyone else: toward the dialog's destination — named by {@code ds}, else by the
@@ -36,7 +38,7 @@ import java.util.function.Predicate;
  * </ul>
  *
  * Its answers are {@link RoutingDecision}s, as the rules' are: {@link RoutingDecision.Relay} or a
- * {@link RoutingDecision.Reply} of 430 or 481. It keeps no state of its own: what it reads (the
+ * {@link RoutingDecision.Reply} of 403, 430 or 481. It keeps no state of its own: what it reads (the
  * address index, the affinity table, the open connections) is handed to it.
  */
 public final class DialogRouter {
@@ -45,6 +47,8 @@ public final class DialogRouter {
     /** RFC 3261 §12.2.2: no dialog of ours, and nothing names a destination. */
     public static final RoutingDecision.Reply NO_DIALOG =
             new RoutingDecision.Reply(481, "Call/Transaction Does Not Exist", List.of());
+    /** RFC 5626 §5.2: a flow token that does not verify is refused (counted by {@link FlowTokens}). */
+    public static final RoutingDecision.Reply FORGED_FLOW = new RoutingDecision.Reply(403, "Forbidden", List.of());
 
     private final Predicate<SipUri> local;
     private final Dispatcher dispatcher;
@@ -52,34 +56,48 @@ public final class DialogRouter {
     private final Function<String, Destination> dialogs;
     private final LongFunction<Peer> connections;
     private final TargetChoice targets;
+    private final FlowTokens tokens;
 
     /**
      * @param local whether a URI names this balancer (its advertised or listen address)
      * @param dialogs the Call-ID affinity table: a dialog's destination, or {@code null}
      * @param connections a client's open connection by its flow, or {@code null} when it is gone
+     * @param tokens this loop's reader of UDP flow tokens
      */
     public DialogRouter(Predicate<SipUri> local, Dispatcher dispatcher, DestinationIndex index,
-            Function<String, Destination> dialogs, LongFunction<Peer> connections, TargetChoice targets) {
+            Function<String, Destination> dialogs, LongFunction<Peer> connections, TargetChoice targets,
+            FlowTokens tokens) {
         this.local = local;
         this.dispatcher = dispatcher;
         this.index = index;
         this.dialogs = dialogs;
         this.connections = connections;
         this.targets = targets;
+        this.tokens = tokens;
     }
 
     /**
      * A destination's new request whose top Route is our Path entry (a registrar's request toward
      * a client that registered through us): relayed to the client's connection that entry names,
-     * or 430 when it is closed. Empty for every other request: only a destination's host may
-     * route by a flow.
+     * or 430 when it is closed; or to the UDP address its flow token names, from the socket the
+     * REGISTER came in on. A token that does not verify is 403 whoever sent it. Empty for every
+     * other request: only a destination's host may route by a flow.
      */
     public Optional<RoutingDecision> path(SipMessage request, Peer source) {
-        if (ourRoutes(request) == 0 || !(request.routes().get(0).uri() instanceof SipUri top)) {
+        if (ourRoutes(request) == 0 || !(request.routes().get(0).uri() instanceof SipUri top)
+                || DialogRoute.facesDestination(top)) {
             return Optional.empty();
         }
+        String token = DialogRoute.token(top);
+        if (token != null) {
+            Peer client = tokens.peer(token);
+            Destination from = client == null ? null : destinationOf(source);
+            return client == null ? Optional.of(FORGED_FLOW)
+                    : from == null ? Optional.empty()
+                    : Optional.of(new RoutingDecision.Relay(new Target(null, client), 1, from));
+        }
         long flow = DialogRoute.flow(top);
-        Destination from = flow == Peer.NO_FLOW || DialogRoute.facesDestination(top) ? null : destinationOf(source);
+        Destination from = flow == Peer.NO_FLOW ? null : destinationOf(source);
         if (from == null) {
             return Optional.empty();
         }
@@ -115,10 +133,22 @@ public final class DialogRouter {
         return destination == null ? NO_DIALOG : relay(targets.inDialog(destination, toward), ours);
     }
 
-    /** A destination's request through the caller-facing entry of a double Record-Route. */
+    /**
+     * A destination's request through the caller-facing entry of a double Record-Route: to the
+     * caller's connection, or its UDP flow (403 when the token does not verify), or the address
+     * the next hop names.
+     */
     private RoutingDecision towardCaller(SipUri facing, SipUri toward, Peer source) {
+        String token = DialogRoute.token(facing);
+        Peer flowPeer = token == null ? null : tokens.peer(token);
+        if (token != null && flowPeer == null) {
+            return FORGED_FLOW;
+        }
         if (toward == null || destinationOf(source) == null) {
             return NO_DIALOG;
+        }
+        if (flowPeer != null) {
+            return relay(new Target(null, flowPeer), 2);
         }
         long flow = DialogRoute.flow(facing);
         Peer client = flow == Peer.NO_FLOW ? null : connections.apply(flow);

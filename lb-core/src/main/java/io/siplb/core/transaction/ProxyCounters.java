@@ -41,6 +41,12 @@ public final class ProxyCounters {
     /** Requests answered 4xx/5xx by the proxy itself because they were malformed. */
     public final LongAdder malformedAnswered = new LongAdder();
     public final LongAdder keepAlives = new LongAdder();
+    /** STUN Binding requests on a SIP UDP socket answered (RFC 5626 §4.4.2 keep-alives). */
+    public final LongAdder stunAnswered = new LongAdder();
+    /** Datagrams read as STUN (first octet 0 or 1) dropped: a bad magic cookie or length, or not a Binding. */
+    public final LongAdder stunDropped = new LongAdder();
+    /** Requests refused 403 because the UDP flow token of their Route did not decode or verify. */
+    public final LongAdder flowTokensRejected = new LongAdder();
     /** New requests a route decided to drop unanswered. */
     public final LongAdder routeDropped = new LongAdder();
     /** Attempts that failed and moved on to the next destination. */

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +33,8 @@ class DialogRouterTest {
     private final Dispatcher dispatcher = new Dispatcher();
     private final Map<String, Destination> dialogs = new HashMap<>();
     private final Map<Long, Peer> connections = new HashMap<>();
+    private final LongAdder rejected = new LongAdder();
+    private final FlowTokens tokens = new FlowTokens("a key of sixteen or more", rejected);
     private final DialogRouter router;
 
     DialogRouterTest() throws DestinationListException {
@@ -39,7 +42,7 @@ class DialogRouterTest {
                 List.of("1 sip:127.0.0.1:6001 0 2", "1 sip:127.0.0.1:6002 0 1")));
         router = new DialogRouter(uri -> (uri.host() + ":" + AddressResolver.port(uri)).equals(US), dispatcher,
                 new DestinationIndex(dispatcher, AddressResolver.LITERALS), dialogs::get, connections::get,
-                new TargetChoice(AddressResolver.LITERALS));
+                new TargetChoice(AddressResolver.LITERALS), tokens);
     }
 
     private Destination pbx(int port) {
@@ -101,6 +104,63 @@ class DialogRouterTest {
         RoutingDecision.Relay relay = (RoutingDecision.Relay) router.path(invite, PBX1).orElseThrow();
         assertThat(relay.target().peer().flow()).isEqualTo(7);
         assertThat(relay.pathFrom()).isSameAs(pbx(6001));
+    }
+
+    @Test
+    void aRegistrarsRequestAlongAUdpPathGoesToTheAddressItsTokenNamesFromTheRegistersSocket() {
+        InetSocketAddress natBinding = new InetSocketAddress("127.0.0.9", 40001);
+        String path = DialogRoute.udpFlow(US, Transport.UDP, tokens.token(natBinding, 3));
+        SipMessage invite = request("INVITE sip:alice@192.168.1.20:5060", null, "Route: " + path);
+        assertThat(router.path(invite, CALLER)).as("only a destination routes by a flow").isEmpty();
+        RoutingDecision.Relay relay = (RoutingDecision.Relay) router.path(invite, PBX1).orElseThrow();
+        assertThat(relay.target().peer()).isEqualTo(Peer.udpFlow(natBinding, 3));
+        assertThat(relay.target().peer().lane()).isEqualTo(3);
+        assertThat(relay.ourRoutes()).isEqualTo(1);
+        assertThat(relay.pathFrom()).isSameAs(pbx(6001));
+        assertThat(rejected.sum()).isZero();
+    }
+
+    @Test
+    void aForgedOrAlteredFlowTokenIs403AndCountedWhoeverSendsIt() {
+        String good = tokens.token(new InetSocketAddress("127.0.0.9", 40001), 0);
+        String altered = (good.charAt(5) == 'A' ? 'B' : 'A') + "";
+        altered = good.substring(0, 5) + altered + good.substring(6);
+        String otherKey = new FlowTokens("another key of sixteen", new LongAdder())
+                .token(new InetSocketAddress("127.0.0.9", 40001), 0);
+        for (String token : List.of(altered, otherKey, "not-base64!", "AAAA")) {
+            String path = DialogRoute.udpFlow(US, Transport.UDP, token);
+            SipMessage invite = request("INVITE sip:alice@192.168.1.20:5060", null, "Route: " + path);
+            assertThat(router.path(invite, PBX1)).as(token).contains(DialogRouter.FORGED_FLOW);
+            assertThat(router.path(invite, CALLER)).as(token).contains(DialogRouter.FORGED_FLOW);
+        }
+        String toDestination = DialogRoute.recordRoute(US, Transport.UDP, pbx(6001));
+        String forged = DialogRoute.udpFlow(US, Transport.UDP, altered);
+        assertThat(router.inDialog(bye("sip:alice@192.168.1.20", "Route: " + toDestination, "Route: " + forged), PBX1))
+                .isSameAs(DialogRouter.FORGED_FLOW);
+        assertThat(rejected.sum()).isEqualTo(9);
+    }
+
+    @Test
+    void theCalleesByeReachesACallerBehindNatAtItsFlowNotItsContact() {
+        InetSocketAddress natBinding = new InetSocketAddress("127.0.0.9", 40001);
+        String toDestination = DialogRoute.recordRoute(US, Transport.UDP, pbx(6001));
+        String toCaller = DialogRoute.udpFlow(US, Transport.UDP, tokens.token(natBinding, 1));
+        RoutingDecision.Relay relay = (RoutingDecision.Relay) router.inDialog(bye("sip:alice@192.168.1.20:5060",
+                "Route: " + toDestination, "Route: " + toCaller), PBX1);
+        assertThat(relay.target().peer()).isEqualTo(Peer.udpFlow(natBinding, 1));
+        assertThat(relay.ourRoutes()).isEqualTo(2);
+        assertThat(router.inDialog(bye("sip:alice@192.168.1.20:5060", "Route: " + toDestination, "Route: " + toCaller),
+                CALLER)).as("only a destination goes toward the caller").isSameAs(DialogRouter.NO_DIALOG);
+    }
+
+    @Test
+    void aTokenSurvivesIpv6AndEveryLaneAndPort() {
+        for (InetSocketAddress address : List.of(new InetSocketAddress("::1", 1), new InetSocketAddress("127.0.0.1", 65535))) {
+            for (int lane : new int[] {0, 255, 65535}) {
+                assertThat(tokens.peer(tokens.token(address, lane))).isEqualTo(Peer.udpFlow(address, lane));
+            }
+        }
+        assertThat(rejected.sum()).isZero();
     }
 
     private static SipMessage bye(String requestUri, String... routes) {

@@ -88,6 +88,14 @@ public final class Metrics {
         counter("siplb.overload.dropped", "INVITE datagrams dropped unparsed, far behind", counters.overloadDropped);
         counter("siplb.internal.errors", "datagrams whose handling threw (a bug: logged with its stack)",
                 counters.internalErrors);
+        counter("siplb.stun.answered", "STUN Binding requests on a SIP UDP socket answered (keep-alives)",
+                counters.stunAnswered);
+        counter("siplb.stun.dropped", "datagrams read as STUN dropped: bad magic cookie or length, or not a Binding",
+                counters.stunDropped);
+        counter("siplb.nat.flow.rejected", "requests refused 403: their UDP flow token did not decode or verify",
+                counters.flowTokensRejected);
+        counter("siplb.keepalives", "keep-alives that were no SIP message: CRLFs in a datagram or frame, STUN Binding indications",
+                counters.keepAlives);
     }
 
     /** The loops, the tables and the destinations' states. */

@@ -54,4 +54,9 @@ final class Keys {
     String events() {
         return prefix + "events";
     }
+
+    /** A secret the nodes agree on (the NAT flow key when none is configured). */
+    String secret(String name) {
+        return prefix + "secret:" + name;
+    }
 }

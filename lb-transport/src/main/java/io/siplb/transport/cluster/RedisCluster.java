@@ -135,6 +135,25 @@ public final class RedisCluster implements Cluster {
 
     // ------------------------------------------------------------------ connection
 
+    /**
+     * The first value any node proposed for {@code name}, kept in Redis (SET NX): blocks, on a
+     * connection of its own, at most the sync timeout; {@code proposed} when Redis is out of reach.
+     */
+    @Override
+    public String agree(String name, String proposed) {
+        try (StatefulRedisConnection<String, String> once = client.connect(StringCodec.UTF8, settings.redis())) {
+            once.setTimeout(timeout);
+            once.sync().set(keys.secret(name), proposed, SetArgs.Builder.nx());
+            String agreed = once.sync().get(keys.secret(name));
+            return agreed == null ? proposed : agreed;
+        } catch (RuntimeException e) {
+            LOG.warn("cluster: Redis at {} unreachable for the shared {} ({}): this node uses its own, and the"
+                    + " others' tokens fail here; set it in the configuration", settings.storeText(), name,
+                    rootMessage(e));
+            return proposed;
+        }
+    }
+
     private void connect() {
         if (closed) {
             return;

@@ -1,7 +1,9 @@
 package io.siplb.transport.lane;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DatagramPacket;
 import io.siplb.core.dispatch.Destination;
@@ -16,6 +18,7 @@ import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipWritable;
 import io.siplb.core.sip.Via;
 import io.siplb.core.transaction.Branches;
+import io.siplb.core.transaction.ProxyCounters;
 import io.siplb.core.transaction.TransactionLayer;
 import io.siplb.transport.probe.Prober;
 import io.siplb.transport.protect.SourceGuard;
@@ -23,6 +26,7 @@ import io.siplb.transport.stream.StreamConnection;
 import io.siplb.transport.stream.StreamTransport;
 import io.siplb.transport.udp.DatagramReceiveAllocator;
 import io.siplb.transport.udp.FlushAtReadEnd;
+import io.siplb.transport.udp.Stun;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -51,6 +55,7 @@ public final class Lane implements MessageSender, Prober.ProbeChannel {
     private static final long LAG_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final byte[] INVITE = "INVITE ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] RESPONSE = "SIP/2.0 ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PONG = {'\r', '\n'};
 
     private final Lanes lanes;
     private final int number;
@@ -175,11 +180,15 @@ public final class Lane implements MessageSender, Prober.ProbeChannel {
         Transport transport = to.transport();
         StreamTransport streams = lanes.streams();
         if (transport == Transport.UDP && channel != null) {
-            DatagramPacket datagram = new DatagramPacket(message.toDirectBuffer(channel.alloc()), to.address());
+            // a client behind NAT is reached only from the socket its datagrams reached
+            Channel out = to.lane() < 0 ? channel : lanes.udpChannel(to.lane(), channel);
+            DatagramPacket datagram = new DatagramPacket(message.toDirectBuffer(out.alloc()), to.address());
             if (capture != null) {
                 capture.sent(message, to, datagram.content(), loop.inEventLoop(), streams);
             }
-            (flush == null ? channel.writeAndFlush(datagram) : flush.send(channel, datagram)).addListener(future -> {
+            ChannelFuture written = flush == null || out != channel ? out.writeAndFlush(datagram)
+                    : flush.send(channel, datagram);
+            written.addListener(future -> {
                 if (!future.isSuccess()) {
                     lanes.sendFailures.increment();
                     if (failure != null) {
@@ -200,9 +209,42 @@ public final class Lane implements MessageSender, Prober.ProbeChannel {
         }
     }
 
-    /** A datagram of this lane's channel, on its loop; Reactor Netty releases its buffer after. */
+    /**
+     * A datagram of this lane's channel, on its loop; Reactor Netty releases its buffer after. A
+     * STUN message ({@link Stun}) is a keep-alive, answered here; everything else is SIP.
+     */
     void onDatagram(DatagramPacket packet) {
+        if (Stun.isStun(packet.content())) {
+            try {
+                stun(packet);
+            } catch (RuntimeException e) {
+                lanes.tables.counters().internalErrors.increment();
+                LOG.error("STUN datagram from {} not handled: {}", packet.sender(), e.toString(), e);
+            }
+            return;
+        }
         onMessage(packet.content(), Peer.udp(packet.sender()), null);
+    }
+
+    /**
+     * A STUN Binding request (RFC 5626 §4.4.2) gets its Binding success response, naming the
+     * address it came from; an indication is a keep-alive; anything else is dropped, counted. Edge
+     * protection sees it as it sees a request.
+     */
+    private void stun(DatagramPacket packet) {
+        if (lanes.guard.admit(packet.sender(), true) == SourceGuard.Verdict.DROP) {
+            return;
+        }
+        ProxyCounters counters = lanes.tables.counters();
+        switch (Stun.read(packet.content())) {
+            case BINDING_REQUEST -> {
+                counters.stunAnswered.increment();
+                channel.writeAndFlush(new DatagramPacket(
+                        Stun.bindingSuccess(packet.content(), packet.sender(), channel.alloc()), packet.sender()));
+            }
+            case INDICATION -> counters.keepAlives.increment();
+            default -> counters.stunDropped.increment();
+        }
     }
 
     /** One whole message from a stream connection (or a datagram: {@code connection} null). */
@@ -235,13 +277,17 @@ public final class Lane implements MessageSender, Prober.ProbeChannel {
         }
         if (capture == null) {
             route(result, source, connection);
-            return;
+        } else {
+            capture.received(content, source, connection);
+            try {
+                route(result, source, connection);
+            } finally {
+                capture.flush();
+            }
         }
-        capture.received(content, source, connection);
-        try {
-            route(result, source, connection);
-        } finally {
-            capture.flush();
+        if (result instanceof ParseResult.KeepAlive && connection == null && content.readableBytes() == 4) {
+            // a CRLF CRLF ping in a datagram gets the CRLF pong a stream's would (RFC 5626 §4.4.1)
+            channel.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(PONG), source.address()));
         }
     }
 

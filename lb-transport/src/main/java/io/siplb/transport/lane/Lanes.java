@@ -1,6 +1,7 @@
 package io.siplb.transport.lane;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DatagramPacket;
 import io.siplb.core.net.MessageSender;
@@ -119,6 +120,15 @@ public final class Lanes {
             perLoop.put(loop, lane);
         }
         byListener.put(listener, perLoop);
+    }
+
+    /**
+     * The UDP channel of lane {@code number} — what a client behind NAT is reached from — or
+     * {@code fallback} when that lane has none (a token of another configuration's lanes).
+     */
+    Channel udpChannel(int number, Channel fallback) {
+        Lane lane = number < lanes.size() ? lanes.get(number) : null;
+        return lane == null || lane.connection() == null ? fallback : lane.channel();
     }
 
     /** A datagram for channel {@code number}; one that arrives while it is still binding is dropped. */
