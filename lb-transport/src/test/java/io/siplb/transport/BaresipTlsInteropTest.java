@@ -5,27 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.siplb.core.net.Transport;
 import io.siplb.core.sip.SipMethod;
 import io.siplb.transport.stream.StreamTransport;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.opentest4j.TestAbortedException;
 
 /**
  * A TLS call between two baresip user agents through siplb, on loopback: alice dials siplb's TLS
@@ -37,25 +28,17 @@ import org.opentest4j.TestAbortedException;
  */
 @Tag("interop")
 class BaresipTlsInteropTest {
-    private static final Path OUT = Path.of("target/interop").toAbsolutePath();
-    private final List<Process> processes = new ArrayList<>();
+    private final Baresip agents = new Baresip();
     private final List<AutoCloseable> open = new ArrayList<>();
 
     @BeforeAll
     static void baresipIsInstalled() throws IOException, InterruptedException {
-        try {
-            Process probe = new ProcessBuilder("baresip", "-h").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            probe.waitFor(10, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            throw new TestAbortedException("baresip is not installed (apt-get install baresip-core): skipped");
-        }
-        Files.createDirectories(OUT);
+        Baresip.assumeInstalled();
     }
 
     @AfterEach
     void stop() throws Exception {
-        processes.forEach(Process::destroyForcibly);
+        agents.close();
         for (int i = open.size() - 1; i >= 0; i--) {
             open.get(i).close();
         }
@@ -80,8 +63,8 @@ class BaresipTlsInteropTest {
         open.add(lb);
         int siplbTls = lb.balancer.boundAddress(Transport.TLS).getPort();
 
-        Control bobControl = start(bob, "bob");
-        Control aliceControl = start(alice, "alice");
+        Baresip.Control bobControl = agents.start(bob, "bob");
+        Baresip.Control aliceControl = agents.start(alice, "alice");
         aliceControl.send("dial", "sip:bob@127.0.0.1:" + siplbTls + ";transport=tls");
         aliceControl.await("CALL_ESTABLISHED");
         bobControl.await("CALL_ESTABLISHED");
@@ -96,126 +79,14 @@ class BaresipTlsInteropTest {
         assertThat(counters.requestsByMethod.get(SipMethod.ACK).sum()).isEqualTo(1);
         assertThat(counters.requestsByMethod.get(SipMethod.BYE).sum()).as("bob's BYE crossed siplb").isEqualTo(1);
         assertThat(lb.balancer.streams().errors(StreamTransport.Error.TLS_HANDSHAKE)).isZero();
-        assertThat(Files.readString(OUT.resolve("baresip-alice.log"))).contains("BYE sip:");
+        assertThat(Baresip.log("alice")).contains("BYE sip:");
     }
 
-    /** A baresip configuration directory: SIP on {@code sip} (TLS on {@code sip + 1}), no audio device. */
+    /** An agent with SIP on {@code sip} and TLS on {@code sip + 1}, trusting and presenting the test pair. */
     private static Path agent(Path work, String name, int sip, int control, int rtp, String answerMode, TestTls tls,
             Path bundle) throws IOException {
-        Path dir = Files.createDirectories(work.resolve(name));
-        String config = String.join("\n",
-                "poll_method epoll",
-                "sip_listen 127.0.0.1:" + sip,
-                "sip_certificate " + bundle,
-                "sip_cafile " + tls.certificate,
-                "call_local_timeout 120",
-                "audio_player aubridge," + name,
-                "audio_source aubridge," + name,
-                "audio_alert aubridge," + name + "-alert",
-                "audio_level no",
-                "rtp_ports " + rtp + "-" + (rtp + 9),
-                "rtcp_mux no",
-                "net_interface 127.0.0.1",
-                "module_path /usr/lib/baresip/modules",
-                "module g711.so",
-                "module aubridge.so",
-                "module_tmp uuid.so",
-                "module_tmp account.so",
-                "module_app menu.so",
-                "module_app ctrl_tcp.so",
-                "ctrl_tcp_listen 127.0.0.1:" + control,
-                "ringback_disabled yes",
-                "statmode_default off", "");
-        Files.writeString(dir.resolve("config"), config);
-        Files.writeString(dir.resolve("accounts"), "<sip:" + name + "@127.0.0.1>;regint=0;answermode=" + answerMode + "\n");
-        Files.writeString(dir.resolve("contacts"), "");
-        Files.writeString(dir.resolve("control-port"), Integer.toString(control));
-        return dir;
-    }
-
-    /** Starts an agent (-s traces its SIP messages into its log) and connects to its control port. */
-    private Control start(Path dir, String name) throws Exception {
-        Process process = new ProcessBuilder("baresip", "-f", dir.toString(), "-v", "-s", "-t", "60")
-                .redirectErrorStream(true).redirectOutput(OUT.resolve("baresip-" + name + ".log").toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        processes.add(process);
-        int port = Integer.parseInt(Files.readString(dir.resolve("control-port")).trim());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            try {
-                Control control = new Control(new Socket(InetAddress.getLoopbackAddress(), port), name);
-                open.add(control);
-                return control;
-            } catch (IOException e) {
-                if (System.nanoTime() > deadline || !process.isAlive()) {
-                    throw new AssertionError(name + " did not open its control port; see " + OUT, e);
-                }
-                Thread.sleep(100);
-            }
-        }
-    }
-
-    /** baresip's ctrl_tcp: JSON commands and events framed as netstrings ({@code len:json,}). */
-    private static final class Control implements AutoCloseable {
-        private final Socket socket;
-        private final String name;
-        private final BlockingQueue<String> events = new LinkedBlockingQueue<>();
-
-        Control(Socket socket, String name) {
-            this.socket = socket;
-            this.name = name;
-            Thread reader = new Thread(this::read, "baresip-" + name + "-events");
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        void send(String command, String params) throws IOException {
-            String json = "{\"command\":\"" + command + "\"" + (params == null ? "" : ",\"params\":\"" + params + "\"")
-                    + ",\"token\":\"" + command + "\"}";
-            byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-            OutputStream out = socket.getOutputStream();
-            out.write((bytes.length + ":").getBytes(StandardCharsets.US_ASCII));
-            out.write(bytes);
-            out.write(',');
-            out.flush();
-        }
-
-        private void read() {
-            try (InputStream in = socket.getInputStream()) {
-                while (true) {
-                    int length = 0;
-                    int b;
-                    while ((b = in.read()) != ':') {
-                        if (b < 0) {
-                            return;
-                        }
-                        length = length * 10 + (b - '0');
-                    }
-                    String json = new String(in.readNBytes(length), StandardCharsets.UTF_8);
-                    in.read(); // the trailing comma
-                    events.add(json);
-                }
-            } catch (IOException e) {
-                // the agent quit
-            }
-        }
-
-        /** Waits up to 10 s for an event of {@code type}. */
-        void await(String type) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (System.nanoTime() < deadline) {
-                String event = events.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-                if (event != null && event.contains("\"type\":\"" + type + "\"")) {
-                    return;
-                }
-            }
-            throw new AssertionError(name + " reported no " + type + " within 10 s; see " + OUT + "/baresip-" + name + ".log");
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
+        return Baresip.agent(work, name, sip, control, rtp, List.of("sip_certificate " + bundle,
+                "sip_cafile " + tls.certificate), "<sip:" + name + "@127.0.0.1>;regint=0;answermode=" + answerMode);
     }
 
     private static int freePort() throws IOException {
