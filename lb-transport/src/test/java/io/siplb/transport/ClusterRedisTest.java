@@ -310,6 +310,49 @@ class ClusterRedisTest {
     }
 
     /**
+     * What a node starting later must know: the drains in force (kept in Redis), and the NAT flow
+     * key the nodes agreed on — a phone registered through one node is reached through another.
+     */
+    @Test
+    void aLaterNodeTakesTheDrainsInForceAndEveryNodeVerifiesTheOthersFlowTokens() throws Exception {
+        RedisServer redis = redis();
+        RawPeer registrar = opened.add(new RawPeer());
+        RawPeer phone = opened.add(new RawPeer());
+        String uri = "sip:127.0.0.1:" + registrar.port();
+        List<String> lines = List.of("1 " + uri + " 0 1 duid=registrar");
+        // both behind one virtual address (keepalived, a Kubernetes Service): either may get the call
+        LoopbackBalancer a = node(redis, "a", lines, "siplb.advertised-address=sip.example.com:5060");
+        LoopbackBalancer b = node(redis, "b", lines, "siplb.advertised-address=sip.example.com:5060");
+        phone.send(a.address, "REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.3:5060;rport;branch="
+                + SipText.branch() + "\r\nFrom: <sip:alice@example.com>;tag=r1\r\nTo: <sip:alice@example.com>\r\n"
+                + "Call-ID: reg-cluster@test\r\nCSeq: 1 REGISTER\r\nContact: <sip:alice@127.0.0.3:5060>\r\n"
+                + "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+        String register = registrar.receive();
+        String path = SipText.header(register, "Path");
+        assertThat(path).as("a Path with a flow token").matches("<sip:[A-Za-z0-9_-]{24}@sip.example.com:5060;lr>");
+        registrar.send(a.address, SipText.response(register, 200, "OK", "reg1", null));
+        assertThat(SipText.status(phone.receive())).isEqualTo(200);
+        // the registrar's call, sent to node b along node a's Path: b verifies a's token
+        registrar.send(b.address, "INVITE sip:alice@127.0.0.3:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:"
+                + registrar.port() + ";branch=" + SipText.branch() + "\r\nRoute: " + path
+                + "\r\nFrom: <sip:bob@example.com>;tag=b1\r\nTo: <sip:alice@example.com>\r\n"
+                + "Call-ID: cluster-nat@test\r\nCSeq: 1 INVITE\r\nContact: <sip:bob@127.0.0.1:" + registrar.port()
+                + ">\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+        assertThat(phone.receive()).startsWith("INVITE sip:alice@127.0.0.3:5060 SIP/2.0");
+        assertThat(b.balancer.tables().counters().flowTokensRejected.sum()).isZero();
+
+        assertThat(post(a, "/dispatcher/state?set=1&uri=" + uri + "&state=drain").statusCode()).isEqualTo(200);
+        Destination atB = b.balancer.dispatcher().find(1, uri).orElseThrow();
+        await().atMost(1, TimeUnit.SECONDS).until(() -> atB.drain() == Drain.OPERATOR);
+        LoopbackBalancer c = node(redis, "c", lines);
+        Destination atC = c.balancer.dispatcher().find(1, uri).orElseThrow();
+        await().atMost(5, TimeUnit.SECONDS).until(() -> atC.drain() == Drain.OPERATOR);
+        post(b, "/dispatcher/state?set=1&uri=" + uri + "&state=a");
+        await().atMost(1, TimeUnit.SECONDS).until(() -> atC.drain() == Drain.NONE);
+        assertThat(redis.command("HLEN siplb:drains")).contains("0");
+    }
+
+    /**
      * Values under siplb's prefix that siplb did not write — a node record, a ban, an operator's
      * state, a published event — are ignored and counted, never taken as a count or a ban.
      */

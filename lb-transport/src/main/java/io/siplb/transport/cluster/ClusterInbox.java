@@ -12,6 +12,7 @@ import io.siplb.core.dispatch.Destination;
 import io.siplb.core.dispatch.DestinationSet;
 import io.siplb.core.dispatch.DestinationState;
 import io.siplb.core.dispatch.Dispatcher;
+import io.siplb.core.dispatch.Drain;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.HashMap;
@@ -23,7 +24,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * What the other nodes decided, applied here: their events as they arrive, the durable part of
- * the state (bans, operators' destination states) when this node (re)connects, and the owners'
+ * the state (bans, operators' destination states, drains) when this node (re)connects, and the owners'
  * verdicts with shared probing. Runs on the cluster's thread only. A change applied here is not
  * published again ({@link #applyingHere()}).
  */
@@ -137,7 +138,7 @@ final class ClusterInbox {
         return states;
     }
 
-    /** The durable part of an event this node publishes: a ban's key, an operator's state. */
+    /** The durable part of an event this node publishes: a ban's key, an operator's state, a drain. */
     Mono<?> store(RedisReactiveCommands<String, String> redis, ClusterEvent event) {
         if (event instanceof ClusterEvent.Ban ban) {
             long left = ban.untilEpochMillis() - System.currentTimeMillis();
@@ -146,6 +147,11 @@ final class ClusterInbox {
         }
         if (event instanceof ClusterEvent.Unban unban) {
             return redis.del(keys.ban(unban.source()));
+        }
+        if (event instanceof ClusterEvent.Drained drained) {
+            String field = drained.setId() + " " + drained.uri();
+            return drained.drain() == Drain.NONE ? redis.hdel(keys.drains(), field)
+                    : redis.hset(keys.drains(), field, drained.drain().name());
         }
         if (event instanceof ClusterEvent.State state && state.byOperator()) {
             String field = state.setId() + " " + state.uri();
@@ -157,7 +163,7 @@ final class ClusterInbox {
 
     /**
      * On (re)connection: this node's bans written (a ban decided while Redis was away reaches the
-     * others now), then every node's bans and the operators' states read and applied.
+     * others now), then every node's bans, the operators' states and the drains read and applied.
      */
     Mono<Void> resync(RedisReactiveCommands<String, String> redis) {
         Mono<Void> push = Flux.fromIterable(local.bans().entrySet())
@@ -182,7 +188,11 @@ final class ClusterInbox {
         Mono<Void> operators = redis.hgetall(keys.operator()).collectList()
                 .doOnNext(this::adoptOperatorStates)
                 .then();
-        return push.then(bans).then(operators);
+        counters.commands.increment();
+        Mono<Void> drains = redis.hgetall(keys.drains()).collectList()
+                .doOnNext(this::adoptDrains)
+                .then();
+        return push.then(bans).then(operators).then(drains);
     }
 
     private void adoptBans(List<KeyValue<String, String>> values) {
@@ -198,6 +208,31 @@ final class ClusterInbox {
                     throw new IllegalArgumentException("not REASON UNTIL");
                 }
                 local.adoptBan(source, words[0], Duration.ofMillis(Long.parseLong(words[1]) - now));
+            } catch (IllegalArgumentException e) {
+                counters.garbled.increment();
+            }
+        }
+    }
+
+    /** The drains in force in the cluster, for a node that starts or comes back after they began. */
+    private void adoptDrains(List<KeyValue<String, String>> fields) {
+        for (KeyValue<String, String> field : fields) {
+            try {
+                String[] words = field.getKey().split(" ", 2);
+                if (words.length != 2) {
+                    throw new IllegalArgumentException("not SET URI");
+                }
+                Drain drain = Drain.valueOf(field.getValue());
+                dispatcher.find(Integer.parseInt(words[0]), words[1])
+                        .filter(d -> d.drain() != drain)
+                        .ifPresent(d -> {
+                            applying = Thread.currentThread();
+                            try {
+                                dispatcher.drain(d, drain, true);
+                            } finally {
+                                applying = null;
+                            }
+                        });
             } catch (IllegalArgumentException e) {
                 counters.garbled.increment();
             }

@@ -10,6 +10,8 @@ import java.net.InetAddress;
  * PREFIX nodes          the set of node ids ever heard (dead ones removed once their record expired)
  * PREFIX ban:ADDRESS    "REASON UNTIL_EPOCH_MS", expires with the ban
  * PREFIX operator       hash "SET URI" to state flags an operator set (active removes the field)
+ * PREFIX drains         hash "SET URI" to OPERATOR or PROBE, the drains in force (undrained removes the field)
+ * PREFIX secret:NAME    a value the nodes agree on, the first proposed kept (the NAT flow key)
  * PREFIX events         the channel events are published on
  * </pre>
  */
@@ -49,6 +51,11 @@ final class Keys {
 
     String operator() {
         return prefix + "operator";
+    }
+
+    /** The drains in force: a hash from "SET URI" to OPERATOR or PROBE. */
+    String drains() {
+        return prefix + "drains";
     }
 
     String events() {
