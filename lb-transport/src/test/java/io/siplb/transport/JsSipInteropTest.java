@@ -5,10 +5,6 @@ import static io.siplb.transport.SipText.headers;
 import static io.siplb.transport.SipText.uri;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.AppenderBase;
 import io.siplb.core.net.Transport;
 import io.siplb.core.sip.SipMethod;
 import java.io.IOException;
@@ -16,7 +12,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,7 +19,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.opentest4j.TestAbortedException;
-import org.slf4j.LoggerFactory;
 
 /**
  * JsSIP — the SIP stack of most WebRTC softphones — under Node.js ({@code src/test/js/jssip},
@@ -172,36 +166,6 @@ class JsSipInteropTest {
             if (thread != null) {
                 thread.join(6000);
             }
-        }
-    }
-
-    /** siplb's message log at debug level, captured for the test's ladder. */
-    private static final class Ladder extends AppenderBase<ILoggingEvent> implements AutoCloseable {
-        final List<String> lines = new CopyOnWriteArrayList<>();
-        private final Logger logger = (Logger) LoggerFactory.getLogger("io.siplb.messages");
-        private final Level before = logger.getLevel();
-
-        Ladder() {
-            setContext(logger.getLoggerContext());
-            start();
-            logger.addAppender(this);
-            logger.setLevel(Level.DEBUG);
-        }
-
-        @Override
-        protected void append(ILoggingEvent event) {
-            lines.add(event.getFormattedMessage());
-        }
-
-        void write(Path file) throws IOException {
-            Files.write(file, lines);
-        }
-
-        @Override
-        public void close() {
-            logger.detachAppender(this);
-            logger.setLevel(before);
-            stop();
         }
     }
 }

@@ -45,7 +45,8 @@ class NatInteropTest {
         Process kamailio = startKamailio(dir, registrarPort);
         try (Baresip agents = new Baresip();
                 LoopbackBalancer lb = new LoopbackBalancer(List.of("1 sip:127.0.0.1:" + registrarPort + " 0 1 duid=reg"),
-                        "siplb.nat.path=always", "siplb.failover.timeout=2s", "siplb.probe.interval=0")) {
+                        "siplb.nat.path=always", "siplb.failover.timeout=2s", "siplb.probe.interval=0");
+                Ladder ladder = new Ladder()) {
             int siplb = lb.address.getPort();
             Path alice = Baresip.agent(dir, "alice", freeUdpPort(), freeTcpPort(), 16340, List.of(),
                     "<sip:alice@127.0.0.1>;outbound=\"sip:127.0.0.1:" + siplb + "\";regint=600;answermode=auto");
@@ -70,6 +71,7 @@ class NatInteropTest {
             assertThat(aliceTrace).as("the INVITE came through siplb, Record-Routed with alice's flow")
                     .containsPattern("Record-Route: <sip:[A-Za-z0-9_-]{24}@127\\.0\\.0\\.1:" + siplb + ";lr>");
             assertThat(aliceTrace).contains("BYE sip:alice-"); // baresip registers Contact user alice-<pointer>
+            ladder.write(Baresip.OUT.resolve("nat-ladder.log"));
         } finally {
             kamailio.destroy();
             kamailio.waitFor(10, TimeUnit.SECONDS);

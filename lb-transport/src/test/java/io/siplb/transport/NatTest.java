@@ -17,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -68,6 +69,7 @@ class NatTest {
         RawPeer binding = open.add(new RawPeer("127.0.0.1"));
         RawPeer lan = open.add(new RawPeer("127.0.0.3"));
         LoopbackBalancer lb = balancer(registrar);
+        Ladder ladder = open.add(new Ladder());
         InetSocketAddress udp = lb.address;
         String privateAddress = "127.0.0.3:" + lan.port();
 
@@ -110,6 +112,9 @@ class NatTest {
 
         assertThat(lan.poll(300)).as("nothing went to the private address").isNull();
         assertThat(lb.balancer.tables().counters().flowTokensRejected.sum()).isZero();
+        ladder.write(Path.of("target/nat-ladder.log"));
+        assertThat(ladder.lines).anySatisfy(line -> assertThat(line)
+                .startsWith("-> UDP 127.0.0.1:" + binding.port() + " (NAT flow, from lane ").contains("INVITE " + contact));
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.siplb.core.sip.SipMessage;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +56,8 @@ public final class Backend extends SipPeer {
     private volatile Behaviour behaviour;
     /** Header lines its OPTIONS answers carry, as a FreeSWITCH reports its load ({@code X-FS-Calls: 12}). */
     private volatile String[] optionsHeaders = new String[0];
+    /** A header its OPTIONS answers carry with its calls in progress (answered, BYE not yet seen); null for none. */
+    private volatile String liveCallsHeader;
     private final Map<String, SipMessage> finals = new HashMap<>();
     /** 2xx finals whose ACK has not come, by Call-ID: sent again until it does. */
     private final Map<String, SipMessage> unacknowledged = new ConcurrentHashMap<>();
@@ -84,6 +87,21 @@ public final class Backend extends SipPeer {
     /** From now on its OPTIONS answers carry {@code lines} ({@code "X-FS-Calls: 12"}). */
     public void answerOptionsWith(String... lines) {
         optionsHeaders = lines.clone();
+    }
+
+    /** From now on its OPTIONS answers carry {@code header: N}, N its calls in progress, as FreeSWITCH's X-FS-Calls. */
+    public void reportLiveCallsIn(String header) {
+        liveCallsHeader = header;
+    }
+
+    private String[] optionsHeaders() {
+        String header = liveCallsHeader;
+        if (header == null) {
+            return optionsHeaders;
+        }
+        String[] lines = Arrays.copyOf(optionsHeaders, optionsHeaders.length + 1);
+        lines[lines.length - 1] = header + ": " + Math.max(0, answered.get() - byes.get());
+        return lines;
     }
 
     public void behave(Behaviour next) {
@@ -167,7 +185,7 @@ public final class Backend extends SipPeer {
                 send(MessageFactory.response(request, 200, "OK", tag(request)), source);
             }
             case REGISTER -> send(registered(request), source);
-            case OPTIONS -> send(MessageFactory.response(request, 200, "OK", tag(request), optionsHeaders), source);
+            case OPTIONS -> send(MessageFactory.response(request, 200, "OK", tag(request), optionsHeaders()), source);
             default -> send(MessageFactory.response(request, 200, "OK", tag(request)), source);
         }
     }

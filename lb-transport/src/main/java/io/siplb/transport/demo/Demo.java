@@ -19,7 +19,8 @@ import java.util.function.Supplier;
  * third of its calls with 503, {@code pbx3} silent — a destination list naming them, and a caller
  * placing calls through the balancer, with a one-line progress display that log lines are
  * printed above, whole ({@link ProgressLine}). Calls that land on pbx2's
- * refusals or pbx3's silence fail over; the caller sees them complete.
+ * refusals or pbx3's silence fail over; the caller sees them complete. The backends report their
+ * calls in progress in their OPTIONS answers ({@code X-FS-Calls}), which siplb reads as their load.
  */
 public final class Demo implements AutoCloseable {
     private static final int CALLS_PER_SECOND = 20;
@@ -53,7 +54,7 @@ public final class Demo implements AutoCloseable {
         // Panic only when all three are down: with the default 50 %, pbx2 and pbx3 down together
         // (a third usable) would put the set in and out of panic every few seconds
         return List.of("siplb.failover.timeout=1s", "siplb.failover.mark=inactive", "siplb.probe.interval=2s",
-                "siplb.probe.timeout=1s", "siplb.dispatch.panic-threshold=30%",
+                "siplb.probe.timeout=1s", "siplb.dispatch.panic-threshold=30%", "siplb.probe.load-header=X-FS-Calls",
                 "siplb.listen=udp:127.0.0.1:5060,tcp:127.0.0.1:5060,tls:127.0.0.1:5061",
                 "siplb.tls.certificate=" + tls.certificate(), "siplb.tls.key=" + tls.key());
     }
@@ -64,6 +65,7 @@ public final class Demo implements AutoCloseable {
                 new Backend("pbx1", 0, Backend.Behaviour.HEALTHY),
                 new Backend("pbx2", 0, Backend.Behaviour.refusing(1 / 3.0)),
                 new Backend("pbx3", 0, Backend.Behaviour.silentOne()));
+        backends.forEach(backend -> backend.reportLiveCallsIn("X-FS-Calls"));
         try {
             Path list = Files.createTempFile("siplb-demo-", ".list");
             list.toFile().deleteOnExit();

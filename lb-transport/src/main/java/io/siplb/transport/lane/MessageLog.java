@@ -48,7 +48,8 @@ final class MessageLog {
         Matcher callId = CALL_ID.matcher(text);
         MESSAGES.debug("{} {} {}:{}{} {} [Call-ID: {}]", direction, peer.transport().token(),
                 peer.address().getAddress().getHostAddress(), peer.address().getPort(),
-                peer.flow() == Peer.NO_FLOW ? "" : " #" + Long.toString(peer.flow(), 36), startLine,
+                peer.lane() >= 0 ? " (NAT flow, from lane " + peer.lane() + ")"
+                        : peer.flow() == Peer.NO_FLOW ? "" : " #" + Long.toString(peer.flow(), 36), startLine,
                 callId.find() ? callId.group(1).trim() : "-");
     }
 
