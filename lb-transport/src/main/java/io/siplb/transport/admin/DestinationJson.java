@@ -56,6 +56,28 @@ final class DestinationJson {
         out.put("priority", d.priority());
         out.put("attempts", d.attempts());
         out.put("failures", d.failures());
+        out.put("attrs", attributes(d));
+        out.put("load", d.load()); // every node's calls, in a cluster; or what it reported, while fresh
+        ReportedLoad reported = d.reportedLoad();
+        if (reported != null) {
+            out.put("reported", reported.capacity() >= 0
+                    ? Map.of("calls", reported.calls(), "capacity", reported.capacity()) : Map.of("calls", reported.calls()));
+        }
+        out.put("loadHere", d.localLoad());
+        out.put("latency", latency(d.latency()));
+        out.put("usable", d.usable());
+        if (d.revivedByPanic()) {
+            out.put("revived", true); // usable only because its set is in panic
+        }
+        List<DestinationTarget> targets = d.targets();
+        if (targets != null) {
+            out.put("targets", targets(targets)); // what DNS gave for its host (RFC 3263)
+        }
+        return out;
+    }
+
+    /** The list-file attributes, as Kamailio's dispatcher.list names them. */
+    private static Map<String, Object> attributes(Destination d) {
         Map<String, Object> attrs = new LinkedHashMap<>();
         var a = d.attributes();
         if (a.duid() != null) {
@@ -74,15 +96,10 @@ final class DestinationJson {
             attrs.put("cc", 1);
         }
         attrs.putAll(a.others());
-        out.put("attrs", attrs);
-        out.put("load", d.load()); // every node's calls, in a cluster; or what it reported, while fresh
-        ReportedLoad reported = d.reportedLoad();
-        if (reported != null) {
-            out.put("reported", reported.capacity() >= 0
-                    ? Map.of("calls", reported.calls(), "capacity", reported.capacity()) : Map.of("calls", reported.calls()));
-        }
-        out.put("loadHere", d.localLoad());
-        LatencyStats l = d.latency();
+        return attrs;
+    }
+
+    private static Map<String, Object> latency(LatencyStats l) {
         Map<String, Object> latency = new LinkedHashMap<>();
         latency.put("avg", round(l.average()));
         latency.put("std", round(l.standardDeviation()));
@@ -90,30 +107,25 @@ final class DestinationJson {
         latency.put("max", round(l.maximum()));
         latency.put("timeouts", l.timeouts());
         latency.put("samples", l.samples());
-        out.put("latency", latency);
-        out.put("usable", d.usable());
-        if (d.revivedByPanic()) {
-            out.put("revived", true); // usable only because its set is in panic
+        return latency;
+    }
+
+    /** Each SRV target or address DNS gave for the destination's host, with its own state. */
+    private static List<Map<String, Object>> targets(List<DestinationTarget> targets) {
+        List<Map<String, Object>> listed = new ArrayList<>();
+        for (DestinationTarget t : targets) {
+            Map<String, Object> target = new LinkedHashMap<>();
+            target.put("name", t.name());
+            target.put("address", t.address().getAddress().getHostAddress() + ":" + t.address().getPort());
+            target.put("transport", t.transport());
+            target.put("priority", t.priority());
+            target.put("weight", t.weight());
+            target.put("flags", t.state().letters());
+            target.put("est", round(t.latency().estimate()));
+            target.put("timeouts", t.latency().timeouts());
+            listed.add(target);
         }
-        List<DestinationTarget> targets = d.targets();
-        if (targets != null) {
-            // what DNS gave for its host (RFC 3263): each SRV target or address with its own state
-            List<Map<String, Object>> listed = new ArrayList<>();
-            for (DestinationTarget t : targets) {
-                Map<String, Object> target = new LinkedHashMap<>();
-                target.put("name", t.name());
-                target.put("address", t.address().getAddress().getHostAddress() + ":" + t.address().getPort());
-                target.put("transport", t.transport());
-                target.put("priority", t.priority());
-                target.put("weight", t.weight());
-                target.put("flags", t.state().letters());
-                target.put("est", round(t.latency().estimate()));
-                target.put("timeouts", t.latency().timeouts());
-                listed.add(target);
-            }
-            out.put("targets", listed);
-        }
-        return out;
+        return listed;
     }
 
     static double round(double value) {

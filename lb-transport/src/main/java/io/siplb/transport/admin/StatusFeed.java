@@ -102,36 +102,55 @@ public final class StatusFeed {
         for (DestinationSet set : balancer.dispatcher().sets()) {
             List<Map<String, Object>> destinations = new ArrayList<>();
             for (Destination d : set.destinations()) {
-                Map<String, Object> out = new LinkedHashMap<>();
-                out.put("uri", d.uri().text());
-                out.put("duid", d.attributes().duid());
-                out.put("flags", d.state().letters());
-                out.put("drain", d.drain().draining() ? d.drain().name().toLowerCase(Locale.ROOT) : null);
-                out.put("dialogs", dialogs.getOrDefault(d.key(), 0));
-                out.put("priority", d.priority());
-                out.put("load", d.load());
-                out.put("reported", d.reportedLoad() != null);
-                out.put("loadHere", d.localLoad());
-                out.put("maxload", d.attributes().maxload());
-                out.put("est", round(d.latency().estimate()));
-                out.put("avg", round(d.latency().average()));
-                out.put("timeouts", d.latency().timeouts());
-                out.put("attempts", d.attempts());
-                out.put("failures", d.failures());
-                double[] spark = sparks.get(d.key());
-                List<Double> points = new ArrayList<>();
-                if (spark != null) {
-                    for (double v : spark) {
-                        points.add(round(v));
-                    }
-                }
-                out.put("spark", points);
-                destinations.add(out);
+                destinations.add(destination(d, dialogs.getOrDefault(d.key(), 0)));
             }
             SetHealth health = balancer.dispatcher().health(set.id());
             sets.add(Map.of("id", set.id(), "destinations", destinations, "panic", health != null && health.panic()));
         }
         body.put("sets", sets);
+        body.put("routes", routes());
+        body.put("rates", rates);
+        body.put("totals", totals());
+        body.put("loopLagMs", balancer.loopLagsMillis());
+        body.put("overloaded", balancer.overloaded());
+        body.put("probing", balancer.prober().active());
+        body.put("cluster", ClusterJson.describe(balancer.cluster().status()));
+        body.put("draining", balancer.tables().draining());
+        body.put("history", Map.of("calls", series(calls), "failovers", series(failovers)));
+        return body;
+    }
+
+    /** One destination's row on the page, with its live dialogs and latency sparkline. */
+    private Map<String, Object> destination(Destination d, int dialogs) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("uri", d.uri().text());
+        out.put("duid", d.attributes().duid());
+        out.put("flags", d.state().letters());
+        out.put("drain", d.drain().draining() ? d.drain().name().toLowerCase(Locale.ROOT) : null);
+        out.put("dialogs", dialogs);
+        out.put("priority", d.priority());
+        out.put("load", d.load());
+        out.put("reported", d.reportedLoad() != null);
+        out.put("loadHere", d.localLoad());
+        out.put("maxload", d.attributes().maxload());
+        out.put("est", round(d.latency().estimate()));
+        out.put("avg", round(d.latency().average()));
+        out.put("timeouts", d.latency().timeouts());
+        out.put("attempts", d.attempts());
+        out.put("failures", d.failures());
+        double[] spark = sparks.get(d.key());
+        List<Double> points = new ArrayList<>();
+        if (spark != null) {
+            for (double v : spark) {
+                points.add(round(v));
+            }
+        }
+        out.put("spark", points);
+        return out;
+    }
+
+    /** Each route, and the fallback, with its hits. */
+    private List<Map<String, Object>> routes() {
         Router router = balancer.router();
         List<Map<String, Object>> routes = new ArrayList<>();
         for (Route route : router.routes()) {
@@ -140,8 +159,10 @@ public final class StatusFeed {
         if (router.fallback() != null) {
             routes.add(Map.of("name", router.fallback().name(), "hits", balancer.routeHits(router.fallback().name())));
         }
-        body.put("routes", routes);
-        body.put("rates", rates);
+        return routes;
+    }
+
+    private Map<String, Object> totals() {
         ProxyCounters counters = balancer.tables().counters();
         SourceGuard guard = balancer.guard();
         Map<String, Object> totals = new LinkedHashMap<>();
@@ -152,14 +173,7 @@ public final class StatusFeed {
         totals.put("protectDropped", guard.dropped(SourceGuard.Reason.BANNED) + guard.dropped(SourceGuard.Reason.RATE)
                 + guard.dropped(SourceGuard.Reason.SCANNER));
         totals.put("internalErrors", counters.internalErrors.sum());
-        body.put("totals", totals);
-        body.put("loopLagMs", balancer.loopLagsMillis());
-        body.put("overloaded", balancer.overloaded());
-        body.put("probing", balancer.prober().active());
-        body.put("cluster", ClusterJson.describe(balancer.cluster().status()));
-        body.put("draining", balancer.tables().draining());
-        body.put("history", Map.of("calls", series(calls), "failovers", series(failovers)));
-        return body;
+        return totals;
     }
 
     /** The filled part of a ring, oldest first. */
