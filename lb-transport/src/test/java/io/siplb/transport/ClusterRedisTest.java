@@ -309,6 +309,24 @@ class ClusterRedisTest {
         await().atMost(1, TimeUnit.SECONDS).until(() -> there.drain() == Drain.NONE);
     }
 
+    /** With {@code probe=shared} one node hears a destination's reported load; every node uses it. */
+    @Test
+    void aLoadReportedToTheProbingNodeReachesEveryNode() throws Exception {
+        RedisServer redis = redis();
+        Backend pbx = opened.backend("pbx", Backend.Behaviour.HEALTHY);
+        pbx.answerOptionsWith("X-FS-Calls: 12", "X-FS-Max-Calls: 40");
+        String[] shared = {"siplb.cluster.probe=shared", "siplb.probe.interval=300ms", "siplb.probe.mode=1",
+            "siplb.probe.load-header=X-FS-Calls", "siplb.probe.capacity-header=X-FS-Max-Calls"};
+        LoopbackBalancer a = node(redis, "a", LoopbackBalancer.lines(List.of(pbx)), shared);
+        LoopbackBalancer b = node(redis, "b", LoopbackBalancer.lines(List.of(pbx)), shared);
+        awaitMembers(2, a, b);
+        for (LoopbackBalancer node : List.of(a, b)) {
+            Destination d = node.balancer.dispatcher().sets().get(0).destinations().get(0);
+            await().atMost(5, TimeUnit.SECONDS).until(() -> d.reportedLoad() != null && d.reportedLoad().calls() == 12);
+            assertThat(d.reportedLoad().capacity()).isEqualTo(40);
+        }
+    }
+
     /**
      * What a node starting later must know: the drains in force (kept in Redis), and the NAT flow
      * key the nodes agreed on — a phone registered through one node is reached through another.

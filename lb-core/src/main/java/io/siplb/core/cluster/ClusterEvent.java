@@ -15,6 +15,7 @@ import java.util.Locale;
  * unban ORIGIN ADDRESS
  * state ORIGIN operator|health FLAGS SET URI
  * drain ORIGIN operator|probe|none SET URI
+ * report ORIGIN CALLS CAPACITY TTL_MS SET URI
  * reload ORIGIN dispatcher|routes
  * </pre>
  *
@@ -64,6 +65,18 @@ public sealed interface ClusterEvent {
         }
     }
 
+    /**
+     * A destination's load, as it reported it in a probe reply to the sender ({@code probe=shared}:
+     * the one node that probes it); {@code capacity} -1 when it did not say.
+     */
+    record Reported(String origin, int setId, String uri, int calls, int capacity, long ttlMillis)
+            implements ClusterEvent {
+        @Override
+        public String encode() {
+            return "report " + origin + " " + calls + " " + capacity + " " + ttlMillis + " " + setId + " " + uri;
+        }
+    }
+
     /** The sender reloaded and asks every node to do the same. */
     record Reload(String origin, Cluster.Reload what) implements ClusterEvent {
         @Override
@@ -104,6 +117,16 @@ public sealed interface ClusterEvent {
                 expect(words, 5);
                 return new Drained(origin, Integer.parseInt(words[3]), words[4],
                         Drain.valueOf(words[2].toUpperCase(Locale.ROOT)));
+            }
+            case "report" -> {
+                expect(words, 7);
+                int calls = Integer.parseInt(words[2]);
+                int capacity = Integer.parseInt(words[3]);
+                long ttl = Long.parseLong(words[4]);
+                if (calls < 0 || capacity < -1 || ttl <= 0 || ttl > 86_400_000) {
+                    throw new IllegalArgumentException("bad report '" + line + "'");
+                }
+                return new Reported(origin, Integer.parseInt(words[5]), words[6], calls, capacity, ttl);
             }
             case "reload" -> {
                 expect(words, 3);

@@ -18,6 +18,13 @@ public interface DestinationListener {
     default void drainChanged(Destination destination, Drain drain) {
     }
 
+    /**
+     * {@code destination} reported its load in a probe reply of this node's ({@link Dispatcher#report}):
+     * {@code calls}, {@code capacity} (-1 unsaid), standing for {@code ttlNanos}.
+     */
+    default void loadReported(Destination destination, int calls, int capacity, long ttlNanos) {
+    }
+
     /** Set {@code set} entered ({@code entered}) or left panic; {@code health} has the counts. */
     default void panicChanged(DestinationSet set, SetHealth health, boolean entered) {
     }

@@ -395,10 +395,14 @@ public final class Dispatcher {
         return true;
     }
 
-    /** Takes the load {@code destination} reported in a probe reply, counting until {@code ttlNanos} from now. */
+    /**
+     * Takes the load {@code destination} reported in a probe reply (or another node heard), counting
+     * until {@code ttlNanos} from now; listeners hear it.
+     */
     public void report(Destination destination, int calls, int capacity, long ttlNanos) {
         destination.runtime().reported = new ReportedLoad(calls, capacity, destination.localLoad(),
                 System.nanoTime() + ttlNanos);
+        tellEach(listener -> listener.loadReported(destination, calls, capacity, ttlNanos));
     }
 
     /** Asks for a state, keeping the probing flag as it is; thresholds apply. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.siplb.core.dispatch.DestinationState;
+import io.siplb.core.dispatch.Drain;
 import java.net.InetAddress;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -48,6 +49,9 @@ class NodeRecordTest {
             new ClusterEvent.State("lb2", 3, "sip:pbx.example.com;transport=tcp",
                     new DestinationState(DestinationState.DISABLED), true),
             new ClusterEvent.State("lb2", 1, "sip:10.0.0.1", new DestinationState(DestinationState.TRYING), false),
+            new ClusterEvent.Drained("lb2", 1, "sip:10.0.0.1", Drain.OPERATOR),
+            new ClusterEvent.Reported("lb2", 1, "sip:10.0.0.1:5060", 12, -1, 30_000),
+            new ClusterEvent.Reported("lb2", 2, "sip:10.0.0.2", 0, 400, 1),
             new ClusterEvent.Reload("lb3", Cluster.Reload.ROUTES)}) {
             assertThat(ClusterEvent.decode(event.encode())).isEqualTo(event);
         }
@@ -57,7 +61,9 @@ class NodeRecordTest {
     @ParameterizedTest
     @ValueSource(strings = {"", "hello", "ban lb1 example.com scanner 5", "ban lb1 10.0.0.1 SCANNER 5",
         "ban lb1 10.0.0.1 scanner soon", "ban lb1 10.0.0.1 scanner", "unban lb1", "state lb1 health 99 1 sip:a",
-        "state lb1 maybe 1 1 sip:a", "state lb1 health 1 x sip:a", "reload lb1 everything", "reboot lb1 now"})
+        "state lb1 maybe 1 1 sip:a", "state lb1 health 1 x sip:a", "reload lb1 everything", "reboot lb1 now",
+        "report lb1 -3 -1 1000 1 sip:a", "report lb1 3 -2 1000 1 sip:a", "report lb1 3 -1 0 1 sip:a",
+        "report lb1 3 -1 1000 1", "report lb1 99999999999 -1 1000 1 sip:a"})
     void garbledEventsAreRefused(String line) {
         assertThatThrownBy(() -> ClusterEvent.decode(line)).isInstanceOf(IllegalArgumentException.class);
     }

@@ -88,6 +88,15 @@ final class ClusterInbox {
                     applying = null;
                 }
             });
+        } else if (event instanceof ClusterEvent.Reported reported) {
+            dispatcher.find(reported.setId(), reported.uri()).ifPresent(d -> {
+                applying = Thread.currentThread();
+                try {
+                    dispatcher.report(d, reported.calls(), reported.capacity(), reported.ttlMillis() * 1_000_000);
+                } finally {
+                    applying = null;
+                }
+            });
         } else if (event instanceof ClusterEvent.Reload reload) {
             local.reload(reload.what());
         }

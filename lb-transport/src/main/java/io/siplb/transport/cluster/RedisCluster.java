@@ -123,7 +123,8 @@ public final class RedisCluster implements Cluster {
      */
     public static RedisCluster start(ClusterSettings settings, Dispatcher dispatcher, LocalNode local, String trust) {
         RedisCluster cluster = new RedisCluster(settings, dispatcher, local, trust);
-        dispatcher.addListener(new ClusterPublisher(cluster.id, cluster.inbox, cluster::publish));
+        dispatcher.addListener(new ClusterPublisher(cluster.id, cluster.inbox, cluster::publish,
+                settings.probe() == ProbeMode.SHARED));
         cluster.scheduler.schedule(cluster::connect);
         cluster.ticker = Flux.interval(settings.sync(), settings.sync(), cluster.scheduler)
                 .subscribe(tick -> cluster.round());
