@@ -512,16 +512,18 @@ class SelectorTest {
                 "1 sip:c 0 10 weight=10", "1 sip:backup 0 20 weight=5");
         Selector selector = Algorithm.SRV.newSelector(Sets.options(HashMode.KAMAILIO));
         Map<String, Integer> first = new TreeMap<>();
-        int picks = 10_000;
+        int picks = 100_000;
         for (int i = 0; i < picks; i++) {
             List<String> plan = Sets.hosts(selector.select(srv.set(1), TestRequest.callId("c" + i), 0));
             assertThat(plan).hasSize(4).endsWith("backup");
             assertThat(plan.subList(0, 3)).containsExactlyInAnyOrder("a", "b", "c");
             first.merge(plan.get(0), 1, Integer::sum);
         }
-        assertThat(first.get("a") * 100.0 / picks).isCloseTo(60, Offset.offset(2.0));
-        assertThat(first.get("b") * 100.0 / picks).isCloseTo(30, Offset.offset(2.0));
-        assertThat(first.get("c") * 100.0 / picks).isCloseTo(10, Offset.offset(2.0));
+        // RFC 2782 draws 0..sum inclusive, so the first in the group also takes the draw of 0: one
+        // share may be up to 1/101 (1 %) above its weight; 1.5 points is that plus over 4 sigma
+        assertThat(first.get("a") * 100.0 / picks).isCloseTo(60, Offset.offset(1.5));
+        assertThat(first.get("b") * 100.0 / picks).isCloseTo(30, Offset.offset(1.5));
+        assertThat(first.get("c") * 100.0 / picks).isCloseTo(10, Offset.offset(1.5));
     }
 
     @Test
