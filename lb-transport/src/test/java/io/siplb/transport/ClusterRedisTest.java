@@ -359,12 +359,14 @@ class ClusterRedisTest {
         assertThat(phone.receive()).startsWith("INVITE sip:alice@127.0.0.3:5060 SIP/2.0");
         assertThat(b.balancer.tables().counters().flowTokensRejected.sum()).isZero();
 
+        awaitMembers(2, a, b); // both subscribed to the events
         assertThat(post(a, "/dispatcher/state?set=1&uri=" + uri + "&state=drain").statusCode()).isEqualTo(200);
         Destination atB = b.balancer.dispatcher().find(1, uri).orElseThrow();
         await().atMost(1, TimeUnit.SECONDS).until(() -> atB.drain() == Drain.OPERATOR);
         LoopbackBalancer c = node(redis, "c", lines);
         Destination atC = c.balancer.dispatcher().find(1, uri).orElseThrow();
         await().atMost(5, TimeUnit.SECONDS).until(() -> atC.drain() == Drain.OPERATOR);
+        awaitMembers(3, a, b, c);
         post(b, "/dispatcher/state?set=1&uri=" + uri + "&state=a");
         await().atMost(1, TimeUnit.SECONDS).until(() -> atC.drain() == Drain.NONE);
         assertThat(redis.command("HLEN siplb:drains")).contains("0");
