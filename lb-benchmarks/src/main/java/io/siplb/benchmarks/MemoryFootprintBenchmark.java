@@ -10,20 +10,27 @@ import java.lang.management.MemoryMXBean;
 import java.time.Duration;
 
 /**
- * Heap held by the proxy's state: 100 000 answered calls (dialog affinity entries, their server
- * transactions lingering) plus 10 000 calls still waiting for an answer (live transactions with
- * their forwarded INVITE and timers). Run it in the heap the performance issue allows:
+ * Heap held by the proxy's state: answered calls (dialog affinity entries; their server
+ * transactions linger 32 s, and the calls come at 1500 a second on a virtual clock, so about
+ * 48 000 linger at once, as in service) plus calls still waiting for an answer (live transactions
+ * with their forwarded INVITE and timers) — by default 100 000 and 10 000, or the two arguments.
+ * Run it in the heap {@code bin/siplb} gives:
  *
  * <pre>
- * java -Xmx256m -cp lb-benchmarks/target/benchmarks.jar io.siplb.benchmarks.MemoryFootprintBenchmark
+ * java -Xms512m -Xmx512m -cp lb-benchmarks/target/benchmarks.jar io.siplb.benchmarks.MemoryFootprintBenchmark 1000000 10000
  * </pre>
  *
  * It fails (OutOfMemoryError) if the state does not fit, and prints the heap used after a full
- * GC with and without it. Last run (2026-11-27, JDK 17, -Xmx256m): 100 000 dialogs and 10 000 live
- * transactions in 95.3 MB of heap (3.9 MB without them), 832 B per call on average. Before
- * lingering transactions dropped their request and flow, the same run ran out of memory.
+ * GC with and without it. Last run (2026-12-07, JDK 17.0.15, -Xms512m -Xmx512m, two runs alike):
+ * 1 000 000 dialogs and 10 000 live transactions in 203.9 MB (5.8 MB without them), 196 B per
+ * call; 217.9 MB with the dialogs and the last 32 s of finished transactions (49 000) lingering.
+ * Before the calls were spread over the virtual clock, every finished transaction lingered at once
+ * (a million, which no rate produces) and the run ran out of memory at 512 MB.
  */
 public final class MemoryFootprintBenchmark {
+    /** Calls per second the dialogs are made at, on the virtual clock: it decides how many transactions linger at once. */
+    private static final long RATE = 1500;
+
     private MemoryFootprintBenchmark() {
     }
 
@@ -41,7 +48,15 @@ public final class MemoryFootprintBenchmark {
             byte[] bytes = ok.toByteArray();
             bench.proxy.transactions().receive(SipParser.DEFAULT.parse(bytes, bytes.length), ProxyBench.D1);
             bench.drain(); // the 200 relayed upstream
+            if (n % 1000 == 0) {
+                // the calls arrive at RATE: finished transactions stop lingering 32 s after theirs
+                bench.clock.advanceTimeBy(Duration.ofNanos(1000 * 1_000_000_000L / RATE));
+                bench.tables.cleanUp();
+            }
         }
+        long lingering = bench.tables.serverTransactionCount();
+        System.out.printf("with the last 32 s of transactions lingering (%d): %.1f MB%n", lingering,
+                usedAfterGc(memory) / 1e6);
         // finished transactions linger 32 s for retransmissions, then only the dialogs remain
         bench.clock.advanceTimeBy(Duration.ofSeconds(40));
         bench.tables.cleanUp();
