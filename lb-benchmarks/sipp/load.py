@@ -17,6 +17,11 @@ run goes on.
   python3 lb-benchmarks/sipp/load.py --transport tcp --rates 500,1000,1500 --seconds 10
   python3 lb-benchmarks/sipp/load.py --destinations 1000 --rates 1500 --seconds 20 \
       --set siplb.dispatch.algorithm=hash-callid --set siplb.dispatch.hash-mode=rendezvous
+  python3 lb-benchmarks/sipp/load.py --destinations 10000 --rates 500 --seconds 20 --reload-every 2
+
+With --reload-every S the list is changed (its last destination's priority toggled) and reloaded
+through the admin API every S seconds of each step, and each step also reports the event loops'
+lag samples later than 5 and 20 ms (siplb_loop_lag_late_total) and the reloads done.
 
 Everything binds to 127.0.0.1 and every process is stopped at the end.
 """
@@ -30,6 +35,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -227,6 +233,8 @@ def main():
     parser.add_argument("--destinations", type=int, default=2,
                         help="destinations in the set: 2 SIPp UAS, or above 2 that many addresses across "
                              "127.0.0.0/8 all answered by one SIPp UAS")
+    parser.add_argument("--reload-every", type=float, default=0,
+                        help="change and reload the destination list every this many seconds of each step")
     args = parser.parse_args()
     if shutil.which("sipp") is None:
         sys.exit("sipp is not installed: apt-get install sip-tester")
@@ -240,25 +248,66 @@ def main():
     try:
         processes += (start_uas(uas_ports, work, args.transport) if args.destinations <= 2
                       else start_uas_behind(args.destinations, work, args.transport))
+        admin_port = free_port()
         command = siplb_command(args.jar, f"siplb.listen={args.transport}:127.0.0.1:{lb_port}",
-                                f"siplb.destinations.file={work}/dispatcher.list", *args.set)
+                                f"siplb.destinations.file={work}/dispatcher.list",
+                                f"siplb.admin.listen=127.0.0.1:{admin_port}", *args.set)
         lb = subprocess.Popen(command, stdout=open(os.path.join(work, "siplb.log"), "w"), stderr=subprocess.STDOUT)
         processes.append(lb)
         wait_until_serving(os.path.join(work, "siplb.log"), lb)
-        print(f"{'rate':>6} {'calls':>7} {'failed':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'cpu s/1000 calls':>17}")
+        print(f"{'rate':>6} {'calls':>7} {'failed':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'cpu s/1000 calls':>17}"
+              + ("  late>5ms late>20ms reloads" if args.reload_every else ""))
         best = 0
         for rate in [int(r) for r in args.rates.split(",")]:
             before = cpu_seconds(lb.pid)
+            late = [metric(admin_port, f'siplb_loop_lag_late_total{{over="{ms}ms"}}') for ms in (5, 20)]
+            reloader = Reloader(admin_port, os.path.join(work, "dispatcher.list"), args.reload_every) \
+                if args.reload_every else None
             calls, failed, rtd, code = run_step(lb_port, rate, args.seconds, work, transport=args.transport)
+            reloads = reloader.stop() if reloader else 0
             cpu = cpu_seconds(lb.pid) - before
+            late = [metric(admin_port, f'siplb_loop_lag_late_total{{over="{ms}ms"}}') - late[i]
+                    for i, ms in enumerate((5, 20))]
             print(f"{rate:>6} {calls:>7} {failed:>7} {percentile(rtd, 50):>7.1f} {percentile(rtd, 95):>7.1f} "
                   f"{percentile(rtd, 99):>7.1f} {cpu / calls * 1000:>17.3f}"
+                  + (f"  {late[0]:>8.0f} {late[1]:>9.0f} {reloads:>7}" if args.reload_every else "")
                   + ("  OVERRUN" if code == "overrun" else ""), flush=True)
             if failed == 0 and code == 0:
                 best = max(best, rate)
         print(f"highest rate with zero failed calls: {best} calls/s (work files in {work})")
     finally:
         stop(processes)
+
+
+class Reloader:
+    """Every `every` seconds, on a thread of its own: toggles the priority of the list's last line
+    (so the reload really changes the list) and asks siplb to reload it (POST /dispatcher/reload)."""
+
+    def __init__(self, admin_port, listing, every):
+        self.admin_port, self.listing, self.every = admin_port, listing, every
+        self.done = threading.Event()
+        self.reloads = 0
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.done.wait(self.every):
+            with open(self.listing) as f:
+                lines = f.read().splitlines()
+            words = lines[-1].split(" ")
+            words[3] = "1" if words[3] == "0" else "0"
+            lines[-1] = " ".join(words)
+            with open(self.listing, "w") as f:
+                f.write("\n".join(lines) + "\n")
+            request = urllib.request.Request(f"http://127.0.0.1:{self.admin_port}/dispatcher/reload", method="POST")
+            with urllib.request.urlopen(request, timeout=30) as response:
+                response.read()
+            self.reloads += 1
+
+    def stop(self):
+        self.done.set()
+        self.thread.join(60)
+        return self.reloads
 
 
 def stop(processes):

@@ -413,18 +413,8 @@ public final class Balancer implements BalancerView, AutoCloseable {
     }
 
     @Override
-    public double loopLagMillis() {
-        return lanes.maxLagMillis();
-    }
-
-    @Override
-    public List<Double> loopLagsMillis() {
-        return lanes.lagsMillis();
-    }
-
-    @Override
-    public boolean overloaded() {
-        return lanes.overloaded();
+    public Lanes lanes() {
+        return lanes;
     }
 
     /** Runs {@code task} once on every lane's event loop (operations and tests). */

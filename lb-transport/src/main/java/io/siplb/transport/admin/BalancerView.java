@@ -3,6 +3,7 @@ package io.siplb.transport.admin;
 import io.siplb.core.cluster.Cluster;
 import io.siplb.core.dispatch.Dispatcher;
 import io.siplb.transport.destinations.Destinations;
+import io.siplb.transport.lane.Lanes;
 import io.siplb.core.proxy.ProxyTables;
 import io.siplb.core.route.Router;
 import io.siplb.transport.probe.Prober;
@@ -49,14 +50,23 @@ public interface BalancerView {
     /** The status page's data. */
     StatusFeed status();
 
+    /** The event loops' lanes: their lag, overload and late samples. */
+    Lanes lanes();
+
     /** The largest lag of any event loop now, in milliseconds. */
-    double loopLagMillis();
+    default double loopLagMillis() {
+        return lanes().maxLagMillis();
+    }
 
     /** Each lane's loop's smoothed lag now, in milliseconds, rounded to 0.1. */
-    List<Double> loopLagsMillis();
+    default List<Double> loopLagsMillis() {
+        return lanes().lagsMillis();
+    }
 
     /** Whether any loop is overloaded now (new calls refused). */
-    boolean overloaded();
+    default boolean overloaded() {
+        return lanes().overloaded();
+    }
 
     /** Destinations that went down since start. */
     long destinationsDown();

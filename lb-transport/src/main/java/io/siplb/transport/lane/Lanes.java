@@ -18,8 +18,10 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -207,6 +209,21 @@ public final class Lanes {
             lags.add(Math.round(lane.load().lagNanos() / 1e5) / 10.0);
         }
         return lags;
+    }
+
+    /**
+     * Lag samples (one per loop every 10 ms) later than {@code LoopLoad.LATE_MILLIS[index]} since
+     * start, over every loop.
+     */
+    public long lateSamples(int index) {
+        long late = 0;
+        Set<LoopLoad> seen = new HashSet<>();
+        for (Lane lane : lanes) {
+            if (seen.add(lane.load())) {
+                late += lane.load().late(index); // stream lanes share their loop's
+            }
+        }
+        return late;
     }
 
     /** Whether any loop is overloaded now (new calls refused). */

@@ -2,6 +2,7 @@ package io.siplb.transport.lane;
 
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Whether one event loop is overloaded, decided from its lag samples (how late it ran a task
@@ -17,15 +18,18 @@ import java.util.concurrent.TimeUnit;
  * overloaded loop.
  *
  * <p>It also keeps the raw samples of the first seconds after start (the largest per half second),
- * so that what a cold start costs can be read in the log.
+ * so that what a cold start costs can be read in the log, and counts the samples later than 5, 20
+ * and 50 ms ({@code siplb_loop_lag_late_total}).
  *
  * <p>Not thread-safe: the owning loop calls {@link #sample}; other threads only read the flags.
  */
-final class LoopLoad {
+public final class LoopLoad {
     /** Weight of a new sample in the smoothed lag. */
     private static final double WEIGHT = 0.3;
     static final long STARTUP_NANOS = TimeUnit.SECONDS.toNanos(10);
     static final long BUCKET_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** The lags, in milliseconds, above which a sample is counted late ({@link #late}). */
+    public static final int[] LATE_MILLIS = {5, 20, 50};
 
     private final long maxLagNanos;
     private final long dropLagNanos;
@@ -38,6 +42,8 @@ final class LoopLoad {
     private long lastSampleAt;
     private volatile long lagNanos;
     private volatile boolean overloaded;
+    /** Samples later than each of {@link #LATE_MILLIS}; written by the loop only. */
+    private final AtomicLongArray late = new AtomicLongArray(LATE_MILLIS.length);
 
     /**
      * @param maxLagNanos smoothed lag above which the loop may be overloaded; 0 = never
@@ -66,6 +72,9 @@ final class LoopLoad {
             int bucket = (int) (sinceStart / BUCKET_NANOS);
             startupMaxNanos[bucket] = Math.max(startupMaxNanos[bucket], sampleNanos);
         }
+        for (int i = 0; i < LATE_MILLIS.length && sampleNanos > LATE_MILLIS[i] * 1_000_000L; i++) {
+            late.lazySet(i, late.get(i) + 1); // one writer
+        }
         long lag = (long) ((1 - WEIGHT) * lagNanos + WEIGHT * sampleNanos);
         lagNanos = lag;
         if (overloaded) {
@@ -88,6 +97,11 @@ final class LoopLoad {
             aboveSince = Long.MIN_VALUE;
             overloaded = false;
         }
+    }
+
+    /** Samples since start later than {@code LATE_MILLIS[index]}. */
+    long late(int index) {
+        return late.get(index);
     }
 
     /** The smoothed lag. */
