@@ -115,7 +115,7 @@ public final class Balancer implements BalancerView, AutoCloseable {
         this.tls = new TlsContexts(settings.streams()); // a missing or unreadable file stops start-up here
         this.dns = new SipResolver(settings.dns(), () -> DestinationIndex.uris(dispatcher), dispatcher::expand);
         this.resolver = new DnsAddressResolver(dns);
-        this.index = new DestinationIndex(dispatcher, resolver);
+        this.index = DestinationIndex.refreshedByOwner(dispatcher, resolver);
         guard.destinations(address -> index.at(address) != null);
         this.lanes = new Lanes(parser, guard, tables, settings.maxLoopLag(), settings.dropLoopLag(),
                 settings.overloadSustain(), this::proxy);

@@ -29,6 +29,8 @@ public final class DestinationIndex {
     private final Dispatcher dispatcher;
     private final AddressResolver resolver;
     private final LongSupplier nanos;
+    /** Whether only {@link #refresh} builds (after the first build): lookups never do. */
+    private final boolean ownerRefreshes;
     private volatile Snapshot snapshot;
 
     /** A built index: the list it was built from, when, and its two maps. */
@@ -41,14 +43,42 @@ public final class DestinationIndex {
      * refreshes it on a timer).
      */
     public DestinationIndex(Dispatcher dispatcher, AddressResolver resolver) {
-        this(dispatcher, resolver, null);
+        this(dispatcher, resolver, null, false);
     }
 
     /** @param nanos the clock of the once-a-minute rebuild (the loop's scheduler: virtual in tests) */
     public DestinationIndex(Dispatcher dispatcher, AddressResolver resolver, LongSupplier nanos) {
+        this(dispatcher, resolver, nanos, false);
+    }
+
+    private DestinationIndex(Dispatcher dispatcher, AddressResolver resolver, LongSupplier nanos,
+            boolean ownerRefreshes) {
         this.dispatcher = dispatcher;
         this.resolver = resolver;
         this.nanos = nanos;
+        this.ownerRefreshes = ownerRefreshes;
+    }
+
+    /**
+     * An index rebuilt only by {@link #refresh} — its owner's timer, and the thread that loads a
+     * list into {@code dispatcher} (a reload, an added or removed destination), which it listens
+     * to. A lookup never builds one (but the very first), so the loops that look up never pay for
+     * a build: milliseconds at 10 000 destinations. While a load is being indexed, lookups answer
+     * from the list before, whose unchanged destinations share their state with the new ones.
+     */
+    public static DestinationIndex refreshedByOwner(Dispatcher dispatcher, AddressResolver resolver) {
+        DestinationIndex index = new DestinationIndex(dispatcher, resolver, null, true);
+        dispatcher.addListener(new DestinationListener() {
+            @Override
+            public void usabilityChanged(Destination destination, DestinationState before, DestinationState after) {
+            }
+
+            @Override
+            public void listLoaded() {
+                index.refresh();
+            }
+        });
+        return index;
     }
 
     /** The destination at {@code address} (IP and port), the first in set order; {@code null} for none. */
@@ -80,8 +110,8 @@ public final class DestinationIndex {
     private Snapshot current() {
         Snapshot built = snapshot;
         List<DestinationSet> sets = dispatcher.sets();
-        if (built == null || built.sets != sets
-                || nanos != null && nanos.getAsLong() - built.builtNanos > LIFETIME_NANOS) {
+        if (built == null || !ownerRefreshes && (built.sets != sets
+                || nanos != null && nanos.getAsLong() - built.builtNanos > LIFETIME_NANOS)) {
             built = build(sets);
             snapshot = built;
         }

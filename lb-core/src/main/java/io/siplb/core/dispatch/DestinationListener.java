@@ -25,6 +25,10 @@ public interface DestinationListener {
     default void loadReported(Destination destination, int calls, int capacity, long ttlNanos) {
     }
 
+    /** Another list is in force ({@link Dispatcher#load}: a reload, an added or removed destination). */
+    default void listLoaded() {
+    }
+
     /** Set {@code set} entered ({@code entered}) or left panic; {@code health} has the counts. */
     default void panicChanged(DestinationSet set, SetHealth health, boolean entered) {
     }

@@ -96,7 +96,7 @@ public final class Dispatcher {
         load(DestinationListParser.read(file));
     }
 
-    /** Makes {@code definitions} the list in force, keeping the runtime of unchanged destinations. */
+    /** Makes {@code definitions} the list in force, keeping the runtime of unchanged destinations; listeners hear it. */
     public synchronized void load(List<DestinationDefinition> definitions) {
         Map<DestinationDefinition.DestinationKey, Destination> next = new HashMap<>();
         Map<Integer, List<Destination>> grouped = new TreeMap<>();
@@ -122,6 +122,7 @@ public final class Dispatcher {
         for (DestinationSet set : ordered) {
             assess(set.id());
         }
+        tellEach(DestinationListener::listLoaded);
     }
 
     /** The panic state of set {@code id}, or {@code null} when there is no such set. */
