@@ -193,6 +193,9 @@ def main():
     parser.add_argument("--jar", default=os.path.join(ROOT, "lb-transport", "target", "siplb.jar"))
     parser.add_argument("--set", action="append", default=[], help="extra siplb --set key=value")
     parser.add_argument("--transports", default="udp", help="udp, tcp or udp,tcp: the transport of every leg")
+    parser.add_argument("--java", default="java", help="the java command siplb runs with (e.g. a JDK 25's bin/java)")
+    parser.add_argument("--jvm-arg", action="append", default=[],
+                        help="a JVM option for siplb after bin/siplb's (e.g. -XX:AOTCache=siplb-jdk25.aot)")
     args = parser.parse_args()
     transports = [t.strip() for t in args.transports.split(",")]
     if any(t not in ("udp", "tcp") for t in transports):
@@ -242,6 +245,9 @@ def run_once(args, transports):
                           "--set", "siplb.route.tcp.sets=2:round-robin"]
     for extra in args.set:
         siplb_command += ["--set", extra]
+    siplb_command[0] = args.java
+    jar_at = siplb_command.index("-jar")
+    siplb_command[jar_at:jar_at] = args.jvm_arg
     systems.append(System("siplb", siplb_command, siplb_port, work))
     results = {(s.name, t): {} for s in systems for t in transports}
     cold = {}

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """A fresh siplb under traffic at once: how many calls a cold start costs.
 
-Starts siplb (lb-transport/target/siplb.jar) in front of two SIPp UAS, waits only until it logs
-that it listens, then runs a SIPp UAC (uac-rr.xml) at --rate calls/s for --seconds. Reports the
+Starts siplb (lb-transport/target/siplb.jar, with bin/siplb's JVM settings) in front of two SIPp
+UAS, waits only until it logs that it listens, then runs a SIPp UAC (uac-rr.xml) at --rate calls/s for --seconds. Reports the
 calls that did not complete and the 503s siplb sent (its own overload answer), and prints the
 start-up lines siplb logged (the warm-up and the loop-lag samples of its first seconds).
 Repeats --runs times, each with a new JVM. Needs a built jar and sipp (apt-get install sip-tester).
 
   python3 lb-benchmarks/sipp/coldstart.py --rate 300 --seconds 10 --runs 3
+  python3 lb-benchmarks/sipp/coldstart.py --java /usr/lib/jvm/temurin-25-jdk-amd64/bin/java \
+      --jvm-arg=-XX:AOTCache=siplb.aot --set siplb.warmup.calls=0
 
 Everything binds to 127.0.0.1 and every process is stopped at the end.
 """
@@ -34,11 +36,12 @@ def one_run(args, work):
     log_path = os.path.join(work, "siplb.log")
     try:
         processes += load.start_uas(uas_ports, work)
-        command = ["java", "-jar", args.jar, "--set", f"siplb.listen=udp:127.0.0.1:{lb_port}",
-                   "--set", f"siplb.destinations.file={work}/dispatcher.list",
-                   "--set", f"siplb.admin.listen=127.0.0.1:{admin_port}"]
-        for extra in args.set:
-            command += ["--set", extra]
+        command = load.siplb_command(args.jar, f"siplb.listen=udp:127.0.0.1:{lb_port}",
+                                     f"siplb.destinations.file={work}/dispatcher.list",
+                                     f"siplb.admin.listen=127.0.0.1:{admin_port}", *args.set)
+        command[0] = args.java
+        jar_at = command.index("-jar")
+        command[jar_at:jar_at] = args.jvm_arg
         started = time.monotonic()
         lb = subprocess.Popen(command, stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
         processes.append(lb)
@@ -89,6 +92,9 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jar", default=os.path.join(load.ROOT, "lb-transport", "target", "siplb.jar"))
     parser.add_argument("--set", action="append", default=[], help="extra siplb --set key=value")
+    parser.add_argument("--java", default="java", help="the java command (e.g. a JDK 25's bin/java)")
+    parser.add_argument("--jvm-arg", action="append", default=[],
+                        help="a JVM option after bin/siplb's (e.g. -XX:SharedArchiveFile=siplb.jsa)")
     args = parser.parse_args()
     if shutil.which("sipp") is None:
         sys.exit("sipp is not installed: apt-get install sip-tester")
