@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Predicate;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -80,23 +81,12 @@ final class ClusterInbox {
             dispatcher.find(state.setId(), state.uri()).ifPresent(d -> adopt(d, state.state(), state.byOperator(),
                     !state.byOperator() && probedHere.test(d)));
         } else if (event instanceof ClusterEvent.Drained drained) {
-            dispatcher.find(drained.setId(), drained.uri()).ifPresent(d -> {
-                applying = Thread.currentThread();
-                try {
-                    dispatcher.drain(d, drained.drain(), true); // the sender's word, whoever began it there
-                } finally {
-                    applying = null;
-                }
-            });
+            // the sender's word, whoever began it there
+            dispatcher.find(drained.setId(), drained.uri())
+                    .ifPresent(d -> apply(() -> dispatcher.drain(d, drained.drain(), true)));
         } else if (event instanceof ClusterEvent.Reported reported) {
-            dispatcher.find(reported.setId(), reported.uri()).ifPresent(d -> {
-                applying = Thread.currentThread();
-                try {
-                    dispatcher.report(d, reported.calls(), reported.capacity(), reported.ttlMillis() * 1_000_000);
-                } finally {
-                    applying = null;
-                }
-            });
+            dispatcher.find(reported.setId(), reported.uri()).ifPresent(d -> apply(() ->
+                    dispatcher.report(d, reported.calls(), reported.capacity(), reported.ttlMillis() * 1_000_000)));
         } else if (event instanceof ClusterEvent.Reload reload) {
             local.reload(reload.what());
         }
@@ -107,12 +97,30 @@ final class ClusterInbox {
      * checked again at once (a call failed on another node).
      */
     private void adopt(Destination destination, DestinationState state, boolean byOperator, boolean recheck) {
+        apply(() -> dispatcher.adopt(destination, state, byOperator, recheck));
+    }
+
+    /** Makes another node's change here, marked so the dispatcher's listeners do not publish it back. */
+    private void apply(Runnable change) {
         applying = Thread.currentThread();
         try {
-            dispatcher.adopt(destination, state, byOperator, recheck);
+            change.run();
         } finally {
             applying = null;
         }
+    }
+
+    /**
+     * The destination a stored field names ({@code "SET URI"}), if it is in the list here.
+     *
+     * @throws IllegalArgumentException when the field is not siplb's
+     */
+    private Optional<Destination> named(String field) {
+        String[] words = field.split(" ", 2);
+        if (words.length != 2) {
+            throw new IllegalArgumentException("not SET URI");
+        }
+        return dispatcher.find(Integer.parseInt(words[0]), words[1]);
     }
 
     /**
@@ -227,21 +235,9 @@ final class ClusterInbox {
     private void adoptDrains(List<KeyValue<String, String>> fields) {
         for (KeyValue<String, String> field : fields) {
             try {
-                String[] words = field.getKey().split(" ", 2);
-                if (words.length != 2) {
-                    throw new IllegalArgumentException("not SET URI");
-                }
                 Drain drain = Drain.valueOf(field.getValue());
-                dispatcher.find(Integer.parseInt(words[0]), words[1])
-                        .filter(d -> d.drain() != drain)
-                        .ifPresent(d -> {
-                            applying = Thread.currentThread();
-                            try {
-                                dispatcher.drain(d, drain, true);
-                            } finally {
-                                applying = null;
-                            }
-                        });
+                named(field.getKey()).filter(d -> d.drain() != drain)
+                        .ifPresent(d -> apply(() -> dispatcher.drain(d, drain, true)));
             } catch (IllegalArgumentException e) {
                 counters.garbled.increment();
             }
@@ -251,13 +247,8 @@ final class ClusterInbox {
     private void adoptOperatorStates(List<KeyValue<String, String>> fields) {
         for (KeyValue<String, String> field : fields) {
             try {
-                String[] words = field.getKey().split(" ", 2);
-                if (words.length != 2) {
-                    throw new IllegalArgumentException("not SET URI");
-                }
                 DestinationState state = new DestinationState(Integer.parseInt(field.getValue()));
-                dispatcher.find(Integer.parseInt(words[0]), words[1])
-                        .filter(d -> !d.state().equals(state))
+                named(field.getKey()).filter(d -> !d.state().equals(state))
                         .ifPresent(d -> adopt(d, state, true, false));
             } catch (IllegalArgumentException e) {
                 counters.garbled.increment();
