@@ -238,14 +238,13 @@ def run_once(args, transports):
         systems.append(kamailio("stateless", cfg, port, work))
     siplb_port = load.free_port()
     listen = f"udp:127.0.0.1:{siplb_port}" + (f",tcp:127.0.0.1:{siplb_port}" if "tcp" in transports else "")
-    siplb_command = load.siplb_command(args.jar) + ["--set", f"siplb.listen={listen}",
+    siplb_command = load.siplb_command(args.jar, java=args.java) + ["--set", f"siplb.listen={listen}",
                      "--set", f"siplb.destinations.file={listing}", "--set", "siplb.admin.listen="]
     if "tcp" in transports:  # requests that came over TCP go to the TCP destinations, as Kamailio's $pr test
         siplb_command += ["--set", "siplb.routes=tcp", "--set", f"siplb.route.tcp.match.listen=tcp:127.0.0.1:{siplb_port}",
                           "--set", "siplb.route.tcp.sets=2:round-robin"]
     for extra in args.set:
         siplb_command += ["--set", extra]
-    siplb_command[0] = args.java
     jar_at = siplb_command.index("-jar")
     siplb_command[jar_at:jar_at] = args.jvm_arg
     systems.append(System("siplb", siplb_command, siplb_port, work))

@@ -38,8 +38,7 @@ def one_run(args, work):
         processes += load.start_uas(uas_ports, work)
         command = load.siplb_command(args.jar, f"siplb.listen=udp:127.0.0.1:{lb_port}",
                                      f"siplb.destinations.file={work}/dispatcher.list",
-                                     f"siplb.admin.listen=127.0.0.1:{admin_port}", *args.set)
-        command[0] = args.java
+                                     f"siplb.admin.listen=127.0.0.1:{admin_port}", *args.set, java=args.java)
         jar_at = command.index("-jar")
         command[jar_at:jar_at] = args.jvm_arg
         started = time.monotonic()

@@ -62,9 +62,24 @@ def jvm_options():
     sys.exit("bin/siplb has no opts= line")
 
 
-def siplb_command(jar, *settings):
+def jdk_options(java="java"):
+    """What bin/siplb adds for the JDK `java` runs (unless SIPLB_JAVA_OPTS is set): on 24 and later,
+    Netty's use of sun.misc.Unsafe allowed, and native access. The feature version is read from the
+    JDK's release file, as bin/siplb does."""
+    if "SIPLB_JAVA_OPTS" in os.environ:
+        return []
+    home = os.path.dirname(os.path.dirname(os.path.realpath(shutil.which(java) or java)))
+    try:
+        with open(os.path.join(home, "release")) as f:
+            feature = int(next(line for line in f if line.startswith("JAVA_VERSION=")).split('"')[1].split(".")[0])
+    except (OSError, StopIteration, ValueError):
+        return []
+    return ["--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED"] if feature >= 24 else []
+
+
+def siplb_command(jar, *settings, java="java"):
     """siplb as bin/siplb runs it, with a `--set` for each of `settings` (key=value)."""
-    command = ["java"] + jvm_options() + ["-jar", jar]
+    command = [java] + jvm_options() + jdk_options(java) + ["-jar", jar]
     for setting in settings:
         command += ["--set", setting]
     return command
