@@ -20,7 +20,8 @@ import java.util.function.LongSupplier;
  *
  * <p>The index is rebuilt when another list is in force, when {@link #refresh} asks, and, given a
  * clock, once a minute (as often as names are re-resolved): a lookup costs a map read, not a
- * resolution. Safe to share between loops (the balancer shares one): each build is a new
+ * resolution. One made by {@link #refreshedByOwner} is rebuilt by {@link #refresh} only, never
+ * by a lookup. Safe to share between loops (the balancer shares one): each build is a new
  * immutable snapshot.
  */
 public final class DestinationIndex {

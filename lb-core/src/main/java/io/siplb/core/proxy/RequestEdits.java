@@ -2,8 +2,8 @@ package io.siplb.core.proxy;
 
 import io.siplb.core.dispatch.Destination;
 import io.siplb.core.net.Peer;
+import io.siplb.core.net.ResponseAddress;
 import io.siplb.core.net.Transport;
-import io.netty.util.NetUtil;
 import io.siplb.core.route.DialogRoute;
 import io.siplb.core.route.FlowTokens;
 import io.siplb.core.route.NatSettings;
@@ -17,7 +17,6 @@ import io.siplb.core.sip.SipMethod;
 import io.siplb.core.sip.SipUri;
 import io.siplb.core.sip.Via;
 import java.net.InetSocketAddress;
-import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -131,13 +130,8 @@ final class RequestEdits {
         if (mode != NatSettings.Mode.AUTO) {
             return mode == NatSettings.Mode.ALWAYS;
         }
-        Via via = request.topVia();
-        InetSocketAddress from = source.address();
-        if (via == null || (via.port() > 0 ? via.port() : 5060) != from.getPort()) {
-            return true;
-        }
-        byte[] sentBy = NetUtil.createByteArrayFromIpAddressString(via.host().toString());
-        return sentBy == null || !Arrays.equals(sentBy, from.getAddress().getAddress());
+        InetSocketAddress sentBy = request.topVia() == null ? null : ResponseAddress.fromVia(request.topVia());
+        return sentBy == null || !sentBy.equals(source.address());
     }
 
     /** Our entry for a UDP client at {@code address}, reached from lane {@code from}'s socket. */

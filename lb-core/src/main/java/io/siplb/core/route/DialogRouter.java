@@ -91,9 +91,11 @@ public final class DialogRouter {
         String token = DialogRoute.token(top);
         if (token != null) {
             Peer client = tokens.peer(token);
-            Destination from = client == null ? null : destinationOf(source);
-            return client == null ? Optional.of(FORGED_FLOW)
-                    : from == null ? Optional.empty()
+            if (client == null) {
+                return Optional.of(FORGED_FLOW);
+            }
+            Destination from = destinationOf(source);
+            return from == null ? Optional.empty()
                     : Optional.of(new RoutingDecision.Relay(new Target(null, client), 1, from));
         }
         long flow = DialogRoute.flow(top);

@@ -17,7 +17,7 @@ import java.util.Objects;
  * @param keyGiven whether the key came from the configuration (else a cluster may share one)
  */
 public record NatSettings(Mode mode, String key, boolean keyGiven) {
-    /** The shortest key accepted: 16 characters, 128 bits of a random hex or base64 string. */
+    /** The shortest key accepted, in characters (16 random hex digits are 64 bits). */
     public static final int MIN_KEY = 16;
 
     /** When a UDP client is taken to be behind NAT. */

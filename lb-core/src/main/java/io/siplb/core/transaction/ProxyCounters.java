@@ -43,7 +43,10 @@ public final class ProxyCounters {
     public final LongAdder keepAlives = new LongAdder();
     /** STUN Binding requests on a SIP UDP socket answered (RFC 5626 §4.4.2 keep-alives). */
     public final LongAdder stunAnswered = new LongAdder();
-    /** Datagrams read as STUN (first octet 0 or 1) dropped: a bad magic cookie or length, or not a Binding. */
+    /**
+     * Datagrams read as STUN (first octet 0 or 1) dropped: a bad magic cookie or length, or neither a
+     * Binding request nor an indication.
+     */
     public final LongAdder stunDropped = new LongAdder();
     /** Requests refused 403 because the UDP flow token of their Route did not decode or verify. */
     public final LongAdder flowTokensRejected = new LongAdder();

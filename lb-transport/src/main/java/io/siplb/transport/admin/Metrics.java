@@ -98,7 +98,8 @@ public final class Metrics {
                 counters.internalErrors);
         counter("siplb.stun.answered", "STUN Binding requests on a SIP UDP socket answered (keep-alives)",
                 counters.stunAnswered);
-        counter("siplb.stun.dropped", "datagrams read as STUN dropped: bad magic cookie or length, or not a Binding",
+        counter("siplb.stun.dropped",
+                "datagrams read as STUN dropped: bad magic cookie or length, or neither a Binding request nor indication",
                 counters.stunDropped);
         counter("siplb.nat.flow.rejected", "requests refused 403: their UDP flow token did not decode or verify",
                 counters.flowTokensRejected);
