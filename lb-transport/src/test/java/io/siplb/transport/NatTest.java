@@ -41,14 +41,6 @@ class NatTest {
                 settings));
     }
 
-    private static String receive(RawPeer peer, String start) throws IOException {
-        while (true) {
-            String message = peer.receive();
-            if (message.startsWith(start)) {
-                return message;
-            }
-        }
-    }
 
     private static String register(RawPeer binding, String sentBy, String callId) {
         return "REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP " + sentBy + ";rport;branch=" + SipText.branch()
@@ -74,19 +66,19 @@ class NatTest {
         String privateAddress = "127.0.0.3:" + lan.port();
 
         binding.send(udp, register(binding, privateAddress, "reg-nat@test"));
-        String register = receive(registrar, "REGISTER ");
+        String register = registrar.receive("REGISTER ");
         String path = header(register, "Path");
         assertThat(path).as("a flow token in the user part (RFC 5626 §5.1), no connection flow")
                 .matches("<sip:[A-Za-z0-9_-]{24}@127\\.0\\.0\\.1:" + udp.getPort() + ";lr>");
         registrar.send(udp, SipText.response(register, 200, "OK", "reg1", null));
-        assertThat(status(receive(binding, "SIP/2.0 "))).as("rport: the answer finds the binding").isEqualTo(200);
+        assertThat(status(binding.receive("SIP/2.0 "))).as("rport: the answer finds the binding").isEqualTo(200);
 
         // the registrar calls alice at her registered Contact, through the Path (RFC 3327 §5.2)
-        String registrarVia = "SIP/2.0/UDP 127.0.0.1:" + registrar.port() + ";branch=" + SipText.branch();
+        String registrarVia = registrar.via();
         String contact = "sip:alice@" + privateAddress;
         registrar.send(udp, invite(contact, registrarVia, path, "to-nat@test", "sip:bob@127.0.0.1:" + registrar.port()));
-        assertThat(status(receive(registrar, "SIP/2.0 100"))).isEqualTo(100);
-        String invite = receive(binding, "INVITE ");
+        assertThat(status(registrar.receive("SIP/2.0 100"))).isEqualTo(100);
+        String invite = binding.receive("INVITE ");
         assertThat(invite).startsWith("INVITE " + contact + " SIP/2.0");
         assertThat(headers(invite, "Route")).isEmpty();
         List<String> recordRoutes = headers(invite, "Record-Route");
@@ -95,20 +87,20 @@ class NatTest {
         assertThat(recordRoutes.get(1)).contains(";ds=");
 
         binding.send(udp, SipText.response(invite, 200, "OK", "a9", contact));
-        String ok = receive(registrar, "SIP/2.0 200");
+        String ok = registrar.receive("SIP/2.0 200");
         List<String> registrarRoutes = SipText.reversed(headers(ok, "Record-Route"));
         registrar.send(udp, SipText.inDialog("ACK", contact, registrarRoutes,
-                "SIP/2.0/UDP 127.0.0.1:" + registrar.port() + ";branch=" + SipText.branch(),
+                registrar.via(),
                 header(ok, "From"), header(ok, "To"), "to-nat@test", 1));
-        assertThat(receive(binding, "ACK ")).startsWith("ACK " + contact + " SIP/2.0");
+        assertThat(binding.receive("ACK ")).startsWith("ACK " + contact + " SIP/2.0");
 
         // the caller at the registrar hangs up: the BYE reaches the phone through the same binding
         registrar.send(udp, SipText.inDialog("BYE", contact, registrarRoutes,
-                "SIP/2.0/UDP 127.0.0.1:" + registrar.port() + ";branch=" + SipText.branch(),
+                registrar.via(),
                 header(ok, "From"), header(ok, "To"), "to-nat@test", 2));
-        String bye = receive(binding, "BYE ");
+        String bye = binding.receive("BYE ");
         binding.send(udp, SipText.response(bye, 200, "OK", null, null));
-        assertThat(status(receive(registrar, "SIP/2.0 200"))).isEqualTo(200);
+        assertThat(status(registrar.receive("SIP/2.0 200"))).isEqualTo(200);
 
         assertThat(lan.poll(300)).as("nothing went to the private address").isNull();
         assertThat(lb.balancer.tables().counters().flowTokensRejected.sum()).isZero();
@@ -128,22 +120,22 @@ class NatTest {
 
         binding.send(udp, invite("sip:service@127.0.0.1:" + udp.getPort(), "SIP/2.0/UDP 127.0.0.3:" + lan.port()
                 + ";rport;branch=" + SipText.branch(), null, "from-nat@test", contact));
-        String invite = receive(pbx, "INVITE ");
+        String invite = pbx.receive("INVITE ");
         List<String> recordRoutes = headers(invite, "Record-Route");
         assertThat(recordRoutes).as("a double Record-Route: the lower entry faces the phone with its flow").hasSize(2);
         assertThat(recordRoutes.get(0)).contains(";ds=");
         assertThat(recordRoutes.get(1)).matches("<sip:[A-Za-z0-9_-]{24}@.*;lr>");
         pbx.send(udp, SipText.response(invite, 200, "OK", "p1", "sip:service@127.0.0.1:" + pbx.port()));
-        String ok = receive(binding, "SIP/2.0 200");
+        String ok = binding.receive("SIP/2.0 200");
         assertThat(status(ok)).isEqualTo(200);
 
         // the callee hangs up: toward the phone's Contact, through the route set — its binding
         pbx.send(udp, SipText.inDialog("BYE", contact, recordRoutes,
-                "SIP/2.0/UDP 127.0.0.1:" + pbx.port() + ";branch=" + SipText.branch(),
+                pbx.via(),
                 header(ok, "To"), header(ok, "From"), "from-nat@test", 1));
-        String bye = receive(binding, "BYE ");
+        String bye = binding.receive("BYE ");
         binding.send(udp, SipText.response(bye, 200, "OK", null, null));
-        assertThat(status(receive(pbx, "SIP/2.0 200"))).isEqualTo(200);
+        assertThat(status(pbx.receive("SIP/2.0 200"))).isEqualTo(200);
         assertThat(lan.poll(300)).as("nothing went to the private address").isNull();
     }
 
@@ -155,9 +147,9 @@ class NatTest {
         LoopbackBalancer lb = balancer(registrar, "siplb.admin.listen=127.0.0.1:" + admin);
         InetSocketAddress udp = lb.address;
         binding.send(udp, register(binding, "127.0.0.3:5060", "reg-forge@test"));
-        String register = receive(registrar, "REGISTER ");
+        String register = registrar.receive("REGISTER ");
         registrar.send(udp, SipText.response(register, 200, "OK", "reg1", null));
-        assertThat(status(receive(binding, "SIP/2.0 "))).isEqualTo(200);
+        assertThat(status(binding.receive("SIP/2.0 "))).isEqualTo(200);
         String path = header(register, "Path");
         String token = path.substring(5, path.indexOf('@'));
         // the same address with a port of the attacker's choosing: the signature no longer matches
@@ -166,7 +158,7 @@ class NatTest {
             String route = "<sip:" + forged + "@127.0.0.1:" + udp.getPort() + ";lr>";
             registrar.send(udp, invite("sip:alice@127.0.0.3:5060", "SIP/2.0/UDP 127.0.0.1:" + registrar.port()
                     + ";branch=" + SipText.branch(), route, "forged-" + forged.hashCode() + "@test", "sip:x@127.0.0.1"));
-            assertThat(status(receive(registrar, "SIP/2.0 4"))).as(forged).isEqualTo(403);
+            assertThat(status(registrar.receive("SIP/2.0 4"))).as(forged).isEqualTo(403);
         }
         assertThat(binding.poll(300)).as("the phone got nothing").isNull();
         assertThat(lb.balancer.tables().counters().flowTokensRejected.sum()).isEqualTo(3);
@@ -179,17 +171,17 @@ class NatTest {
         RawPeer phone = open.add(new RawPeer("127.0.0.1"));
         LoopbackBalancer auto = balancer(registrar);
         phone.send(auto.address, register(phone, "127.0.0.1:" + phone.port(), "reg-direct@test"));
-        assertThat(header(receive(registrar, "REGISTER "), "Path")).isNull();
+        assertThat(header(registrar.receive("REGISTER "), "Path")).isNull();
         auto.close();
 
         LoopbackBalancer always = balancer(registrar, "siplb.nat.path=always", "siplb.nat.flow-key=0123456789abcdef");
         phone.send(always.address, register(phone, "127.0.0.1:" + phone.port(), "reg-always@test"));
-        assertThat(header(receive(registrar, "REGISTER "), "Path")).startsWith("<sip:");
+        assertThat(header(registrar.receive("REGISTER "), "Path")).startsWith("<sip:");
         always.close();
 
         LoopbackBalancer off = balancer(registrar, "siplb.nat.path=off");
         phone.send(off.address, register(phone, "127.0.0.3:5060", "reg-off@test"));
-        assertThat(header(receive(registrar, "REGISTER "), "Path")).isNull();
+        assertThat(header(registrar.receive("REGISTER "), "Path")).isNull();
     }
 
     @Test

@@ -43,6 +43,21 @@ public final class RawPeer implements AutoCloseable {
         return new String(packet.getData(), 0, packet.getLength(), StandardCharsets.ISO_8859_1);
     }
 
+    /** The next datagram that starts with {@code start}, skipping others (probes, provisional answers). */
+    String receive(String start) throws IOException {
+        while (true) {
+            String message = receive();
+            if (message.startsWith(start)) {
+                return message;
+            }
+        }
+    }
+
+    /** A Via naming this peer, with a fresh branch. */
+    String via() {
+        return "SIP/2.0/UDP 127.0.0.1:" + port() + ";branch=" + SipText.branch();
+    }
+
     /** The next datagram as text within {@code millis}, or {@code null}. */
     String poll(int millis) throws IOException {
         socket.setSoTimeout(millis);

@@ -59,14 +59,6 @@ class WebSocketTest {
         return "ws://127.0.0.1:" + lb.balancer.boundAddress(Transport.WS).getPort() + "/sip";
     }
 
-    private static String receive(RawPeer peer, String start) throws IOException {
-        while (true) {
-            String message = peer.receive();
-            if (message.startsWith(start)) {
-                return message;
-            }
-        }
-    }
 
     private static String wsVia() {
         return "SIP/2.0/WS " + CLIENT_HOST + ";branch=" + SipText.branch();
@@ -90,7 +82,7 @@ class WebSocketTest {
 
         browser.send(invite("ws-call@test"));
         assertThat(status(browser.receive("SIP/2.0 100"))).isEqualTo(100);
-        String invite = receive(pbx, "INVITE ");
+        String invite = pbx.receive("INVITE ");
         List<String> recordRoutes = headers(invite, "Record-Route");
         assertThat(recordRoutes).hasSize(2);
         assertThat(recordRoutes.get(0)).contains(";ds=").doesNotContain("transport=");
@@ -104,28 +96,28 @@ class WebSocketTest {
         String ok = browser.receive("SIP/2.0 200");
         browser.send(SipText.inDialog("ACK", uri(header(ok, "Contact")), SipText.reversed(headers(ok, "Record-Route")),
                 wsVia(), header(ok, "From"), header(ok, "To"), "ws-call@test", 1));
-        String ack = receive(pbx, "ACK ");
+        String ack = pbx.receive("ACK ");
         assertThat(ack).startsWith("ACK " + pbxContact + " SIP/2.0");
         assertThat(headers(ack, "Route")).isEmpty();
 
         // the destination hangs up: to a Contact under .invalid, over the browser's connection
         pbx.send(udp, SipText.inDialog("BYE", uri(header(invite, "Contact")), recordRoutes,
-                "SIP/2.0/UDP 127.0.0.1:" + pbx.port() + ";branch=" + SipText.branch(),
+                pbx.via(),
                 header(ok, "To"), header(ok, "From"), "ws-call@test", 2));
         String bye = browser.receive("BYE ");
         assertThat(header(bye, "Via")).startsWith("SIP/2.0/WS 127.0.0.1:");
         assertThat(headers(bye, "Route")).isEmpty();
         browser.send(SipText.response(bye, 200, "OK", null, null));
-        assertThat(status(receive(pbx, "SIP/2.0 200"))).isEqualTo(200);
+        assertThat(status(pbx.receive("SIP/2.0 200"))).isEqualTo(200);
         assertThat(lb.balancer.webSockets().framesIn()).isGreaterThanOrEqualTo(3);
 
         // the browser goes away: a request toward it gets 430 Flow Failed (RFC 5626 §5.3)
         browser.close();
         awaitClosed(lb, Transport.WS);
         pbx.send(udp, SipText.inDialog("INFO", uri(header(invite, "Contact")), recordRoutes,
-                "SIP/2.0/UDP 127.0.0.1:" + pbx.port() + ";branch=" + SipText.branch(),
+                pbx.via(),
                 header(ok, "To"), header(ok, "From"), "ws-call@test", 3));
-        assertThat(status(receive(pbx, "SIP/2.0 "))).isEqualTo(430);
+        assertThat(status(pbx.receive("SIP/2.0 "))).isEqualTo(430);
     }
 
     @Test
@@ -142,7 +134,7 @@ class WebSocketTest {
                 + SipText.branch() + "\r\nFrom: <sip:alice@example.com>;tag=r1\r\nTo: <sip:alice@example.com>\r\n"
                 + "Call-ID: reg@test\r\nCSeq: 1 REGISTER\r\nContact: " + contact + "\r\nExpires: 600\r\n"
                 + "Supported: path, outbound\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
-        String register = receive(registrar, "REGISTER ");
+        String register = registrar.receive("REGISTER ");
         String path = header(register, "Path");
         assertThat(path).startsWith("<sip:127.0.0.1:" + udp.getPort() + ";lr;flow=");
         assertThat(headers(register, "Record-Route")).isEmpty();
@@ -150,12 +142,12 @@ class WebSocketTest {
         assertThat(status(browser.receive("SIP/2.0 200"))).isEqualTo(200);
 
         // the registrar calls alice: to her Contact, through the Path (RFC 3327 §5.2)
-        String registrarVia = "SIP/2.0/UDP 127.0.0.1:" + registrar.port() + ";branch=" + SipText.branch();
+        String registrarVia = registrar.via();
         registrar.send(udp, "INVITE sip:alice@" + CLIENT_HOST + ";transport=ws SIP/2.0\r\nVia: " + registrarVia
                 + "\r\nRoute: " + path + "\r\nFrom: <sip:bob@example.com>;tag=b1\r\nTo: <sip:alice@example.com>\r\n"
                 + "Call-ID: to-browser@test\r\nCSeq: 1 INVITE\r\nContact: <sip:bob@127.0.0.1:" + registrar.port()
                 + ">\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
-        assertThat(status(receive(registrar, "SIP/2.0 100"))).isEqualTo(100);
+        assertThat(status(registrar.receive("SIP/2.0 100"))).isEqualTo(100);
         String invite = browser.receive("INVITE ");
         assertThat(header(invite, "Via")).startsWith("SIP/2.0/WSS 127.0.0.1:");
         assertThat(headers(invite, "Route")).isEmpty();
@@ -166,10 +158,10 @@ class WebSocketTest {
 
         String browserContact = "sip:alice@" + CLIENT_HOST + ";transport=ws";
         browser.send(SipText.response(invite, 200, "OK", "a9", browserContact));
-        String ok = receive(registrar, "SIP/2.0 200");
+        String ok = registrar.receive("SIP/2.0 200");
         List<String> registrarRoutes = SipText.reversed(headers(ok, "Record-Route"));
         registrar.send(udp, SipText.inDialog("ACK", browserContact, registrarRoutes,
-                "SIP/2.0/UDP 127.0.0.1:" + registrar.port() + ";branch=" + SipText.branch(),
+                registrar.via(),
                 header(ok, "From"), header(ok, "To"), "to-browser@test", 1));
         assertThat(browser.receive("ACK ")).startsWith("ACK " + browserContact + " SIP/2.0");
 
@@ -177,7 +169,7 @@ class WebSocketTest {
         browser.send(SipText.inDialog("BYE", "sip:bob@127.0.0.1:" + registrar.port(), recordRoutes,
                 "SIP/2.0/WSS " + CLIENT_HOST + ";branch=" + SipText.branch(), header(ok, "To"), header(ok, "From"),
                 "to-browser@test", 1));
-        String bye = receive(registrar, "BYE ");
+        String bye = registrar.receive("BYE ");
         assertThat(bye).startsWith("BYE sip:bob@127.0.0.1:" + registrar.port() + " SIP/2.0");
         registrar.send(udp, SipText.response(bye, 200, "OK", null, null));
         assertThat(status(browser.receive("SIP/2.0 200"))).isEqualTo(200);
@@ -189,7 +181,7 @@ class WebSocketTest {
                 + registrar.port() + ";branch=" + SipText.branch() + "\r\nRoute: " + path
                 + "\r\nFrom: <sip:bob@example.com>;tag=b2\r\nTo: <sip:alice@example.com>\r\n"
                 + "Call-ID: to-gone@test\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
-        assertThat(status(receive(registrar, "SIP/2.0 "))).isEqualTo(430);
+        assertThat(status(registrar.receive("SIP/2.0 "))).isEqualTo(430);
     }
 
     @Test
