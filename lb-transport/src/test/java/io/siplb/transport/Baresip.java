@@ -4,7 +4,9 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,6 +39,31 @@ final class Baresip implements AutoCloseable {
             throw new TestAbortedException("baresip is not installed (apt-get install baresip-core): skipped");
         }
         Files.createDirectories(OUT);
+    }
+
+    /**
+     * A SIP port for an agent: free for UDP and TCP, with its successor free for TCP too (baresip
+     * binds its SIP port for both and its TLS listener on the next; a taken one stops it at start).
+     */
+    static int sipPort() throws IOException {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int port = controlPort();
+            try (ServerSocket tcp = new ServerSocket(port, 1, InetAddress.getLoopbackAddress());
+                    ServerSocket next = new ServerSocket(port + 1, 1, InetAddress.getLoopbackAddress());
+                    DatagramSocket udp = new DatagramSocket(port, InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException e) {
+                // taken: try another
+            }
+        }
+        throw new IllegalStateException("no free SIP port for baresip on loopback");
+    }
+
+    /** A free TCP port on loopback, for an agent's control socket. */
+    static int controlPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
     }
 
     /**
@@ -82,7 +109,7 @@ final class Baresip implements AutoCloseable {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         processes.add(process);
         int port = Integer.parseInt(Files.readString(dir.resolve("control-port")).trim());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (true) {
             try {
                 Control control = new Control(new Socket(InetAddress.getLoopbackAddress(), port), name);
@@ -90,11 +117,17 @@ final class Baresip implements AutoCloseable {
                 return control;
             } catch (IOException e) {
                 if (System.nanoTime() > deadline || !process.isAlive()) {
-                    throw new AssertionError(name + " did not open its control port; see " + OUT, e);
+                    String state = process.isAlive() ? "still running" : "exited with " + process.exitValue();
+                    throw new AssertionError(name + " did not open its control port on " + port + " (" + state
+                            + "); its log " + OUT.resolve("baresip-" + name + ".log") + " ends:\n" + tail(log(name)), e);
                 }
                 Thread.sleep(100);
             }
         }
+    }
+
+    private static String tail(String log) {
+        return log.substring(Math.max(0, log.length() - 2000));
     }
 
     /** The SIP trace agent {@code name} logged. */

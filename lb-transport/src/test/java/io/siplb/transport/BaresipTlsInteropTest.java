@@ -6,9 +6,6 @@ import io.siplb.core.net.Transport;
 import io.siplb.core.sip.SipMethod;
 import io.siplb.transport.stream.StreamTransport;
 import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,10 +47,10 @@ class BaresipTlsInteropTest {
         Path work = Files.createTempDirectory("siplb-baresip-");
         Path bundle = work.resolve("ua.pem"); // baresip takes certificate and key in one file
         Files.writeString(bundle, Files.readString(tls.certificate) + Files.readString(tls.key));
-        int bobSip = freePair();
-        int aliceSip = freePair();
-        Path bob = agent(work, "bob", bobSip, freePort(), 16300, "auto", tls, bundle);
-        Path alice = agent(work, "alice", aliceSip, freePort(), 16320, "manual", tls, bundle);
+        int bobSip = Baresip.sipPort();
+        int aliceSip = Baresip.sipPort();
+        Path bob = agent(work, "bob", bobSip, Baresip.controlPort(), 16300, "auto", tls, bundle);
+        Path alice = agent(work, "alice", aliceSip, Baresip.controlPort(), 16320, "manual", tls, bundle);
 
         List<String> settings = new ArrayList<>(List.of("siplb.listen=udp:127.0.0.1:0,tls:127.0.0.1:0",
                 "siplb.failover.timeout=2s", "siplb.probe.interval=2s"));
@@ -87,25 +84,5 @@ class BaresipTlsInteropTest {
             Path bundle) throws IOException {
         return Baresip.agent(work, name, sip, control, rtp, List.of("sip_certificate " + bundle,
                 "sip_cafile " + tls.certificate), "<sip:" + name + "@127.0.0.1>;regint=0;answermode=" + answerMode);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
-    /** A port whose successor is free too (baresip listens for TLS on its SIP port + 1). */
-    private static int freePair() throws IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int port = freePort();
-            try (ServerSocket next = new ServerSocket(port + 1, 1, InetAddress.getLoopbackAddress());
-                    DatagramSocket udp = new DatagramSocket(port, InetAddress.getLoopbackAddress())) {
-                return port;
-            } catch (IOException e) {
-                // taken: try another
-            }
-        }
-        throw new IllegalStateException("no pair of free ports");
     }
 }

@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.siplb.core.sip.SipMethod;
 import io.siplb.core.transaction.ProxyCounters;
-import java.io.IOException;
 import java.io.InputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,16 +39,16 @@ class NatInteropTest {
         if (!Files.isExecutable(KAMAILIO)) {
             throw new TestAbortedException("kamailio is missing: apt-get install kamailio");
         }
-        int registrarPort = freeUdpPort();
+        int registrarPort = Baresip.sipPort(); // Kamailio binds it for UDP and TCP
         Process kamailio = startKamailio(dir, registrarPort);
         try (Baresip agents = new Baresip();
                 LoopbackBalancer lb = new LoopbackBalancer(List.of("1 sip:127.0.0.1:" + registrarPort + " 0 1 duid=reg"),
                         "siplb.nat.path=always", "siplb.failover.timeout=2s", "siplb.probe.interval=0");
                 Ladder ladder = new Ladder()) {
             int siplb = lb.address.getPort();
-            Path alice = Baresip.agent(dir, "alice", freeUdpPort(), freeTcpPort(), 16340, List.of(),
+            Path alice = Baresip.agent(dir, "alice", Baresip.sipPort(), Baresip.controlPort(), 16340, List.of(),
                     "<sip:alice@127.0.0.1>;outbound=\"sip:127.0.0.1:" + siplb + "\";regint=600;answermode=auto");
-            Path bob = Baresip.agent(dir, "bob", freeUdpPort(), freeTcpPort(), 16360, List.of(),
+            Path bob = Baresip.agent(dir, "bob", Baresip.sipPort(), Baresip.controlPort(), 16360, List.of(),
                     "<sip:bob@127.0.0.1>;regint=0;answermode=manual");
             Baresip.Control aliceControl = agents.start(alice, "alice");
             Baresip.awaitLog("alice", "200 OK (kamailio"); // registered at Kamailio through siplb
@@ -107,17 +105,5 @@ class NatInteropTest {
         }
         process.destroyForcibly();
         throw new IllegalStateException("kamailio did not answer: " + Files.readString(dir.resolve("kamailio.log")));
-    }
-
-    private static int freeUdpPort() throws IOException {
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static int freeTcpPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }
