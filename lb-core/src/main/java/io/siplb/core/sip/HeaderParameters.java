@@ -1,6 +1,8 @@
 package io.siplb.core.sip;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -123,9 +125,15 @@ final class HeaderParameters {
     }
 
     /** Reads every parameter of {@code [from, to)} into {@code out}. */
-    static void readAll(byte[] bytes, int from, int to, List<Parameter> out) {
-        for (long p = next(bytes, from, to); p != END; p = next(bytes, end(p), to)) {
+    static List<Parameter> readAll(byte[] bytes, int from, int to) {
+        long p = next(bytes, from, to);
+        if (p == END) {
+            return List.of(); // the usual case: no list built
+        }
+        List<Parameter> out = new ArrayList<>(2);
+        for (; p != END; p = next(bytes, end(p), to)) {
             out.add(toParameter(bytes, p));
         }
+        return Collections.unmodifiableList(out);
     }
 }

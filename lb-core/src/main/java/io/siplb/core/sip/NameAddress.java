@@ -2,7 +2,6 @@ package io.siplb.core.sip;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -68,9 +67,7 @@ public final class NameAddress {
                 throw new SyntaxError(open, "'<' without '>'");
             }
             Uri uri = UriParser.parse(bytes, open + 1, close);
-            List<Parameter> parameters = new ArrayList<>(2);
-            HeaderParameters.readAll(bytes, close + 1, to, parameters);
-            return new NameAddress(displayName, uri, true, parameters, from, to);
+            return new NameAddress(displayName, uri, true, HeaderParameters.readAll(bytes, close + 1, to), from, to);
         }
         // addr-spec: the URI runs to the first ';' or white space, and can carry no ';' parameters
         // or '?' headers of its own (RFC 3261 §20.10).
@@ -79,23 +76,23 @@ public final class NameAddress {
             uriEnd++;
         }
         if (bytes[i] == '*' && uriEnd == i + 1) {
-            List<Parameter> parameters = new ArrayList<>(1);
-            HeaderParameters.readAll(bytes, uriEnd, to, parameters);
-            return new NameAddress(null, null, false, parameters, from, to);
+            return new NameAddress(null, null, false, HeaderParameters.readAll(bytes, uriEnd, to), from, to);
         }
         Uri uri = UriParser.parse(bytes, i, uriEnd);
         if (uri instanceof SipUri sip && sip.headers() != null) {
             throw new SyntaxError(i, "a URI with headers must be enclosed in <>");
         }
-        List<Parameter> parameters = new ArrayList<>(2);
-        HeaderParameters.readAll(bytes, uriEnd, to, parameters);
-        return new NameAddress(null, uri, false, parameters, from, to);
+        return new NameAddress(null, uri, false, HeaderParameters.readAll(bytes, uriEnd, to), from, to);
     }
 
     /** display-name = *(token LWS): tokens separated by white space, joined by single spaces. */
     private static String tokens(byte[] bytes, int from, int to) {
-        StringBuilder name = new StringBuilder(to - from);
         int i = SipGrammar.skipLws(bytes, from, to);
+        int first = SipGrammar.skipToken(bytes, i, to);
+        if (first > i && SipGrammar.skipLws(bytes, first, to) == to) { // one token, the usual case
+            return new String(bytes, i, first - i, StandardCharsets.US_ASCII);
+        }
+        StringBuilder name = new StringBuilder(to - from);
         while (i < to) {
             int tokenEnd = SipGrammar.skipToken(bytes, i, to);
             if (tokenEnd == i) {

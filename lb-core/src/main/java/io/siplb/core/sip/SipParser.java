@@ -185,7 +185,7 @@ public final class SipParser {
                 startLineEnd = lineEnd(0);
                 startLine();
                 headers();
-                return body(build(headersEnd + 2));
+                return body();
             } catch (SyntaxError e) {
                 return new ParseResult.Malformed(e.offset(), e.getMessage(), 400, salvaging ? null : salvage());
             } finally {
@@ -454,29 +454,44 @@ public final class SipParser {
                     reasonStart, versionStart, versionEnd, startLineEnd, index, count, headersEnd);
         }
 
-        private ParseResult body(SipMessage headersOnly) {
+        /**
+         * The message with its body as Content-Length declares it, read from the header index so
+         * that a message is built once; a malformed one carries its headers for the 400.
+         */
+        private ParseResult body() {
             int bodyStart = headersEnd + 2;
             int available = length - bodyStart;
-            int k = headersOnly.headerIndex(HeaderName.CONTENT_LENGTH);
+            int k = entry(HeaderName.CONTENT_LENGTH, 0);
             if (k < 0) {
-                return new ParseResult.Parsed(available == 0 ? headersOnly : build(length));
+                return new ParseResult.Parsed(build(available == 0 ? bodyStart : length));
             }
-            int again = headersOnly.nextHeaderIndex(HeaderName.CONTENT_LENGTH, k + 1);
+            int again = entry(HeaderName.CONTENT_LENGTH, k + 1);
             if (again >= 0) {
-                return new ParseResult.Malformed(headersOnly.headerStart(again),
-                        "more than one Content-Length", 400, headersOnly);
+                return new ParseResult.Malformed(index[2 * again] & 0xFFFF,
+                        "more than one Content-Length", 400, build(bodyStart));
             }
-            long declared = SipGrammar.parseDecimal(bytes, headersOnly.valueStart(k),
-                    headersOnly.valueEnd(k), SipParserLimits.MAX_MESSAGE_BYTES);
+            int valueStart = index[2 * k + 1] >>> 16;
+            long declared = SipGrammar.parseDecimal(bytes, valueStart, index[2 * k + 1] & 0xFFFF,
+                    SipParserLimits.MAX_MESSAGE_BYTES);
             if (declared < 0) {
-                return new ParseResult.Malformed(headersOnly.valueStart(k),
-                        "Content-Length is not a number of octets", 400, headersOnly);
+                return new ParseResult.Malformed(valueStart,
+                        "Content-Length is not a number of octets", 400, build(bodyStart));
             }
             if (declared > available) {
                 return new ParseResult.Malformed(length, "Content-Length " + declared
-                        + " exceeds the " + available + " body octets received", 400, headersOnly);
+                        + " exceeds the " + available + " body octets received", 400, build(bodyStart));
             }
-            return new ParseResult.Parsed(declared == 0 ? headersOnly : build(bodyStart + (int) declared));
+            return new ParseResult.Parsed(build(bodyStart + (int) declared));
+        }
+
+        /** The first header entry named {@code name} at or after {@code from}, or -1. */
+        private int entry(HeaderName name, int from) {
+            for (int k = from; k < count; k++) {
+                if (index[2 * k] >>> 16 == name.ordinal()) {
+                    return k;
+                }
+            }
+            return -1;
         }
     }
 }

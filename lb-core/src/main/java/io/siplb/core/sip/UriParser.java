@@ -127,9 +127,12 @@ final class UriParser {
             }
             i = portEnd;
         }
-        List<Parameter> parameters = new ArrayList<>(2);
-        while (i < to && bytes[i] == ';') {
-            i = parameter(bytes, i + 1, to, parameters);
+        List<Parameter> parameters = List.of(); // most URIs have none: no list to build and copy
+        if (i < to && bytes[i] == ';') {
+            parameters = new ArrayList<>(2);
+            while (i < to && bytes[i] == ';') {
+                i = parameter(bytes, i + 1, to, parameters);
+            }
         }
         String headers = null;
         if (i < to && bytes[i] == '?') {
