@@ -7,8 +7,8 @@ With --transport tcp every leg runs over TCP: the UAC over one connection (SIPp 
 listener, siplb to each UAS over one connection (destinations ;transport=tcp).
 siplb runs with bin/siplb's JVM settings (SIPLB_JAVA_OPTS replaces them, as for bin/siplb).
 For each step it reports calls, failed calls, response-time percentiles (from SIPp's per-call
-RTD trace) and siplb's CPU seconds per 1000 calls (utime+stime of the siplb process, from
-/proc). Needs: a built jar (mvn -B -q -DskipTests package), sipp (apt-get install sip-tester).
+RTD trace), siplb's CPU seconds per 1000 calls (utime+stime of the siplb process, from
+/proc) and its GC pauses over the step (total milliseconds and count, from its /metrics). Needs: a built jar (mvn -B -q -DskipTests package), sipp (apt-get install sip-tester).
 Every SIPp step is bounded in wall-clock time (three times its length plus 30 s): a step that
 overruns is killed, reported as OVERRUN with the calls it has no figure for counted failed, and the
 run goes on.
@@ -157,6 +157,15 @@ def metric(admin_port, name):
         return parse_metrics(response.read().decode()).get(name, 0.0)
 
 
+def gc_totals(admin_port):
+    """siplb's GC pause time in ms and pause count so far, every collector and cause summed
+    (jvm_gc_pause_seconds_sum and _count of its /metrics)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/metrics", timeout=5) as response:
+        metrics = parse_metrics(response.read().decode())
+    return (sum(v for k, v in metrics.items() if k.startswith("jvm_gc_pause_seconds_sum")) * 1000,
+            sum(v for k, v in metrics.items() if k.startswith("jvm_gc_pause_seconds_count")))
+
+
 def parse_metrics(text):
     """Prometheus text (siplb's /metrics) as {'name{labels}': value}."""
     metrics = {}
@@ -271,20 +280,22 @@ def main():
         processes.append(lb)
         wait_until_serving(os.path.join(work, "siplb.log"), lb)
         print(f"{'rate':>6} {'calls':>7} {'failed':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'cpu s/1000 calls':>17}"
-              + ("  late>5ms late>20ms reloads" if args.reload_every else ""))
+              f" {'gc ms':>7} {'pauses':>6}" + ("  late>5ms late>20ms reloads" if args.reload_every else ""))
         best = 0
         for rate in [int(r) for r in args.rates.split(",")]:
             before = cpu_seconds(lb.pid)
+            gc = gc_totals(admin_port)
             late = [metric(admin_port, f'siplb_loop_lag_late_total{{over="{ms}ms"}}') for ms in (5, 20)]
             reloader = Reloader(admin_port, os.path.join(work, "dispatcher.list"), args.reload_every) \
                 if args.reload_every else None
             calls, failed, rtd, code = run_step(lb_port, rate, args.seconds, work, transport=args.transport)
             reloads = reloader.stop() if reloader else 0
             cpu = cpu_seconds(lb.pid) - before
+            gc = [after - earlier for after, earlier in zip(gc_totals(admin_port), gc)]
             late = [metric(admin_port, f'siplb_loop_lag_late_total{{over="{ms}ms"}}') - late[i]
                     for i, ms in enumerate((5, 20))]
             print(f"{rate:>6} {calls:>7} {failed:>7} {percentile(rtd, 50):>7.1f} {percentile(rtd, 95):>7.1f} "
-                  f"{percentile(rtd, 99):>7.1f} {cpu / calls * 1000:>17.3f}"
+                  f"{percentile(rtd, 99):>7.1f} {cpu / calls * 1000:>17.3f} {gc[0]:>7.0f} {gc[1]:>6.0f}"
                   + (f"  {late[0]:>8.0f} {late[1]:>9.0f} {reloads:>7}" if args.reload_every else "")
                   + ("  OVERRUN" if code == "overrun" else ""), flush=True)
             if failed == 0 and code == 0:
