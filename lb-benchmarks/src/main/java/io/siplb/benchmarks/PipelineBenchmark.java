@@ -61,6 +61,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * (transaction layer, decision, flow), alternated in one session: before 14.9 ± 2.1, 15.2 ± 1.2,
  * 15.3 ± 0.8 µs and 10 632 / 10 738 / 10 890 B; after 14.7 ± 0.9, 14.5 ± 0.7 µs and 10 553 B
  * both times.
+ *
+ * <p>2026-12-07, round-robin, 2048, performance round three: 11 008 B with the wave's features in;
+ * 9 836 and 9 945 B (two runs) once a message with a body was built once, a URI or name-addr
+ * without parameters shared {@code List.of()}, and a one-token display name was one String.
+ * Where the rest goes: docs/performance.md, Microbenchmarks.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
