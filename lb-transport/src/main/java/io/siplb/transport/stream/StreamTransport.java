@@ -23,7 +23,6 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.UnixChannelOption;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Promise;
 import io.siplb.core.config.ConfigException;
 import io.siplb.core.net.MessageSender;
@@ -43,7 +42,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -217,6 +215,7 @@ public final class StreamTransport implements AutoCloseable {
                 channel.newSucceededFuture(), awaitNanos());
         register(connection, true);
         ConnectionHandler handler = handler(connection);
+        channel.pipeline().addLast(PipelineTail.consolidatedFlushes());
         channel.pipeline().addLast(webSockets.framing(() -> errors.get(Error.IDLE).increment()));
         channel.pipeline().addLast(handler);
         LOG.debug("{}: WebSocket upgraded", connection);
@@ -235,11 +234,8 @@ public final class StreamTransport implements AutoCloseable {
         connection.channel().pipeline().addLast(handlers(handler(connection)));
     }
 
-    /** Idle timeout, framer, and the connection's handler: the end of every pipeline. */
     private ChannelHandler[] handlers(ConnectionHandler handler) {
-        return new ChannelHandler[] {
-                new IdleStateHandler(0, 0, settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
-                new StreamFramer(limits.maxMessageBytes(), limits.maxLineBytes()), handler};
+        return PipelineTail.handlers(settings, limits, handler);
     }
 
     private void register(StreamConnection connection, boolean byAddress) {
