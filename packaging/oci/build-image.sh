@@ -28,7 +28,8 @@ out=target/oci
 work=$(mktemp -d /tmp/siplb-oci.XXXXXX)
 lb=""; uas=""; container=""
 cleanup() {
-  [ -n "$lb" ] && kill "$lb" 2>/dev/null || true
+  # unshare ignores SIGTERM while its child runs: kill the child (siplb), and unshare ends with it
+  [ -n "$lb" ] && { pkill -KILL -P "$lb" 2>/dev/null; wait "$lb" 2>/dev/null; } || true
   [ -n "$uas" ] && kill "$uas" 2>/dev/null || true
   [ -n "$container" ] && buildah --storage-driver vfs rm "$container" >/dev/null 2>&1 || true
   mountpoint -q "$work/root/proc" 2>/dev/null && umount "$work/root/proc" || true
@@ -98,7 +99,8 @@ sip=$(port); admin=$(port); backend=$(port)
 printf '1 sip:127.0.0.1:%s 0 0 duid=pbx1\n' "$backend" >"$work/root/etc/siplb/dispatcher.list"
 (cd "$work" && exec sipp -sn uas -i 127.0.0.1 -p "$backend" -bg >/dev/null 2>&1) || true
 uas=$(pgrep -f "sipp -sn uas -i 127.0.0.1 -p $backend" | head -n1)
-unshare --fork --pid --mount --mount-proc="$work/root/proc" \
+# --kill-child: siplb is PID 1 of the new namespace; killing unshare alone would leave it running
+unshare --fork --kill-child --pid --mount --mount-proc="$work/root/proc" \
   chroot --userspec=999:999 "$work/root" /usr/bin/siplb --config /etc/siplb/siplb.properties \
   --set "siplb.listen=udp:127.0.0.1:$sip" --set "siplb.admin.listen=127.0.0.1:$admin" \
   --set siplb.warmup.calls=0 >"$work/siplb.log" 2>&1 &
