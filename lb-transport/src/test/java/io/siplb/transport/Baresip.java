@@ -11,6 +11,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -118,11 +119,42 @@ final class Baresip implements AutoCloseable {
             } catch (IOException e) {
                 if (System.nanoTime() > deadline || !process.isAlive()) {
                     String state = process.isAlive() ? "still running" : "exited with " + process.exitValue();
-                    throw new AssertionError(name + " did not open its control port on " + port + " (" + state
-                            + "); its log " + OUT.resolve("baresip-" + name + ".log") + " ends:\n" + tail(log(name)), e);
+                    String message = name + " did not open its control port on " + port + " (" + state
+                            + "); its log " + OUT.resolve("baresip-" + name + ".log") + " ends:\n" + tail(log(name));
+                    throw process.isAlive() ? new AssertionError(message, e) : new Exited(message, e);
                 }
                 Thread.sleep(100);
             }
+        }
+    }
+
+    /**
+     * As {@link #start}, but an agent that exits at start is started once more on fresh SIP and
+     * control ports (its first log kept beside as {@code baresip-NAME-first.log}): for an agent
+     * that nothing else addresses by its port.
+     */
+    Control startOnFreshPortsIfItExits(Path dir, String name) throws Exception {
+        try {
+            return start(dir, name);
+        } catch (Exited e) {
+            Files.move(OUT.resolve("baresip-" + name + ".log"), OUT.resolve("baresip-" + name + "-first.log"),
+                    StandardCopyOption.REPLACE_EXISTING);
+            int control = controlPort();
+            String config = Files.readString(dir.resolve("config"))
+                    .replaceAll("(?m)^sip_listen .*$", "sip_listen 127.0.0.1:" + sipPort())
+                    .replaceAll("(?m)^ctrl_tcp_listen .*$", "ctrl_tcp_listen 127.0.0.1:" + control);
+            Files.writeString(dir.resolve("config"), config);
+            Files.writeString(dir.resolve("control-port"), Integer.toString(control));
+            return start(dir, name);
+        }
+    }
+
+    /** An agent that exited before opening its control port. */
+    private static final class Exited extends AssertionError {
+        private static final long serialVersionUID = 1L;
+
+        Exited(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 

@@ -50,9 +50,9 @@ class NatInteropTest {
                     "<sip:alice@127.0.0.1>;outbound=\"sip:127.0.0.1:" + siplb + "\";regint=600;answermode=auto");
             Path bob = Baresip.agent(dir, "bob", Baresip.sipPort(), Baresip.controlPort(), 16360, List.of(),
                     "<sip:bob@127.0.0.1>;regint=0;answermode=manual");
-            Baresip.Control aliceControl = agents.start(alice, "alice");
+            Baresip.Control aliceControl = agents.startOnFreshPortsIfItExits(alice, "alice");
             Baresip.awaitLog("alice", "200 OK (kamailio"); // registered at Kamailio through siplb
-            Baresip.Control bobControl = agents.start(bob, "bob");
+            Baresip.Control bobControl = agents.startOnFreshPortsIfItExits(bob, "bob");
             bobControl.send("dial", "sip:alice@127.0.0.1:" + registrarPort);
             aliceControl.await("CALL_ESTABLISHED");
             bobControl.await("CALL_ESTABLISHED");
