@@ -45,10 +45,11 @@ BENCHMARKS = os.path.join(ROOT, "lb-benchmarks", "target", "benchmarks.jar")
 class Rig:
     """A CallRig process pinned to `core`, loading `target_port`."""
 
-    def __init__(self, core, target_port, work, name, jvm_args=()):
+    def __init__(self, core, target_port, work, name, jvm_args=(), tick_ms=1):
         self.log = open(os.path.join(work, f"rig-{name}.log"), "w")
         self.process = subprocess.Popen(["taskset", "-c", str(core), "java", "-Xms256m", "-Xmx256m", *jvm_args, "-cp", BENCHMARKS,
-                                         "io.siplb.benchmarks.rig.CallRig", "--target", f"127.0.0.1:{target_port}"],
+                                         "io.siplb.benchmarks.rig.CallRig", "--target", f"127.0.0.1:{target_port}",
+                                         "--tick-ms", str(tick_ms)],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True)
         self.uas = self.reply("uas ").split()[1].split(",")
 
@@ -89,7 +90,7 @@ def start_systems(args, work):
     """(system, rig) pairs: siplb and Kamailio with one worker, each pinned to --core."""
     pairs = []
     siplb_port = load.free_port()
-    rig = Rig(args.rig_core, siplb_port, work, "siplb", args.rig_jvm_arg)
+    rig = Rig(args.rig_core, siplb_port, work, "siplb", args.rig_jvm_arg, args.rig_tick_ms)
     command = ["taskset", "-c", str(args.core)] + load.siplb_command(
         args.jar, f"siplb.listen=udp:127.0.0.1:{siplb_port}", f"siplb.destinations.file={listing(work, 'siplb', rig.uas)}",
         "siplb.admin.listen=", java=args.java) + [x for s in args.set for x in ("--set", s)]
@@ -98,7 +99,7 @@ def start_systems(args, work):
         modules = next((d for d in ("/usr/lib/x86_64-linux-gnu/kamailio/modules", "/usr/lib/kamailio/modules")
                         if os.path.isdir(d)), None)
         port = load.free_port()
-        rig = Rig(args.rig_core, port, work, "kam-1", args.rig_jvm_arg)
+        rig = Rig(args.rig_core, port, work, "kam-1", args.rig_jvm_arg, args.rig_tick_ms)
         cfg = os.path.join(work, "kamailio-1.cfg")
         with open(cfg, "w") as f:
             f.write(compare.KAMAILIO_CFG.format(children=1, port=port, modules=modules,
@@ -155,6 +156,8 @@ def main():
     parser.add_argument("--java", default="java", help="the java command siplb runs with")
     parser.add_argument("--set", action="append", default=[], help="extra siplb --set key=value")
     parser.add_argument("--rig-jvm-arg", action="append", default=[], help="a JVM option for the rigs")
+    parser.add_argument("--rig-tick-ms", type=int, default=1,
+                        help="how often the rigs send the INVITEs due (1: evenly; more: a burst per tick)")
     args = parser.parse_args()
     for tool, package in (("taskset", "util-linux"), ("kamailio", "kamailio"), ("sipp", "sip-tester")):
         if shutil.which(tool) is None and not (tool == "kamailio" and args.no_kamailio) \

@@ -58,6 +58,11 @@ public final class CallRig implements AutoCloseable {
 
     /** Binds {@code uasCount} UASes and the UAC on ephemeral loopback ports, the UAC aimed at {@code target}. */
     public CallRig(InetSocketAddress target, int uasCount) throws InterruptedException {
+        this(target, uasCount, 1);
+    }
+
+    /** As above, the UAC sending what is due every {@code tickMillis} milliseconds. */
+    public CallRig(InetSocketAddress target, int uasCount, int tickMillis) throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
         loop = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         try {
@@ -69,7 +74,7 @@ public final class CallRig implements AutoCloseable {
             }
             uacChannel = bind(loop, epoll);
             String run = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36);
-            uac = new RigUac(target, new RigMessages((InetSocketAddress) uacChannel.localAddress(), target, run));
+            uac = new RigUac(target, new RigMessages((InetSocketAddress) uacChannel.localAddress(), target, run), tickMillis);
             uacChannel.pipeline().addLast(uac);
         } catch (InterruptedException | RuntimeException e) {
             loop.shutdownGracefully();
@@ -95,18 +100,20 @@ public final class CallRig implements AutoCloseable {
     public static void main(String[] args) throws Exception {
         InetSocketAddress target = null;
         int uasCount = 2;
+        int tickMillis = 1;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--target" -> target = address(args[++i]);
                 case "--uas" -> uasCount = Integer.parseInt(args[++i]);
+                case "--tick-ms" -> tickMillis = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (use --target HOST:PORT [--uas N])");
+                        + " (use --target HOST:PORT [--uas N] [--tick-ms N])");
             }
         }
         if (target == null) {
             throw new IllegalArgumentException("--target HOST:PORT is required");
         }
-        try (CallRig rig = new CallRig(target, uasCount)) {
+        try (CallRig rig = new CallRig(target, uasCount, tickMillis)) {
             System.out.println("uas " + String.join(",", rig.uas.stream()
                     .map(a -> a.getHostString() + ":" + a.getPort()).toList()));
             System.out.flush();

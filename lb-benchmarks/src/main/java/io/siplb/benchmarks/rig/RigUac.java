@@ -18,7 +18,8 @@ import org.HdrHistogram.Histogram;
  * (open loop). A call is INVITE, 200, then ACK and BYE along the 200's Record-Route set to the
  * Contact (sent to the system under test, which is the first hop), then the BYE's 200. Its
  * response time runs from when its INVITE was due to the 200 (so a late send is counted against
- * the system, not hidden). INVITE and BYE are retransmitted 500 ms, 1 s, 2 s… after their last
+ * the system, not hidden). INVITEs go out every millisecond, what is due (or every
+ * {@code --tick-ms}: a burst per tick). INVITE and BYE are retransmitted 500 ms, 1 s, 2 s… after their last
  * send; a call fails on a final response other than 2xx, or when either transaction goes 8 s
  * without one.
  */
@@ -41,13 +42,16 @@ final class RigUac extends SimpleChannelInboundHandler<DatagramPacket> {
     private final RigMessages messages;
     private final byte[] in = new byte[65536];
     private final Reply reply = new Reply();
+    private final int tickMillis;
     private Channel channel;
     private long next = 1;
     private Step step;
 
-    RigUac(InetSocketAddress target, RigMessages messages) {
+    /** @param tickMillis how often the INVITEs due are sent: 1 spaces them evenly, more sends them in bursts */
+    RigUac(InetSocketAddress target, RigMessages messages, int tickMillis) {
         this.target = target;
         this.messages = messages;
+        this.tickMillis = tickMillis;
     }
 
     /** Starts a step on the channel's loop; completes when every call has ended or timed out. */
@@ -57,7 +61,7 @@ final class RigUac extends SimpleChannelInboundHandler<DatagramPacket> {
         channel.eventLoop().execute(() -> {
             step = new Step(rate, seconds, next, System.nanoTime(), done);
             next += step.total;
-            step.ticker = channel.eventLoop().scheduleAtFixedRate(this::tick, 0, 1, TimeUnit.MILLISECONDS);
+            step.ticker = channel.eventLoop().scheduleAtFixedRate(this::tick, 0, tickMillis, TimeUnit.MILLISECONDS);
             step.sweeper = channel.eventLoop().scheduleAtFixedRate(this::sweep, 20, 20, TimeUnit.MILLISECONDS);
         });
         return done;
