@@ -140,6 +140,11 @@ def run_once(args):
         for port in uas_ports:
             processes.append(subprocess.Popen(ns.prefix() + ["sipp", "-sf", os.path.join(HERE, "uas-rr.xml"),
                                                              "-aa", "-i", "127.0.0.1", "-p", str(port), "-nostdin",
+                                                             # an INVITE retransmitted after its 200 was lost
+                                                             # is not a reason to drop the call: without this
+                                                             # SIPp's UAS aborted it and stopped resending its
+                                                             # 200, and the caller waited until SIPp's timeout
+                                                             "-default_behaviors", "all,-abortunexp",
                                                              "-trace_err", "-error_file",
                                                              os.path.join(work, f"uas-{port}-errors.log")]
                                               + (["-trace_msg", "-message_file",
