@@ -211,10 +211,7 @@ def main():
 
 
 def run_once(args, transports):
-    modules = next((d for d in ("/usr/lib/x86_64-linux-gnu/kamailio/modules", "/usr/lib/kamailio/modules")
-                    if os.path.isdir(d)), None)
-    if modules is None:
-        sys.exit("cannot find Kamailio's modules directory")
+    modules = load.kamailio_modules()
     work = tempfile.mkdtemp(prefix="siplb-compare-")
     listing = os.path.join(work, "dispatcher.list")
     uas = load.start_uas([load.free_port(), load.free_port()], work, "udp", 1)
@@ -238,15 +235,13 @@ def run_once(args, transports):
         systems.append(kamailio("stateless", cfg, port, work))
     siplb_port = load.free_port()
     listen = f"udp:127.0.0.1:{siplb_port}" + (f",tcp:127.0.0.1:{siplb_port}" if "tcp" in transports else "")
-    siplb_command = load.siplb_command(args.jar, java=args.java) + ["--set", f"siplb.listen={listen}",
+    siplb_command = load.siplb_command(args.jar, java=args.java, jvm_args=args.jvm_arg) + ["--set", f"siplb.listen={listen}",
                      "--set", f"siplb.destinations.file={listing}", "--set", "siplb.admin.listen="]
     if "tcp" in transports:  # requests that came over TCP go to the TCP destinations, as Kamailio's $pr test
         siplb_command += ["--set", "siplb.routes=tcp", "--set", f"siplb.route.tcp.match.listen=tcp:127.0.0.1:{siplb_port}",
                           "--set", "siplb.route.tcp.sets=2:round-robin"]
     for extra in args.set:
         siplb_command += ["--set", extra]
-    jar_at = siplb_command.index("-jar")
-    siplb_command[jar_at:jar_at] = args.jvm_arg
     systems.append(System("siplb", siplb_command, siplb_port, work))
     results = {(s.name, t): {} for s in systems for t in transports}
     cold = {}

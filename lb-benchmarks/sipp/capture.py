@@ -67,10 +67,7 @@ def cpu_of(name, process):
 
 def kamailio(name, children, work, hep_port):
     """compare.py's stateful Kamailio; with hep_port, siptrace mirrors every message there over HEPv3."""
-    modules = next((d for d in ("/usr/lib/x86_64-linux-gnu/kamailio/modules", "/usr/lib/kamailio/modules")
-                    if os.path.isdir(d)), None)
-    if modules is None or shutil.which("kamailio") is None:
-        sys.exit("kamailio is not installed: apt-get install kamailio")
+    modules = load.kamailio_modules()
     port = load.free_port()
     text = compare.KAMAILIO_CFG.format(children=children, port=port, modules=modules,
                                        list=os.path.join(work, "dispatcher.list"), tcp_listen="disable_tcp=yes")

@@ -11,12 +11,15 @@ Both systems are warmed alike (5 s at 500, 10 s at 1000 calls/s), then the rig s
 --rates, alternating the systems at every rate; a system that fails two steps running is not
 offered higher rates. A step passes with no failed call and a p99 response time (INVITE due to
 200) under 50 ms; a system's ceiling is the highest rate that passes with every lower one passing.
-Capacity per core is the calls completed per CPU-second of the system at that step.
+Capacity per core is the calls completed per CPU-second of the system at that step. Each step
+also prints the system's CPU seconds per second of the step's offered length ("cpu/s": near 1, the
+core is full; a step that ran on while a backlog drained can read above 1). --rig-tick-ms N has the
+rigs send what is due every N ms, in bursts, instead of every millisecond.
 
 --check-sipp RATE also runs SIPp's UAC (uac-rr.xml, as load.py and compare.py do) against siplb at
 RATE with the rig's UASes behind it, then the rig at RATE: siplb's CPU per call under each
 generator, and each generator's own CPU per call (SIPp: its UAC process; the rig: its whole JVM,
-UAC and UAS), so that the rig is seen to measure what SIPp measures, and to cost less.
+UAC and UAS), so that the two generators can be compared.
 
 Needs: mvn -B -q -DskipTests package (siplb.jar and benchmarks.jar), taskset (util-linux),
 kamailio (apt-get install kamailio) and, for --check-sipp, sipp (apt-get install sip-tester).
@@ -96,8 +99,7 @@ def start_systems(args, work):
         "siplb.admin.listen=", java=args.java) + [x for s in args.set for x in ("--set", s)]
     pairs.append((compare.System("siplb", command, siplb_port, work), rig))
     if not args.no_kamailio:
-        modules = next((d for d in ("/usr/lib/x86_64-linux-gnu/kamailio/modules", "/usr/lib/kamailio/modules")
-                        if os.path.isdir(d)), None)
+        modules = load.kamailio_modules()
         port = load.free_port()
         rig = Rig(args.rig_core, port, work, "kam-1", args.rig_jvm_arg, args.rig_tick_ms)
         cfg = os.path.join(work, "kamailio-1.cfg")
@@ -177,7 +179,7 @@ def main():
             rig.run(500, 5)
             rig.run(1000, 10)
         print(f"{'system':>7} {'rate':>6} {'calls':>8} {'failed':>7} {'p50 ms':>7} {'p99 ms':>8} {'max ms':>8} "
-              f"{'cpu s/1000':>10} {'core':>6} {'rig s/1000':>10}", flush=True)
+              f"{'cpu s/1000':>10} {'cpu/s':>6} {'rig s/1000':>10}", flush=True)
         for rate in rates:
             for system, rig in pairs:
                 done = results[system.name]
@@ -196,7 +198,7 @@ def main():
             if top:
                 r = done[top]
                 print(f"  {name}: {top} calls/s, {r['completed'] / r['cpu_s']:.0f} calls per CPU-second there "
-                      f"({r['cpu_s'] / r['seconds']:.2f} of the core busy)")
+                      f"({r['cpu_s'] / r['seconds']:.2f} CPU s per second offered)")
             else:
                 print(f"  {name}: below {rates[0]} calls/s")
         if args.check_sipp:

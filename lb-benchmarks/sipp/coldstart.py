@@ -38,9 +38,8 @@ def one_run(args, work):
         processes += load.start_uas(uas_ports, work)
         command = load.siplb_command(args.jar, f"siplb.listen=udp:127.0.0.1:{lb_port}",
                                      f"siplb.destinations.file={work}/dispatcher.list",
-                                     f"siplb.admin.listen=127.0.0.1:{admin_port}", *args.set, java=args.java)
-        jar_at = command.index("-jar")
-        command[jar_at:jar_at] = args.jvm_arg
+                                     f"siplb.admin.listen=127.0.0.1:{admin_port}", *args.set, java=args.java,
+                                     jvm_args=args.jvm_arg)
         started = time.monotonic()
         lb = subprocess.Popen(command, stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
         processes.append(lb)

@@ -77,9 +77,10 @@ def jdk_options(java="java"):
     return ["--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED"] if feature >= 24 else []
 
 
-def siplb_command(jar, *settings, java="java"):
-    """siplb as bin/siplb runs it, with a `--set` for each of `settings` (key=value)."""
-    command = [java] + jvm_options() + jdk_options(java) + ["-jar", jar]
+def siplb_command(jar, *settings, java="java", jvm_args=()):
+    """siplb as bin/siplb runs it, with `jvm_args` after bin/siplb's JVM options and a `--set` for
+    each of `settings` (key=value)."""
+    command = [java] + jvm_options() + jdk_options(java) + list(jvm_args) + ["-jar", jar]
     for setting in settings:
         command += ["--set", setting]
     return command
@@ -151,19 +152,42 @@ def node_arguments(description, rate=1500, seconds=15, runs=3):
     return parser
 
 
+def scrape(admin_port):
+    """siplb's /metrics on the admin port, as parse_metrics reads it."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/metrics", timeout=5) as response:
+        return parse_metrics(response.read().decode())
+
+
 def metric(admin_port, name):
     """One figure of siplb's /metrics on the admin port (0 when absent)."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/metrics", timeout=5) as response:
-        return parse_metrics(response.read().decode()).get(name, 0.0)
+    return scrape(admin_port).get(name, 0.0)
 
 
-def gc_totals(admin_port):
-    """siplb's GC pause time in ms and pause count so far, every collector and cause summed
-    (jvm_gc_pause_seconds_sum and _count of its /metrics)."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/metrics", timeout=5) as response:
-        metrics = parse_metrics(response.read().decode())
+def late_samples(metrics, thresholds):
+    """The loops' lag samples later than each of `thresholds` ms so far (siplb_loop_lag_late_total),
+    from one scrape."""
+    return [metrics.get(f'siplb_loop_lag_late_total{{over="{ms}ms"}}', 0.0) for ms in thresholds]
+
+
+def gc_totals(metrics):
+    """GC pause time in ms and pause count so far, every collector and cause summed
+    (jvm_gc_pause_seconds_sum and _count), from one scrape."""
     return (sum(v for k, v in metrics.items() if k.startswith("jvm_gc_pause_seconds_sum")) * 1000,
             sum(v for k, v in metrics.items() if k.startswith("jvm_gc_pause_seconds_count")))
+
+
+def spread_host(i):
+    """The i-th (from 0) of the loopback addresses a large set is spread across: 127.10.0.1, 127.10.0.2, …"""
+    return f"127.{10 + i // 62500}.{(i // 250) % 250}.{i % 250 + 1}"
+
+
+def kamailio_modules():
+    """Kamailio's modules directory; exits naming the package when Kamailio is not installed."""
+    modules = next((d for d in ("/usr/lib/x86_64-linux-gnu/kamailio/modules", "/usr/lib/kamailio/modules")
+                    if os.path.isdir(d)), None)
+    if modules is None or shutil.which("kamailio") is None:
+        sys.exit("kamailio is not installed: apt-get install kamailio")
+    return modules
 
 
 def parse_metrics(text):
@@ -206,8 +230,7 @@ def start_uas_behind(count, work, transport="udp", set_id=1, listing="dispatcher
     port = free_port()
     with open(os.path.join(work, listing), "a") as f:
         for i in range(count):
-            host = f"127.{10 + i // 62500}.{(i // 250) % 250}.{i % 250 + 1}"
-            f.write(f"{set_id} {destination(port, transport).replace('127.0.0.1', host)} 0 0 duid=uas{i + 1}\n")
+            f.write(f"{set_id} {destination(port, transport).replace('127.0.0.1', spread_host(i))} 0 0 duid=uas{i + 1}\n")
     return [subprocess.Popen(["sipp", "-sf", os.path.join(HERE, "uas-rr.xml"), "-aa", "-i", "0.0.0.0",
                               "-p", str(port), "-nostdin"] + transport_options(transport),
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work)]
@@ -284,16 +307,16 @@ def main():
         best = 0
         for rate in [int(r) for r in args.rates.split(",")]:
             before = cpu_seconds(lb.pid)
-            gc = gc_totals(admin_port)
-            late = [metric(admin_port, f'siplb_loop_lag_late_total{{over="{ms}ms"}}') for ms in (5, 20)]
+            metrics = scrape(admin_port)
+            gc, late = gc_totals(metrics), late_samples(metrics, (5, 20))
             reloader = Reloader(admin_port, os.path.join(work, "dispatcher.list"), args.reload_every) \
                 if args.reload_every else None
             calls, failed, rtd, code = run_step(lb_port, rate, args.seconds, work, transport=args.transport)
             reloads = reloader.stop() if reloader else 0
             cpu = cpu_seconds(lb.pid) - before
-            gc = [after - earlier for after, earlier in zip(gc_totals(admin_port), gc)]
-            late = [metric(admin_port, f'siplb_loop_lag_late_total{{over="{ms}ms"}}') - late[i]
-                    for i, ms in enumerate((5, 20))]
+            metrics = scrape(admin_port)
+            gc = [after - earlier for after, earlier in zip(gc_totals(metrics), gc)]
+            late = [after - earlier for after, earlier in zip(late_samples(metrics, (5, 20)), late)]
             print(f"{rate:>6} {calls:>7} {failed:>7} {percentile(rtd, 50):>7.1f} {percentile(rtd, 95):>7.1f} "
                   f"{percentile(rtd, 99):>7.1f} {cpu / calls * 1000:>17.3f} {gc[0]:>7.0f} {gc[1]:>6.0f}"
                   + (f"  {late[0]:>8.0f} {late[1]:>9.0f} {reloads:>7}" if args.reload_every else "")

@@ -27,7 +27,7 @@ def one_run(args):
     listing = os.path.join(work, "dispatcher.list")
     with open(listing, "w") as f:
         for i in range(args.destinations):
-            f.write(f"1 sip:127.{10 + i // 62500}.{(i // 250) % 250}.{i % 250 + 1}:5060 0 0 duid=d{i + 1}\n")
+            f.write(f"1 sip:{load.spread_host(i)}:5060 0 0 duid=d{i + 1}\n")
     admin = load.free_port()
     command = load.siplb_command(args.jar, f"siplb.listen=udp:127.0.0.1:{load.free_port()}",
                                  f"siplb.destinations.file={listing}", f"siplb.admin.listen=127.0.0.1:{admin}",
@@ -39,7 +39,7 @@ def one_run(args):
         time.sleep(12)  # past the first seconds after start
 
         def late():
-            return [load.metric(admin, f'siplb_loop_lag_late_total{{over="{ms}ms"}}') for ms in (5, 20, 50)]
+            return load.late_samples(load.scrape(admin), (5, 20, 50))
 
         start = late()
         time.sleep(args.seconds)

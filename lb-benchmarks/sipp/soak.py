@@ -96,10 +96,7 @@ def main():
     busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
     lb_port, admin_port = load.free_port(), load.free_port()
     if args.kamailio:
-        modules = next((d for d in ("/usr/lib/x86_64-linux-gnu/kamailio/modules", "/usr/lib/kamailio/modules")
-                        if os.path.isdir(d)), None)
-        if modules is None:
-            sys.exit("kamailio is not installed (apt-get install kamailio)")
+        modules = load.kamailio_modules()
         cfg = os.path.join(work, "kamailio.cfg")
         with open(cfg, "w") as f:
             f.write(compare.KAMAILIO_CFG.format(children=args.kamailio, port=lb_port, modules=modules,
