@@ -8,7 +8,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
@@ -74,7 +73,8 @@ public final class CallRig implements AutoCloseable {
             }
             uacChannel = bind(loop, epoll);
             String run = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36);
-            uac = new RigUac(target, new RigMessages((InetSocketAddress) uacChannel.localAddress(), target, run), tickMillis);
+            uac = new RigUac(uacChannel, target, new RigMessages((InetSocketAddress) uacChannel.localAddress(), target, run),
+                    tickMillis);
             uacChannel.pipeline().addLast(uac);
         } catch (InterruptedException | RuntimeException e) {
             loop.shutdownGracefully();
@@ -89,7 +89,7 @@ public final class CallRig implements AutoCloseable {
 
     /** Runs one step: {@code rate} calls a second for {@code seconds} seconds, until every call has ended. */
     public RigUac.Step run(int rate, int seconds) throws InterruptedException, ExecutionException {
-        return uac.step(uacChannel, rate, seconds).get();
+        return uac.step(rate, seconds).get();
     }
 
     @Override
@@ -171,7 +171,6 @@ public final class CallRig implements AutoCloseable {
                 .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
                 .option(ChannelOption.SO_RCVBUF, 4 << 20)
                 .option(ChannelOption.SO_SNDBUF, 4 << 20)
-                .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, epoll ? 4096 : 0) // recvmmsg: many per call
                 .handler(new ChannelInboundHandlerAdapter());
         return bootstrap.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
     }

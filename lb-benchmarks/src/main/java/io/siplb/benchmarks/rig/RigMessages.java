@@ -15,24 +15,26 @@ final class RigMessages {
     private static final String SDP = "v=0\r\no=rig 53655765 2353687637 IN IP4 127.0.0.1\r\ns=-\r\n"
             + "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
 
+    private static final byte[] ACK_METHOD = SipBytes.ascii("ACK ");
+    private static final byte[] BYE_METHOD = SipBytes.ascii("BYE ");
+    private static final byte[] ACK_BRANCH = SipBytes.ascii("a");
+    private static final byte[] BYE_BRANCH = SipBytes.ascii("b");
+    private static final byte[] INVITE_BRANCH = new byte[0];
+    private static final byte[] SIP_VERSION = SipBytes.ascii(" SIP/2.0\r\n");
+    private static final byte[] ROUTE = SipBytes.ascii("Route: ");
+    private static final byte[] CRLF = SipBytes.ascii("\r\n");
+    private static final byte[] CALL_ID = SipBytes.ascii("Call-ID: ");
+
     private final byte[] inviteStart;
     private final byte[] inviteBranchEnd;
     private final byte[] inviteTagEnd;
     private final byte[] inviteCallIdEnd;
     private final byte[] viaStart;
     private final byte[] fromStart;
-    private final byte[] callIdStart;
     private final byte[] ack;
     private final byte[] bye;
-    private final byte[] sipVersion = SipBytes.ascii(" SIP/2.0\r\n");
-    private final byte[] route = SipBytes.ascii("Route: ");
-    private final byte[] crlf = SipBytes.ascii("\r\n");
-    private final byte[] ackOfFailureStart;
-    private static final byte[] ACK_METHOD = SipBytes.ascii("ACK ");
-    private static final byte[] BYE_METHOD = SipBytes.ascii("BYE ");
-    private static final byte[] ACK_BRANCH = SipBytes.ascii("a");
-    private static final byte[] BYE_BRANCH = SipBytes.ascii("b");
-    private static final byte[] INVITE_BRANCH = new byte[0];
+    /** The INVITE's Request-URI: the ACK of a failure goes to it, and ACK and BYE when a 2xx has no Contact. */
+    private final byte[] service;
 
     RigMessages(InetSocketAddress local, InetSocketAddress target, String run) {
         String self = local.getHostString() + ":" + local.getPort();
@@ -41,7 +43,6 @@ final class RigMessages {
         String from = "From: rig <sip:rig@" + self + ">;tag=";
         viaStart = SipBytes.ascii(via);
         fromStart = SipBytes.ascii(from);
-        callIdStart = SipBytes.ascii("Call-ID: ");
         inviteStart = SipBytes.ascii("INVITE sip:service@" + them + " SIP/2.0\r\n" + via);
         inviteBranchEnd = SipBytes.ascii("\r\n" + from);
         inviteTagEnd = SipBytes.ascii("\r\nTo: service <sip:service@" + them + ">\r\nCall-ID: ");
@@ -50,7 +51,7 @@ final class RigMessages {
                 + SDP.length() + "\r\n\r\n" + SDP);
         ack = SipBytes.ascii("." + run + "@rig\r\nCSeq: 1 ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
         bye = SipBytes.ascii("." + run + "@rig\r\nCSeq: 2 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
-        ackOfFailureStart = SipBytes.ascii("ACK sip:service@" + them);
+        service = SipBytes.ascii("sip:service@" + them);
     }
 
     /** Call {@code n}'s INVITE (the same bytes when retransmitted). */
@@ -75,21 +76,21 @@ final class RigMessages {
         if (reply.contactStart >= 0) {
             out.writeBytes(in, reply.contactStart, reply.contactEnd - reply.contactStart);
         } else {
-            out.writeBytes(ackOfFailureStart, 4, ackOfFailureStart.length - 4);
+            out.writeBytes(service);
         }
-        out.writeBytes(sipVersion);
+        out.writeBytes(SIP_VERSION);
         headers(out, n, bye ? BYE_BRANCH : ACK_BRANCH, in, reply);
         if (reply.routeCount > 0) {
-            out.writeBytes(route);
+            out.writeBytes(ROUTE);
             for (int k = reply.routeCount - 1; k >= 0; k--) {
                 out.writeBytes(in, reply.routes[2 * k], reply.routes[2 * k + 1] - reply.routes[2 * k]);
                 if (k > 0) {
                     out.writeByte(',');
                 }
             }
-            out.writeBytes(crlf);
+            out.writeBytes(CRLF);
         }
-        out.writeBytes(callIdStart);
+        out.writeBytes(CALL_ID);
         SipBytes.writeDecimal(out, n);
         return out.writeBytes(bye ? this.bye : ack);
     }
@@ -97,9 +98,9 @@ final class RigMessages {
     /** The ACK of a final response other than 2xx: the INVITE's branch and Request-URI (RFC 3261 §17.1.1.3). */
     ByteBuf ackOfFailure(ByteBufAllocator alloc, long n, byte[] in, RigUac.Reply reply) {
         ByteBuf out = alloc.ioBuffer(512);
-        out.writeBytes(ackOfFailureStart).writeBytes(sipVersion);
+        out.writeBytes(ACK_METHOD).writeBytes(service).writeBytes(SIP_VERSION);
         headers(out, n, INVITE_BRANCH, in, reply);
-        out.writeBytes(callIdStart);
+        out.writeBytes(CALL_ID);
         SipBytes.writeDecimal(out, n);
         return out.writeBytes(ack);
     }
@@ -108,8 +109,8 @@ final class RigMessages {
         out.writeBytes(viaStart);
         SipBytes.writeDecimal(out, n);
         out.writeBytes(branchSuffix);
-        out.writeBytes(crlf).writeBytes(fromStart);
+        out.writeBytes(CRLF).writeBytes(fromStart);
         SipBytes.writeDecimal(out, n);
-        out.writeBytes(crlf).writeBytes(in, reply.toStart, reply.toEnd - reply.toStart).writeBytes(crlf);
+        out.writeBytes(CRLF).writeBytes(in, reply.toStart, reply.toEnd - reply.toStart).writeBytes(CRLF);
     }
 }

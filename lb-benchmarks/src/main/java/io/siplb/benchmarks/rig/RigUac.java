@@ -19,8 +19,8 @@ import org.HdrHistogram.Histogram;
  * Contact (sent to the system under test, which is the first hop), then the BYE's 200. Its
  * response time runs from when its INVITE was due to the 200 (so a late send is counted against
  * the system, not hidden). INVITEs go out every millisecond, what is due (or every
- * {@code --tick-ms}: a burst per tick). INVITE and BYE are retransmitted 500 ms, 1 s, 2 s… after their last
- * send; a call fails on a final response other than 2xx, or when either transaction goes 8 s
+ * {@code --tick-ms}: a burst per tick). INVITE and BYE are retransmitted 500 ms, 1 s, 2 s, then
+ * every 4 s after their last send; a call fails on a final response other than 2xx, or when either transaction goes 8 s
  * without one.
  */
 final class RigUac extends SimpleChannelInboundHandler<DatagramPacket> {
@@ -43,20 +43,23 @@ final class RigUac extends SimpleChannelInboundHandler<DatagramPacket> {
     private final byte[] in = new byte[65536];
     private final Reply reply = new Reply();
     private final int tickMillis;
-    private Channel channel;
+    private final Channel channel;
     private long next = 1;
     private Step step;
 
-    /** @param tickMillis how often the INVITEs due are sent: 1 spaces them evenly, more sends them in bursts */
-    RigUac(InetSocketAddress target, RigMessages messages, int tickMillis) {
+    /**
+     * @param channel the UDP socket it sends from and is added to
+     * @param tickMillis how often the INVITEs due are sent: 1 spaces them evenly, more sends them in bursts
+     */
+    RigUac(Channel channel, InetSocketAddress target, RigMessages messages, int tickMillis) {
+        this.channel = channel;
         this.target = target;
         this.messages = messages;
         this.tickMillis = tickMillis;
     }
 
     /** Starts a step on the channel's loop; completes when every call has ended or timed out. */
-    CompletableFuture<Step> step(Channel channel, int rate, int seconds) {
-        this.channel = channel;
+    CompletableFuture<Step> step(int rate, int seconds) {
         CompletableFuture<Step> done = new CompletableFuture<>();
         channel.eventLoop().execute(() -> {
             step = new Step(rate, seconds, next, System.nanoTime(), done);

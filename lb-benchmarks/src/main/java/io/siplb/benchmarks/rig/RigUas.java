@@ -21,12 +21,12 @@ final class RigUas extends SimpleChannelInboundHandler<DatagramPacket> {
     private static final byte[] OWN_TAG = SipBytes.ascii(";tag=rig-uas");
     private static final byte[][] COPIED = {SipBytes.ascii("via"), SipBytes.ascii("record-route"),
         SipBytes.ascii("from"), SipBytes.ascii("call-id"), SipBytes.ascii("cseq")};
-    private static final byte[] COMPACT = {'v', 0, 'f', 'i', 0};
+    /** Their compact forms, -1 where there is none. */
+    private static final byte[] COMPACT = {'v', -1, 'f', 'i', -1};
     private static final byte[] TO = SipBytes.ascii("to");
 
     private final byte[] in = new byte[65536];
     private final byte[] tail;
-    long answered;
 
     RigUas(InetSocketAddress self) {
         tail = SipBytes.ascii("Contact: <sip:service@" + self.getHostString() + ":" + self.getPort()
@@ -53,7 +53,6 @@ final class RigUas extends SimpleChannelInboundHandler<DatagramPacket> {
             line = end + 2;
         }
         out.writeBytes(tail);
-        answered++;
         ctx.write(new DatagramPacket(out, packet.sender()));
     }
 
@@ -67,7 +66,7 @@ final class RigUas extends SimpleChannelInboundHandler<DatagramPacket> {
             return;
         }
         for (int k = 0; k < COPIED.length; k++) {
-            if (SipBytes.value(in, line, end, COPIED[k], COMPACT[k] == 0 ? (byte) -1 : COMPACT[k]) >= 0) {
+            if (SipBytes.value(in, line, end, COPIED[k], COMPACT[k]) >= 0) {
                 out.writeBytes(in, line, end + 2 - line);
                 return;
             }

@@ -26,8 +26,9 @@ final class SipBytes {
     }
 
     /**
-     * Whether the line at {@code from} is header {@code name} (long or compact form, any case):
-     * returns the offset of its value (after the colon and spaces), or -1.
+     * Whether the line at {@code from} is header {@code name} (long form, or compact form
+     * {@code compact}, lower case, -1 for none; any case): returns the offset of its value (after
+     * the colon and spaces), or -1.
      */
     static int value(byte[] bytes, int from, int end, byte[] name, byte compact) {
         int colon = from;
