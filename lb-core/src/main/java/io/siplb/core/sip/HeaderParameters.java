@@ -124,7 +124,7 @@ final class HeaderParameters {
         return new Parameter(name, value);
     }
 
-    /** Reads every parameter of {@code [from, to)} into {@code out}. */
+    /** Every parameter of {@code [from, to)}, unmodifiable ({@code List.of()} when there is none). */
     static List<Parameter> readAll(byte[] bytes, int from, int to) {
         long p = next(bytes, from, to);
         if (p == END) {

@@ -176,6 +176,11 @@ public final class SipMessage implements SipWritable {
 
     /** Index of the first header named {@code name} at or after {@code from}, or {@code -1}. */
     public int nextHeaderIndex(HeaderName name, int from) {
+        return nextHeaderIndex(index, headerCount, name, from);
+    }
+
+    /** As {@link #nextHeaderIndex(HeaderName, int)}, over a header index the parser is still building. */
+    static int nextHeaderIndex(int[] index, int headerCount, HeaderName name, int from) {
         int wanted = name.ordinal();
         for (int k = Math.max(from, 0); k < headerCount; k++) {
             if (index[2 * k] >>> 16 == wanted) {

@@ -461,11 +461,11 @@ public final class SipParser {
         private ParseResult body() {
             int bodyStart = headersEnd + 2;
             int available = length - bodyStart;
-            int k = entry(HeaderName.CONTENT_LENGTH, 0);
+            int k = SipMessage.nextHeaderIndex(index, count, HeaderName.CONTENT_LENGTH, 0);
             if (k < 0) {
                 return new ParseResult.Parsed(build(available == 0 ? bodyStart : length));
             }
-            int again = entry(HeaderName.CONTENT_LENGTH, k + 1);
+            int again = SipMessage.nextHeaderIndex(index, count, HeaderName.CONTENT_LENGTH, k + 1);
             if (again >= 0) {
                 return new ParseResult.Malformed(index[2 * again] & 0xFFFF,
                         "more than one Content-Length", 400, build(bodyStart));
@@ -482,16 +482,6 @@ public final class SipParser {
                         + " exceeds the " + available + " body octets received", 400, build(bodyStart));
             }
             return new ParseResult.Parsed(build(bodyStart + (int) declared));
-        }
-
-        /** The first header entry named {@code name} at or after {@code from}, or -1. */
-        private int entry(HeaderName name, int from) {
-            for (int k = from; k < count; k++) {
-                if (index[2 * k] >>> 16 == name.ordinal()) {
-                    return k;
-                }
-            }
-            return -1;
         }
     }
 }

@@ -7,8 +7,9 @@ import io.siplb.core.sip.SipParserLimits;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The end of every connection's pipeline: flush consolidation, idle timeout, framer, and the
- * connection's handler.
+ * The end of a TCP or TLS connection's pipeline: flush consolidation, idle timeout, framer, and
+ * the connection's handler. A WebSocket connection takes the flush consolidation before its own
+ * framing.
  *
  * <p>What is written to a connection while its loop handles one batch of reads — the 100 Trying
  * and relayed responses of every message one read brought, the requests forwarded to it from
