@@ -113,7 +113,7 @@ public final class Balancer implements BalancerView, AutoCloseable {
         this.parser = new SipParser(settings.parserLimits());
         this.loops = LoopResources.create("siplb-udp", settings.loopCount(), true);
         this.tls = new TlsContexts(settings.streams()); // a missing or unreadable file stops start-up here
-        this.dns = new SipResolver(settings.dns(), () -> DestinationIndex.uris(dispatcher), dispatcher::expand);
+        this.dns = new SipResolver(settings.dns(), DestinationIndex.urisInForce(dispatcher)::get, dispatcher::expand);
         this.resolver = new DnsAddressResolver(dns);
         this.index = DestinationIndex.refreshedByOwner(dispatcher, resolver);
         guard.destinations(address -> index.at(address) != null);

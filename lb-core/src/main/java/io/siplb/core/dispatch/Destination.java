@@ -13,12 +13,14 @@ public final class Destination {
     private final DestinationRuntime runtime;
     private final SetHealth health;
     private final long uriHash;
+    private final String key;
 
     Destination(DestinationDefinition definition, DestinationRuntime runtime, SetHealth health) {
         this.definition = Objects.requireNonNull(definition, "definition");
         this.runtime = Objects.requireNonNull(runtime, "runtime");
         this.health = Objects.requireNonNull(health, "health");
         this.uriHash = Hashing.hash(definition.uri().text());
+        this.key = definition.setId() + " " + definition.uri().text();
     }
 
     public DestinationDefinition definition() {
@@ -59,7 +61,7 @@ public final class Destination {
      * replace the object, so what is kept per destination beside it is kept under this.
      */
     public String key() {
-        return definition.setId() + " " + definition.uri().text();
+        return key;
     }
 
     /** Whether it drains, and who said so ({@link Drain}). */

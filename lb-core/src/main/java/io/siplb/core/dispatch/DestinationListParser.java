@@ -27,7 +27,6 @@ import java.util.Objects;
  * attrs field. Any fault refuses the whole file with {@code file:line: what is wrong}.
  */
 public final class DestinationListParser {
-
     private DestinationListParser() {
     }
 
@@ -111,13 +110,23 @@ public final class DestinationListParser {
     }
 
     /** One line, or {@code null} when it is blank or a comment. */
-    static DestinationDefinition parseLine(String line, int lineNumber) {
-        String[] fields = line.trim().split("\\s+");
+    static DestinationDefinition parseLine(String text, int lineNumber) {
+        String line = text.trim();
         List<String> tokens = new ArrayList<>(5);
-        for (String field : fields) {
-            if (field.isEmpty()) {
-                continue;
+        int end = 0;
+        while (true) {
+            int start = end;
+            while (start < line.length() && whitespace(line.charAt(start))) {
+                start++;
             }
+            if (start == line.length()) {
+                break;
+            }
+            end = start;
+            while (end < line.length() && !whitespace(line.charAt(end))) {
+                end++;
+            }
+            String field = line.substring(start, end);
             boolean attrs = tokens.size() >= 2 && field.indexOf('=') > 0;
             int hash = attrs ? -1 : field.indexOf('#');
             if (hash == 0) {
@@ -177,15 +186,28 @@ public final class DestinationListParser {
                 + definition.priority() + (attrs.isEmpty() ? "" : " " + attrs);
     }
 
+    /** The characters a list line's fields are separated by (a regular expression's {@code \\s}). */
+    private static boolean whitespace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r';
+    }
+
     private static boolean isAttributes(String token) {
         return token.indexOf('=') > 0;
     }
 
     private static int number(String token, String what) {
-        if (token.isEmpty() || token.length() > 9 || !token.chars().allMatch(Character::isDigit)) {
+        if (token.isEmpty() || token.length() > 9) {
             throw new IllegalArgumentException(what + " '" + token + "' is not a number 0..999999999");
         }
-        return Integer.parseInt(token);
+        int value = 0;
+        for (int i = 0; i < token.length(); i++) {
+            char c = token.charAt(i);
+            if (c < '0' || c > '9') {
+                throw new IllegalArgumentException(what + " '" + token + "' is not a number 0..999999999");
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
     }
 
     /**

@@ -105,8 +105,11 @@ public final class Dispatcher {
             DestinationRuntime runtime = previous != null && previous.definition().flags() == definition.flags()
                     ? previous.runtime()
                     : runtime(definition);
-            Destination destination = new Destination(definition, runtime,
-                    health.computeIfAbsent(definition.setId(), id -> new SetHealth()));
+            SetHealth setHealth = health.computeIfAbsent(definition.setId(), id -> new SetHealth());
+            // an unchanged line keeps its object (its runtime and its set's health are the ones above):
+            // a reload of a large list leaves little to collect
+            Destination destination = previous != null && previous.definition().equals(definition)
+                    ? previous : new Destination(definition, runtime, setHealth);
             if (next.putIfAbsent(definition.key(), destination) != null) {
                 throw new IllegalArgumentException("destination " + definition.uri().text()
                         + " appears twice in set " + definition.setId());

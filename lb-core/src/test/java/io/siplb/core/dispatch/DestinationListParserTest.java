@@ -72,6 +72,27 @@ class DestinationListParserTest {
         assertFault("1 sip:a?x=y", "f.list:1: destination 'sip:a?x=y' must not carry ?headers");
     }
 
+    @Test
+    void fieldsAreSeparatedByAnyRunOfSpacesTabsAndFormFeeds() throws Exception {
+        List<DestinationDefinition> list = DestinationListParser.parse("d.list", List.of(
+                "\t 7 \t\f sip:10.0.0.1:5060\u000B 3\r 9   duid=x \t", " \t ", "\t# all comment"));
+        assertThat(list).hasSize(1);
+        assertThat(list.get(0).setId()).isEqualTo(7);
+        assertThat(list.get(0).uri().text()).isEqualTo("sip:10.0.0.1:5060");
+        assertThat(list.get(0).flags()).isEqualTo(3);
+        assertThat(list.get(0).priority()).isEqualTo(9);
+        assertThat(list.get(0).attributes().duid()).isEqualTo("x");
+    }
+
+    @Test
+    void numbersAreAsciiDigitsOnly() throws Exception {
+        assertFault("\u0661 sip:a", "f.list:1: set id '\u0661' is not a number 0..999999999"); // ARABIC-INDIC DIGIT ONE
+        assertFault("1 sip:a 0 +5", "f.list:1: priority '+5' is not a number 0..999999999");
+        assertFault("1 sip:a 0 1234567890", "f.list:1: priority '1234567890' is not a number 0..999999999");
+        assertThat(DestinationListParser.parse("d.list", List.of("1 sip:a 0 999999999")).get(0).priority())
+                .isEqualTo(999_999_999);
+    }
+
     private static void assertFault(String text, String message) {
         assertThatThrownBy(() -> DestinationListParser.parse("f.list", List.of(text.split("\n"))))
                 .isInstanceOf(DestinationListException.class)

@@ -143,6 +143,24 @@ class DispatcherTest {
     }
 
     @Test
+    void reloadKeepsTheObjectOfAnUnchangedLineAndMakesANewOneForAChangedLine(@TempDir Path dir) throws Exception {
+        Dispatcher dispatcher = dispatcher(StateThresholds.DEFAULT, "1 sip:a 8", "1 sip:b 8 5");
+        Destination a = dispatcher.find(1, "sip:a").orElseThrow();
+        Destination b = dispatcher.find(1, "sip:b").orElseThrow();
+        Path file = dir.resolve("d.list");
+        Files.writeString(file, "1 sip:a 8\n1 sip:b 8 6\n");
+        dispatcher.reload(file);
+        assertThat(dispatcher.find(1, "sip:a").orElseThrow()).isSameAs(a);
+        Destination newB = dispatcher.find(1, "sip:b").orElseThrow();
+        assertThat(newB).isNotSameAs(b);
+        assertThat(newB.priority()).isEqualTo(6);
+        // same flags: the new object shares the old one's runtime, so a failure marked on one shows on the other
+        dispatcher.markFailure(newB, FailureMark.INACTIVE);
+        assertThat(b.state().letters()).isEqualTo("IP");
+        assertThat(dispatcher.set(1).destinations()).containsExactly(newB, a); // Kamailio's order: priority first
+    }
+
+    @Test
     void aBrokenReloadLeavesTheListInForce(@TempDir Path dir) throws Exception {
         Dispatcher dispatcher = dispatcher(StateThresholds.DEFAULT, "1 sip:a", "1 sip:b");
         Path file = dir.resolve("d.list");

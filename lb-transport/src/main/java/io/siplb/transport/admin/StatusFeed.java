@@ -75,14 +75,15 @@ public final class StatusFeed {
         next = (next + 1) % HISTORY;
         filled = Math.min(filled + 1, HISTORY);
         if (ticks++ % 5 == 0) {
-            Map<String, double[]> seen = new HashMap<>();
+            Map<String, double[]> seen = new HashMap<>(sparks.size() * 2);
             for (DestinationSet set : balancer.dispatcher().sets()) {
                 for (Destination d : set.destinations()) {
                     String key = d.key();
-                    double[] old = sparks.get(key);
-                    double[] spark = new double[SPARK];
-                    if (old != null) {
-                        System.arraycopy(old, 1, spark, 0, SPARK - 1);
+                    double[] spark = sparks.get(key);
+                    if (spark == null) {
+                        spark = new double[SPARK];
+                    } else {
+                        System.arraycopy(spark, 1, spark, 0, SPARK - 1); // in place: snapshot() copies it under the same lock
                     }
                     spark[SPARK - 1] = d.latency().estimate();
                     seen.put(key, spark);

@@ -4,6 +4,7 @@ import io.siplb.core.dispatch.DestinationDefinition;
 import io.siplb.core.dispatch.DestinationListException;
 import io.siplb.core.dispatch.DestinationListParser;
 import io.siplb.core.dispatch.Dispatcher;
+import io.siplb.core.dispatch.ListChange;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,11 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -107,24 +104,19 @@ public final class Destinations implements AutoCloseable {
             LOG.warn("{}: the destinations in force stay ({} destinations)", why, dispatcher.definitions().size());
             return read.problems();
         }
-        List<DestinationDefinition> inForce = dispatcher.definitions();
-        if (lines(inForce).equals(lines(read.definitions()))) {
+        ListChange change = ListChange.between(dispatcher.definitions(), read.definitions());
+        if (change.none()) {
             LOG.debug("{}: {} unchanged", why, source.describe()); // a poll of an unchanged table: nothing to do
             reloads.increment();
             return List.of();
         }
-        Set<String> before = names(inForce);
         dispatcher.load(read.definitions());
         reloads.increment();
         loaded.run();
         keepCopy(read.definitions());
-        Set<String> after = names(read.definitions());
-        Set<String> added = new LinkedHashSet<>(after);
-        added.removeAll(before);
-        Set<String> removed = new LinkedHashSet<>(before);
-        removed.removeAll(after);
-        LOG.info("{}: {} reloaded: {} destinations, added {}, removed {}", why, source.describe(), after.size(),
-                added.isEmpty() ? "none" : added, removed.isEmpty() ? "none" : removed);
+        LOG.info("{}: {} reloaded: {} destinations, added {}, removed {}", why, source.describe(),
+                read.definitions().size(), change.added().isEmpty() ? "none" : change.added(),
+                change.removed().isEmpty() ? "none" : change.removed());
         return List.of();
     }
 
@@ -209,19 +201,6 @@ public final class Destinations implements AutoCloseable {
         } catch (IOException e) {
             return "at an unknown time";
         }
-    }
-
-    /** The definitions as list lines, in a set: what a reload compares (order does not matter). */
-    private static Set<String> lines(List<DestinationDefinition> definitions) {
-        Set<String> lines = new HashSet<>();
-        definitions.forEach(definition -> lines.add(DestinationListParser.line(definition)));
-        return lines;
-    }
-
-    private static Set<String> names(List<DestinationDefinition> definitions) {
-        Set<String> names = new TreeSet<>();
-        definitions.forEach(d -> names.add(d.setId() + " " + d.uri().text()));
-        return names;
     }
 
     @Override

@@ -89,6 +89,8 @@ public final class SipResolver implements AutoCloseable {
     private final DnsLookup lookup;
     private final ServerLocator locator;
     private final Supplier<Collection<SipUri>> names;
+    /** The last collection {@link #names} gave, and those of its URIs named by host. */
+    private volatile Map.Entry<Collection<SipUri>, List<SipUri>> named = Map.entry(List.of(), List.of());
     private final BiConsumer<String, List<DestinationTarget>> expand;
     /** Touched on the DNS loop only, except reads of an entry's targets. */
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
@@ -101,7 +103,8 @@ public final class SipResolver implements AutoCloseable {
 
     /**
      * @param names the destination URIs to keep resolved, asked five times a second (a reload of
-     *     the list adds and drops names by itself)
+     *     the list adds and drops names by itself); IP literals are sorted out once per collection
+     *     object it gives
      * @param expand told every new answer for a URI (its text) on the DNS loop: the dispatcher's
      *     {@code expand}
      */
@@ -141,7 +144,7 @@ public final class SipResolver implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             List<String> pending = pending();
-            if (pending.isEmpty() && names.get().stream().noneMatch(uri -> named(uri) && !entries.containsKey(uri.text()))) {
+            if (pending.isEmpty() && namedUris().stream().allMatch(uri -> entries.containsKey(uri.text()))) {
                 return List.of();
             }
             try {
@@ -157,8 +160,8 @@ public final class SipResolver implements AutoCloseable {
     /** The names without a first answer or failure yet: those never asked as well as those in flight. */
     private List<String> unresolved() {
         List<String> unresolved = pending();
-        for (SipUri uri : names.get()) {
-            if (named(uri) && !entries.containsKey(uri.text()) && !unresolved.contains(uri.text())) {
+        for (SipUri uri : namedUris()) {
+            if (!entries.containsKey(uri.text()) && !unresolved.contains(uri.text())) {
                 unresolved.add(uri.text());
             }
         }
@@ -173,6 +176,17 @@ public final class SipResolver implements AutoCloseable {
             }
         }
         return pending;
+    }
+
+    /** The URIs of {@link #names} that name a host, sorted out again only when it gives another collection. */
+    private List<SipUri> namedUris() {
+        Collection<SipUri> all = names.get();
+        Map.Entry<Collection<SipUri>, List<SipUri>> seen = named;
+        if (seen.getKey() != all) {
+            seen = Map.entry(all, all.stream().filter(SipResolver::named).toList());
+            named = seen;
+        }
+        return seen.getValue();
     }
 
     /** Whether {@code uri} names a host DNS must resolve (not an IP literal). */
@@ -198,10 +212,7 @@ public final class SipResolver implements AutoCloseable {
         threads.add(Thread.currentThread().getName());
         long now = System.nanoTime();
         Set<String> wanted = new HashSet<>();
-        for (SipUri uri : names.get()) {
-            if (!named(uri)) {
-                continue;
-            }
+        for (SipUri uri : namedUris()) {
             wanted.add(uri.text());
             Entry entry = entries.computeIfAbsent(uri.text(), text -> new Entry(uri));
             if (entry.targets != null) {
