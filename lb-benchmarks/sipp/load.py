@@ -5,7 +5,8 @@ Starts siplb (lb-transport/target/siplb.jar) in front of two SIPp UAS, then step
 (uac-rr.xml: INVITE, 200, ACK and BYE along the Record-Route set) through the offered rates.
 With --transport tcp every leg runs over TCP: the UAC over one connection (SIPp -t t1) to a tcp
 listener, siplb to each UAS over one connection (destinations ;transport=tcp).
-siplb runs with bin/siplb's JVM settings (SIPLB_JAVA_OPTS replaces them, as for bin/siplb).
+siplb runs with bin/siplb's JVM settings (SIPLB_JAVA_OPTS replaces them, as for bin/siplb);
+--jvm-arg adds one after them, --java names another runtime (bin/siplb's options for JDK 24+ follow it).
 For each step it reports calls, failed calls, response-time percentiles (from SIPp's per-call
 RTD trace), siplb's CPU seconds per 1000 calls (utime+stime of the siplb process, from
 /proc) and its GC pauses over the step (total milliseconds and count, from its /metrics). Needs: a built jar (mvn -B -q -DskipTests package), sipp (apt-get install sip-tester).
@@ -275,6 +276,9 @@ def main():
     parser.add_argument("--seconds", type=int, default=20, help="duration of each step")
     parser.add_argument("--jar", default=os.path.join(ROOT, "lb-transport", "target", "siplb.jar"))
     parser.add_argument("--set", action="append", default=[], help="extra siplb --set key=value")
+    parser.add_argument("--java", default="java", help="the java that runs siplb (default: the one on PATH)")
+    parser.add_argument("--jvm-arg", action="append", default=[],
+                        help="a JVM option for siplb, after bin/siplb's (repeat for more)")
     parser.add_argument("--transport", choices=("udp", "tcp"), default="udp",
                         help="every leg over UDP, or over TCP (one connection per peer)")
     parser.add_argument("--destinations", type=int, default=2,
@@ -298,7 +302,8 @@ def main():
         admin_port = free_port()
         command = siplb_command(args.jar, f"siplb.listen={args.transport}:127.0.0.1:{lb_port}",
                                 f"siplb.destinations.file={work}/dispatcher.list",
-                                f"siplb.admin.listen=127.0.0.1:{admin_port}", *args.set)
+                                f"siplb.admin.listen=127.0.0.1:{admin_port}", *args.set,
+                                java=args.java, jvm_args=args.jvm_arg)
         lb = subprocess.Popen(command, stdout=open(os.path.join(work, "siplb.log"), "w"), stderr=subprocess.STDOUT)
         processes.append(lb)
         wait_until_serving(os.path.join(work, "siplb.log"), lb)

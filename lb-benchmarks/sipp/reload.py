@@ -5,6 +5,7 @@ Starts siplb (lb-transport/target/siplb.jar, with bin/siplb's JVM settings) with
 destinations across 127.0.0.0/8 and no probing, lets its first seconds pass, counts its loops' lag
 samples later than 5, 20 and 50 ms (siplb_loop_lag_late_total) over --seconds quiet seconds, then
 over as many seconds in which the list is changed and reloaded every second (load.Reloader).
+--jvm-arg adds a JVM option (-Xlog:gc, a flight recording), --java names another runtime.
 Needs a built jar; no SIPp (no calls are made).
 
   python3 lb-benchmarks/sipp/reload.py --destinations 10000 --seconds 10 --runs 2
@@ -31,7 +32,7 @@ def one_run(args):
     admin = load.free_port()
     command = load.siplb_command(args.jar, f"siplb.listen=udp:127.0.0.1:{load.free_port()}",
                                  f"siplb.destinations.file={listing}", f"siplb.admin.listen=127.0.0.1:{admin}",
-                                 "siplb.probe.interval=0")
+                                 "siplb.probe.interval=0", java=args.java, jvm_args=args.jvm_arg)
     log = os.path.join(work, "siplb.log")
     lb = subprocess.Popen(command, stdout=open(log, "w"), stderr=subprocess.STDOUT)
     try:
@@ -60,6 +61,9 @@ def main():
     parser.add_argument("--destinations", type=int, default=10000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--java", default="java", help="the java that runs siplb (default: the one on PATH)")
+    parser.add_argument("--jvm-arg", action="append", default=[],
+                        help="a JVM option for siplb, after bin/siplb's (repeat for more), e.g. --jvm-arg=-Xlog:gc")
     parser.add_argument("--jar", default=os.path.join(load.ROOT, "lb-transport", "target", "siplb.jar"))
     args = parser.parse_args()
     if not os.path.exists(args.jar):
