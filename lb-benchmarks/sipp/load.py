@@ -19,6 +19,11 @@ run goes on.
   python3 lb-benchmarks/sipp/load.py --destinations 1000 --rates 1500 --seconds 20 \
       --set siplb.dispatch.algorithm=hash-callid --set siplb.dispatch.hash-mode=rendezvous
   python3 lb-benchmarks/sipp/load.py --destinations 10000 --rates 500 --seconds 20 --reload-every 2
+  python3 lb-benchmarks/sipp/load.py --ring-ms 5000 --rates 500,1000,1000 --seconds 15
+
+With --ring-ms the UAS rings that long between its 180 and its 200, so that calls wait in siplb as
+live INVITE transactions, as real calls do (rate x ring time of them at once); the response times
+then include the ringing.
 
 With --reload-every S the list is changed (its last destination's priority toggled) and reloaded
 through the admin API every S seconds of each step, and each step also reports the event loops'
@@ -213,18 +218,32 @@ def destination(port, transport):
     return f"sip:127.0.0.1:{port}" + (";transport=tcp" if transport == "tcp" else "")
 
 
-def start_uas(ports, work, transport="udp", set_id=1, listing="dispatcher.list"):
-    """A SIPp UAS (uas-rr.xml, answering probes with -aa) on each port over `transport`, and
-    work/`listing` naming them as set `set_id` (appended to); returns the processes."""
+def uas_scenario(work, ring_ms=0):
+    """uas-rr.xml, or with `ring_ms` a copy in `work` that rings that long between 180 and 200."""
+    if not ring_ms:
+        return os.path.join(HERE, "uas-rr.xml")
+    with open(os.path.join(HERE, "uas-rr.xml")) as f:
+        text = f.read()
+    first_send_end = text.index("</send>") + len("</send>")
+    path = os.path.join(work, f"uas-ring-{ring_ms}.xml")
+    with open(path, "w") as f:
+        f.write(text[:first_send_end] + f'\n\n  <pause milliseconds="{ring_ms}"/>' + text[first_send_end:])
+    return path
+
+
+def start_uas(ports, work, transport="udp", set_id=1, listing="dispatcher.list", ring_ms=0):
+    """A SIPp UAS (uas-rr.xml, answering probes with -aa; ringing `ring_ms` before its 200) on each
+    port over `transport`, and work/`listing` naming them as set `set_id` (appended to); returns
+    the processes."""
     with open(os.path.join(work, listing), "a") as f:
         for i, port in enumerate(ports):
             f.write(f"{set_id} {destination(port, transport)} 0 0 duid={transport}-uas{i + 1}\n")
-    return [subprocess.Popen(["sipp", "-sf", os.path.join(HERE, "uas-rr.xml"), "-aa", "-i", "127.0.0.1",
+    return [subprocess.Popen(["sipp", "-sf", uas_scenario(work, ring_ms), "-aa", "-i", "127.0.0.1",
                               "-p", str(port), "-nostdin"] + transport_options(transport),
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work) for port in ports]
 
 
-def start_uas_behind(count, work, transport="udp", set_id=1, listing="dispatcher.list"):
+def start_uas_behind(count, work, transport="udp", set_id=1, listing="dispatcher.list", ring_ms=0):
     """One SIPp UAS on every address of the host (0.0.0.0) and `count` destinations naming it at
     as many loopback addresses across 127.0.0.0/8 (127.10.0.1, 127.10.0.2, …): a large set that one
     process answers. Returns the processes."""
@@ -232,7 +251,7 @@ def start_uas_behind(count, work, transport="udp", set_id=1, listing="dispatcher
     with open(os.path.join(work, listing), "a") as f:
         for i in range(count):
             f.write(f"{set_id} {destination(port, transport).replace('127.0.0.1', spread_host(i))} 0 0 duid=uas{i + 1}\n")
-    return [subprocess.Popen(["sipp", "-sf", os.path.join(HERE, "uas-rr.xml"), "-aa", "-i", "0.0.0.0",
+    return [subprocess.Popen(["sipp", "-sf", uas_scenario(work, ring_ms), "-aa", "-i", "0.0.0.0",
                               "-p", str(port), "-nostdin"] + transport_options(transport),
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work)]
 
@@ -246,16 +265,18 @@ def uac_command(target_port, rate, calls, stat, timeout, *extra):
             "-timeout", str(timeout), "-timeout_error", "-trace_stat", "-stf", stat, "-fd", "1"] + list(extra)
 
 
-def run_step(target_port, rate, seconds, work, scenario=os.path.join(HERE, "uac-rr.xml"), transport="udp"):
-    """One SIPp UAC run at `rate` for `seconds` over `transport`, bounded in wall-clock time;
-    returns (calls, failed, response times in ms, exit code or "overrun")."""
+def run_step(target_port, rate, seconds, work, scenario=os.path.join(HERE, "uac-rr.xml"), transport="udp",
+             ring_ms=0):
+    """One SIPp UAC run at `rate` for `seconds` over `transport`, bounded in wall-clock time (calls
+    ringing `ring_ms` each are let run that many more at once); returns (calls, failed, response
+    times in ms, exit code or "overrun")."""
     for old in glob.glob(os.path.join(work, "*_rtt.csv")):
         os.remove(old)
     calls = rate * seconds
     stat = os.path.join(work, f"stat-{target_port}-{rate}.csv")
     code = bounded_run(["sipp", f"127.0.0.1:{target_port}", "-sf", scenario,
                         "-i", "127.0.0.1", "-p", str(free_port()), "-r", str(rate), "-m", str(calls),
-                        "-l", str(max(rate * 4, 100)), "-d", "0", "-nostdin", "-timeout", str(seconds * 3),
+                        "-l", str(max(rate * (4 + -(-ring_ms // 1000)), 100)), "-d", "0", "-nostdin", "-timeout", str(seconds * 3),
                         # a 180 overtaken by its 200 (multi-process proxies reorder) is not a failed call
                         "-default_behaviors", "all,-abortunexp",
                         "-timeout_error", "-trace_rtt", "-rtt_freq", "1", "-trace_stat", "-stf", stat, "-fd", "1"]
@@ -276,6 +297,9 @@ def main():
     parser.add_argument("--seconds", type=int, default=20, help="duration of each step")
     parser.add_argument("--jar", default=os.path.join(ROOT, "lb-transport", "target", "siplb.jar"))
     parser.add_argument("--set", action="append", default=[], help="extra siplb --set key=value")
+    parser.add_argument("--ring-ms", type=int, default=0,
+                        help="the UAS rings this long between its 180 and its 200 (calls then wait that long "
+                             "in siplb as live INVITE transactions; response times include it)")
     parser.add_argument("--java", default="java", help="the java that runs siplb (default: the one on PATH)")
     parser.add_argument("--jvm-arg", action="append", default=[],
                         help="a JVM option for siplb, after bin/siplb's (repeat for more)")
@@ -297,8 +321,8 @@ def main():
     lb_port = free_port()
     processes = []
     try:
-        processes += (start_uas(uas_ports, work, args.transport) if args.destinations <= 2
-                      else start_uas_behind(args.destinations, work, args.transport))
+        processes += (start_uas(uas_ports, work, args.transport, ring_ms=args.ring_ms) if args.destinations <= 2
+                      else start_uas_behind(args.destinations, work, args.transport, ring_ms=args.ring_ms))
         admin_port = free_port()
         command = siplb_command(args.jar, f"siplb.listen={args.transport}:127.0.0.1:{lb_port}",
                                 f"siplb.destinations.file={work}/dispatcher.list",
@@ -316,7 +340,8 @@ def main():
             gc, late = gc_totals(metrics), late_samples(metrics, (5, 20))
             reloader = Reloader(admin_port, os.path.join(work, "dispatcher.list"), args.reload_every) \
                 if args.reload_every else None
-            calls, failed, rtd, code = run_step(lb_port, rate, args.seconds, work, transport=args.transport)
+            calls, failed, rtd, code = run_step(lb_port, rate, args.seconds, work, transport=args.transport,
+                                                ring_ms=args.ring_ms)
             reloads = reloader.stop() if reloader else 0
             cpu = cpu_seconds(lb.pid) - before
             metrics = scrape(admin_port)
