@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.opentest4j.TestAbortedException;
 
 /**
@@ -131,7 +133,8 @@ final class Baresip implements AutoCloseable {
     /**
      * As {@link #start}, but an agent that exits at start is started once more on fresh SIP and
      * control ports (its first log kept beside as {@code baresip-NAME-first.log}): for an agent
-     * that nothing else addresses by its port.
+     * that nothing addresses by its port before it runs ({@link #sipListenPort} reads the one it
+     * got).
      */
     Control startOnFreshPortsIfItExits(Path dir, String name) throws Exception {
         try {
@@ -147,6 +150,15 @@ final class Baresip implements AutoCloseable {
             Files.writeString(dir.resolve("control-port"), Integer.toString(control));
             return start(dir, name);
         }
+    }
+
+    /** The SIP port of the agent configured in {@code dir} (after {@link #startOnFreshPortsIfItExits}, the one it runs on). */
+    static int sipListenPort(Path dir) throws IOException {
+        Matcher listen = Pattern.compile("(?m)^sip_listen 127\\.0\\.0\\.1:(\\d+)$").matcher(Files.readString(dir.resolve("config")));
+        if (!listen.find()) {
+            throw new IllegalStateException("no sip_listen line in " + dir.resolve("config"));
+        }
+        return Integer.parseInt(listen.group(1));
     }
 
     /** An agent that exited before opening its control port. */

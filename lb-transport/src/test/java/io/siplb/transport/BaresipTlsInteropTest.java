@@ -47,21 +47,22 @@ class BaresipTlsInteropTest {
         Path work = Files.createTempDirectory("siplb-baresip-");
         Path bundle = work.resolve("ua.pem"); // baresip takes certificate and key in one file
         Files.writeString(bundle, Files.readString(tls.certificate) + Files.readString(tls.key));
-        int bobSip = Baresip.sipPort();
-        int aliceSip = Baresip.sipPort();
-        Path bob = agent(work, "bob", bobSip, Baresip.controlPort(), 16300, "auto", tls, bundle);
-        Path alice = agent(work, "alice", aliceSip, Baresip.controlPort(), 16320, "manual", tls, bundle);
+        Path bob = agent(work, "bob", Baresip.sipPort(), Baresip.controlPort(), 16300, "auto", tls, bundle);
+        Path alice = agent(work, "alice", Baresip.sipPort(), Baresip.controlPort(), 16320, "manual", tls, bundle);
+        // the agents first, so that none of the balancer's own sockets takes a port chosen for
+        // them; an agent whose port was taken anyway is started again on fresh ones
+        Baresip.Control bobControl = agents.startOnFreshPortsIfItExits(bob, "bob");
+        Baresip.Control aliceControl = agents.startOnFreshPortsIfItExits(alice, "alice");
+        int bobTls = Baresip.sipListenPort(bob) + 1;
 
         List<String> settings = new ArrayList<>(List.of("siplb.listen=udp:127.0.0.1:0,tls:127.0.0.1:0",
                 "siplb.failover.timeout=2s", "siplb.probe.interval=2s"));
         settings.addAll(List.of(tls.settings()));
-        LoopbackBalancer lb = new LoopbackBalancer(List.of("1 sip:127.0.0.1:" + (bobSip + 1) + ";transport=tls 0 1 duid=bob"),
+        LoopbackBalancer lb = new LoopbackBalancer(List.of("1 sip:127.0.0.1:" + bobTls + ";transport=tls 0 1 duid=bob"),
                 settings.toArray(String[]::new));
         open.add(lb);
         int siplbTls = lb.balancer.boundAddress(Transport.TLS).getPort();
 
-        Baresip.Control bobControl = agents.start(bob, "bob");
-        Baresip.Control aliceControl = agents.start(alice, "alice");
         aliceControl.send("dial", "sip:bob@127.0.0.1:" + siplbTls + ";transport=tls");
         aliceControl.await("CALL_ESTABLISHED");
         bobControl.await("CALL_ESTABLISHED");
