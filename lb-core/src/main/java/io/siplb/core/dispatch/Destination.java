@@ -20,7 +20,7 @@ public final class Destination {
         this.runtime = Objects.requireNonNull(runtime, "runtime");
         this.health = Objects.requireNonNull(health, "health");
         this.uriHash = Hashing.hash(definition.uri().text());
-        this.key = definition.setId() + " " + definition.uri().text();
+        this.key = definition.key().text();
     }
 
     public DestinationDefinition definition() {
@@ -57,8 +57,9 @@ public final class Destination {
     }
 
     /**
-     * Its identity across reloads as text, set id and URI ({@code 1 sip:10.0.0.11:5060}): reloads
-     * replace the object, so what is kept per destination beside it is kept under this.
+     * Its identity across reloads as text, set id and URI ({@code 1 sip:10.0.0.11:5060}): a reload
+     * replaces the object of a line that changed, so what is kept per destination beside it is kept
+     * under this.
      */
     public String key() {
         return key;

@@ -48,5 +48,9 @@ public record DestinationDefinition(int setId, SipUri uri, int flags, int priori
 
     /** Identity of a destination across reloads. */
     record DestinationKey(int setId, String uri) {
+        /** As text, set id and URI: {@code 1 sip:10.0.0.11:5060}. */
+        String text() {
+            return setId + " " + uri;
+        }
     }
 }

@@ -186,7 +186,7 @@ public final class DestinationListParser {
                 + definition.priority() + (attrs.isEmpty() ? "" : " " + attrs);
     }
 
-    /** The characters a list line's fields are separated by (a regular expression's {@code \\s}). */
+    /** The characters a list line's fields are separated by (a regular expression's {@code \s}). */
     private static boolean whitespace(char c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r';
     }
@@ -196,18 +196,21 @@ public final class DestinationListParser {
     }
 
     private static int number(String token, String what) {
-        if (token.isEmpty() || token.length() > 9) {
+        if (token.isEmpty() || token.length() > 9 || !asciiDigits(token)) {
             throw new IllegalArgumentException(what + " '" + token + "' is not a number 0..999999999");
         }
-        int value = 0;
+        return Integer.parseInt(token);
+    }
+
+    /** Whether {@code token} is ASCII digits only ({@code Character.isDigit} admits other scripts' digits). */
+    private static boolean asciiDigits(String token) {
         for (int i = 0; i < token.length(); i++) {
             char c = token.charAt(i);
             if (c < '0' || c > '9') {
-                throw new IllegalArgumentException(what + " '" + token + "' is not a number 0..999999999");
+                return false;
             }
-            value = value * 10 + (c - '0');
         }
-        return value;
+        return true;
     }
 
     /**

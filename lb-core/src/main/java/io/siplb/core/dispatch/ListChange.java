@@ -27,16 +27,17 @@ public record ListChange(List<String> added, List<String> removed, boolean edite
         List<String> added = new ArrayList<>();
         boolean edited = false;
         for (DestinationDefinition definition : after) {
-            DestinationDefinition kept = old.remove(definition.key());
+            DestinationDefinition.DestinationKey key = definition.key();
+            DestinationDefinition kept = old.remove(key);
             if (kept == null) {
-                added.add(name(definition));
-            } else if (!edited) {
+                added.add(key.text());
+            } else if (!edited) { // the same key is the same set and URI
                 edited = kept.flags() != definition.flags() || kept.priority() != definition.priority()
-                        || !kept.attributes().equals(definition.attributes()) || !kept.uri().equals(definition.uri());
+                        || !kept.attributes().equals(definition.attributes());
             }
         }
         List<String> removed = new ArrayList<>();
-        old.values().forEach(definition -> removed.add(name(definition)));
+        old.keySet().forEach(key -> removed.add(key.text()));
         Collections.sort(added);
         Collections.sort(removed);
         return new ListChange(List.copyOf(added), List.copyOf(removed), edited);
@@ -45,9 +46,5 @@ public record ListChange(List<String> added, List<String> removed, boolean edite
     /** Whether the two lists hold the same destinations with the same columns. */
     public boolean none() {
         return added.isEmpty() && removed.isEmpty() && !edited;
-    }
-
-    private static String name(DestinationDefinition definition) {
-        return definition.setId() + " " + definition.uri().text();
     }
 }
