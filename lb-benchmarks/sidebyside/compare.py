@@ -193,9 +193,7 @@ def main():
     parser.add_argument("--jar", default=os.path.join(ROOT, "lb-transport", "target", "siplb.jar"))
     parser.add_argument("--set", action="append", default=[], help="extra siplb --set key=value")
     parser.add_argument("--transports", default="udp", help="udp, tcp or udp,tcp: the transport of every leg")
-    parser.add_argument("--java", default="java", help="the java command siplb runs with (e.g. a JDK 25's bin/java)")
-    parser.add_argument("--jvm-arg", action="append", default=[],
-                        help="a JVM option for siplb after bin/siplb's (e.g. -XX:AOTCache=siplb-jdk25.aot)")
+    load.add_runtime_arguments(parser, "-XX:AOTCache=siplb-jdk25.aot")
     args = parser.parse_args()
     transports = [t.strip() for t in args.transports.split(",")]
     if any(t not in ("udp", "tcp") for t in transports):

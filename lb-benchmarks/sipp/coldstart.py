@@ -90,9 +90,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jar", default=os.path.join(load.ROOT, "lb-transport", "target", "siplb.jar"))
     parser.add_argument("--set", action="append", default=[], help="extra siplb --set key=value")
-    parser.add_argument("--java", default="java", help="the java command (e.g. a JDK 25's bin/java)")
-    parser.add_argument("--jvm-arg", action="append", default=[],
-                        help="a JVM option after bin/siplb's (e.g. -XX:SharedArchiveFile=siplb.jsa)")
+    load.add_runtime_arguments(parser, "-XX:SharedArchiveFile=siplb.jsa")
     args = parser.parse_args()
     if shutil.which("sipp") is None:
         sys.exit("sipp is not installed: apt-get install sip-tester")

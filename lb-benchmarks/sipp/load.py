@@ -92,6 +92,14 @@ def siplb_command(jar, *settings, java="java", jvm_args=()):
     return command
 
 
+def add_runtime_arguments(parser, example="-Xlog:gc"):
+    """--java and --jvm-arg, the runtime siplb_command starts siplb with, on an argparse parser."""
+    parser.add_argument("--java", default="java",
+                        help="the java command siplb runs with (default: the one on PATH; e.g. a JDK 25's bin/java)")
+    parser.add_argument("--jvm-arg", action="append", default=[],
+                        help=f"a JVM option for siplb after bin/siplb's, repeatable (e.g. --jvm-arg={example})")
+
+
 def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -300,9 +308,7 @@ def main():
     parser.add_argument("--ring-ms", type=int, default=0,
                         help="the UAS rings this long between its 180 and its 200 (calls then wait that long "
                              "in siplb as live INVITE transactions; response times include it)")
-    parser.add_argument("--java", default="java", help="the java that runs siplb (default: the one on PATH)")
-    parser.add_argument("--jvm-arg", action="append", default=[],
-                        help="a JVM option for siplb, after bin/siplb's (repeat for more)")
+    add_runtime_arguments(parser)
     parser.add_argument("--transport", choices=("udp", "tcp"), default="udp",
                         help="every leg over UDP, or over TCP (one connection per peer)")
     parser.add_argument("--destinations", type=int, default=2,

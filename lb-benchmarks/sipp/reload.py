@@ -61,9 +61,7 @@ def main():
     parser.add_argument("--destinations", type=int, default=10000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--runs", type=int, default=2)
-    parser.add_argument("--java", default="java", help="the java that runs siplb (default: the one on PATH)")
-    parser.add_argument("--jvm-arg", action="append", default=[],
-                        help="a JVM option for siplb, after bin/siplb's (repeat for more), e.g. --jvm-arg=-Xlog:gc")
+    load.add_runtime_arguments(parser)
     parser.add_argument("--jar", default=os.path.join(load.ROOT, "lb-transport", "target", "siplb.jar"))
     args = parser.parse_args()
     if not os.path.exists(args.jar):
