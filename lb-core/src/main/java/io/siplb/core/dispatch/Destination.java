@@ -53,7 +53,7 @@ public final class Destination {
      * panic and it is not disabled, not held down by an operator and has an address ({@link SetHealth}).
      */
     public boolean usable() {
-        return !runtime.drain.draining() && (runtime.usableWithTargets() || health.panic() && runtime.revivable());
+        return !runtime.drain().draining() && (runtime.usableWithTargets() || health.panic() && runtime.revivable());
     }
 
     /**
@@ -67,7 +67,7 @@ public final class Destination {
 
     /** Whether it drains, and who said so ({@link Drain}). */
     public Drain drain() {
-        return runtime.drain;
+        return runtime.drain();
     }
 
     /**
@@ -96,7 +96,7 @@ public final class Destination {
      * and weight, or A/AAAA); {@code null} when written with an IP literal or not resolved yet.
      */
     public List<DestinationTarget> targets() {
-        return runtime.targets;
+        return runtime.targets();
     }
 
     /**

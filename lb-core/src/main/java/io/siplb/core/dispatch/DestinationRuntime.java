@@ -29,7 +29,7 @@ final class DestinationRuntime {
      * destination written with an IP literal, or not resolved yet; empty when its name resolves to
      * nothing usable).
      */
-    volatile List<DestinationTarget> targets;
+    private volatile List<DestinationTarget> targets;
     /** The answer {@link #targets} was built from, so that the same answer is not merged twice. */
     List<DestinationTarget> targetsSource;
     /**
@@ -44,7 +44,7 @@ final class DestinationRuntime {
      */
     volatile boolean recheck;
     /** Draining ({@link Drain}): no new dialogs or out-of-dialog requests, those of live dialogs still. */
-    volatile Drain drain = Drain.NONE;
+    private volatile Drain drain = Drain.NONE;
     /** The load it last reported in a probe reply, or {@code null} ({@link ReportedLoad}). */
     volatile ReportedLoad reported;
 
@@ -99,6 +99,25 @@ final class DestinationRuntime {
         return false;
     }
 
+    List<DestinationTarget> targets() {
+        return targets;
+    }
+
+    /** Sets the addresses DNS gave (under this object's lock, as {@link Dispatcher#expand} holds it). */
+    void targets(List<DestinationTarget> next) {
+        targets = next;
+        UsableView.changed();
+    }
+
+    Drain drain() {
+        return drain;
+    }
+
+    void drain(Drain next) {
+        drain = next;
+        UsableView.changed();
+    }
+
     AtomicInteger load() {
         return load;
     }
@@ -150,12 +169,13 @@ final class DestinationRuntime {
         } else {
             counter = 0;
         }
+        boolean held = operatorHeld;
         flags = next;
         if (usable()) {
             operatorHeld = false;
             recheck = false;
         }
-        return new DestinationState(old);
+        return changed(old, held);
     }
 
     /**
@@ -165,22 +185,32 @@ final class DestinationRuntime {
      */
     synchronized DestinationState adopt(DestinationState state, boolean byOperator) {
         int old = flags;
+        boolean held = operatorHeld;
         flags = state.flags();
         counter = 0;
         operatorHeld = byOperator && !usable();
         if (usable()) {
             recheck = false;
         }
-        return new DestinationState(old);
+        return changed(old, held);
     }
 
     /** Sets the state as an operator does: no thresholds, the counter reset. */
     synchronized DestinationState set(DestinationState state) {
         int old = flags;
+        boolean held = operatorHeld;
         flags = state.flags();
         counter = 0;
         operatorHeld = !usable();
         recheck = false;
-        return new DestinationState(old);
+        return changed(old, held);
+    }
+
+    /** The state before a change; advances the usability epoch ({@link UsableView}) when anything changed. */
+    private DestinationState changed(int oldFlags, boolean wasHeld) {
+        if (flags != oldFlags || operatorHeld != wasHeld) {
+            UsableView.changed();
+        }
+        return new DestinationState(oldFlags);
     }
 }

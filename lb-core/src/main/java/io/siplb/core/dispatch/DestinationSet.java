@@ -21,6 +21,8 @@ public final class DestinationSet {
     private static final int STRIPES = 64;
     /** Ints per cursor: 64 octets, a cache line, so two cursors never share one. */
     private static final int STRIDE = 16;
+    /** Its usable destinations as of the last selection that needed them ({@link UsableView}). */
+    private volatile UsableView usable;
 
     DestinationSet(int id, Destination[] ordered) {
         this.id = id;
@@ -58,13 +60,21 @@ public final class DestinationSet {
 
     /** How many destinations are usable now. */
     public int usableCount() {
-        int usable = 0;
-        for (Destination d : destinations) {
-            if (d.usable()) {
-                usable++;
-            }
+        return usable().size();
+    }
+
+    /**
+     * Its usable destinations now, in set order: the view of an earlier selection while no
+     * destination's usability can have changed since, else a new one.
+     */
+    UsableView usable() {
+        long epoch = UsableView.epoch();
+        UsableView view = usable;
+        if (view == null || !view.current(epoch)) {
+            view = UsableView.of(destinations, epoch);
+            usable = view;
         }
-        return usable;
+        return view;
     }
 
     /** The next value of the set's turn counter (weights, latency ties). */

@@ -261,7 +261,7 @@ public final class Dispatcher {
                     continue; // this very answer is in force already
                 }
                 runtime.targetsSource = targets;
-                List<DestinationTarget> old = runtime.targets;
+                List<DestinationTarget> old = runtime.targets();
                 Map<String, DestinationTarget> known = new HashMap<>();
                 if (old != null) {
                     old.forEach(t -> known.put(t.key(), t));
@@ -271,7 +271,7 @@ public final class Dispatcher {
                     DestinationTarget previous = known.get(target.key());
                     next.add(previous == null ? target : target.keeping(previous));
                 }
-                runtime.targets = List.copyOf(next);
+                runtime.targets(List.copyOf(next));
             }
             assess(destination.setId());
         }
@@ -388,11 +388,11 @@ public final class Dispatcher {
     public boolean drain(Destination destination, Drain drain, boolean byOperator) {
         DestinationRuntime runtime = destination.runtime();
         synchronized (runtime) {
-            Drain now = runtime.drain;
+            Drain now = runtime.drain();
             if (now == drain || !byOperator && now == Drain.OPERATOR) {
                 return false;
             }
-            runtime.drain = drain;
+            runtime.drain(drain);
         }
         tellEach(listener -> listener.drainChanged(destination, drain));
         assess(destination.setId());

@@ -88,7 +88,7 @@ public final class FailoverPlan {
     static FailoverPlan ring(DestinationSet set, int first, int limit) {
         Destination[] all = set.array();
         if (all.length > LAZY_ABOVE) {
-            return lazyRing(all, first, limit);
+            return lazyRing(all, set.usable().size(), first, limit);
         }
         FailoverPlan plan = new FailoverPlan(capacity(all.length, limit), false);
         for (int step = 0; step < all.length && !plan.full(); step++) {
@@ -104,18 +104,18 @@ public final class FailoverPlan {
     static final int LAZY_ABOVE = 16;
 
     /**
-     * The ring walk of a large set: its first {@link Ranking#HEAD} usable places now, the rest when
+     * The places of a lazy plan (a large set's ring, a rendezvous plan) found at selection: most
+     * calls never fail over further. Two: rendezvous keeps its best two in a single pass.
+     */
+    static final int HEAD = 2;
+
+    /**
+     * The ring walk of a large set: its first {@link #HEAD} usable places now, the rest when
      * a failover reaches them (a whole plan of 1 000 was 4 KB a call, nearly all never walked).
      */
-    private static FailoverPlan lazyRing(Destination[] all, int first, int limit) {
-        int usable = 0;
-        for (Destination d : all) {
-            if (d.usable()) {
-                usable++;
-            }
-        }
+    private static FailoverPlan lazyRing(Destination[] all, int usable, int first, int limit) {
         int planned = capacity(usable, limit);
-        Destination[] head = new Destination[Math.min(planned, Ranking.HEAD)];
+        Destination[] head = new Destination[Math.min(planned, HEAD)];
         int found = 0;
         for (int step = 0; step < all.length && found < head.length; step++) {
             Destination d = all[(first + step) % all.length];

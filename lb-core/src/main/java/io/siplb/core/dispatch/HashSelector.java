@@ -48,25 +48,50 @@ abstract class HashSelector implements Selector {
     }
 
     /**
-     * Rendezvous: the usable destinations by score. Only the first {@link Ranking#HEAD} places are
-     * ranked when the request is selected; the rest, scored again from the same hash (a score
-     * does not change), when a failover reaches past them — a set of 1 000 ranked whole on every
-     * call cost more than the call.
+     * Rendezvous: the usable destinations by score. Only the first {@link FailoverPlan#HEAD} (two)
+     * places are found when the request is selected, in one pass over the set's usable view; the
+     * rest, scored again from the same hash (a score does not change), when a failover reaches past
+     * them — a set of 1 000 ranked whole on every call cost more than the call. Equal scores keep
+     * set order, as a whole ranking would.
      */
     private static FailoverPlan rendezvous(DestinationSet set, long hash, int limit) {
-        Destination[] all = set.array();
-        Ranking ranking = Ranking.start(all.length);
-        offerScores(ranking, all, hash);
-        return ranking.toLazyPlan(limit, rest -> offerScores(rest, all, hash));
-    }
-
-    private static void offerScores(Ranking ranking, Destination[] all, long hash) {
-        for (Destination d : all) {
-            if (d.usable()) {
-                // one bit dropped so that signed order is score order
-                ranking.offer(d, Hashing.score(hash, d.uriHash()) >>> 1);
+        UsableView usable = set.usable();
+        int best = -1;
+        int second = -1;
+        long bestScore = -1;
+        long secondScore = -1;
+        for (int i = 0, n = usable.size(); i < n; i++) {
+            long score = score(hash, usable.uriHash(i));
+            if (score > bestScore) {
+                second = best;
+                secondScore = bestScore;
+                best = i;
+                bestScore = score;
+            } else if (score > secondScore) {
+                second = i;
+                secondScore = score;
             }
         }
+        int planned = FailoverPlan.capacity(usable.size(), limit);
+        Destination[] head = new Destination[Math.min(planned, FailoverPlan.HEAD)];
+        if (head.length > 0) {
+            head[0] = usable.get(best);
+        }
+        if (head.length > 1) {
+            head[1] = usable.get(second);
+        }
+        return new FailoverPlan(head, head.length, planned, rest -> offerScores(rest, set.usable(), hash));
+    }
+
+    private static void offerScores(Ranking ranking, UsableView usable, long hash) {
+        for (int i = 0, n = usable.size(); i < n; i++) {
+            ranking.offer(usable.get(i), score(hash, usable.uriHash(i)));
+        }
+    }
+
+    /** A destination's score for the key, one bit dropped so that signed order is score order. */
+    private static long score(long hash, long uriHash) {
+        return Hashing.score(hash, uriHash) >>> 1;
     }
 
     /**

@@ -24,8 +24,6 @@ final class Ranking {
 
     /** Up to this many leading places are found by selection; beyond, the offers are sorted. */
     private static final int SELECTED = 16;
-    /** The places a lazy plan ranks at selection: most calls never fail over further. */
-    static final int HEAD = 2;
 
     private long[] keys = new long[64];
     private Destination[] items = new Destination[64];
@@ -98,18 +96,6 @@ final class Ranking {
         Arrays.fill(items, 0, size, null);
         size = 0;
         return plan;
-    }
-
-    /**
-     * A plan of which only the first {@link #HEAD} places are ranked now, the rest by {@code tail}
-     * when a failover first needs them ({@link FailoverPlan.Tail}); the ranking is then emptied.
-     * For keys that do not change (rendezvous scores): the tail's order is the one a whole plan
-     * would have had.
-     */
-    FailoverPlan toLazyPlan(int limit, FailoverPlan.Tail tail) {
-        int planned = FailoverPlan.capacity(size, limit);
-        Destination[] first = ordered(Math.min(planned, HEAD));
-        return new FailoverPlan(first, first.length, planned, tail);
     }
 
     /** The first {@code places} offers in rank order; the ranking is then emptied. */

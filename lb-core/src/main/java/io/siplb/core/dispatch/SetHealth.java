@@ -52,6 +52,7 @@ public final class SetHealth {
             return 0;
         }
         panic = next;
+        UsableView.changed();
         if (next) {
             episodes++;
             return 1;

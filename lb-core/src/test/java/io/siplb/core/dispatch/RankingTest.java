@@ -103,6 +103,36 @@ class RankingTest {
         }
     }
 
+    /**
+     * A rendezvous plan, head found in one pass and tail ranked later, is the usable destinations
+     * by their score for the key, highest first, as a plain sort of the scores gives it.
+     */
+    @Test
+    void aRendezvousPlanIsTheUsableDestinationsInScoreOrder() {
+        for (int n : new int[] {1, 2, 3, 250}) {
+            Dispatcher dispatcher = Sets.uniform(n, "");
+            DestinationSet set = dispatcher.set(1);
+            for (int i = 1; i < n; i += 4) {
+                dispatcher.markFailure(set.get(i), FailureMark.INACTIVE);
+            }
+            Selector rendezvous = Algorithm.HASH_CALL_ID.newSelector(Sets.options(HashMode.RENDEZVOUS));
+            for (int call = 0; call < 50; call++) {
+                String callId = "score-" + call;
+                long hash = Hashing.finish(HashSelector.textHash(callId));
+                List<Destination> usable = set.destinations().stream().filter(Destination::usable).toList();
+                long[] keys = new long[usable.size()];
+                for (int i = 0; i < keys.length; i++) {
+                    keys[i] = Hashing.score(hash, usable.get(i).uriHash()) >>> 1;
+                }
+                for (int limit : new int[] {0, 1, 2, 3}) {
+                    FailoverPlan plan = rendezvous.select(set, TestRequest.callId(callId), limit);
+                    assertThat(Sets.hosts(plan)).as("n=%d call=%d limit=%d", n, call, limit)
+                            .isEqualTo(reference(usable, keys, limit, 0, 0));
+                }
+            }
+        }
+    }
+
     @Test
     void aLargeSetsRingPlanWalksItsTailAsAWholePlanWould() {
         Dispatcher dispatcher = Sets.uniform(200, "");
