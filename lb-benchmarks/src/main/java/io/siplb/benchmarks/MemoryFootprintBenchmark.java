@@ -1,6 +1,7 @@
 package io.siplb.benchmarks;
 
 import io.netty.buffer.ByteBuf;
+import io.siplb.core.dispatch.HashMode;
 import io.siplb.core.sip.MessageFactory;
 import io.siplb.core.sip.ParseResult;
 import io.siplb.core.sip.SipMessage;
@@ -38,7 +39,7 @@ public final class MemoryFootprintBenchmark {
         int dialogs = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int live = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        ProxyBench bench = new ProxyBench("round-robin", true, dialogs + live, 0);
+        ProxyBench bench = new ProxyBench("round-robin", true, dialogs + live, 2, HashMode.KAMAILIO);
         long baseline = usedAfterGc(memory);
         long n = 0;
         for (int i = 0; i < dialogs; i++) {

@@ -21,6 +21,7 @@ import io.siplb.core.sip.SipWritable;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import reactor.core.scheduler.Scheduler;
@@ -53,25 +54,34 @@ final class ProxyBench {
     }
 
     /**
+     * A proxy on a Netty event loop routing over a set of {@code destinations}.
+     *
+     * @param hashMode {@code siplb.dispatch.hash-mode}, {@code kamailio} or {@code rendezvous}
+     */
+    ProxyBench(String algorithm, int destinations, String hashMode) throws DestinationListException {
+        this(algorithm, false, 5000, destinations, HashMode.parse(hashMode));
+    }
+
+    /**
      * @param virtualTime timers on a virtual clock the benchmark advances (for silence); else on a
      *     Netty event loop, whose timer queue removes cancelled timers as production's does
      */
     ProxyBench(String algorithm, boolean virtualTime) throws DestinationListException {
-        this(algorithm, virtualTime, 5000, 0);
+        this(algorithm, virtualTime, 5000, 2, HashMode.KAMAILIO);
     }
 
     /**
      * @param maxTransactions {@code siplb.transactions.max}, which also bounds the tables
-     * @param unused kept for symmetry with the memory benchmark's call
+     * @param destinations the set's size: 2 is {@link #D1} (priority 2) and {@link #D2}; more are
+     *     addresses in 127.1.0.0/16 on port 6001
      */
-    ProxyBench(String algorithm, boolean virtualTime, int maxTransactions, int unused)
+    ProxyBench(String algorithm, boolean virtualTime, int maxTransactions, int destinations, HashMode hashMode)
             throws DestinationListException {
-        dispatcher.load(DestinationListParser.parse("bench.list",
-                List.of("1 sip:127.0.0.1:6001 0 2", "1 sip:127.0.0.1:6002 0 1")));
+        dispatcher.load(DestinationListParser.parse("bench.list", list(destinations)));
         ProxySettings defaults = ProxySettings.defaults("127.0.0.1", 5060);
         ProxySettings settings = defaults
                 .withDispatch(new DispatchSettings(1,
-                        Algorithm.parse(algorithm), 0, HashMode.KAMAILIO, null))
+                        Algorithm.parse(algorithm), 0, hashMode, null))
                 .withFailover(new FailoverSettings(defaults.failover().codes(),
                         defaults.failover().timeout(), defaults.failover().inviteTimeout(),
                         FailureMark.NONE, 503))
@@ -82,6 +92,17 @@ final class ProxyBench {
         Scheduler timers = virtualTime ? clock : Schedulers.fromExecutorService(loop);
         proxy = new SipProxy(settings, dispatcher, tables, sender, timers, AddressResolver.LITERALS,
                 uri -> uri.port() == 5060, 0);
+    }
+
+    private static List<String> list(int destinations) {
+        if (destinations == 2) {
+            return List.of("1 sip:127.0.0.1:6001 0 2", "1 sip:127.0.0.1:6002 0 1");
+        }
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < destinations; i++) {
+            lines.add("1 sip:127.1." + (i / 250) + "." + (i % 250 + 1) + ":6001");
+        }
+        return lines;
     }
 
     private void send(SipWritable message, InetSocketAddress to) {

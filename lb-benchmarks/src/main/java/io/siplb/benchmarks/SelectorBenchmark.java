@@ -78,8 +78,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * HASH_CALL_ID rendezvous       82 ns    183 ns      1.0 µs      8.6 µs ± 11 µs (88 B)
  * CALL_LOAD                     61 ns    221 ns      1.4 µs     17.6 µs   (4 KB at 1000: the whole plan is ranked)
  * </pre>
- * What grows with the set in a ring plan is counting the usable destinations to size it (one
+ * What grew with the set in a ring plan was counting the usable destinations to size it (one
  * volatile read each); call load and latency still rank every destination.
+ *
+ * <p>2026-12-08, once a set kept a view of its usable destinations (renewed only when usability
+ * can have changed) and rendezvous found its first two places in one pass over it: {@code -p
+ * algorithm=ROUND_ROBIN,HASH_CALL_ID -p destinations=2,1000 -p hashMode=kamailio,rendezvous -prof
+ * gc}, the commit before and this one alternated twice, same settings, at 1 000 destinations:
+ * round-robin 2.56 and 2.28 µs before, 40 and 35 ns after; hash, Kamailio mode, 2.86 and 2.22 µs
+ * before, 83 and 91 ns after; hash, rendezvous, 13.6 and 9.1 µs before, 2.3 and 2.6 µs after (it
+ * scores every usable destination); 88 B each. At 2 destinations all within the noise (25–100 ns).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
