@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -82,6 +84,56 @@ class UsableViewTest {
         assertThat(set.usable()).isSameAs(view);
         dispatcher.markFailure(set.get(0), FailureMark.INACTIVE);
         assertThat(set.usable()).isNotSameAs(view);
+    }
+
+    /**
+     * Selections on two threads while two others change states: once the writers stop, the next
+     * view holds exactly what is usable (a view stamped with the last epoch never misses the
+     * change that advanced it, whatever the interleaving).
+     */
+    @Test
+    void aViewTakenAfterConcurrentChangesHoldsTheirOutcome() throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (int i = 1; i <= 40; i++) {
+            lines.add("1 sip:10.0.1." + i);
+        }
+        Dispatcher dispatcher = new Dispatcher(StateThresholds.DEFAULT, 0.9, 0);
+        dispatcher.load(DestinationListParser.parse("view.list", lines));
+        DestinationSet set = dispatcher.set(1);
+        Selector rendezvous = Algorithm.HASH_CALL_ID.newSelector(Sets.options(HashMode.RENDEZVOUS));
+        for (int round = 0; round < 20; round++) {
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Thread> threads = new ArrayList<>();
+            for (int w = 0; w < 2; w++) {
+                int seed = round * 2 + w;
+                threads.add(new Thread(() -> {
+                    Random random = new Random(seed);
+                    for (int i = 0; i < 2_000; i++) {
+                        Destination d = set.get(random.nextInt(set.size()));
+                        if (random.nextBoolean()) {
+                            dispatcher.markFailure(d, FailureMark.INACTIVE);
+                        } else {
+                            dispatcher.probed(d, true, false);
+                        }
+                    }
+                }));
+            }
+            for (int r = 0; r < 2; r++) {
+                int reader = r;
+                threads.add(new Thread(() -> {
+                    for (int i = 0; !stop.get(); i++) {
+                        rendezvous.select(set, TestRequest.callId("c-" + reader + "-" + i), 0);
+                    }
+                }));
+            }
+            threads.forEach(Thread::start);
+            threads.get(0).join();
+            threads.get(1).join();
+            stop.set(true);
+            threads.get(2).join();
+            threads.get(3).join();
+            assertMatches(set, (int) set.destinations().stream().filter(Destination::usable).count());
+        }
     }
 
     private static void assertMatches(DestinationSet set, int expected) {
