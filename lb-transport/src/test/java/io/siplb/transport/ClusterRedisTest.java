@@ -53,7 +53,11 @@ class ClusterRedisTest {
     }
 
     private static void awaitMembers(int count, LoopbackBalancer... nodes) {
-        await().atMost(5, TimeUnit.SECONDS).untilAsserted(() -> {
+        awaitMembers(Duration.ofSeconds(5), count, nodes);
+    }
+
+    private static void awaitMembers(Duration within, int count, LoopbackBalancer... nodes) {
+        await().atMost(within).untilAsserted(() -> {
             for (LoopbackBalancer node : nodes) {
                 assertThat(node.balancer.cluster().status().members()).as(node.balancer.cluster().nodeId())
                         .hasSize(count);
@@ -120,7 +124,10 @@ class ClusterRedisTest {
                 "--set", "siplb.dispatch.algorithm=call-load")
                 .redirectErrorStream(true).redirectOutput(new File(list + ".log")).start();
         try {
-            awaitMembers(2, a);
+            // a second JVM starting cold: on a busy two-core machine it once had not reached Redis
+            // 5 s after it was started, the time the in-process nodes get (what is timed below
+            // starts at the kill)
+            awaitMembers(Duration.ofSeconds(30), 2, a);
             Destination seen = a.balancer.dispatcher().sets().get(0).destinations().get(0);
             CallGenerator caller = opened.add(new CallGenerator(new InetSocketAddress("127.0.0.1", port), false));
             for (int i = 0; i < 10; i++) {
