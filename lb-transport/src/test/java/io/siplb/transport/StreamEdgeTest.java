@@ -82,6 +82,20 @@ class StreamEdgeTest {
         assertThat(lb.balancer.streams().errors(StreamTransport.Error.CONNECT_REFUSED)).isEqualTo(1);
     }
 
+    /**
+     * A probe whose connection is refused has no answer, as one that times out: the destination is
+     * marked down by the prober alone, without a call (the refusal used to end the probe with an
+     * error that nothing judged, so the destination stayed up until a call failed on it).
+     */
+    @Test
+    void aTcpDestinationThatRefusesIsProbedDown() throws Exception {
+        LoopbackBalancer lb = balancer(List.of("1 sip:127.0.0.1:" + closedPort() + ";transport=tcp 0 0 duid=gone"),
+                "siplb.probe.interval=300ms", "siplb.probe.timeout=1s");
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> lb.balancer.dispatcher().set(1).get(0).state().inactive());
+        assertThat(lb.balancer.streams().errors(StreamTransport.Error.CONNECT_REFUSED)).isPositive();
+    }
+
     @Test
     void aTcpDestinationThatDiesMidRequestFailsOverAtOnce() throws Exception {
         Backend healthy = open.add(new Backend("healthy", 0, Backend.Behaviour.HEALTHY));

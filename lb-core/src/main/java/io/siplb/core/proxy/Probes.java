@@ -7,12 +7,18 @@ import io.siplb.core.route.TargetChoice;
 import io.siplb.core.sip.ParseResult;
 import io.siplb.core.sip.SipMessage;
 import io.siplb.core.sip.SipParser;
+import io.siplb.core.transaction.ClientTransaction;
 import io.siplb.core.transaction.ClientTransactions;
 import io.siplb.core.transaction.ServerTransactions;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -38,8 +44,8 @@ public final class Probes {
 
     /**
      * Sends one probe ({@code method}, OPTIONS by default) to {@code destination} and completes with
-     * its final response, or empty when none came within {@code timeout} or the host does not
-     * resolve.
+     * its final response, or empty when none came within {@code timeout}, the transport could not
+     * deliver it (a refused connection) or the host does not resolve.
      */
     public Mono<SipMessage> probe(Destination destination, String method, String from, Duration timeout) {
         return probe(destination, targets.first(destination).peer(), method, from, timeout);
@@ -70,10 +76,27 @@ public final class Probes {
         if (!(framed instanceof ParseResult.Parsed parsed)) {
             return Mono.empty(); // a probe From the operator wrote that does not frame: no probe
         }
-        return client.transact(branch, parsed.message(), peer)
-                .filter(response -> response.statusCode() >= 200)
-                .next()
-                .timeout(timeout, scheduler)
-                .onErrorResume(TimeoutException.class, e -> Mono.empty());
+        Flux<SipMessage> responses = client.transact(branch, parsed.message(), peer);
+        return Mono.create(sink -> {
+            // one timer and one subscription, disposed together when the probe ends either way:
+            // Reactor's timeout operator named itself eagerly (streams and a regex) on every probe
+            Disposable.Composite held = Disposables.composite();
+            sink.onDispose(held);
+            held.add(scheduler.schedule(sink::success, timeout.toNanos(), TimeUnit.NANOSECONDS));
+            held.add(responses.filter(response -> response.statusCode() >= 200)
+                    .subscribe(sink::success, failure -> noAnswer(sink, failure), sink::success));
+        });
+    }
+
+    /**
+     * A probe the transport could not deliver (a refused or reset connection) has no answer, as
+     * one that times out: the prober judges it. Anything else is an error of the probe itself.
+     */
+    private static void noAnswer(MonoSink<SipMessage> sink, Throwable failure) {
+        if (failure instanceof ClientTransaction.TransportError || failure instanceof TimeoutException) {
+            sink.success();
+        } else {
+            sink.error(failure);
+        }
     }
 }
