@@ -21,7 +21,7 @@ public final class DestinationSet {
     private static final int STRIPES = 64;
     /** Ints per cursor: 64 octets, a cache line, so two cursors never share one. */
     private static final int STRIDE = 16;
-    /** Its usable destinations as of the last selection that needed them ({@link UsableView}). */
+    /** Its usable destinations as of the last selection or count that needed them ({@link UsableView}). */
     private volatile UsableView usable;
 
     DestinationSet(int id, Destination[] ordered) {

@@ -89,8 +89,9 @@ public final class Probes {
     }
 
     /**
-     * A probe the transport could not deliver (a refused or reset connection) has no answer, as
-     * one that times out: the prober judges it. Anything else is an error of the probe itself.
+     * A probe the transport could not deliver (a refused or reset connection), or whose transaction
+     * gave up waiting (a {@link TimeoutException}), has no answer, as one that times out: the prober
+     * judges it. Anything else is an error of the probe itself.
      */
     private static void noAnswer(MonoSink<SipMessage> sink, Throwable failure) {
         if (failure instanceof ClientTransaction.TransportError || failure instanceof TimeoutException) {
